@@ -1,0 +1,85 @@
+// tickwire — the authoritative server end of a tickwire session.
+//
+// Single-threaded: call update() once per frame, then drain poll(). Every
+// method must be called from the thread that calls update().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tickwire/event.hpp"
+#include "tickwire/settings.hpp"
+#include "tickwire/stats.hpp"
+#include "tickwire/status.hpp"
+
+namespace tickwire {
+
+struct ServerSettings : TransportSettings {
+  std::string bind_address = "0.0.0.0";  // IPv4 address or host name to listen on
+  std::uint16_t port = 27015;            // UDP port; 0 picks a free one (see Server::port())
+  std::uint32_t max_clients = 32;        // connected clients at once, 1..kMaxPeers
+
+  [[nodiscard]] Status validate() const;
+};
+
+class Server {
+ public:
+  Server();
+  ~Server();  // stops the server (clients are told ClosedByPeer)
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  Server(Server&&) noexcept;
+  Server& operator=(Server&&) noexcept;
+
+  // Validates the settings, binds the socket and proves the datagram seam is
+  // in use. On failure nothing is left open.
+  Status start(const ServerSettings& settings);
+  // Disconnects every client (they see ClosedByPeer) and closes the socket.
+  void stop();
+  [[nodiscard]] bool running() const noexcept;
+  [[nodiscard]] std::uint16_t port() const noexcept;  // bound port, 0 when stopped
+
+  // Sends datagrams that are due, reads every datagram waiting, runs
+  // timeouts. Never blocks.
+  void update();
+  // Takes the next event produced by update(); false when there is none.
+  bool poll(Event& event);
+  // Sends queued messages now instead of at the next update().
+  void flush();
+
+  // Queues a message. Copies `data`. Errors: unknown_connection,
+  // invalid_argument (bad channel), message_too_large, queue_full.
+  Status send(ConnectionId to, std::uint8_t channel, std::span<const std::uint8_t> data);
+  // To every connected client. Clients whose queue is full are skipped and
+  // counted in the returned status (queue_full) while the rest still get it.
+  Status broadcast(std::uint8_t channel, std::span<const std::uint8_t> data);
+  Status broadcast_except(ConnectionId except, std::uint8_t channel,
+                          std::span<const std::uint8_t> data);
+
+  // Disconnects one client: it sees DisconnectReason::Kicked, and this
+  // server reports Disconnected(ClosedLocally) once the client has been told
+  // (or after one second).
+  void kick(ConnectionId id);
+
+  [[nodiscard]] bool connected(ConnectionId id) const noexcept;
+  [[nodiscard]] std::vector<ConnectionId> connections() const;
+  [[nodiscard]] std::size_t connection_count() const noexcept;
+  // Stats of one connection; all zero for an unknown id.
+  [[nodiscard]] ConnectionStats stats(ConnectionId id) const;
+  [[nodiscard]] HostStats host_stats() const;
+  // The peer's address as "a.b.c.d:port"; empty for an unknown id.
+  [[nodiscard]] std::string address(ConnectionId id) const;
+
+  // Replaces the link conditioner while running (tests, tools).
+  Status set_conditioner(const LinkConditionerSettings& settings);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tickwire

@@ -1,0 +1,53 @@
+// tickwire — settings shared by Server and Client. Plain structs: defaults
+// here, units in the comments, checked once by validate().
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tickwire/channel.hpp"
+#include "tickwire/conditioner.hpp"
+#include "tickwire/status.hpp"
+
+namespace tickwire {
+
+// Largest number of peers ENet can address (ENET_PROTOCOL_MAXIMUM_PEER_ID).
+inline constexpr std::uint32_t kMaxPeers = 4095;
+
+struct TransportSettings {
+  // Identifies the game and its message format. Client and server must agree,
+  // or the client is refused with DisconnectReason::ProtocolMismatch.
+  std::uint64_t protocol_id = 0x7469636b77697265ull;       // "tickwire"
+  std::vector<ChannelKind> channels = default_channels();  // 1..255 lanes; must match the peer's
+
+  std::uint32_t mtu = 1400;  // largest UDP payload sent, bytes (576..4096), seam overhead included
+  std::uint32_t idle_timeout_ms = 10000;  // a silent peer is dropped after this long, ms
+  std::uint32_t ping_interval_ms = 250;   // keep-alive when idle; also paces RTT samples, ms
+  std::uint32_t incoming_bandwidth = 0;   // downstream limit announced to peers, bytes/s; 0 = none
+  std::uint32_t outgoing_bandwidth = 0;   // upstream limit, bytes/s; 0 = none
+
+  // ENet's own throttle: when the round trip rises above its recent mean it
+  // drops unreliable messages at the sender and shrinks the reliable window.
+  // Off by default: jitter alone would make it drop state updates, and
+  // tickwire's replication budgets bandwidth per client itself.
+  bool enet_throttle = false;
+  // Longest wait before a lost reliable datagram is sent again, ms, unless
+  // the round trip itself is longer (then 2 x RTT + 4 x variance). ENet alone
+  // doubles the wait on every loss without bound, so a few losses in a row
+  // stall a lane for seconds.
+  std::uint32_t retransmit_cap_ms = 200;
+
+  std::uint32_t max_message_bytes = 1u << 20;  // largest message sent or accepted, bytes
+  std::uint32_t max_queued_bytes = 8u << 20;   // per connection: send() refuses beyond this, bytes
+  // Per connection: data ENet may hold for reassembly and ordering, bytes.
+  // Peers should agree on it: a sender keeps its reliable bytes in flight
+  // (from the oldest unacknowledged message on) under half of it.
+  std::uint32_t max_receive_buffer_bytes = 8u << 20;
+
+  // Link conditioner for this host. TICKWIRE_SIM, when set, overrides it at start.
+  LinkConditionerSettings conditioner;
+
+  [[nodiscard]] Status validate() const;
+};
+
+}  // namespace tickwire

@@ -1,0 +1,59 @@
+// tickwire — connection and host statistics. Plain structs, units in comments.
+#pragma once
+
+#include <cstdint>
+
+namespace tickwire {
+
+// Datagrams the seam dropped before ENet saw them (or, outgoing, before they
+// left), by cause. Counted per connection where the sender is known and per
+// host in total.
+struct DropCounters {
+  std::uint64_t oversized = 0;         // larger than the receive buffer; never parsed
+  std::uint64_t conditioner_loss = 0;  // dropped by the link conditioner's loss setting
+  std::uint64_t conditioner_queue =
+      0;                           // the conditioner's delay queue was full or over its rate cap
+  std::uint64_t socket_error = 0;  // the OS refused to send or receive it
+
+  [[nodiscard]] std::uint64_t total() const noexcept {
+    return oversized + conditioner_loss + conditioner_queue + socket_error;
+  }
+};
+
+struct ConnectionStats {
+  float rtt_ms = 0;           // smoothed round-trip time, ms
+  float rtt_min_ms = 0;       // lowest round-trip time seen recently, ms
+  float rtt_variance_ms = 0;  // mean deviation of the round-trip time, ms
+  float loss_pct = 0;         // reliable packets lost recently, percent
+
+  float in_bytes_per_sec = 0;     // UDP payload received over the last second, bytes/s
+  float out_bytes_per_sec = 0;    // UDP payload sent over the last second, bytes/s
+  float in_packets_per_sec = 0;   // datagrams received over the last second, 1/s
+  float out_packets_per_sec = 0;  // datagrams sent over the last second, 1/s
+
+  std::uint32_t reliable_bytes_in_flight = 0;  // sent reliably, not yet acknowledged, bytes
+  std::uint32_t queued_bytes = 0;  // messages accepted by send() and not yet released, bytes
+
+  std::uint64_t bytes_sent = 0;          // UDP payload since connecting, bytes
+  std::uint64_t bytes_received = 0;      // UDP payload since connecting, bytes
+  std::uint64_t datagrams_sent = 0;      // since connecting
+  std::uint64_t datagrams_received = 0;  // since connecting
+  DropCounters drops;                    // datagrams from or to this peer that were dropped
+};
+
+// Whole-host counters: what passed through the datagram seam and what ENet
+// itself counted, so a test or a tool can prove that every datagram took the
+// seam (seam counts equal ENet's).
+struct HostStats {
+  std::uint64_t seam_datagrams_sent = 0;      // datagrams ENet handed to the seam
+  std::uint64_t seam_datagrams_received = 0;  // datagrams the seam handed to ENet
+  std::uint64_t enet_datagrams_sent = 0;      // ENet's own totalSentPackets
+  std::uint64_t enet_datagrams_received = 0;  // ENet's own totalReceivedPackets
+  std::uint64_t wire_datagrams_sent = 0;  // datagrams that reached the OS (after the conditioner)
+  std::uint64_t wire_datagrams_received = 0;  // datagrams read from the OS (before the conditioner)
+  std::uint64_t refused_server_full = 0;      // server: connections refused, no free slot
+  std::uint64_t refused_mismatch = 0;         // server: refused for protocol or version mismatch
+  DropCounters drops;                         // all drops on this host's socket
+};
+
+}  // namespace tickwire

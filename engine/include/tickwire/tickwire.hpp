@@ -1,0 +1,12 @@
+// tickwire — the whole public API.
+#pragma once
+
+#include "tickwire/channel.hpp"
+#include "tickwire/client.hpp"
+#include "tickwire/conditioner.hpp"
+#include "tickwire/event.hpp"
+#include "tickwire/server.hpp"
+#include "tickwire/settings.hpp"
+#include "tickwire/stats.hpp"
+#include "tickwire/status.hpp"
+#include "tickwire/version.hpp"

@@ -1,0 +1,59 @@
+#include "tickwire/status.hpp"
+#include "tickwire/channel.hpp"
+#include "tickwire/client.hpp"
+#include "tickwire/event.hpp"
+
+namespace tickwire {
+
+const char* to_string(Errc code) noexcept {
+  switch (code) {
+    case Errc::ok: return "ok";
+    case Errc::invalid_settings: return "invalid_settings";
+    case Errc::invalid_argument: return "invalid_argument";
+    case Errc::resolve_failed: return "resolve_failed";
+    case Errc::address_in_use: return "address_in_use";
+    case Errc::socket_error: return "socket_error";
+    case Errc::seam_unavailable: return "seam_unavailable";
+    case Errc::not_running: return "not_running";
+    case Errc::unknown_connection: return "unknown_connection";
+    case Errc::message_too_large: return "message_too_large";
+    case Errc::queue_full: return "queue_full";
+    case Errc::out_of_memory: return "out_of_memory";
+  }
+  return "unknown";
+}
+
+const char* to_string(DisconnectReason reason) noexcept {
+  switch (reason) {
+    case DisconnectReason::None: return "none";
+    case DisconnectReason::Timeout: return "timeout";
+    case DisconnectReason::Kicked: return "kicked";
+    case DisconnectReason::ServerFull: return "server full";
+    case DisconnectReason::ProtocolMismatch: return "protocol mismatch";
+    case DisconnectReason::VersionMismatch: return "version mismatch";
+    case DisconnectReason::ClosedByPeer: return "closed by peer";
+    case DisconnectReason::ClosedLocally: return "closed locally";
+  }
+  return "unknown";
+}
+
+const char* to_string(ChannelKind kind) noexcept {
+  switch (kind) {
+    case ChannelKind::ReliableOrdered: return "reliable ordered";
+    case ChannelKind::UnreliableSequenced: return "unreliable sequenced";
+    case ChannelKind::Unreliable: return "unreliable";
+  }
+  return "unknown";
+}
+
+const char* to_string(ClientState state) noexcept {
+  switch (state) {
+    case ClientState::Disconnected: return "disconnected";
+    case ClientState::Connecting: return "connecting";
+    case ClientState::Connected: return "connected";
+    case ClientState::Disconnecting: return "disconnecting";
+  }
+  return "unknown";
+}
+
+}  // namespace tickwire

@@ -1,0 +1,258 @@
+#include "tickwire/client.hpp"
+
+#include <optional>
+
+#include "net/host.hpp"
+
+namespace tickwire {
+
+namespace {
+constexpr std::uint64_t kDisconnectGraceUs = 1'000'000;  // wait this long for the server's ack
+constexpr std::uint16_t kDefaultPort = 27015;
+}  // namespace
+
+struct Client::Impl {
+  ClientSettings settings;
+  net::Host host;
+  ENetPeer* peer = nullptr;
+  socket::Endpoint endpoint;
+  ClientState state = ClientState::Disconnected;
+  DisconnectReason reason = DisconnectReason::None;
+  std::uint64_t deadline_us = 0;  // connect timeout, or the end of a graceful disconnect
+  net::SendAccount account;
+  net::RateMeter rates;
+  ENetPacket* held = nullptr;
+  ENetPacket* early = nullptr;  // a game message that arrived before the welcome
+  std::uint8_t early_channel = 0;
+  std::optional<Event> synthetic;
+
+  // The server accepted us: report Connected.
+  Event accepted() {
+    state = ClientState::Connected;
+    return Event{EventType::Connected, 0, 0, DisconnectReason::None, {}};
+  }
+  Event message(ENetPacket* packet, std::uint8_t channel) {
+    held = packet;
+    return Event{EventType::Message, 0, channel, DisconnectReason::None,
+                 std::span<const std::uint8_t>(packet->data, packet->dataLength)};
+  }
+
+  void release_held() {
+    if (held != nullptr) {
+      enet_packet_destroy(held);
+      held = nullptr;
+    }
+  }
+  void release_all() {
+    release_held();
+    if (early != nullptr) {
+      enet_packet_destroy(early);
+      early = nullptr;
+    }
+  }
+  // Ends the connection without waiting and reports `why` through poll().
+  void end(DisconnectReason why) {
+    release_all();
+    if (peer != nullptr) enet_peer_reset(peer);
+    finish(why);
+    synthetic = Event{EventType::Disconnected, 0, 0, why, {}};
+  }
+  void finish(DisconnectReason why) {
+    if (host.is_open()) host.pipeline().peers().untrack(endpoint);
+    state = ClientState::Disconnected;
+    reason = why;
+  }
+};
+
+Client::Client() : impl_(std::make_unique<Impl>()) {}
+Client::~Client() {
+  if (!impl_) return;
+  Impl& m = *impl_;
+  m.release_all();
+  if (m.peer != nullptr && m.state == ClientState::Connected) {
+    enet_peer_disconnect_now(m.peer, net::disconnect_code(DisconnectReason::ClosedLocally));
+  }
+  m.host.close();
+}
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+Status Client::connect(std::string_view server, const ClientSettings& settings) {
+  Impl& m = *impl_;
+  if (Status s = settings.validate(); !s) return s;
+  ENetAddress address{};
+  if (Status s = net::resolve(server, kDefaultPort, address); !s) return s;
+
+  m.release_all();
+  if (m.peer != nullptr && m.state == ClientState::Connected)
+    enet_peer_disconnect_now(m.peer, net::disconnect_code(DisconnectReason::ClosedLocally));
+  m.peer = nullptr;
+  m.synthetic.reset();
+  m.state = ClientState::Disconnected;
+  if (Status s = m.host.open(nullptr, 1, settings, 1); !s) return s;
+  m.settings = settings;
+  m.peer = enet_host_connect(m.host.enet(), &address, settings.channels.size() + 1,
+                             net::connect_code(settings));
+  if (m.peer == nullptr) {
+    m.host.close();
+    return {Errc::out_of_memory, "ENet could not start a connection"};
+  }
+  m.host.configure_peer(m.peer);
+  m.endpoint = net::endpoint_of(address);
+  m.host.pipeline().peers().track(m.endpoint);
+  m.rates.reset(socket::monotonic_us());
+  m.state = ClientState::Connecting;
+  m.reason = DisconnectReason::None;
+  m.deadline_us = socket::monotonic_us() + std::uint64_t{settings.connect_timeout_ms} * 1000;
+  m.host.flush();  // the CONNECT leaves now, not at the next update()
+  return {};
+}
+
+void Client::disconnect() {
+  Impl& m = *impl_;
+  if (m.peer == nullptr) return;
+  if (m.state == ClientState::Connecting) {
+    m.end(DisconnectReason::ClosedLocally);
+  } else if (m.state == ClientState::Connected) {
+    enet_peer_disconnect(m.peer, net::disconnect_code(DisconnectReason::ClosedLocally));
+    m.host.flush();
+    m.state = ClientState::Disconnecting;
+    m.deadline_us = socket::monotonic_us() + kDisconnectGraceUs;
+  }
+}
+
+ClientState Client::state() const noexcept {
+  return impl_->state;
+}
+DisconnectReason Client::disconnect_reason() const noexcept {
+  return impl_->reason;
+}
+
+void Client::update() {
+  Impl& m = *impl_;
+  m.release_held();
+  if (!m.host.is_open()) return;
+  m.host.service();
+  const std::uint64_t now = socket::monotonic_us();
+  if (m.state == ClientState::Connecting && now >= m.deadline_us) {
+    m.end(DisconnectReason::Timeout);
+  } else if (m.state == ClientState::Disconnecting && now >= m.deadline_us) {
+    m.end(DisconnectReason::ClosedLocally);
+  } else if (m.state == ClientState::Connected) {
+    if (const socket::PeerCounters* c = m.host.pipeline().peers().find(m.endpoint))
+      m.rates.sample(now, *c);
+  }
+}
+
+bool Client::poll(Event& event) {
+  Impl& m = *impl_;
+  m.release_held();
+  if (m.synthetic) {
+    event = *m.synthetic;
+    m.synthetic.reset();
+    return true;
+  }
+  if (m.early != nullptr && m.state == ClientState::Connected) {
+    event = m.message(m.early, m.early_channel);
+    m.early = nullptr;
+    return true;
+  }
+  if (!m.host.is_open()) return false;
+  const std::size_t control = net::control_channel(m.settings);
+  ENetEvent e;
+  while (enet_host_check_events(m.host.enet(), &e) > 0) {
+    switch (e.type) {
+      case ENET_EVENT_TYPE_CONNECT:
+        // ENet's handshake is done, but the server may still refuse us
+        // (full, mismatch): Connected waits for its welcome.
+        m.host.configure_connected_peer(m.peer);
+        continue;
+      case ENET_EVENT_TYPE_DISCONNECT: {
+        if (m.state == ClientState::Disconnected) continue;
+        const DisconnectReason why = m.state == ClientState::Disconnecting
+                                         ? DisconnectReason::ClosedLocally
+                                         : net::decode_disconnect(e.data);
+        m.release_all();
+        m.finish(why);
+        event = Event{EventType::Disconnected, 0, 0, why, {}};
+        return true;
+      }
+      case ENET_EVENT_TYPE_RECEIVE:
+        if (e.channelID == control) {
+          const bool welcome =
+              e.packet->dataLength >= 1 &&
+              e.packet->data[0] == static_cast<std::uint8_t>(net::Control::Welcome);
+          enet_packet_destroy(e.packet);
+          if (welcome && m.state == ClientState::Connecting) {
+            event = m.accepted();
+            return true;
+          }
+          continue;
+        }
+        if (m.state == ClientState::Connecting && m.early == nullptr) {
+          // The server only sends to clients it accepted, so a game message
+          // is a welcome too (its own welcome may have been lost and resent).
+          m.early = e.packet;
+          m.early_channel = e.channelID;
+          event = m.accepted();
+          return true;
+        }
+        if (m.state != ClientState::Connected) {
+          enet_packet_destroy(e.packet);
+          continue;
+        }
+        event = m.message(e.packet, e.channelID);
+        return true;
+      case ENET_EVENT_TYPE_NONE: break;
+    }
+  }
+  return false;
+}
+
+void Client::flush() {
+  impl_->host.flush();
+}
+
+Status Client::send(std::uint8_t channel, std::span<const std::uint8_t> data) {
+  Impl& m = *impl_;
+  if (m.state != ClientState::Connected) return {Errc::not_running, "the client is not connected"};
+  if (channel >= m.settings.channels.size())
+    return {Errc::invalid_argument, "channel " + std::to_string(channel) + " does not exist (" +
+                                        std::to_string(m.settings.channels.size()) + " channels)"};
+  if (data.size() > m.settings.max_message_bytes)
+    return {Errc::message_too_large,
+            "message of " + std::to_string(data.size()) + " bytes exceeds max_message_bytes"};
+  if (Status s = m.account.admit(data.size(), m.settings.channels[channel], m.settings); !s)
+    return s;
+  ENetPacket* packet = net::make_packet(data, m.settings.channels[channel], &m.account);
+  if (packet == nullptr) return {Errc::out_of_memory, "cannot allocate a packet"};
+  if (enet_peer_send(m.peer, channel, packet) != 0) {
+    enet_packet_destroy(packet);
+    return {Errc::out_of_memory, "ENet refused the packet"};
+  }
+  return {};
+}
+
+ConnectionStats Client::stats() const {
+  const Impl& m = *impl_;
+  if (!m.host.is_open() || m.peer == nullptr) return {};
+  return net::make_stats(m.peer, const_cast<Impl&>(m).host.pipeline().peers().find(m.endpoint),
+                         m.rates, m.account);
+}
+
+HostStats Client::host_stats() const {
+  return impl_->host.stats();
+}
+
+std::uint16_t Client::local_port() const noexcept {
+  if (!impl_->host.is_open()) return 0;
+  ENetAddress address{};
+  if (enet_socket_get_address(impl_->host.enet()->socket, &address) != 0) return 0;
+  return address.port;
+}
+
+Status Client::set_conditioner(const LinkConditionerSettings& settings) {
+  return impl_->host.set_conditioner(settings);
+}
+
+}  // namespace tickwire

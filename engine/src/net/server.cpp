@@ -1,0 +1,356 @@
+#include "tickwire/server.hpp"
+
+#include <algorithm>
+#include <deque>
+
+#include "net/host.hpp"
+
+namespace tickwire {
+
+namespace {
+constexpr std::uint64_t kKickGraceUs = 1'000'000;   // wait this long for a kicked client's ack
+constexpr std::uint64_t kStopGraceUs = 200'000;     // stop() waits this long for acks
+constexpr std::uint32_t kRefusalTimeoutMs = 2'000;  // a refused peer's slot is freed by then
+constexpr std::uint32_t kSlotBits = 12;             // peer index bits in a ConnectionId
+
+enum class SlotState : std::uint8_t { Free, Connected, Kicking, Refusing };
+
+struct Slot {
+  SlotState state = SlotState::Free;
+  std::uint32_t generation = 0;
+  std::uint64_t kick_deadline_us = 0;
+  socket::Endpoint endpoint;
+  net::SendAccount account;
+  net::RateMeter rates;
+};
+}  // namespace
+
+struct Server::Impl {
+  ServerSettings settings;
+  net::Host host;
+  std::uint32_t code = 0;
+  std::vector<Slot> slots;  // one per ENet peer; never resized while running
+  std::size_t connected = 0;
+  std::size_t kicking = 0;
+  std::uint64_t next_sample_us = 0;  // when update() next walks the slots for rates
+  std::uint64_t refused_full = 0;
+  std::uint64_t refused_mismatch = 0;
+  ENetPacket* held = nullptr;   // the packet behind the last Message event
+  std::deque<Event> synthetic;  // events the engine makes itself; at most one per slot
+
+  ConnectionId id_of(std::size_t index) const {
+    return ((slots[index].generation & 0xFFFFFu) << kSlotBits) | static_cast<std::uint32_t>(index);
+  }
+  // The slot and ENet peer for a live id, or null.
+  Slot* live(ConnectionId id, ENetPeer** peer = nullptr) {
+    const std::size_t index = id & ((1u << kSlotBits) - 1);
+    if (!host.is_open() || index >= slots.size()) return nullptr;
+    Slot& slot = slots[index];
+    if (slot.state != SlotState::Connected || id_of(index) != id) return nullptr;
+    if (peer) *peer = &host.enet()->peers[index];
+    return &slot;
+  }
+  const Slot* live(ConnectionId id) const { return const_cast<Impl*>(this)->live(id); }
+
+  void release_held() {
+    if (held != nullptr) {
+      enet_packet_destroy(held);
+      held = nullptr;
+    }
+  }
+  void free_slot(std::size_t index) {
+    Slot& slot = slots[index];
+    if (slot.state == SlotState::Connected || slot.state == SlotState::Kicking) --connected;
+    if (slot.state == SlotState::Kicking) --kicking;
+    host.pipeline().peers().untrack(slot.endpoint);
+    slot.state = SlotState::Free;
+  }
+  bool translate(const ENetEvent& e, Event& out);
+  Status send_to(std::size_t index, std::uint8_t channel, std::span<const std::uint8_t> data);
+  Status check_message(std::uint8_t channel, std::size_t size) const;
+  Status broadcast(const ConnectionId* except, std::uint8_t channel,
+                   std::span<const std::uint8_t> data);
+};
+
+bool Server::Impl::translate(const ENetEvent& e, Event& out) {
+  const std::size_t index = static_cast<std::size_t>(e.peer - host.enet()->peers);
+  Slot& slot = slots[index];
+  switch (e.type) {
+    case ENET_EVENT_TYPE_CONNECT: {
+      DisconnectReason refusal = net::check_connect_code(e.data, code);
+      if (refusal == DisconnectReason::None && connected >= settings.max_clients)
+        refusal = DisconnectReason::ServerFull;
+      if (refusal != DisconnectReason::None) {
+        (refusal == DisconnectReason::ServerFull ? refused_full : refused_mismatch) += 1;
+        slot.state = SlotState::Refusing;
+        enet_peer_timeout(e.peer, 0, kRefusalTimeoutMs, kRefusalTimeoutMs);
+        enet_peer_disconnect(e.peer, net::disconnect_code(refusal));
+        return false;
+      }
+      slot.state = SlotState::Connected;
+      ++slot.generation;
+      slot.endpoint = net::endpoint_of(e.peer->address);
+      slot.rates.reset(socket::monotonic_us());
+      host.pipeline().peers().track(slot.endpoint);
+      host.configure_peer(e.peer);
+      host.configure_connected_peer(e.peer);
+      net::send_control(e.peer, settings, net::Control::Welcome);
+      ++connected;
+      out = Event{EventType::Connected, id_of(index), 0, DisconnectReason::None, {}};
+      return true;
+    }
+    case ENET_EVENT_TYPE_DISCONNECT: {
+      const SlotState was = slot.state;
+      if (was == SlotState::Free) return false;
+      const ConnectionId id = id_of(index);
+      free_slot(index);
+      if (was == SlotState::Refusing) return false;
+      const DisconnectReason reason = was == SlotState::Kicking ? DisconnectReason::ClosedLocally
+                                                                : net::decode_disconnect(e.data);
+      out = Event{EventType::Disconnected, id, 0, reason, {}};
+      return true;
+    }
+    case ENET_EVENT_TYPE_RECEIVE:
+      // Nothing on the control lane is for the game; clients send nothing there yet.
+      if (slot.state != SlotState::Connected || e.channelID >= settings.channels.size()) {
+        enet_packet_destroy(e.packet);
+        return false;
+      }
+      held = e.packet;
+      out = Event{EventType::Message, id_of(index), e.channelID, DisconnectReason::None,
+                  std::span<const std::uint8_t>(e.packet->data, e.packet->dataLength)};
+      return true;
+    case ENET_EVENT_TYPE_NONE: break;
+  }
+  return false;
+}
+
+Status Server::Impl::check_message(std::uint8_t channel, std::size_t size) const {
+  if (channel >= settings.channels.size())
+    return {Errc::invalid_argument, "channel " + std::to_string(channel) + " does not exist (" +
+                                        std::to_string(settings.channels.size()) + " channels)"};
+  if (size > settings.max_message_bytes)
+    return {Errc::message_too_large, "message of " + std::to_string(size) +
+                                         " bytes exceeds max_message_bytes (" +
+                                         std::to_string(settings.max_message_bytes) + ")"};
+  return {};
+}
+
+Status Server::Impl::send_to(std::size_t index, std::uint8_t channel,
+                             std::span<const std::uint8_t> data) {
+  Slot& slot = slots[index];
+  if (Status s = slot.account.admit(data.size(), settings.channels[channel], settings); !s) {
+    s.message = "connection " + std::to_string(id_of(index)) + ": " + s.message;
+    return s;
+  }
+  ENetPacket* packet = net::make_packet(data, settings.channels[channel], &slot.account);
+  if (packet == nullptr) return {Errc::out_of_memory, "cannot allocate a packet"};
+  if (enet_peer_send(&host.enet()->peers[index], channel, packet) != 0) {
+    enet_packet_destroy(packet);
+    return {Errc::out_of_memory, "ENet refused the packet"};
+  }
+  return {};
+}
+
+Status Server::Impl::broadcast(const ConnectionId* except, std::uint8_t channel,
+                               std::span<const std::uint8_t> data) {
+  if (!host.is_open()) return {Errc::not_running, "the server is not running"};
+  if (Status s = check_message(channel, data.size()); !s) return s;
+  std::size_t skipped = 0;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i].state != SlotState::Connected) continue;
+    if (except != nullptr && id_of(i) == *except) continue;
+    if (!send_to(i, channel, data)) ++skipped;
+  }
+  if (skipped > 0)
+    return {Errc::queue_full, std::to_string(skipped) + " client(s) skipped: send queue full"};
+  return {};
+}
+
+Server::Server() : impl_(std::make_unique<Impl>()) {}
+Server::~Server() {
+  if (impl_) stop();
+}
+Server::Server(Server&&) noexcept = default;
+Server& Server::operator=(Server&&) noexcept = default;
+
+Status Server::start(const ServerSettings& settings) {
+  stop();
+  if (Status s = settings.validate(); !s) return s;
+  Impl& m = *impl_;
+  ENetAddress bind{};
+  if (enet_address_set_host(&bind, settings.bind_address.c_str()) != 0)
+    return {Errc::resolve_failed, "cannot resolve bind address '" + settings.bind_address + "'"};
+  bind.port = settings.port;
+  // Spare ENet peers so that a client over the limit is told ServerFull
+  // instead of being ignored (ENet drops a CONNECT when no peer is free).
+  const std::uint32_t spare =
+      std::min(16 + settings.max_clients / 8, kMaxPeers - settings.max_clients);
+  const std::uint32_t peers = settings.max_clients + spare;
+  if (Status s = m.host.open(&bind, peers, settings, peers); !s) return s;
+  m.settings = settings;
+  m.code = net::connect_code(settings);
+  m.slots.assign(peers, Slot{});
+  m.connected = m.kicking = 0;
+  m.refused_full = m.refused_mismatch = 0;
+  m.synthetic.clear();
+  return {};
+}
+
+void Server::stop() {
+  Impl& m = *impl_;
+  m.release_held();
+  if (!m.host.is_open()) return;
+  ENetHost* host = m.host.enet();
+  bool any = false;
+  for (std::size_t i = 0; i < m.slots.size(); ++i) {
+    if (m.slots[i].state == SlotState::Free) continue;
+    enet_peer_disconnect(&host->peers[i], net::disconnect_code(DisconnectReason::ClosedLocally));
+    any = true;
+  }
+  // Give the disconnects a moment to be acknowledged, so clients learn at
+  // once instead of timing out.
+  const std::uint64_t until = socket::monotonic_us() + kStopGraceUs;
+  while (any && socket::monotonic_us() < until) {
+    m.host.service();
+    any = false;
+    for (std::size_t i = 0; i < host->peerCount; ++i)
+      any |= host->peers[i].state != ENET_PEER_STATE_DISCONNECTED &&
+             host->peers[i].state != ENET_PEER_STATE_ZOMBIE;
+    ENetEvent e;
+    while (enet_host_check_events(host, &e) > 0) {
+      if (e.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(e.packet);
+    }
+  }
+  m.host.close();
+  m.slots.clear();
+  m.synthetic.clear();
+  m.connected = m.kicking = 0;
+}
+
+bool Server::running() const noexcept {
+  return impl_->host.is_open();
+}
+
+std::uint16_t Server::port() const noexcept {
+  if (!impl_->host.is_open()) return 0;
+  ENetAddress address{};
+  if (enet_socket_get_address(impl_->host.enet()->socket, &address) != 0) return 0;
+  return address.port;
+}
+
+void Server::update() {
+  Impl& m = *impl_;
+  m.release_held();
+  if (!m.host.is_open()) return;
+  m.host.service();
+  // The slot walk is for once-a-second rates and pending kicks only.
+  const std::uint64_t now = socket::monotonic_us();
+  if (now < m.next_sample_us && m.kicking == 0) return;
+  if (now >= m.next_sample_us) m.next_sample_us = now + 1'000'000;
+  for (std::size_t i = 0; i < m.slots.size(); ++i) {
+    Slot& slot = m.slots[i];
+    if (slot.state == SlotState::Connected) {
+      if (const socket::PeerCounters* c = m.host.pipeline().peers().find(slot.endpoint))
+        slot.rates.sample(now, *c);
+    } else if (slot.state == SlotState::Kicking && now >= slot.kick_deadline_us) {
+      const ConnectionId id = m.id_of(i);
+      enet_peer_reset(&m.host.enet()->peers[i]);
+      m.free_slot(i);
+      m.synthetic.push_back(
+          Event{EventType::Disconnected, id, 0, DisconnectReason::ClosedLocally, {}});
+    }
+  }
+}
+
+bool Server::poll(Event& event) {
+  Impl& m = *impl_;
+  m.release_held();
+  if (!m.synthetic.empty()) {
+    event = m.synthetic.front();
+    m.synthetic.pop_front();
+    return true;
+  }
+  if (!m.host.is_open()) return false;
+  ENetEvent e;
+  while (enet_host_check_events(m.host.enet(), &e) > 0) {
+    if (m.translate(e, event)) return true;
+  }
+  return false;
+}
+
+void Server::flush() {
+  impl_->host.flush();
+}
+
+Status Server::send(ConnectionId to, std::uint8_t channel, std::span<const std::uint8_t> data) {
+  Impl& m = *impl_;
+  if (!m.host.is_open()) return {Errc::not_running, "the server is not running"};
+  if (m.live(to) == nullptr)
+    return {Errc::unknown_connection, "connection " + std::to_string(to) + " is not connected"};
+  if (Status s = m.check_message(channel, data.size()); !s) return s;
+  return m.send_to(to & ((1u << kSlotBits) - 1), channel, data);
+}
+
+Status Server::broadcast(std::uint8_t channel, std::span<const std::uint8_t> data) {
+  return impl_->broadcast(nullptr, channel, data);
+}
+
+Status Server::broadcast_except(ConnectionId except, std::uint8_t channel,
+                                std::span<const std::uint8_t> data) {
+  return impl_->broadcast(&except, channel, data);
+}
+
+void Server::kick(ConnectionId id) {
+  Impl& m = *impl_;
+  ENetPeer* peer = nullptr;
+  Slot* slot = m.live(id, &peer);
+  if (slot == nullptr) return;
+  enet_peer_disconnect(peer, net::disconnect_code(DisconnectReason::Kicked));
+  slot->state = SlotState::Kicking;
+  slot->kick_deadline_us = socket::monotonic_us() + kKickGraceUs;
+  ++m.kicking;
+}
+
+bool Server::connected(ConnectionId id) const noexcept {
+  return impl_->live(id) != nullptr;
+}
+
+std::vector<ConnectionId> Server::connections() const {
+  std::vector<ConnectionId> ids;
+  for (std::size_t i = 0; i < impl_->slots.size(); ++i)
+    if (impl_->slots[i].state == SlotState::Connected) ids.push_back(impl_->id_of(i));
+  return ids;
+}
+
+std::size_t Server::connection_count() const noexcept {
+  return impl_->connected - impl_->kicking;
+}
+
+ConnectionStats Server::stats(ConnectionId id) const {
+  Impl& m = *impl_;
+  ENetPeer* peer = nullptr;
+  Slot* slot = m.live(id, &peer);
+  if (slot == nullptr) return {};
+  return net::make_stats(peer, m.host.pipeline().peers().find(slot->endpoint), slot->rates,
+                         slot->account);
+}
+
+HostStats Server::host_stats() const {
+  HostStats s = impl_->host.stats();
+  s.refused_server_full = impl_->refused_full;
+  s.refused_mismatch = impl_->refused_mismatch;
+  return s;
+}
+
+std::string Server::address(ConnectionId id) const {
+  ENetPeer* peer = nullptr;
+  if (impl_->live(id, &peer) == nullptr) return {};
+  return net::to_string(peer->address);
+}
+
+Status Server::set_conditioner(const LinkConditionerSettings& settings) {
+  return impl_->host.set_conditioner(settings);
+}
+
+}  // namespace tickwire

@@ -1,0 +1,53 @@
+#include "tickwire/settings.hpp"
+#include "tickwire/client.hpp"
+#include "tickwire/server.hpp"
+
+namespace tickwire {
+
+namespace {
+Status invalid(std::string message) {
+  return {Errc::invalid_settings, std::move(message)};
+}
+}  // namespace
+
+Status TransportSettings::validate() const {
+  if (channels.empty() || channels.size() > 255)
+    return invalid("channels: between 1 and 255 lanes are needed (got " +
+                   std::to_string(channels.size()) + ")");
+  for (ChannelKind kind : channels) {
+    if (kind != ChannelKind::ReliableOrdered && kind != ChannelKind::UnreliableSequenced &&
+        kind != ChannelKind::Unreliable)
+      return invalid("channels: unknown channel kind");
+  }
+  if (mtu < 576 || mtu > 4096) return invalid("mtu: must be within 576..4096 bytes");
+  if (idle_timeout_ms < 1000 || idle_timeout_ms > 600'000)
+    return invalid("idle_timeout_ms: must be within 1000..600000 ms");
+  if (ping_interval_ms < 10 || ping_interval_ms >= idle_timeout_ms)
+    return invalid("ping_interval_ms: must be at least 10 ms and below idle_timeout_ms");
+  if (retransmit_cap_ms < 10 || retransmit_cap_ms > 10'000)
+    return invalid("retransmit_cap_ms: must be within 10..10000 ms");
+  if (max_message_bytes == 0 || max_message_bytes > (64u << 20))
+    return invalid("max_message_bytes: must be within 1..67108864 bytes");
+  if (max_queued_bytes < max_message_bytes)
+    return invalid("max_queued_bytes: must be at least max_message_bytes");
+  if (max_receive_buffer_bytes / 2 < max_message_bytes)
+    return invalid("max_receive_buffer_bytes: must be at least twice max_message_bytes");
+  return conditioner.validate();
+}
+
+Status ServerSettings::validate() const {
+  if (Status s = TransportSettings::validate(); !s) return s;
+  if (bind_address.empty()) return invalid("bind_address: must not be empty");
+  if (max_clients < 1 || max_clients > kMaxPeers)
+    return invalid("max_clients: must be within 1..4095 (got " + std::to_string(max_clients) + ")");
+  return {};
+}
+
+Status ClientSettings::validate() const {
+  if (Status s = TransportSettings::validate(); !s) return s;
+  if (connect_timeout_ms < 100 || connect_timeout_ms > 600'000)
+    return invalid("connect_timeout_ms: must be within 100..600000 ms");
+  return {};
+}
+
+}  // namespace tickwire

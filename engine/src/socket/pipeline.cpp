@@ -1,0 +1,264 @@
+#include "socket/pipeline.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <bit>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace tickwire::socket {
+
+// ENet's unix ENetBuffer is laid out as a struct iovec, and ENet itself hands
+// it to sendmsg; the seam relies on the same.
+static_assert(sizeof(ENetBuffer) == sizeof(struct iovec));
+static_assert(offsetof(ENetBuffer, data) == offsetof(struct iovec, iov_base));
+static_assert(offsetof(ENetBuffer, dataLength) == offsetof(struct iovec, iov_len));
+
+std::uint64_t monotonic_us() noexcept {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(
+      duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+// ---- PeerTable --------------------------------------------------------------
+
+PeerTable::PeerTable(std::uint32_t max_peers)
+    : entries_(std::bit_ceil(std::max<std::size_t>(2 * std::size_t{max_peers}, 8))),
+      max_(max_peers) {}
+
+std::size_t PeerTable::home(Endpoint e) const noexcept {
+  std::uint64_t h = (std::uint64_t{e.host} << 16) ^ e.port;
+  h *= 0x9e3779b97f4a7c15ull;
+  return static_cast<std::size_t>(h >> 32) & (entries_.size() - 1);
+}
+
+PeerCounters* PeerTable::find(Endpoint e) noexcept {
+  const std::size_t mask = entries_.size() - 1;
+  for (std::size_t i = home(e);; i = (i + 1) & mask) {
+    Entry& entry = entries_[i];
+    if (!entry.used) return nullptr;
+    if (entry.endpoint == e) return &entry.counters;
+  }
+}
+
+PeerCounters* PeerTable::track(Endpoint e) {
+  if (PeerCounters* existing = find(e)) {
+    *existing = PeerCounters{};
+    return existing;
+  }
+  if (size_ >= max_) return nullptr;
+  const std::size_t mask = entries_.size() - 1;
+  std::size_t i = home(e);
+  while (entries_[i].used) i = (i + 1) & mask;
+  entries_[i] = Entry{e, true, PeerCounters{}};
+  ++size_;
+  return &entries_[i].counters;
+}
+
+void PeerTable::untrack(Endpoint e) {
+  const std::size_t mask = entries_.size() - 1;
+  std::size_t i = home(e);
+  while (entries_[i].used && !(entries_[i].endpoint == e)) i = (i + 1) & mask;
+  if (!entries_[i].used) return;
+  entries_[i].used = false;
+  --size_;
+  // Backward-shift deletion: re-place the rest of the cluster so every
+  // remaining entry stays reachable from its home slot.
+  for (std::size_t j = (i + 1) & mask; entries_[j].used; j = (j + 1) & mask) {
+    const std::size_t want = home(entries_[j].endpoint);
+    const bool movable = ((j - want) & mask) >= ((j - i) & mask);
+    if (movable) {
+      entries_[i] = entries_[j];
+      entries_[j].used = false;
+      i = j;
+    }
+  }
+}
+
+// ---- Pipeline ---------------------------------------------------------------
+
+Pipeline::Pipeline(std::uint32_t max_peers)
+    : peers_(max_peers), scratch_(Conditioner::kMaxDatagram + 1) {
+  set_conditioner(LinkConditionerSettings{});
+}
+
+void Pipeline::set_conditioner(const LinkConditionerSettings& settings) {
+  // Distinct streams per direction so that loss on one side is not a mirror
+  // of the other.
+  out_.configure(settings.outgoing, settings.seed * 2 + 0, settings.queue_capacity);
+  in_.configure(settings.incoming, settings.seed * 2 + 1, settings.queue_capacity);
+}
+
+void Pipeline::count_drop(Endpoint peer, std::uint64_t DropCounters::*cause) {
+  ++(drops_.*cause);
+  if (PeerCounters* counters = peers_.find(peer)) ++(counters->drops.*cause);
+}
+
+bool Pipeline::write_wire(Endpoint to, const struct iovec* iov, std::size_t count,
+                          std::size_t total) {
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = to.host;
+  sin.sin_port = htons(to.port);
+  msghdr msg{};
+  msg.msg_name = &sin;
+  msg.msg_namelen = sizeof(sin);
+  msg.msg_iov = const_cast<struct iovec*>(iov);
+  msg.msg_iovlen = count;
+  ssize_t sent;
+  do {
+    sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) {
+    // EAGAIN (buffer full), unreachable networks, ICMP errors: the datagram
+    // is lost, as it would be on the wire. ENet retransmits what matters.
+    count_drop(to, &DropCounters::socket_error);
+    return false;
+  }
+  ++wire_sent_;
+  if (PeerCounters* counters = peers_.find(to)) {
+    counters->bytes_sent += total;
+    ++counters->datagrams_sent;
+  }
+  return true;
+}
+
+int Pipeline::on_send(const ENetAddress* address, const ENetBuffer* buffers, std::size_t count) {
+  ++seam_sent_;
+  const Endpoint to{address ? address->host : 0u, address ? address->port : std::uint16_t{0}};
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < count; ++i) total += buffers[i].dataLength;
+
+  if (!out_.active()) {
+    const bool sent = write_wire(to, reinterpret_cast<const struct iovec*>(buffers), count, total);
+    return sent ? static_cast<int>(total) : 0;
+  }
+  if (total > Conditioner::kMaxDatagram) {
+    count_drop(to, &DropCounters::oversized);
+    return 0;
+  }
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::memcpy(scratch_.data() + at, buffers[i].data, buffers[i].dataLength);
+    at += buffers[i].dataLength;
+  }
+  switch (out_.offer(monotonic_us(), to, {scratch_.data(), total})) {
+    case Conditioner::Verdict::Queued: break;
+    case Conditioner::Verdict::Lost: count_drop(to, &DropCounters::conditioner_loss); break;
+    case Conditioner::Verdict::QueueFull: count_drop(to, &DropCounters::conditioner_queue); break;
+  }
+  pump();  // what is due now (no delay configured) leaves at once
+  // To ENet the datagram left: a conditioned loss looks like loss on the wire.
+  return static_cast<int>(total);
+}
+
+void Pipeline::pump() {
+  if (out_.held() == 0) return;
+  const std::uint64_t now = monotonic_us();
+  Endpoint to;
+  while (out_.pop_due(now, to, held_)) {
+    iovec iov{held_.data(), held_.size()};
+    write_wire(to, &iov, 1, held_.size());
+  }
+}
+
+Pipeline::Read Pipeline::read_wire(std::uint8_t* buffer, std::size_t capacity, Endpoint& from,
+                                   std::size_t& length) {
+  sockaddr_in sin{};
+  iovec iov{buffer, capacity};
+  msghdr msg{};
+  msg.msg_name = &sin;
+  msg.msg_namelen = sizeof(sin);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  ssize_t got;
+  do {
+    got = ::recvmsg(fd_, &msg, MSG_DONTWAIT | MSG_TRUNC);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Read::Empty;
+    if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) {
+      ++drops_.socket_error;  // a queued ICMP error; the socket is still fine
+      return Read::Dropped;
+    }
+    return Read::Dead;
+  }
+  from = Endpoint{sin.sin_addr.s_addr, ntohs(sin.sin_port)};
+  ++wire_received_;
+  PeerCounters* counters = peers_.find(from);
+  if (counters) {
+    counters->bytes_received += static_cast<std::uint64_t>(got);
+    ++counters->datagrams_received;
+  }
+  // MSG_TRUNC makes recvmsg return the real length: larger than the buffer
+  // means it did not fit. Empty datagrams carry nothing ENet could use, and
+  // returning 0 for them would end ENet's receive loop early.
+  if (static_cast<std::size_t>(got) > capacity || (msg.msg_flags & MSG_TRUNC) || got == 0) {
+    count_drop(from, &DropCounters::oversized);
+    return Read::Dropped;
+  }
+  length = static_cast<std::size_t>(got);
+  return Read::Datagram;
+}
+
+int Pipeline::on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t count) {
+  if (count == 0) return 0;
+  std::uint8_t* const out = static_cast<std::uint8_t*>(buffers[0].data);
+  const std::size_t capacity = buffers[0].dataLength;
+
+  if (!in_.active()) {
+    for (;;) {
+      Endpoint from;
+      std::size_t length = 0;
+      switch (read_wire(out, capacity, from, length)) {
+        case Read::Empty: last_receive_empty_ = true; return 0;
+        case Read::Dead: last_receive_empty_ = true; return -1;
+        case Read::Dropped: continue;  // read the next one instead of ending ENet's loop
+        case Read::Datagram:
+          address->host = from.host;
+          address->port = from.port;
+          ++seam_received_;
+          last_receive_empty_ = false;
+          return static_cast<int>(length);
+      }
+    }
+  }
+
+  // Conditioned: move everything the socket holds into the delay queue, then
+  // hand ENet the next datagram that is due.
+  const std::uint64_t now = monotonic_us();
+  for (int budget = 1024; budget > 0; --budget) {
+    Endpoint from;
+    std::size_t length = 0;
+    const Read r = read_wire(scratch_.data(), Conditioner::kMaxDatagram, from, length);
+    if (r == Read::Empty || r == Read::Dead) break;
+    if (r == Read::Dropped) continue;
+    switch (in_.offer(now, from, {scratch_.data(), length})) {
+      case Conditioner::Verdict::Queued: break;
+      case Conditioner::Verdict::Lost: count_drop(from, &DropCounters::conditioner_loss); break;
+      case Conditioner::Verdict::QueueFull:
+        count_drop(from, &DropCounters::conditioner_queue);
+        break;
+    }
+  }
+  Endpoint from;
+  while (in_.pop_due(now, from, held_)) {
+    if (held_.size() > capacity) {
+      count_drop(from, &DropCounters::oversized);
+      continue;
+    }
+    std::memcpy(out, held_.data(), held_.size());
+    address->host = from.host;
+    address->port = from.port;
+    ++seam_received_;
+    last_receive_empty_ = false;
+    return static_cast<int>(held_.size());
+  }
+  last_receive_empty_ = true;
+  return 0;
+}
+
+}  // namespace tickwire::socket

@@ -1,0 +1,112 @@
+// The per-socket datagram pipeline beneath ENet.
+//
+//   send:    ENet -> [capture tap] -> [secure: seal] -> conditioner -> sendmsg
+//   receive: recvmsg -> conditioner -> [secure: open] -> [capture tap] -> ENet
+//
+// (Bracketed stages arrive with later issues.) A Pipeline belongs to one ENet
+// host and is used only from the thread that services that host. Everything
+// it holds has a fixed capacity chosen at construction.
+#pragma once
+
+#include <enet/enet.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "socket/conditioner.hpp"
+#include "tickwire/stats.hpp"
+
+namespace tickwire::socket {
+
+// Traffic to and from one remote endpoint, counted on the wire (after the
+// conditioner on send, before it on receive).
+struct PeerCounters {
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t datagrams_sent = 0;
+  std::uint64_t datagrams_received = 0;
+  DropCounters drops;
+};
+
+// Fixed-capacity map from endpoint to counters, for the peers the net layer
+// tracks. Open addressing with linear probing and tombstone-free deletion.
+class PeerTable {
+ public:
+  explicit PeerTable(std::uint32_t max_peers);
+  // Starts counting for `endpoint` (resets its counters); null when full.
+  PeerCounters* track(Endpoint endpoint);
+  void untrack(Endpoint endpoint);
+  [[nodiscard]] PeerCounters* find(Endpoint endpoint) noexcept;
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+ private:
+  struct Entry {
+    Endpoint endpoint;
+    bool used = false;
+    PeerCounters counters;
+  };
+  [[nodiscard]] std::size_t home(Endpoint endpoint) const noexcept;
+  std::vector<Entry> entries_;  // power-of-two size, at least twice max_peers
+  std::size_t size_ = 0;
+  std::size_t max_ = 0;
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(std::uint32_t max_peers);
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  void set_fd(int fd) noexcept { fd_ = fd; }
+  void set_conditioner(const LinkConditionerSettings& settings);
+
+  // Bytes the pipeline adds to every datagram; ENet's MTU is reduced by it.
+  [[nodiscard]] std::uint32_t overhead() const noexcept { return 0; }
+
+  // The seam's entry points, with ENet's contracts: send returns the bytes
+  // "sent" (0 = dropped) or -1; receive returns the length, 0 for "nothing
+  // more", never 0 for a dropped datagram, and -1 only for a dead socket.
+  int on_send(const ENetAddress* address, const ENetBuffer* buffers, std::size_t count);
+  int on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t count);
+
+  // Sends every held outgoing datagram that is due. Call before servicing ENet.
+  void pump();
+  // True when the last receive call ended because ENet stopped asking, not
+  // because the socket ran dry: the caller should service ENet again.
+  [[nodiscard]] bool more_to_read() const noexcept { return !last_receive_empty_; }
+
+  [[nodiscard]] PeerTable& peers() noexcept { return peers_; }
+  [[nodiscard]] const DropCounters& drops() const noexcept { return drops_; }
+  [[nodiscard]] std::uint64_t seam_sent() const noexcept { return seam_sent_; }
+  [[nodiscard]] std::uint64_t seam_received() const noexcept { return seam_received_; }
+  [[nodiscard]] std::uint64_t wire_sent() const noexcept { return wire_sent_; }
+  [[nodiscard]] std::uint64_t wire_received() const noexcept { return wire_received_; }
+  [[nodiscard]] const Conditioner& outgoing() const noexcept { return out_; }
+  [[nodiscard]] const Conditioner& incoming() const noexcept { return in_; }
+
+ private:
+  enum class Read : std::uint8_t { Datagram, Empty, Dropped, Dead };
+  // One recvmsg into `buffer`; fills `from` and `length`.
+  Read read_wire(std::uint8_t* buffer, std::size_t capacity, Endpoint& from, std::size_t& length);
+  // One sendmsg of the gathered buffers; false when dropped (counted).
+  bool write_wire(Endpoint to, const struct iovec* iov, std::size_t count, std::size_t total);
+  void count_drop(Endpoint peer, std::uint64_t DropCounters::*cause);
+
+  int fd_ = -1;
+  PeerTable peers_;
+  Conditioner out_;
+  Conditioner in_;
+  std::vector<std::uint8_t> scratch_;  // kMaxDatagram + 1 bytes, for gathering and reading
+  std::vector<std::uint8_t> held_;     // a datagram taken from a conditioner
+  bool last_receive_empty_ = true;
+  DropCounters drops_;
+  std::uint64_t seam_sent_ = 0;
+  std::uint64_t seam_received_ = 0;
+  std::uint64_t wire_sent_ = 0;
+  std::uint64_t wire_received_ = 0;
+};
+
+// Microseconds on a monotonic clock: the pipeline's and the conditioner's time.
+std::uint64_t monotonic_us() noexcept;
+
+}  // namespace tickwire::socket

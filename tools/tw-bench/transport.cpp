@@ -1,0 +1,263 @@
+#include "transport.hpp"
+
+#include <enet/enet.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include <tickwire/settings.hpp>
+
+#include "stats.hpp"
+#include "transport_common.hpp"
+
+namespace twbench {
+namespace {
+
+// DESIGN.md, "Performance targets": tickwire against bare ENet in the same run.
+constexpr double kTargetRttRatioMax = 1.10;
+constexpr double kTargetThroughputRatioMin = 0.90;
+
+struct Options {
+  bool json = false;
+  int round_trips = 10000;  // sampled round trips per variant, over all rounds
+  double seconds = 2.0;     // throughput window per variant, over all rounds, s
+  int rounds = 3;
+};
+
+enum class Parse { Ok, Help, Bad };
+
+bool parse_int(std::string_view text, int min, int max, int& out) {
+  int value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+bool parse_seconds(std::string_view text, double& out) {
+  const std::string copy(text);
+  char* end = nullptr;
+  const double value = std::strtod(copy.c_str(), &end);
+  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(value) || value <= 0.0 ||
+      value > 3600.0) {
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+Parse parse(int argc, char** argv, Options& options, std::string& error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      return Parse::Help;
+    }
+    if (arg == "--json") {
+      options.json = true;
+      continue;
+    }
+    std::string_view value;
+    bool has_value = false;
+    if (const std::size_t eq = arg.find('='); eq != std::string_view::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    if (arg != "--round-trips" && arg != "--seconds" && arg != "--rounds") {
+      error = "unknown option '" + std::string(argv[i]) + "'";
+      return Parse::Bad;
+    }
+    if (!has_value) {
+      if (i + 1 >= argc) {
+        error = std::string(arg) + " needs a value";
+        return Parse::Bad;
+      }
+      value = argv[++i];
+    }
+    bool ok = false;
+    if (arg == "--round-trips") {
+      ok = parse_int(value, 1, 100'000'000, options.round_trips);
+    }
+    if (arg == "--rounds") {
+      ok = parse_int(value, 1, 1000, options.rounds);
+    }
+    if (arg == "--seconds") {
+      ok = parse_seconds(value, options.seconds);
+    }
+    if (!ok) {
+      error = "bad value '" + std::string(value) + "' for " + std::string(arg);
+      return Parse::Bad;
+    }
+  }
+  return Parse::Ok;
+}
+
+struct Variant {
+  const char* name;
+  bool (*run)(const PhasePlan&, VariantSamples&, std::string&);
+  VariantSamples samples;
+  double median_us = 0, p99_us = 0, mbps = 0;
+};
+
+void summarize(Variant& v) {
+  v.median_us = percentile(v.samples.rtt_ns, 50.0) / 1000.0;
+  v.p99_us = percentile(v.samples.rtt_ns, 99.0) / 1000.0;
+  v.mbps =
+      v.samples.seconds > 0 ? static_cast<double>(v.samples.bytes) / v.samples.seconds / 1e6 : 0.0;
+}
+
+double ratio(double a, double b) {
+  return b > 0 ? a / b : 0.0;
+}
+
+void print_json(const Options& options, const Variant (&v)[3]) {
+  JsonWriter json;
+  json.begin().string("bench", "transport");
+  json.integer("round_trips", static_cast<std::uint64_t>(options.round_trips));
+  json.integer("rounds", static_cast<std::uint64_t>(options.rounds));
+  json.number("seconds", options.seconds);
+  json.begin("rtt_us");
+  for (const Variant& x : v) {
+    json.begin(x.name).number("median", x.median_us).number("p99", x.p99_us).end();
+  }
+  json.end().begin("rtt_samples");
+  for (const Variant& x : v) {
+    json.integer(x.name, x.samples.rtt_ns.size());
+  }
+  json.end().begin("rtt_lost");
+  for (const Variant& x : v) {
+    json.integer(x.name, x.samples.lost);
+  }
+  json.end().begin("throughput_MBps");
+  for (const Variant& x : v) {
+    json.number(x.name, x.mbps);
+  }
+  json.end();
+  json.string("udp_throughput_note",
+              "unreliable: bytes the receiver read while the sender blasted");
+  // The secure layer (engine/src/secure) is not in the datagram path yet.
+  json.boolean("encrypted", false);
+  // Both ENet variants run with tickwire's default throttle setting.
+  json.boolean("enet_throttle", tickwire::TransportSettings{}.enet_throttle);
+  json.number("ratio_rtt_vs_enet", ratio(v[2].median_us, v[1].median_us), 4);
+  json.number("ratio_throughput_vs_enet", ratio(v[2].mbps, v[1].mbps), 4);
+  json.begin("targets")
+      .number("ratio_rtt_vs_enet_max", kTargetRttRatioMax, 2)
+      .number("ratio_throughput_vs_enet_min", kTargetThroughputRatioMin, 2)
+      .end();
+  json.end();
+  std::printf("%s\n", json.str().c_str());
+}
+
+void print_table(const Options& options, const Variant (&v)[3]) {
+  std::printf(
+      "tw-bench transport on 127.0.0.1: %d round(s), %d round trips and %.2f s of "
+      "throughput per variant\n\n",
+      options.rounds, options.round_trips, options.seconds);
+  std::printf("%-10s %16s %14s %18s %9s %6s\n", "variant", "rtt median us", "rtt p99 us",
+              "throughput MB/s", "samples", "lost");
+  for (const Variant& x : v) {
+    std::printf("%-10s %16.2f %14.2f %18.1f %9zu %6llu\n", x.name, x.median_us, x.p99_us, x.mbps,
+                x.samples.rtt_ns.size(), static_cast<unsigned long long>(x.samples.lost));
+  }
+  std::printf(
+      "\n(udp throughput is unreliable: bytes the receiver read while the sender "
+      "blasted.)\nNot encrypted: the secure layer is not in the datagram path yet.\n"
+      "Both ENet variants run with tickwire's ENet settings (throttle %s).\n\n",
+      tickwire::TransportSettings{}.enet_throttle ? "on" : "off");
+  const double rtt = ratio(v[2].median_us, v[1].median_us);
+  const double tput = ratio(v[2].mbps, v[1].mbps);
+  std::printf("tickwire / enet  rtt median  %.3fx  (target <= %.2fx)  %s\n", rtt,
+              kTargetRttRatioMax, rtt <= kTargetRttRatioMax ? "ok" : "MISSED");
+  std::printf("tickwire / enet  throughput  %.3fx  (target >= %.2fx)  %s\n", tput,
+              kTargetThroughputRatioMin, tput >= kTargetThroughputRatioMin ? "ok" : "MISSED");
+}
+
+}  // namespace
+
+void transport_usage(std::FILE* to, const char* program, bool brief) {
+  std::fprintf(to, "usage: %s transport [--json] [--round-trips N] [--seconds S] [--rounds R]\n",
+               program);
+  if (brief) {
+    return;
+  }
+  std::fprintf(
+      stderr,
+      "\nRound-trip time and reliable throughput on 127.0.0.1 for raw UDP, bare ENet and\n"
+      "tickwire, measured interleaved (each round runs udp, enet, tickwire) in one run.\n\n"
+      "  --json            print one JSON object instead of a table\n"
+      "  --round-trips N   64-byte ping-pongs sampled per variant, over all rounds "
+      "(10000)\n"
+      "  --seconds S       1 KiB reliable throughput window per variant, over all "
+      "rounds (2)\n"
+      "  --rounds R        interleaving rounds (3)\n");
+}
+
+int transport_main(int argc, char** argv) {
+  Options options;
+  std::string error;
+  switch (parse(argc, argv, options, error)) {
+    case Parse::Help: transport_usage(stdout, "tw-bench", false); return 0;
+    case Parse::Bad:
+      std::fprintf(stderr, "tw-bench transport: %s\n", error.c_str());
+      transport_usage(stderr, "tw-bench", true);
+      return 2;
+    case Parse::Ok: break;
+  }
+  if (const char* sim = std::getenv("TICKWIRE_SIM"); sim != nullptr && *sim != '\0') {
+    // It would condition tickwire's links only; the comparison would be meaningless.
+    std::fprintf(stderr, "tw-bench transport: ignoring TICKWIRE_SIM=%s\n", sim);
+    unsetenv("TICKWIRE_SIM");
+  }
+  if (enet_initialize() != 0) {
+    std::fprintf(stderr, "tw-bench transport: enet_initialize failed\n");
+    return 1;
+  }
+
+  Variant variants[3] = {
+      {"udp", &run_udp, {}}, {"enet", &run_enet, {}}, {"tickwire", &run_tickwire, {}}};
+  for (Variant& v : variants) {
+    v.samples.rtt_ns.reserve(static_cast<std::size_t>(options.round_trips));
+  }
+  for (int round = 0; round < options.rounds; ++round) {
+    PhasePlan plan;
+    // Spread the totals over the rounds; the first rounds take the remainder.
+    plan.round_trips = options.round_trips / options.rounds +
+                       (round < options.round_trips % options.rounds ? 1 : 0);
+    plan.seconds = options.seconds / options.rounds;
+    for (Variant& v : variants) {
+      if (!options.json) {
+        std::fprintf(stderr, "round %d/%d: %s...\n", round + 1, options.rounds, v.name);
+      }
+      if (!v.run(plan, v.samples, error)) {
+        std::fprintf(stderr, "tw-bench transport: %s (round %d): %s\n", v.name, round + 1,
+                     error.c_str());
+        return 1;
+      }
+    }
+  }
+  for (Variant& v : variants) {
+    summarize(v);
+    if (v.samples.truncated > 0) {
+      std::fprintf(stderr,
+                   "tw-bench transport: warning: %s: %d ping-pong phase(s) hit their time cap "
+                   "(%zu of %d round trips sampled); the cores are probably oversubscribed and "
+                   "the numbers are not trustworthy\n",
+                   v.name, v.samples.truncated, v.samples.rtt_ns.size(), options.round_trips);
+    }
+  }
+  if (options.json) {
+    print_json(options, variants);
+  } else {
+    print_table(options, variants);
+  }
+  return 0;
+}
+
+}  // namespace twbench

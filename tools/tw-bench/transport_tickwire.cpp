@@ -1,0 +1,125 @@
+// tickwire variant: tickwire::Server and tickwire::Client through the public
+// API only, each object used by one thread, on the reliable lane.
+#include <tickwire/tickwire.hpp>
+
+#include "transport_common.hpp"
+
+namespace twbench {
+namespace {
+
+void serve_tickwire(ServerShared& shared) {
+  tickwire::ServerSettings settings;
+  settings.bind_address = "127.0.0.1";
+  settings.port = 0;
+  settings.max_clients = 1;
+  tickwire::Server server;
+  if (tickwire::Status s = server.start(settings); !s) {
+    return shared.fail(s.message);
+  }
+  shared.ready(server.port());
+
+  std::uint64_t bulk = 0;
+  while (!shared.stop.load(std::memory_order_relaxed)) {
+    server.update();
+    bool echoed = false;
+    tickwire::Event event;
+    while (server.poll(event)) {
+      if (event.type != tickwire::EventType::Message) {
+        continue;
+      }
+      if (event.data.size() <= kPingBytes) {
+        (void)server.send(event.connection, tickwire::kChannelReliable, event.data);
+        echoed = true;
+      } else {
+        bulk += event.data.size();
+        shared.bulk_bytes.store(bulk, std::memory_order_relaxed);
+      }
+    }
+    if (echoed) {
+      server.flush();
+    }
+  }
+}
+
+class TickwireLink {
+ public:
+  bool connect(std::uint16_t port) {
+    tickwire::ClientSettings settings;
+    settings.connect_timeout_ms = static_cast<std::uint32_t>(kConnectTimeoutNs / 1'000'000);
+    if (tickwire::Status s = client_.connect("127.0.0.1:" + std::to_string(port), settings); !s) {
+      return fail(s.message);
+    }
+    const std::int64_t deadline = now_ns() + kConnectTimeoutNs + 100'000'000;
+    while (now_ns() < deadline) {
+      client_.update();
+      tickwire::Event event;
+      while (client_.poll(event)) {
+        if (event.type == tickwire::EventType::Connected) {
+          return true;
+        }
+        if (event.type == tickwire::EventType::Disconnected) {
+          return fail(std::string("connecting failed: ") + tickwire::to_string(event.reason));
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return fail("connecting to 127.0.0.1:" + std::to_string(port) + " timed out after 5 s");
+  }
+
+  bool send_ping(std::span<const std::uint8_t> data) {
+    if (!send_bulk(data)) {
+      return false;
+    }
+    client_.flush();
+    return true;
+  }
+  bool send_bulk(std::span<const std::uint8_t> data) {
+    if (tickwire::Status s = client_.send(tickwire::kChannelReliable, data); !s) {
+      return fail(s.message);
+    }
+    return true;
+  }
+  std::size_t queued_bytes() const { return client_.stats().queued_bytes; }
+
+  template <class F>
+  bool service(F&& on_message) {
+    client_.update();
+    tickwire::Event event;
+    while (client_.poll(event)) {
+      if (event.type == tickwire::EventType::Disconnected) {
+        return fail(std::string("disconnected: ") + tickwire::to_string(event.reason));
+      }
+      if (event.type == tickwire::EventType::Message && on_message(event.data)) {
+        return true;
+      }
+    }
+    return true;
+  }
+  const std::string& error() const noexcept { return error_; }
+
+ private:
+  bool fail(std::string why) {
+    error_ = std::move(why);
+    return false;
+  }
+  tickwire::Client client_;
+  std::string error_;
+};
+
+}  // namespace
+
+bool run_tickwire(const PhasePlan& plan, VariantSamples& out, std::string& error) {
+  ServerThread server(serve_tickwire);
+  if (!server.shared().wait_ready(error)) {
+    return false;
+  }
+  TickwireLink link;
+  if (!link.connect(server.shared().port.load())) {
+    error = link.error();
+    return false;
+  }
+  return measure_rtt(link, plan, out, error) &&
+         measure_throughput(link, server.shared().bulk_bytes, plan, out, error);
+}
+
+}  // namespace twbench
