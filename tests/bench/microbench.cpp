@@ -73,7 +73,7 @@ void BM_PeerTableFind64(benchmark::State& state) {
   std::vector<Endpoint> endpoints;
   for (std::uint16_t i = 0; i < kPeers; ++i) {
     endpoints.push_back(Endpoint{kLoopback, static_cast<std::uint16_t>(40000 + i)});
-    if (table.track(endpoints.back()) == nullptr) {
+    if (table.insert(endpoints.back()) == nullptr) {
       state.SkipWithError("PeerTable refused a peer below its capacity");
       return;
     }
@@ -90,7 +90,7 @@ BENCHMARK(BM_PeerTableFind64);
 void BM_PeerTableFindMiss64(benchmark::State& state) {
   PeerTable table(64);
   for (std::uint16_t i = 0; i < 64; ++i) {
-    table.track(Endpoint{kLoopback, static_cast<std::uint16_t>(40000 + i)});
+    table.insert(Endpoint{kLoopback, static_cast<std::uint16_t>(40000 + i)});
   }
   std::uint16_t port = 50000;
   for (auto _ : state) {

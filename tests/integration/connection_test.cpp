@@ -1,11 +1,13 @@
 // Connection life cycle: connect, the reasons a connection ends, refusals.
 #include <arpa/inet.h>
-#include <enet/enet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <cstdlib>
 
 #include "harness.hpp"
-#include "net/host.hpp"
 
 namespace tickwire::test {
 namespace {
@@ -17,7 +19,7 @@ struct Session : ::testing::Test {
 
   void start(ServerSettings settings = loopback_server(), ClientSettings cs = {}) {
     ASSERT_TRUE(server.start(settings)) << "server";
-    ASSERT_TRUE(client.connect(address_of(server), cs));
+    ASSERT_TRUE(client.connect(address_of(server), client_for(server, cs)));
     loop.server = &server;
     loop.clients = {&client};
   }
@@ -97,7 +99,7 @@ TEST_F(Session, ServerStopReachesTheClientAsClosedByPeer) {
 TEST_F(Session, ServerFullIsToldToTheClient) {
   connect(loopback_server(1));
   Client second;
-  ASSERT_TRUE(second.connect(address_of(server), {}));
+  ASSERT_TRUE(second.connect(address_of(server), client_for(server)));
   loop.clients.push_back(&second);
   ASSERT_TRUE(loop.until([&] { return second.state() == ClientState::Disconnected; }, 5s));
   EXPECT_EQ(second.disconnect_reason(), DisconnectReason::ServerFull);
@@ -117,7 +119,7 @@ TEST_F(Session, ProtocolMismatchIsToldToTheClient) {
   ASSERT_TRUE(loop.until([&] { return client.state() == ClientState::Disconnected; }, 5s));
   EXPECT_EQ(client.disconnect_reason(), DisconnectReason::ProtocolMismatch);
   EXPECT_EQ(server.connection_count(), 0u);
-  EXPECT_EQ(server.host_stats().refused_mismatch, 1u);
+  EXPECT_GE(server.host_stats().drops.token_rejected, 1u) << "refused in the handshake";
 }
 
 TEST_F(Session, ChannelLayoutMismatchIsAProtocolMismatch) {
@@ -128,35 +130,76 @@ TEST_F(Session, ChannelLayoutMismatchIsAProtocolMismatch) {
   EXPECT_EQ(client.disconnect_reason(), DisconnectReason::ProtocolMismatch);
 }
 
-// A peer speaking another tickwire wire version: plain ENet with its own code.
-TEST_F(Session, VersionMismatchIsToldToTheClient) {
+// A client of another wire version: its request keeps the first 49 bytes'
+// layout (prefix, magic with the version digit, protocol id, expiry, nonce).
+TEST_F(Session, VersionMismatchIsToldToAClientOfAnotherVersion) {
   ASSERT_TRUE(server.start(loopback_server()));
   loop.server = &server;
-  ENetHost* raw = enet_host_create(nullptr, 1, 3, 0, 0);
-  ASSERT_NE(raw, nullptr);
-  ENetAddress to{};
-  to.host = htonl(INADDR_LOOPBACK);
-  to.port = server.port();
-  const std::uint32_t code =
-      (net::connect_code(ClientSettings{}) & 0xFFFFFFu) | (std::uint32_t{kWireVersion + 1u} << 24);
-  ENetPeer* peer = enet_host_connect(raw, &to, 3, code);
-  ASSERT_NE(peer, nullptr);
-  std::uint32_t data = 0;
-  bool disconnected = false;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  std::vector<std::uint8_t> request(1024, 0);
+  const char magic[] = "TWTOKEN2";
+  std::memcpy(request.data() + 1, magic, 8);
+  for (int i = 0; i < 24; ++i) request[25 + i] = static_cast<std::uint8_t>(0xA0 + i);  // nonce
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  to.sin_port = htons(server.port());
+  ASSERT_EQ(
+      ::sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)),
+      1024);
+  std::vector<std::uint8_t> reply(2048);
+  ssize_t got = -1;
+  loop.until(
+      [&] {
+        got = ::recv(fd, reply.data(), reply.size(), MSG_DONTWAIT);
+        return got > 0;
+      },
+      2s);
+  ASSERT_EQ(got, 26) << "prefix, the echoed nonce, the reason";
+  EXPECT_EQ(reply[0], 6) << "Rejected";
+  EXPECT_TRUE(std::equal(reply.begin() + 1, reply.begin() + 25, request.begin() + 25));
+  EXPECT_EQ(reply[25], 7) << "VersionMismatch";
+  ::close(fd);
+}
+
+// The client's side: a server of another version answers its request with a
+// Rejected(VersionMismatch) echoing the nonce; the client reports it.
+TEST(Connect, VersionMismatchFromTheServerIsReported) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string address = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  ClientSettings cs;
+  ConnectTokenParams params;
+  params.servers = {address};
+  ASSERT_TRUE(make_connect_token(test_key(), params, cs.token));
+  Client client;
+  ASSERT_TRUE(client.connect(address, cs));
+  Loop loop;
+  loop.clients = {&client};
+  bool answered = false;
   loop.each_frame = [&] {
-    ENetEvent e;
-    while (enet_host_service(raw, &e, 0) > 0) {
-      if (e.type == ENET_EVENT_TYPE_DISCONNECT) {
-        disconnected = true;
-        data = e.data;
-      }
-    }
+    std::vector<std::uint8_t> request(2048);
+    sockaddr_in from{};
+    socklen_t from_len = sizeof(from);
+    const ssize_t got = ::recvfrom(fd, request.data(), request.size(), MSG_DONTWAIT,
+                                   reinterpret_cast<sockaddr*>(&from), &from_len);
+    if (got != 1024 || answered) return;
+    std::uint8_t reply[26] = {6};
+    std::memcpy(reply + 1, request.data() + 25, 24);
+    reply[25] = 7;
+    ::sendto(fd, reply, sizeof(reply), 0, reinterpret_cast<sockaddr*>(&from), from_len);
+    answered = true;
   };
-  EXPECT_TRUE(loop.until([&] { return disconnected; }, 5s));
-  EXPECT_EQ(net::decode_disconnect(data), DisconnectReason::VersionMismatch);
-  EXPECT_EQ(server.connection_count(), 0u);
-  loop.each_frame = nullptr;
-  enet_host_destroy(raw);
+  ASSERT_TRUE(loop.until([&] { return client.state() == ClientState::Disconnected; }, 3s));
+  EXPECT_EQ(client.disconnect_reason(), DisconnectReason::VersionMismatch);
+  ::close(fd);
 }
 
 TEST_F(Session, VanishedClientTimesOutWithinTimeoutPlusOneSecond) {
@@ -179,7 +222,7 @@ TEST_F(Session, VanishedClientTimesOutWithinTimeoutPlusOneSecond) {
 
   // The slot is free again: a new client gets in although max_clients is 1.
   Client next;
-  ASSERT_TRUE(next.connect(address_of(server), {}));
+  ASSERT_TRUE(next.connect(address_of(server), client_for(server)));
   loop.clients = {&next};
   loop.client_events.clear();
   ASSERT_TRUE(loop.until([&] { return next.connected(); }, 5s));
@@ -194,7 +237,7 @@ TEST(Connect, NoServerTimesOutAtTheConnectTimeout) {
   Client client;
   ClientSettings cs;
   cs.connect_timeout_ms = 500;
-  ASSERT_TRUE(client.connect(address, cs));
+  ASSERT_TRUE(client.connect(address, client_for(silent, cs)));
   Loop loop;
   loop.clients = {&client};
   ASSERT_TRUE(loop.until([&] { return client.state() == ClientState::Disconnected; }, 3s));
@@ -207,6 +250,7 @@ TEST(Connect, BadAddressesAreClearErrors) {
   EXPECT_EQ(client.connect("127.0.0.1:0", {}).code, Errc::invalid_argument);
   EXPECT_EQ(client.connect("", {}).code, Errc::invalid_argument);
   EXPECT_EQ(client.connect("no-such-host.invalid:4000", {}).code, Errc::resolve_failed);
+  EXPECT_EQ(client.connect("127.0.0.1:4000", {}).code, Errc::token_invalid) << "no token";
   EXPECT_EQ(client.state(), ClientState::Disconnected);
   EXPECT_EQ(client.send(0, bytes("x")).code, Errc::not_running);
 }
@@ -270,7 +314,8 @@ TEST(Broadcast, ReachesAllOrAllButOne) {
   Loop loop;
   loop.server = &server;
   loop.clients = {&a, &b, &c};
-  for (Client* client : loop.clients) ASSERT_TRUE(client->connect(address_of(server), {}));
+  for (Client* client : loop.clients)
+    ASSERT_TRUE(client->connect(address_of(server), client_for(server)));
   ASSERT_TRUE(loop.until(
       [&] {
         return server.connection_count() == 3 && a.connected() && b.connected() && c.connected();

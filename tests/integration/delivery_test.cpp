@@ -51,7 +51,7 @@ struct Pair {
     c.conditioner = link;
     c.idle_timeout_ms = idle_timeout_ms;
     EXPECT_TRUE(server.start(s));
-    EXPECT_TRUE(client.connect(address_of(server), c));
+    EXPECT_TRUE(client.connect(address_of(server), client_for(server, c)));
     loop.server = &server;
     loop.clients = {&client};
     EXPECT_TRUE(
@@ -173,7 +173,7 @@ TEST(Delivery, CustomLanes) {
   ClientSettings c;
   c.channels = s.channels;
   ASSERT_TRUE(server.start(s));
-  ASSERT_TRUE(client.connect(address_of(server), c));
+  ASSERT_TRUE(client.connect(address_of(server), client_for(server, c)));
   Loop loop;
   loop.server = &server;
   loop.clients = {&client};

@@ -18,16 +18,38 @@ namespace tickwire::test {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
+// The token key every test server uses (a fresh one per test process).
+inline const TokenKey& test_key() {
+  static const TokenKey key = TokenKey::generate();
+  return key;
+}
+
 inline ServerSettings loopback_server(std::uint32_t max_clients = 8) {
   ServerSettings s;
   s.bind_address = "127.0.0.1";
   s.port = 0;
   s.max_clients = max_clients;
+  s.token_key = test_key();
   return s;
 }
 
 inline std::string address_of(const Server& server) {
   return "127.0.0.1:" + std::to_string(server.port());
+}
+
+// Client settings with a fresh connect token for `server` (as a backend would
+// issue one), made with `key` (default: the test servers' key).
+inline ClientSettings client_for(const Server& server, ClientSettings settings = {},
+                                 const TokenKey& key = test_key()) {
+  static std::uint64_t next_client_id = 1000;
+  ConnectTokenParams params;
+  params.client_id = next_client_id++;
+  params.protocol_id = settings.protocol_id;
+  params.servers = {address_of(server)};
+  params.user_data[0] = static_cast<std::uint8_t>(params.client_id);
+  const Status s = make_connect_token(key, params, settings.token);
+  EXPECT_TRUE(s) << s.message;
+  return settings;
 }
 
 inline std::span<const std::uint8_t> bytes(const std::string& s) {

@@ -12,7 +12,7 @@ TEST(Link, SmoothedRttSettlesAtTwiceTheOneWayLag) {
   ClientSettings c;
   c.conditioner.outgoing.latency_ms = 50;
   ASSERT_TRUE(server.start(s));
-  ASSERT_TRUE(client.connect(address_of(server), c));
+  ASSERT_TRUE(client.connect(address_of(server), client_for(server, c)));
   Loop loop;
   loop.server = &server;
   loop.clients = {&client};
@@ -41,7 +41,7 @@ TEST(Link, MeasuredLossOverTenThousandDatagramsMatchesTheSetting) {
   Server server;
   Client client;
   ASSERT_TRUE(server.start(loopback_server()));
-  ASSERT_TRUE(client.connect(address_of(server), {}));
+  ASSERT_TRUE(client.connect(address_of(server), client_for(server)));
   Loop loop;
   loop.server = &server;
   loop.clients = {&client};
@@ -85,7 +85,7 @@ TEST(Link, BandwidthCapLimitsThroughput) {
   ASSERT_TRUE(server.start(loopback_server()));
   ClientSettings c;
   c.conditioner.outgoing.bandwidth_kbps = 400;  // 50 kB/s
-  ASSERT_TRUE(client.connect(address_of(server), c));
+  ASSERT_TRUE(client.connect(address_of(server), client_for(server, c)));
   Loop loop;
   loop.server = &server;
   loop.clients = {&client};

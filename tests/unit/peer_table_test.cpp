@@ -9,23 +9,23 @@
 namespace tickwire::socket {
 namespace {
 
-TEST(PeerTable, TrackFindUntrack) {
+TEST(PeerTable, InsertFindErase) {
   PeerTable table(4);
-  PeerCounters* a = table.track(Endpoint{0x0100007f, 1000});
+  PeerCounters* a = table.insert(Endpoint{0x0100007f, 1000});
   ASSERT_NE(a, nullptr);
   a->bytes_sent = 5;
   EXPECT_EQ(table.find(Endpoint{0x0100007f, 1000})->bytes_sent, 5u);
   EXPECT_EQ(table.find(Endpoint{0x0100007f, 1001}), nullptr);
-  table.untrack(Endpoint{0x0100007f, 1000});
+  table.erase(Endpoint{0x0100007f, 1000});
   EXPECT_EQ(table.find(Endpoint{0x0100007f, 1000}), nullptr);
   EXPECT_EQ(table.size(), 0u);
 }
 
 TEST(PeerTable, RefusesBeyondCapacity) {
   PeerTable table(3);
-  for (std::uint16_t p = 1; p <= 3; ++p) ASSERT_NE(table.track(Endpoint{1, p}), nullptr);
-  EXPECT_EQ(table.track(Endpoint{1, 4}), nullptr);
-  EXPECT_NE(table.track(Endpoint{1, 2}), nullptr) << "re-tracking a known endpoint is fine";
+  for (std::uint16_t p = 1; p <= 3; ++p) ASSERT_NE(table.insert(Endpoint{1, p}), nullptr);
+  EXPECT_EQ(table.insert(Endpoint{1, 4}), nullptr);
+  EXPECT_NE(table.insert(Endpoint{1, 2}), nullptr) << "re-tracking a known endpoint is fine";
 }
 
 TEST(PeerTable, RandomOperationsMatchAMap) {
@@ -37,9 +37,9 @@ TEST(PeerTable, RandomOperationsMatchAMap) {
     const Endpoint e{static_cast<std::uint32_t>(rng() % 5), static_cast<std::uint16_t>(rng() % 40)};
     const auto key = std::make_pair(e.host, e.port);
     if (rng() % 3 == 0) {
-      table.untrack(e);
+      table.erase(e);
       model.erase(key);
-    } else if (PeerCounters* c = table.track(e)) {
+    } else if (PeerCounters* c = table.insert(e)) {
       c->bytes_received = static_cast<std::uint64_t>(step);
       model[key] = static_cast<std::uint64_t>(step);
     } else {

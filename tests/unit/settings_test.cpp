@@ -13,19 +13,29 @@ void expect_invalid(const Status& s, const char* field) {
   EXPECT_NE(s.message.find(field), std::string::npos) << s.message;
 }
 
-TEST(Settings, DefaultsAreValid) {
-  EXPECT_TRUE(ServerSettings{}.validate());
+ServerSettings keyed() {
+  ServerSettings s;
+  s.token_key = TokenKey::generate();
+  return s;
+}
+
+TEST(Settings, DefaultsAreValidOnceAServerHasAKey) {
+  expect_invalid(ServerSettings{}.validate(), "token_key");
+  EXPECT_TRUE(keyed().validate());
   EXPECT_TRUE(ClientSettings{}.validate());
 }
 
 TEST(Settings, ServerBounds) {
-  ServerSettings s;
+  ServerSettings s = keyed();
   s.max_clients = 0;
   expect_invalid(s.validate(), "max_clients");
   s.max_clients = 4096;
   expect_invalid(s.validate(), "max_clients");
   s.max_clients = 4095;
   EXPECT_TRUE(s.validate());
+  s.handshake_replies_per_sec = 1;
+  expect_invalid(s.validate(), "handshake_replies_per_sec");
+  s.handshake_replies_per_sec = 2000;
   s.bind_address.clear();
   expect_invalid(s.validate(), "bind_address");
 }

@@ -35,7 +35,9 @@ ENetHost* create_host(const ENetAddress* bind, std::size_t peers) {
 
 void configure_host(ENetHost* host) {
   const tickwire::TransportSettings& d = tickwire_defaults();
-  host->mtu = d.mtu;  // tickwire subtracts its seam's overhead, 0 while unencrypted
+  // The same largest UDP payload as tickwire's (whose ENet MTU is this less
+  // the seam's 25 bytes): both put datagrams of at most d.mtu on the wire.
+  host->mtu = d.mtu;
   for (std::size_t i = 0; i < host->peerCount; ++i) {
     host->peers[i].mtu = d.mtu;
   }

@@ -7,11 +7,19 @@
 namespace twbench {
 namespace {
 
+// The server's token key and the client's tokens, as a game's backend would
+// make them. Shared by the two threads; made before either starts.
+const tickwire::TokenKey& bench_key() {
+  static const tickwire::TokenKey key = tickwire::TokenKey::generate();
+  return key;
+}
+
 void serve_tickwire(ServerShared& shared) {
   tickwire::ServerSettings settings;
   settings.bind_address = "127.0.0.1";
   settings.port = 0;
   settings.max_clients = 1;
+  settings.token_key = bench_key();
   tickwire::Server server;
   if (tickwire::Status s = server.start(settings); !s) {
     return shared.fail(s.message);
@@ -46,7 +54,13 @@ class TickwireLink {
   bool connect(std::uint16_t port) {
     tickwire::ClientSettings settings;
     settings.connect_timeout_ms = static_cast<std::uint32_t>(kConnectTimeoutNs / 1'000'000);
-    if (tickwire::Status s = client_.connect("127.0.0.1:" + std::to_string(port), settings); !s) {
+    const std::string address = "127.0.0.1:" + std::to_string(port);
+    tickwire::ConnectTokenParams token;
+    token.servers = {address};
+    if (tickwire::Status s = tickwire::make_connect_token(bench_key(), token, settings.token); !s) {
+      return fail(s.message);
+    }
+    if (tickwire::Status s = client_.connect(address, settings); !s) {
       return fail(s.message);
     }
     const std::int64_t deadline = now_ns() + kConnectTimeoutNs + 100'000'000;

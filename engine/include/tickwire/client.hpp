@@ -13,11 +13,15 @@
 #include "tickwire/settings.hpp"
 #include "tickwire/stats.hpp"
 #include "tickwire/status.hpp"
+#include "tickwire/token.hpp"
 
 namespace tickwire {
 
 struct ClientSettings : TransportSettings {
   std::uint32_t connect_timeout_ms = 5000;  // give up connecting after this long, ms
+  // From the game's backend, or make_room_token(). Required: there is no
+  // unencrypted connection.
+  ConnectToken token;
 
   [[nodiscard]] Status validate() const;
 };
@@ -41,7 +45,9 @@ class Client {
   Client& operator=(Client&&) noexcept;
 
   // Starts connecting to "host:port" (IPv4 or a name; the port defaults to
-  // 27015). Returns at once; a Connected or Disconnected event follows.
+  // 27015) with settings.token. Returns at once; a Connected or Disconnected
+  // event follows. Errors found locally: token_invalid, token_expired,
+  // wrong_server (the token does not list this server).
   Status connect(std::string_view server, const ClientSettings& settings);
   // Graceful: the server is told (ClosedByPeer), then Disconnected(ClosedLocally)
   // is reported once it acknowledged, or after one second.

@@ -21,6 +21,10 @@ enum class DisconnectReason : std::uint8_t {
   VersionMismatch,   // different tickwire wire version
   ClosedByPeer,      // the other side disconnected cleanly
   ClosedLocally,     // this side called disconnect() or stop()
+  TokenInvalid,      // the server could not open the connect token (wrong key or room code)
+  TokenExpired,      // the server found the connect token expired
+  WrongServer,       // the connect token does not list this server's address
+  TokenInUse,        // the connect token already holds a session from another address
 };
 
 // Lower-case words for logs and JSON ("server full").

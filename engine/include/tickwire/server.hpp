@@ -14,6 +14,7 @@
 #include "tickwire/settings.hpp"
 #include "tickwire/stats.hpp"
 #include "tickwire/status.hpp"
+#include "tickwire/token.hpp"
 
 namespace tickwire {
 
@@ -21,6 +22,16 @@ struct ServerSettings : TransportSettings {
   std::string bind_address = "0.0.0.0";  // IPv4 address or host name to listen on
   std::uint16_t port = 27015;            // UDP port; 0 picks a free one (see Server::port())
   std::uint32_t max_clients = 32;        // connected clients at once, 1..kMaxPeers
+
+  // Opens connect tokens; shared with the game's backend (tw-token keygen),
+  // or derived from a room code (TokenKey::from_room_code). Required.
+  TokenKey token_key;
+  // "host:port" that clients use to reach this server, when it differs from
+  // the bound address (port forwarding, NAT, relays). Tokens must list one.
+  // Empty: the bound address and port, or every local IPv4 address when
+  // bound to 0.0.0.0.
+  std::vector<std::string> public_addresses;
+  std::uint32_t handshake_replies_per_sec = 2000;  // all senders together, 1/s
 
   [[nodiscard]] Status validate() const;
 };
@@ -72,6 +83,10 @@ class Server {
   [[nodiscard]] HostStats host_stats() const;
   // The peer's address as "a.b.c.d:port"; empty for an unknown id.
   [[nodiscard]] std::string address(ConnectionId id) const;
+  // The client id and user data from the connection's connect token; zero
+  // for an unknown id.
+  [[nodiscard]] std::uint64_t client_id(ConnectionId id) const;
+  [[nodiscard]] std::array<std::uint8_t, kUserDataBytes> user_data(ConnectionId id) const;
 
   // Replaces the link conditioner while running (tests, tools).
   Status set_conditioner(const LinkConditionerSettings& settings);

@@ -8,6 +8,7 @@
 #include "tickwire/channel.hpp"
 #include "tickwire/conditioner.hpp"
 #include "tickwire/status.hpp"
+#include "tickwire/token.hpp"
 
 namespace tickwire {
 
@@ -17,7 +18,7 @@ inline constexpr std::uint32_t kMaxPeers = 4095;
 struct TransportSettings {
   // Identifies the game and its message format. Client and server must agree,
   // or the client is refused with DisconnectReason::ProtocolMismatch.
-  std::uint64_t protocol_id = 0x7469636b77697265ull;       // "tickwire"
+  std::uint64_t protocol_id = kDefaultProtocolId;          // "tickwire"
   std::vector<ChannelKind> channels = default_channels();  // 1..255 lanes; must match the peer's
 
   std::uint32_t mtu = 1400;  // largest UDP payload sent, bytes (576..4096), seam overhead included

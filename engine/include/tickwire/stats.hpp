@@ -9,14 +9,22 @@ namespace tickwire {
 // left), by cause. Counted per connection where the sender is known and per
 // host in total.
 struct DropCounters {
-  std::uint64_t oversized = 0;         // larger than the receive buffer; never parsed
+  std::uint64_t oversized = 0;         // larger than the receive buffer, or empty; never parsed
+  std::uint64_t malformed = 0;         // wrong size, type or version for its kind; never decrypted
+  std::uint64_t no_session = 0;        // to or from an address without an encrypted session
+  std::uint64_t auth_failed = 0;       // failed authentication: tampered, forged or wrong key
+  std::uint64_t replayed = 0;          // sequence number already seen or older than the window
+  std::uint64_t token_rejected = 0;    // handshake refused: token invalid, expired, in use, full
+  std::uint64_t rate_limited = 0;      // handshake replies over the server's reply budget
+  std::uint64_t held_overflow = 0;     // client: datagrams beyond the hold queue before the session
   std::uint64_t conditioner_loss = 0;  // dropped by the link conditioner's loss setting
   std::uint64_t conditioner_queue =
       0;                           // the conditioner's delay queue was full or over its rate cap
   std::uint64_t socket_error = 0;  // the OS refused to send or receive it
 
   [[nodiscard]] std::uint64_t total() const noexcept {
-    return oversized + conditioner_loss + conditioner_queue + socket_error;
+    return oversized + malformed + no_session + auth_failed + replayed + token_rejected +
+           rate_limited + held_overflow + conditioner_loss + conditioner_queue + socket_error;
   }
 };
 

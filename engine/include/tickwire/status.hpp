@@ -24,6 +24,9 @@ enum class Errc : std::uint8_t {
   message_too_large,   // larger than the configured max_message_bytes
   queue_full,          // the connection's send queue is at max_queued_bytes
   out_of_memory,       // ENet could not allocate
+  token_invalid,       // the connect token is malformed or for another game
+  token_expired,       // the connect token's expiry has passed
+  wrong_server,        // the connect token does not list the server being joined
 };
 
 // Short name of an error code, for logs ("queue_full").

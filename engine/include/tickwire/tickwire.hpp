@@ -9,4 +9,5 @@
 #include "tickwire/settings.hpp"
 #include "tickwire/stats.hpp"
 #include "tickwire/status.hpp"
+#include "tickwire/token.hpp"
 #include "tickwire/version.hpp"

@@ -19,6 +19,9 @@ const char* to_string(Errc code) noexcept {
     case Errc::message_too_large: return "message_too_large";
     case Errc::queue_full: return "queue_full";
     case Errc::out_of_memory: return "out_of_memory";
+    case Errc::token_invalid: return "token_invalid";
+    case Errc::token_expired: return "token_expired";
+    case Errc::wrong_server: return "wrong_server";
   }
   return "unknown";
 }
@@ -33,6 +36,10 @@ const char* to_string(DisconnectReason reason) noexcept {
     case DisconnectReason::VersionMismatch: return "version mismatch";
     case DisconnectReason::ClosedByPeer: return "closed by peer";
     case DisconnectReason::ClosedLocally: return "closed locally";
+    case DisconnectReason::TokenInvalid: return "token invalid (wrong key or room code)";
+    case DisconnectReason::TokenExpired: return "token expired";
+    case DisconnectReason::WrongServer: return "token not valid for this server";
+    case DisconnectReason::TokenInUse: return "token in use from another address";
   }
   return "unknown";
 }

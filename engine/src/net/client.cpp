@@ -2,13 +2,52 @@
 
 #include <optional>
 
+#include <chrono>
+
 #include "net/host.hpp"
+#include "secure/client_stage.hpp"
 
 namespace tickwire {
 
 namespace {
 constexpr std::uint64_t kDisconnectGraceUs = 1'000'000;  // wait this long for the server's ack
 constexpr std::uint16_t kDefaultPort = 27015;
+
+DisconnectReason reason_for(secure::DenyReason deny) {
+  switch (deny) {
+    case secure::DenyReason::TokenInvalid: return DisconnectReason::TokenInvalid;
+    case secure::DenyReason::TokenExpired: return DisconnectReason::TokenExpired;
+    case secure::DenyReason::WrongServer: return DisconnectReason::WrongServer;
+    case secure::DenyReason::TokenInUse: return DisconnectReason::TokenInUse;
+    case secure::DenyReason::ServerFull: return DisconnectReason::ServerFull;
+    case secure::DenyReason::ProtocolMismatch: return DisconnectReason::ProtocolMismatch;
+    case secure::DenyReason::VersionMismatch: return DisconnectReason::VersionMismatch;
+  }
+  return DisconnectReason::TokenInvalid;
+}
+
+// The token's public part, checked against what this client is about to do.
+Status check_token(const ClientSettings& settings, const ENetAddress& server,
+                   std::string_view server_text, secure::PublicToken& out) {
+  if (settings.token.empty())
+    return {Errc::token_invalid,
+            "no connect token: set ClientSettings::token (from the game's "
+            "backend, tw-token, or make_room_token)"};
+  if (!secure::parse_public(settings.token.bytes, out))
+    return {Errc::token_invalid, "the connect token is malformed"};
+  if (out.protocol_id != settings.protocol_id)
+    return {Errc::token_invalid,
+            "the connect token's protocol id differs from ClientSettings::protocol_id"};
+  const auto now =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  if (out.expires_unix_s <= now) return {Errc::token_expired, "the connect token has expired"};
+  for (std::size_t i = 0; i < out.server_count; ++i)
+    if (out.servers[i] == net::endpoint_of(server)) return {};
+  return {Errc::wrong_server, "the connect token is not valid for " + std::string(server_text) +
+                                  " (" + net::to_string(server) + ")"};
+}
 }  // namespace
 
 struct Client::Impl {
@@ -16,6 +55,7 @@ struct Client::Impl {
   net::Host host;
   ENetPeer* peer = nullptr;
   socket::Endpoint endpoint;
+  secure::ClientSecurity* security = nullptr;  // owned by host
   ClientState state = ClientState::Disconnected;
   DisconnectReason reason = DisconnectReason::None;
   std::uint64_t deadline_us = 0;  // connect timeout, or the end of a graceful disconnect
@@ -58,7 +98,7 @@ struct Client::Impl {
     synthetic = Event{EventType::Disconnected, 0, 0, why, {}};
   }
   void finish(DisconnectReason why) {
-    if (host.is_open()) host.pipeline().peers().untrack(endpoint);
+    if (host.is_open()) host.pipeline().peers().erase(endpoint);
     state = ClientState::Disconnected;
     reason = why;
   }
@@ -82,6 +122,8 @@ Status Client::connect(std::string_view server, const ClientSettings& settings) 
   if (Status s = settings.validate(); !s) return s;
   ENetAddress address{};
   if (Status s = net::resolve(server, kDefaultPort, address); !s) return s;
+  secure::PublicToken token;
+  if (Status s = check_token(settings, address, server, token); !s) return s;
 
   m.release_all();
   if (m.peer != nullptr && m.state == ClientState::Connected)
@@ -89,17 +131,23 @@ Status Client::connect(std::string_view server, const ClientSettings& settings) 
   m.peer = nullptr;
   m.synthetic.reset();
   m.state = ClientState::Disconnected;
-  if (Status s = m.host.open(nullptr, 1, settings, 1); !s) return s;
+  auto stage = std::make_unique<secure::ClientSecurity>(token, net::endpoint_of(address));
+  m.security = stage.get();
+  if (Status s = m.host.open(nullptr, 1, settings, 1, std::move(stage)); !s) {
+    m.security = nullptr;
+    return s;
+  }
   m.settings = settings;
   m.peer = enet_host_connect(m.host.enet(), &address, settings.channels.size() + 1,
                              net::connect_code(settings));
   if (m.peer == nullptr) {
     m.host.close();
+    m.security = nullptr;
     return {Errc::out_of_memory, "ENet could not start a connection"};
   }
   m.host.configure_peer(m.peer);
   m.endpoint = net::endpoint_of(address);
-  m.host.pipeline().peers().track(m.endpoint);
+  m.host.pipeline().peers().insert(m.endpoint);
   m.rates.reset(socket::monotonic_us());
   m.state = ClientState::Connecting;
   m.reason = DisconnectReason::None;
@@ -134,7 +182,10 @@ void Client::update() {
   if (!m.host.is_open()) return;
   m.host.service();
   const std::uint64_t now = socket::monotonic_us();
-  if (m.state == ClientState::Connecting && now >= m.deadline_us) {
+  if (m.state == ClientState::Connecting &&
+      m.security->state() == secure::ClientSecurity::State::Denied) {
+    m.end(reason_for(m.security->denied()));
+  } else if (m.state == ClientState::Connecting && now >= m.deadline_us) {
     m.end(DisconnectReason::Timeout);
   } else if (m.state == ClientState::Disconnecting && now >= m.deadline_us) {
     m.end(DisconnectReason::ClosedLocally);

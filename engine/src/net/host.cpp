@@ -7,6 +7,8 @@
 #include <charconv>
 #include <cstring>
 
+#include <sodium.h>
+
 #include "socket/seam.hpp"
 #include "tickwire/version.hpp"
 
@@ -197,8 +199,10 @@ ConnectionStats make_stats(const ENetPeer* peer, const socket::PeerCounters* cou
 // ---- Host -------------------------------------------------------------------
 
 Status Host::open(const ENetAddress* bind, std::size_t peer_count,
-                  const TransportSettings& settings, std::uint32_t tracked_peers) {
+                  const TransportSettings& settings, std::uint32_t tracked_peers,
+                  std::unique_ptr<socket::SecureStage> stage) {
   close();
+  if (sodium_init() < 0) return {Errc::socket_error, "libsodium failed to initialise"};
   if (Status s = socket::ensure_seam(); !s) return s;
   settings_ = settings;
   if (Status s = conditioner_from_env(settings_.conditioner); !s) return s;
@@ -217,7 +221,8 @@ Status Host::open(const ENetAddress* bind, std::size_t peer_count,
     if (err != 0) what += std::string(": ") + std::strerror(err);
     return {Errc::socket_error, what};
   }
-  pipeline_ = std::make_unique<socket::Pipeline>(tracked_peers);
+  stage_ = std::move(stage);
+  pipeline_ = std::make_unique<socket::Pipeline>(tracked_peers, *stage_);
   pipeline_->set_conditioner(settings_.conditioner);
   if (Status s = socket::attach(host_->socket, pipeline_.get()); !s) {
     close();
@@ -240,6 +245,7 @@ void Host::close() noexcept {
     host_ = nullptr;
   }
   pipeline_.reset();
+  stage_.reset();  // wipes the session keys
 }
 
 void Host::configure_peer(ENetPeer* peer) const noexcept {

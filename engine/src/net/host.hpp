@@ -109,8 +109,9 @@ class Host {
   Host& operator=(const Host&) = delete;
 
   // `bind` null for a client. `peer_count` ENet peers, `channels` lanes.
+  // `stage` seals and opens every datagram of the host's socket.
   Status open(const ENetAddress* bind, std::size_t peer_count, const TransportSettings& settings,
-              std::uint32_t tracked_peers);
+              std::uint32_t tracked_peers, std::unique_ptr<socket::SecureStage> stage);
   void close() noexcept;
   [[nodiscard]] bool is_open() const noexcept { return host_ != nullptr; }
 
@@ -135,6 +136,7 @@ class Host {
   void cap_retransmit_timeouts() noexcept;
 
   ENetHost* host_ = nullptr;
+  std::unique_ptr<socket::SecureStage> stage_;  // outlives the pipeline that refers to it
   std::unique_ptr<socket::Pipeline> pipeline_;
   TransportSettings settings_;
 };

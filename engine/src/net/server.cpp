@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <deque>
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include "net/host.hpp"
+#include "secure/server_stage.hpp"
 
 namespace tickwire {
 
@@ -28,6 +32,7 @@ struct Slot {
 struct Server::Impl {
   ServerSettings settings;
   net::Host host;
+  secure::ServerSecurity* security = nullptr;  // owned by host
   std::uint32_t code = 0;
   std::vector<Slot> slots;  // one per ENet peer; never resized while running
   std::size_t connected = 0;
@@ -62,7 +67,8 @@ struct Server::Impl {
     Slot& slot = slots[index];
     if (slot.state == SlotState::Connected || slot.state == SlotState::Kicking) --connected;
     if (slot.state == SlotState::Kicking) --kicking;
-    host.pipeline().peers().untrack(slot.endpoint);
+    host.pipeline().peers().erase(slot.endpoint);
+    security->end_session(slot.endpoint);  // wipes its keys
     slot.state = SlotState::Free;
   }
   bool translate(const ENetEvent& e, Event& out);
@@ -91,7 +97,7 @@ bool Server::Impl::translate(const ENetEvent& e, Event& out) {
       ++slot.generation;
       slot.endpoint = net::endpoint_of(e.peer->address);
       slot.rates.reset(socket::monotonic_us());
-      host.pipeline().peers().track(slot.endpoint);
+      host.pipeline().peers().insert(slot.endpoint);
       host.configure_peer(e.peer);
       host.configure_connected_peer(e.peer);
       net::send_control(e.peer, settings, net::Control::Welcome);
@@ -101,7 +107,10 @@ bool Server::Impl::translate(const ENetEvent& e, Event& out) {
     }
     case ENET_EVENT_TYPE_DISCONNECT: {
       const SlotState was = slot.state;
-      if (was == SlotState::Free) return false;
+      if (was == SlotState::Free) {
+        security->end_session(net::endpoint_of(e.peer->address));
+        return false;
+      }
       const ConnectionId id = id_of(index);
       free_slot(index);
       if (was == SlotState::Refusing) return false;
@@ -167,6 +176,37 @@ Status Server::Impl::broadcast(const ConnectionId* except, std::uint8_t channel,
   return {};
 }
 
+namespace {
+// The addresses clients use to reach this server: tokens must list one.
+Status public_endpoints(const ServerSettings& settings, const ENetAddress& bind,
+                        std::uint16_t bound_port, std::vector<socket::Endpoint>& out) {
+  out.clear();
+  for (const std::string& text : settings.public_addresses) {
+    ENetAddress a{};
+    if (Status s = net::resolve(text, bound_port, a); !s) {
+      s.message = "public_addresses: " + s.message;
+      return s;
+    }
+    out.push_back(net::endpoint_of(a));
+  }
+  if (!out.empty()) return {};
+  if (bind.host != ENET_HOST_ANY) {
+    out.push_back(socket::Endpoint{bind.host, bound_port});
+    return {};
+  }
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0)
+    return {Errc::socket_error, "cannot list this host's addresses; set public_addresses"};
+  for (ifaddrs* it = list; it != nullptr && out.size() < 64; it = it->ifa_next) {
+    if (it->ifa_addr == nullptr || it->ifa_addr->sa_family != AF_INET) continue;
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(it->ifa_addr);
+    out.push_back(socket::Endpoint{sin->sin_addr.s_addr, bound_port});
+  }
+  freeifaddrs(list);
+  return {};
+}
+}  // namespace
+
 Server::Server() : impl_(std::make_unique<Impl>()) {}
 Server::~Server() {
   if (impl_) stop();
@@ -187,7 +227,24 @@ Status Server::start(const ServerSettings& settings) {
   const std::uint32_t spare =
       std::min(16 + settings.max_clients / 8, kMaxPeers - settings.max_clients);
   const std::uint32_t peers = settings.max_clients + spare;
-  if (Status s = m.host.open(&bind, peers, settings, peers); !s) return s;
+  secure::ServerSecurityConfig security;
+  security.protocol_id = settings.protocol_id;
+  security.token_key.bytes = settings.token_key.bytes();
+  security.max_sessions = peers;
+  security.replies_per_sec = settings.handshake_replies_per_sec;
+  auto stage = std::make_unique<secure::ServerSecurity>(std::move(security));
+  m.security = stage.get();
+  if (Status s = m.host.open(&bind, peers, settings, peers, std::move(stage)); !s) {
+    m.security = nullptr;
+    return s;
+  }
+  std::vector<socket::Endpoint> endpoints;
+  if (Status s = public_endpoints(settings, bind, port(), endpoints); !s) {
+    m.host.close();
+    m.security = nullptr;
+    return s;
+  }
+  m.security->set_public_endpoints(std::move(endpoints));
   m.settings = settings;
   m.code = net::connect_code(settings);
   m.slots.assign(peers, Slot{});
@@ -223,6 +280,7 @@ void Server::stop() {
     }
   }
   m.host.close();
+  m.security = nullptr;
   m.slots.clear();
   m.synthetic.clear();
   m.connected = m.kicking = 0;
@@ -347,6 +405,24 @@ std::string Server::address(ConnectionId id) const {
   ENetPeer* peer = nullptr;
   if (impl_->live(id, &peer) == nullptr) return {};
   return net::to_string(peer->address);
+}
+
+std::uint64_t Server::client_id(ConnectionId id) const {
+  ENetPeer* peer = nullptr;
+  secure::SessionInfo info;
+  if (impl_->live(id, &peer) == nullptr ||
+      !impl_->security->session_info(net::endpoint_of(peer->address), info))
+    return 0;
+  return info.client_id;
+}
+
+std::array<std::uint8_t, kUserDataBytes> Server::user_data(ConnectionId id) const {
+  ENetPeer* peer = nullptr;
+  secure::SessionInfo info;
+  if (impl_->live(id, &peer) == nullptr ||
+      !impl_->security->session_info(net::endpoint_of(peer->address), info))
+    return {};
+  return info.user_data;
 }
 
 Status Server::set_conditioner(const LinkConditionerSettings& settings) {

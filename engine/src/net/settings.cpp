@@ -38,6 +38,12 @@ Status TransportSettings::validate() const {
 Status ServerSettings::validate() const {
   if (Status s = TransportSettings::validate(); !s) return s;
   if (bind_address.empty()) return invalid("bind_address: must not be empty");
+  if (token_key.empty())
+    return invalid(
+        "token_key: not set; load one made by `tw-token keygen` or derive one "
+        "with TokenKey::from_room_code");
+  if (handshake_replies_per_sec < 10)
+    return invalid("handshake_replies_per_sec: must be at least 10");
   if (max_clients < 1 || max_clients > kMaxPeers)
     return invalid("max_clients: must be within 1..4095 (got " + std::to_string(max_clients) + ")");
   return {};

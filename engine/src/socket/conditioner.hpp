@@ -11,17 +11,11 @@
 #include <span>
 #include <vector>
 
+#include "socket/endpoint.hpp"
 #include "socket/random.hpp"
 #include "tickwire/conditioner.hpp"
 
 namespace tickwire::socket {
-
-// An IPv4 endpoint as ENet holds it: host in network byte order, port in host order.
-struct Endpoint {
-  std::uint32_t host = 0;
-  std::uint16_t port = 0;
-  friend bool operator==(const Endpoint&, const Endpoint&) = default;
-};
 
 struct ConditionerCounters {
   std::uint64_t offered = 0;     // datagrams given to offer()

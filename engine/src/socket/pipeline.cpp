@@ -23,65 +23,14 @@ std::uint64_t monotonic_us() noexcept {
       duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count());
 }
 
-// ---- PeerTable --------------------------------------------------------------
-
-PeerTable::PeerTable(std::uint32_t max_peers)
-    : entries_(std::bit_ceil(std::max<std::size_t>(2 * std::size_t{max_peers}, 8))),
-      max_(max_peers) {}
-
-std::size_t PeerTable::home(Endpoint e) const noexcept {
-  std::uint64_t h = (std::uint64_t{e.host} << 16) ^ e.port;
-  h *= 0x9e3779b97f4a7c15ull;
-  return static_cast<std::size_t>(h >> 32) & (entries_.size() - 1);
-}
-
-PeerCounters* PeerTable::find(Endpoint e) noexcept {
-  const std::size_t mask = entries_.size() - 1;
-  for (std::size_t i = home(e);; i = (i + 1) & mask) {
-    Entry& entry = entries_[i];
-    if (!entry.used) return nullptr;
-    if (entry.endpoint == e) return &entry.counters;
-  }
-}
-
-PeerCounters* PeerTable::track(Endpoint e) {
-  if (PeerCounters* existing = find(e)) {
-    *existing = PeerCounters{};
-    return existing;
-  }
-  if (size_ >= max_) return nullptr;
-  const std::size_t mask = entries_.size() - 1;
-  std::size_t i = home(e);
-  while (entries_[i].used) i = (i + 1) & mask;
-  entries_[i] = Entry{e, true, PeerCounters{}};
-  ++size_;
-  return &entries_[i].counters;
-}
-
-void PeerTable::untrack(Endpoint e) {
-  const std::size_t mask = entries_.size() - 1;
-  std::size_t i = home(e);
-  while (entries_[i].used && !(entries_[i].endpoint == e)) i = (i + 1) & mask;
-  if (!entries_[i].used) return;
-  entries_[i].used = false;
-  --size_;
-  // Backward-shift deletion: re-place the rest of the cluster so every
-  // remaining entry stays reachable from its home slot.
-  for (std::size_t j = (i + 1) & mask; entries_[j].used; j = (j + 1) & mask) {
-    const std::size_t want = home(entries_[j].endpoint);
-    const bool movable = ((j - want) & mask) >= ((j - i) & mask);
-    if (movable) {
-      entries_[i] = entries_[j];
-      entries_[j].used = false;
-      i = j;
-    }
-  }
-}
-
 // ---- Pipeline ---------------------------------------------------------------
 
-Pipeline::Pipeline(std::uint32_t max_peers)
-    : peers_(max_peers), scratch_(Conditioner::kMaxDatagram + 1) {
+Pipeline::Pipeline(std::uint32_t max_peers, SecureStage& secure)
+    : secure_(secure),
+      peers_(max_peers),
+      scratch_(Conditioner::kMaxDatagram + 1),
+      sealed_(Conditioner::kMaxDatagram + secure.overhead()) {
+  secure_.attach(this);
   set_conditioner(LinkConditionerSettings{});
 }
 
@@ -131,11 +80,6 @@ int Pipeline::on_send(const ENetAddress* address, const ENetBuffer* buffers, std
   const Endpoint to{address ? address->host : 0u, address ? address->port : std::uint16_t{0}};
   std::size_t total = 0;
   for (std::size_t i = 0; i < count; ++i) total += buffers[i].dataLength;
-
-  if (!out_.active()) {
-    const bool sent = write_wire(to, reinterpret_cast<const struct iovec*>(buffers), count, total);
-    return sent ? static_cast<int>(total) : 0;
-  }
   if (total > Conditioner::kMaxDatagram) {
     count_drop(to, &DropCounters::oversized);
     return 0;
@@ -145,17 +89,38 @@ int Pipeline::on_send(const ENetAddress* address, const ENetBuffer* buffers, std
     std::memcpy(scratch_.data() + at, buffers[i].data, buffers[i].dataLength);
     at += buffers[i].dataLength;
   }
-  switch (out_.offer(monotonic_us(), to, {scratch_.data(), total})) {
+  const std::uint64_t now = monotonic_us();
+  const std::size_t sealed = secure_.seal(to, {scratch_.data(), total}, sealed_, now);
+  if (sealed > 0) send_sealed(to, {sealed_.data(), sealed});
+  // To ENet the datagram left: a held, dropped or conditioned-away datagram
+  // looks like loss on the wire, and ENet resends what matters.
+  return static_cast<int>(total);
+}
+
+void Pipeline::transmit(Endpoint to, std::span<const std::uint8_t> datagram) {
+  send_sealed(to, datagram);
+}
+
+void Pipeline::send_sealed(Endpoint to, std::span<const std::uint8_t> datagram) {
+  if (!out_.active()) {
+    iovec iov{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
+    write_wire(to, &iov, 1, datagram.size());
+    return;
+  }
+  switch (out_.offer(monotonic_us(), to, datagram)) {
     case Conditioner::Verdict::Queued: break;
     case Conditioner::Verdict::Lost: count_drop(to, &DropCounters::conditioner_loss); break;
     case Conditioner::Verdict::QueueFull: count_drop(to, &DropCounters::conditioner_queue); break;
   }
-  pump();  // what is due now (no delay configured) leaves at once
-  // To ENet the datagram left: a conditioned loss looks like loss on the wire.
-  return static_cast<int>(total);
+  pump_conditioner();  // what is due now (no delay configured) leaves at once
 }
 
 void Pipeline::pump() {
+  secure_.tick(monotonic_us());
+  pump_conditioner();
+}
+
+void Pipeline::pump_conditioner() {
   if (out_.held() == 0) return;
   const std::uint64_t now = monotonic_us();
   Endpoint to;
@@ -206,35 +171,47 @@ Pipeline::Read Pipeline::read_wire(std::uint8_t* buffer, std::size_t capacity, E
 
 int Pipeline::on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t count) {
   if (count == 0) return 0;
-  std::uint8_t* const out = static_cast<std::uint8_t*>(buffers[0].data);
-  const std::size_t capacity = buffers[0].dataLength;
-
-  if (!in_.active()) {
-    for (;;) {
-      Endpoint from;
-      std::size_t length = 0;
-      switch (read_wire(out, capacity, from, length)) {
-        case Read::Empty: last_receive_empty_ = true; return 0;
-        case Read::Dead: last_receive_empty_ = true; return -1;
-        case Read::Dropped: continue;  // read the next one instead of ending ENet's loop
-        case Read::Datagram:
-          address->host = from.host;
-          address->port = from.port;
-          ++seam_received_;
-          last_receive_empty_ = false;
-          return static_cast<int>(length);
-      }
-    }
-  }
-
-  // Conditioned: move everything the socket holds into the delay queue, then
-  // hand ENet the next datagram that is due.
+  const std::span<std::uint8_t> out(static_cast<std::uint8_t*>(buffers[0].data),
+                                    buffers[0].dataLength);
   const std::uint64_t now = monotonic_us();
+  // Read until a datagram for ENet turns up: a dropped or consumed one must
+  // not end ENet's receive loop (returning 0 would).
+  for (int budget = 4096; budget > 0; --budget) {
+    Endpoint from;
+    std::size_t length = 0;
+    std::span<const std::uint8_t> wire;
+    if (!in_.active()) {
+      const Read r = read_wire(scratch_.data(), Conditioner::kMaxDatagram, from, length);
+      if (r == Read::Empty) break;
+      if (r == Read::Dead) {
+        last_receive_empty_ = true;
+        return -1;
+      }
+      if (r == Read::Dropped) continue;
+      wire = {scratch_.data(), length};
+    } else {
+      drain_into_conditioner(now);
+      if (!in_.pop_due(now, from, held_)) break;
+      wire = held_;
+    }
+    const std::size_t plain = secure_.open(from, wire, out, now);
+    if (plain == 0) continue;
+    address->host = from.host;
+    address->port = from.port;
+    ++seam_received_;
+    last_receive_empty_ = false;
+    return static_cast<int>(plain);
+  }
+  last_receive_empty_ = true;
+  return 0;
+}
+
+void Pipeline::drain_into_conditioner(std::uint64_t now) {
   for (int budget = 1024; budget > 0; --budget) {
     Endpoint from;
     std::size_t length = 0;
     const Read r = read_wire(scratch_.data(), Conditioner::kMaxDatagram, from, length);
-    if (r == Read::Empty || r == Read::Dead) break;
+    if (r == Read::Empty || r == Read::Dead) return;
     if (r == Read::Dropped) continue;
     switch (in_.offer(now, from, {scratch_.data(), length})) {
       case Conditioner::Verdict::Queued: break;
@@ -244,21 +221,6 @@ int Pipeline::on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t 
         break;
     }
   }
-  Endpoint from;
-  while (in_.pop_due(now, from, held_)) {
-    if (held_.size() > capacity) {
-      count_drop(from, &DropCounters::oversized);
-      continue;
-    }
-    std::memcpy(out, held_.data(), held_.size());
-    address->host = from.host;
-    address->port = from.port;
-    ++seam_received_;
-    last_receive_empty_ = false;
-    return static_cast<int>(held_.size());
-  }
-  last_receive_empty_ = true;
-  return 0;
 }
 
 }  // namespace tickwire::socket

@@ -1,9 +1,9 @@
 // The per-socket datagram pipeline beneath ENet.
 //
-//   send:    ENet -> [capture tap] -> [secure: seal] -> conditioner -> sendmsg
-//   receive: recvmsg -> conditioner -> [secure: open] -> [capture tap] -> ENet
+//   send:    ENet -> [capture tap] -> secure: seal -> conditioner -> sendmsg
+//   receive: recvmsg -> conditioner -> secure: open -> [capture tap] -> ENet
 //
-// (Bracketed stages arrive with later issues.) A Pipeline belongs to one ENet
+// (The capture tap arrives with a later issue.) A Pipeline belongs to one ENet
 // host and is used only from the thread that services that host. Everything
 // it holds has a fixed capacity chosen at construction.
 #pragma once
@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "socket/conditioner.hpp"
+#include "socket/endpoint_map.hpp"
+#include "socket/stage.hpp"
 #include "tickwire/stats.hpp"
 
 namespace tickwire::socket {
@@ -28,32 +30,13 @@ struct PeerCounters {
   DropCounters drops;
 };
 
-// Fixed-capacity map from endpoint to counters, for the peers the net layer
-// tracks. Open addressing with linear probing and tombstone-free deletion.
-class PeerTable {
- public:
-  explicit PeerTable(std::uint32_t max_peers);
-  // Starts counting for `endpoint` (resets its counters); null when full.
-  PeerCounters* track(Endpoint endpoint);
-  void untrack(Endpoint endpoint);
-  [[nodiscard]] PeerCounters* find(Endpoint endpoint) noexcept;
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+// Counters for the peers the net layer tracks.
+using PeerTable = EndpointMap<PeerCounters>;
 
- private:
-  struct Entry {
-    Endpoint endpoint;
-    bool used = false;
-    PeerCounters counters;
-  };
-  [[nodiscard]] std::size_t home(Endpoint endpoint) const noexcept;
-  std::vector<Entry> entries_;  // power-of-two size, at least twice max_peers
-  std::size_t size_ = 0;
-  std::size_t max_ = 0;
-};
-
-class Pipeline {
+class Pipeline final : public Wire {
  public:
-  explicit Pipeline(std::uint32_t max_peers);
+  // `secure` seals and opens every datagram; it must outlive the pipeline.
+  Pipeline(std::uint32_t max_peers, SecureStage& secure);
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
@@ -61,7 +44,7 @@ class Pipeline {
   void set_conditioner(const LinkConditionerSettings& settings);
 
   // Bytes the pipeline adds to every datagram; ENet's MTU is reduced by it.
-  [[nodiscard]] std::uint32_t overhead() const noexcept { return 0; }
+  [[nodiscard]] std::uint32_t overhead() const noexcept { return secure_.overhead(); }
 
   // The seam's entry points, with ENet's contracts: send returns the bytes
   // "sent" (0 = dropped) or -1; receive returns the length, 0 for "nothing
@@ -69,8 +52,13 @@ class Pipeline {
   int on_send(const ENetAddress* address, const ENetBuffer* buffers, std::size_t count);
   int on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t count);
 
-  // Sends every held outgoing datagram that is due. Call before servicing ENet.
+  // Runs the secure stage's timers and sends every held outgoing datagram
+  // that is due. Call before servicing ENet.
   void pump();
+
+  // Wire: the secure stage's own datagrams and drops.
+  void transmit(Endpoint to, std::span<const std::uint8_t> datagram) override;
+  void drop(Endpoint peer, std::uint64_t DropCounters::*cause) override { count_drop(peer, cause); }
   // True when the last receive call ended because ENet stopped asking, not
   // because the socket ran dry: the caller should service ENet again.
   [[nodiscard]] bool more_to_read() const noexcept { return !last_receive_empty_; }
@@ -92,11 +80,19 @@ class Pipeline {
   bool write_wire(Endpoint to, const struct iovec* iov, std::size_t count, std::size_t total);
   void count_drop(Endpoint peer, std::uint64_t DropCounters::*cause);
 
+  // After the secure stage: conditioner or straight to the socket.
+  void send_sealed(Endpoint to, std::span<const std::uint8_t> datagram);
+  void pump_conditioner();
+  // Moves what the socket holds into the incoming conditioner's delay queue.
+  void drain_into_conditioner(std::uint64_t now_us);
+
   int fd_ = -1;
+  SecureStage& secure_;
   PeerTable peers_;
   Conditioner out_;
   Conditioner in_;
   std::vector<std::uint8_t> scratch_;  // kMaxDatagram + 1 bytes, for gathering and reading
+  std::vector<std::uint8_t> sealed_;   // kMaxDatagram + overhead bytes, the secure stage's output
   std::vector<std::uint8_t> held_;     // a datagram taken from a conditioner
   bool last_receive_empty_ = true;
   DropCounters drops_;

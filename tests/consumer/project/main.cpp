@@ -37,14 +37,25 @@ int main() {
   tickwire::ServerSettings server_settings;
   server_settings.bind_address = "127.0.0.1";
   server_settings.port = 0;  // any free port
+  // The game's servers and its backend share this key; here both are us.
+  server_settings.token_key = tickwire::TokenKey::generate();
   tickwire::Server server;
   if (tickwire::Status status = server.start(server_settings); !status.ok()) {
     return fail("server.start: " + status.message);
   }
 
   const std::string address = "127.0.0.1:" + std::to_string(server.port());
+  tickwire::ClientSettings client_settings;
+  tickwire::ConnectTokenParams token;  // what a backend issues to a player
+  token.client_id = 42;
+  token.servers = {address};
+  if (tickwire::Status status =
+          tickwire::make_connect_token(server_settings.token_key, token, client_settings.token);
+      !status.ok()) {
+    return fail("make_connect_token: " + status.message);
+  }
   tickwire::Client client;
-  if (tickwire::Status status = client.connect(address, tickwire::ClientSettings{}); !status.ok()) {
+  if (tickwire::Status status = client.connect(address, client_settings); !status.ok()) {
     return fail("client.connect(" + address + "): " + status.message);
   }
 

@@ -1,0 +1,142 @@
+#include "secure/client_stage.hpp"
+
+#include <algorithm>
+
+namespace tickwire::secure {
+
+ClientSecurity::ClientSecurity(const PublicToken& token, socket::Endpoint server)
+    : token_(token), server_(server), scratch_(4096 + kSealOverhead) {
+  write_request(token_, request_);
+  held_.reserve(kHoldCapacity);
+}
+
+void ClientSecurity::deny(DenyReason reason) {
+  state_ = State::Denied;
+  denied_ = reason;
+  held_.clear();
+}
+
+void ClientSecurity::send_handshake(std::uint64_t now_us) {
+  next_send_us_ = now_us + kResendUs;
+  if (state_ == State::SendingRequest) wire_->transmit(server_, request_);
+  if (state_ == State::SendingResponse) wire_->transmit(server_, response_);
+}
+
+void ClientSecurity::establish(std::uint64_t now_us) {
+  state_ = State::Established;
+  // What ENet tried to send meanwhile (its CONNECT) leaves now, sealed.
+  for (const auto& plain : held_) {
+    const std::size_t n = seal(server_, plain, scratch_, now_us);
+    if (n > 0) wire_->transmit(server_, {scratch_.data(), n});
+  }
+  held_.clear();
+}
+
+std::size_t ClientSecurity::seal(socket::Endpoint to, std::span<const std::uint8_t> plain,
+                                 std::span<std::uint8_t> out, std::uint64_t /*now_us*/) {
+  if (!(to == server_)) {
+    wire_->drop(to, &DropCounters::no_session);
+    return 0;
+  }
+  if (state_ != State::Established) {
+    if (state_ == State::Denied) return 0;
+    if (held_.size() >= kHoldCapacity) {
+      held_.erase(held_.begin());  // ENet resends; keep the newest
+      wire_->drop(to, &DropCounters::held_overflow);
+    }
+    held_.emplace_back(plain.begin(), plain.end());
+    return 0;
+  }
+  return secure::seal(PacketType::Payload, send_sequence_++, token_.client_to_server,
+                      token_.protocol_id, plain, out);
+}
+
+std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uint8_t> wire,
+                                 std::span<std::uint8_t> out, std::uint64_t now_us) {
+  if (!(from == server_)) {
+    wire_->drop(from, &DropCounters::no_session);
+    return 0;
+  }
+  if (wire.empty()) {
+    wire_->drop(from, &DropCounters::malformed);
+    return 0;
+  }
+  if (wire[0] == static_cast<std::uint8_t>(PacketType::Rejected)) {
+    // In clear, so only believed when it echoes our token's nonce (which an
+    // off-path sender cannot know) and only before anything was sealed.
+    const bool ours = wire.size() == 1 + kXNonceBytes + 1 &&
+                      std::equal(token_.nonce.begin(), token_.nonce.end(), wire.begin() + 1);
+    const std::uint8_t reason = wire.back();
+    const bool known = reason == static_cast<std::uint8_t>(DenyReason::TokenInvalid) ||
+                       reason == static_cast<std::uint8_t>(DenyReason::ProtocolMismatch) ||
+                       reason == static_cast<std::uint8_t>(DenyReason::VersionMismatch);
+    if (ours && known && state_ == State::SendingRequest) {
+      deny(static_cast<DenyReason>(reason));
+    } else {
+      wire_->drop(from, &DropCounters::malformed);
+    }
+    return 0;
+  }
+  Header header;
+  if (!read_sealed_header(wire, header)) {
+    wire_->drop(from, &DropCounters::malformed);
+    return 0;
+  }
+  std::size_t plain = 0;
+  switch (header.type) {
+    case PacketType::Challenge:
+    case PacketType::Denied: {
+      // Handshake packets use their own sequence range; a stale or repeated
+      // one does no harm, so no replay window is needed beyond the state.
+      if (header.sequence < kHandshakeSequenceBase || state_ == State::Established ||
+          state_ == State::Denied) {
+        wire_->drop(from, &DropCounters::replayed);
+        return 0;
+      }
+      if (!secure::open(header, token_.server_to_client, token_.protocol_id, wire, scratch_,
+                        plain)) {
+        wire_->drop(from, &DropCounters::auth_failed);
+        return 0;
+      }
+      if (header.type == PacketType::Denied) {
+        const std::uint8_t reason = plain == 1 ? scratch_[0] : 0;
+        deny(reason >= 1 && reason <= 5 ? static_cast<DenyReason>(reason)
+                                        : DenyReason::TokenInvalid);
+      } else if (plain == kChallengeTokenBytes && state_ == State::SendingRequest) {
+        response_[0] = static_cast<std::uint8_t>(PacketType::Response);
+        std::copy_n(scratch_.begin(), kChallengeTokenBytes, response_.begin() + 1);
+        state_ = State::SendingResponse;
+        send_handshake(now_us);
+      }
+      return 0;
+    }
+    case PacketType::KeepAlive:
+    case PacketType::Payload: {
+      if (state_ == State::SendingRequest || state_ == State::Denied) {
+        wire_->drop(from, &DropCounters::no_session);
+        return 0;
+      }
+      if (header.sequence >= kHandshakeSequenceBase ||
+          received_.already_received(header.sequence)) {
+        wire_->drop(from, &DropCounters::replayed);
+        return 0;
+      }
+      if (!secure::open(header, token_.server_to_client, token_.protocol_id, wire, out, plain)) {
+        wire_->drop(from, &DropCounters::auth_failed);
+        return 0;
+      }
+      received_.accept(header.sequence);
+      if (state_ == State::SendingResponse) establish(now_us);
+      return header.type == PacketType::Payload ? plain : 0;
+    }
+    default: wire_->drop(from, &DropCounters::malformed); return 0;
+  }
+}
+
+void ClientSecurity::tick(std::uint64_t now_us) {
+  if ((state_ == State::SendingRequest || state_ == State::SendingResponse) &&
+      now_us >= next_send_us_)
+    send_handshake(now_us);
+}
+
+}  // namespace tickwire::secure

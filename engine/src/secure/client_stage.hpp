@@ -1,0 +1,56 @@
+// The client's secure stage: runs the handshake for one connect token, holds
+// ENet's datagrams (never sends them in clear) until the session is up, then
+// seals and opens every datagram to and from the server.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "secure/crypto.hpp"
+#include "secure/server_stage.hpp"
+#include "secure/token_format.hpp"
+#include "socket/stage.hpp"
+
+namespace tickwire::secure {
+
+class ClientSecurity final : public socket::SecureStage {
+ public:
+  enum class State : std::uint8_t { SendingRequest, SendingResponse, Established, Denied };
+
+  static constexpr std::uint64_t kResendUs = 100'000;  // requests and responses, 10 a second
+  static constexpr std::size_t kHoldCapacity = 8;      // ENet datagrams held before the session
+
+  // `token` must have passed parse_public. `server` is where it connects.
+  ClientSecurity(const PublicToken& token, socket::Endpoint server);
+
+  [[nodiscard]] std::uint32_t overhead() const noexcept override { return kSealOverhead; }
+  std::size_t seal(socket::Endpoint to, std::span<const std::uint8_t> plain,
+                   std::span<std::uint8_t> out, std::uint64_t now_us) override;
+  std::size_t open(socket::Endpoint from, std::span<const std::uint8_t> wire,
+                   std::span<std::uint8_t> out, std::uint64_t now_us) override;
+  void tick(std::uint64_t now_us) override;
+
+  [[nodiscard]] State state() const noexcept { return state_; }
+  // Why the server refused the token (only in State::Denied).
+  [[nodiscard]] DenyReason denied() const noexcept { return denied_; }
+
+ private:
+  void send_handshake(std::uint64_t now_us);
+  void establish(std::uint64_t now_us);
+  void deny(DenyReason reason);
+
+  PublicToken token_;
+  socket::Endpoint server_;
+  State state_ = State::SendingRequest;
+  DenyReason denied_{};
+  std::array<std::uint8_t, kRequestBytes> request_{};
+  std::array<std::uint8_t, kResponseBytes> response_{};
+  std::uint64_t next_send_us_ = 0;
+  std::uint64_t send_sequence_ = 0;
+  ReplayWindow received_;
+  std::vector<std::vector<std::uint8_t>> held_;  // at most kHoldCapacity, oldest first
+  std::vector<std::uint8_t> scratch_;
+};
+
+}  // namespace tickwire::secure

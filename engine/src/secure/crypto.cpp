@@ -1,0 +1,111 @@
+#include "secure/crypto.hpp"
+
+#include "tickwire/version.hpp"
+
+namespace tickwire::secure {
+
+namespace {
+
+bool is_sealed(PacketType type) noexcept {
+  return type == PacketType::Denied || type == PacketType::Challenge ||
+         type == PacketType::KeepAlive || type == PacketType::Payload;
+}
+
+std::size_t sequence_bytes(std::uint64_t sequence) noexcept {
+  std::size_t n = 1;
+  while (n < 8 && (sequence >> (8 * n)) != 0) ++n;
+  return n;
+}
+
+// Associated data: protocol id (8, little-endian), wire version (1), prefix (1).
+std::array<std::uint8_t, 10> associated_data(std::uint64_t protocol_id, std::uint8_t prefix) {
+  std::array<std::uint8_t, 10> ad{};
+  put_u64(ad.data(), protocol_id);
+  ad[8] = kWireVersion;
+  ad[9] = prefix;
+  return ad;
+}
+
+// IETF nonce: 4 zero bytes, then the sequence little-endian.
+std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> nonce_for(
+    std::uint64_t sequence) {
+  std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> nonce{};
+  put_u64(nonce.data() + 4, sequence);
+  return nonce;
+}
+
+}  // namespace
+
+bool read_sealed_header(std::span<const std::uint8_t> wire, Header& out) noexcept {
+  if (wire.empty()) return false;
+  const std::uint8_t prefix = wire[0];
+  const std::uint8_t type = prefix & 0x0F;
+  const std::size_t seq_bytes = prefix >> 4;
+  if (type >= kPacketTypeCount || !is_sealed(static_cast<PacketType>(type))) return false;
+  if (seq_bytes < 1 || seq_bytes > 8) return false;
+  if (wire.size() < 1 + seq_bytes + kTagBytes) return false;
+  std::uint64_t sequence = 0;
+  for (std::size_t i = 0; i < seq_bytes; ++i) sequence |= std::uint64_t{wire[1 + i]} << (8 * i);
+  out = Header{static_cast<PacketType>(type), prefix, sequence, 1 + seq_bytes};
+  return true;
+}
+
+std::size_t seal(PacketType type, std::uint64_t sequence, const Key& key, std::uint64_t protocol_id,
+                 std::span<const std::uint8_t> plain, std::span<std::uint8_t> out) noexcept {
+  const std::size_t seq_bytes = sequence_bytes(sequence);
+  const std::size_t total = 1 + seq_bytes + plain.size() + kTagBytes;
+  if (out.size() < total) return 0;
+  const auto prefix = static_cast<std::uint8_t>(static_cast<std::uint8_t>(type) | (seq_bytes << 4));
+  out[0] = prefix;
+  for (std::size_t i = 0; i < seq_bytes; ++i)
+    out[1 + i] = static_cast<std::uint8_t>(sequence >> (8 * i));
+  const auto ad = associated_data(protocol_id, prefix);
+  const auto nonce = nonce_for(sequence);
+  std::uint8_t* cipher = out.data() + 1 + seq_bytes;
+  crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+      cipher, cipher + plain.size(), nullptr, plain.data(), plain.size(), ad.data(), ad.size(),
+      nullptr, nonce.data(), key.bytes.data());
+  return total;
+}
+
+bool open(const Header& header, const Key& key, std::uint64_t protocol_id,
+          std::span<const std::uint8_t> wire, std::span<std::uint8_t> out,
+          std::size_t& plain_size) noexcept {
+  const std::size_t cipher_size = wire.size() - header.size - kTagBytes;
+  if (out.size() < cipher_size) return false;
+  const auto ad = associated_data(protocol_id, header.prefix);
+  const auto nonce = nonce_for(header.sequence);
+  const std::uint8_t* cipher = wire.data() + header.size;
+  if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(out.data(), nullptr, cipher, cipher_size,
+                                                         cipher + cipher_size, ad.data(), ad.size(),
+                                                         nonce.data(), key.bytes.data()) != 0)
+    return false;
+  plain_size = cipher_size;
+  return true;
+}
+
+bool ReplayWindow::already_received(std::uint64_t sequence) const noexcept {
+  if (!any_) return false;
+  if (sequence > newest_) return false;
+  // Compare by difference so the top of the sequence space needs no care.
+  if (newest_ - sequence >= kSize) return true;
+  return (bits_[(sequence % kSize) / 64] >> (sequence % 64)) & 1u;
+}
+
+void ReplayWindow::accept(std::uint64_t sequence) noexcept {
+  if (!any_ || sequence > newest_) {
+    const std::uint64_t advance = any_ ? sequence - newest_ : kSize;
+    if (advance >= kSize) {
+      bits_.fill(0);
+    } else {
+      // Clear the bits of the sequences that left the window.
+      for (std::uint64_t s = newest_ + 1; s != sequence; ++s)
+        bits_[(s % kSize) / 64] &= ~(std::uint64_t{1} << (s % 64));
+    }
+    newest_ = sequence;
+    any_ = true;
+  }
+  bits_[(sequence % kSize) / 64] |= std::uint64_t{1} << (sequence % 64);
+}
+
+}  // namespace tickwire::secure

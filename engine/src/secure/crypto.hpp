@@ -1,0 +1,122 @@
+// Packet sealing for the encrypted datagram layer (docs/PROTOCOL.md,
+// "Encrypted datagrams"): prefix byte, variable-length sequence, ciphertext,
+// 16-byte tag; ChaCha20-Poly1305 (IETF) with the nonce from the 64-bit
+// sequence and the protocol id, wire version and prefix as associated data.
+// Internal to the engine.
+#pragma once
+
+#include <sodium.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+namespace tickwire::secure {
+
+inline constexpr std::size_t kKeyBytes = 32;
+inline constexpr std::size_t kTagBytes = 16;
+inline constexpr std::size_t kXNonceBytes = 24;
+// Prefix + longest sequence + tag: what sealing adds to a datagram.
+inline constexpr std::size_t kSealOverhead = 1 + 8 + kTagBytes;
+// Challenge and denied packets are sealed with the session's server-to-client
+// key before the session exists; their sequences start here so that their
+// nonces never meet the session's own (which start at 0).
+inline constexpr std::uint64_t kHandshakeSequenceBase = 1ull << 63;
+
+enum class PacketType : std::uint8_t {
+  Request = 0,    // client -> server, in clear, fixed size: carries the connect token
+  Denied = 1,     // server -> client, sealed: why the token was refused
+  Challenge = 2,  // server -> client, sealed: the challenge token
+  Response = 3,   // client -> server, in clear: the challenge token back
+  KeepAlive = 4,  // both ways, sealed, empty: session established / alive
+  Payload = 5,    // both ways, sealed: one ENet datagram
+  Rejected = 6,   // server -> client, in clear: the token could not be opened
+};
+inline constexpr std::uint8_t kPacketTypeCount = 7;
+
+// Denial reasons carried by Denied and Rejected packets (one byte).
+enum class DenyReason : std::uint8_t {
+  TokenInvalid = 1,  // could not be opened: wrong key (room code) or corrupted
+  TokenExpired = 2,
+  WrongServer = 3,  // this server's address is not in the token
+  TokenInUse = 4,   // the token holds a session from another address
+  ServerFull = 5,
+  ProtocolMismatch = 6,  // the token is for another game (Rejected only)
+  VersionMismatch = 7,   // the request is of another wire version (Rejected only)
+};
+
+// A secret key, wiped when it goes away.
+struct Key {
+  std::array<std::uint8_t, kKeyBytes> bytes{};
+  Key() = default;
+  Key(const Key&) = default;
+  Key& operator=(const Key&) = default;
+  ~Key() { sodium_memzero(bytes.data(), bytes.size()); }
+};
+
+// Little-endian field access.
+inline void put_u64(std::uint8_t* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+inline void put_u32(std::uint8_t* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+inline void put_u16(std::uint8_t* p, std::uint16_t v) {
+  p[0] = static_cast<std::uint8_t>(v);
+  p[1] = static_cast<std::uint8_t>(v >> 8);
+}
+inline std::uint64_t get_u64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= std::uint64_t{p[i]} << (8 * i);
+  return v;
+}
+inline std::uint32_t get_u32(const std::uint8_t* p) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= std::uint32_t{p[i]} << (8 * i);
+  return v;
+}
+inline std::uint16_t get_u16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
+}
+
+struct Header {
+  PacketType type = PacketType::Request;
+  std::uint8_t prefix = 0;
+  std::uint64_t sequence = 0;
+  std::size_t size = 0;  // prefix + sequence bytes
+};
+
+// Parses the prefix and sequence of a sealed packet. False when the type is
+// not a sealed one, the sequence length is not 1..8, or no room is left for
+// the tag.
+bool read_sealed_header(std::span<const std::uint8_t> wire, Header& out) noexcept;
+
+// Seals `plain` as a packet of `type` into `out`; returns its size, or 0 when
+// `out` is too small. `plain` may not overlap `out`.
+std::size_t seal(PacketType type, std::uint64_t sequence, const Key& key, std::uint64_t protocol_id,
+                 std::span<const std::uint8_t> plain, std::span<std::uint8_t> out) noexcept;
+
+// Opens a sealed packet whose header was read by read_sealed_header, writing
+// the plaintext to `out`. Returns false when authentication fails or `out`
+// is too small; `plain_size` is set on success.
+bool open(const Header& header, const Key& key, std::uint64_t protocol_id,
+          std::span<const std::uint8_t> wire, std::span<std::uint8_t> out,
+          std::size_t& plain_size) noexcept;
+
+// Which sequence numbers were received: the newest and the 256 before it.
+// Anything older than the window is treated as already received.
+class ReplayWindow {
+ public:
+  static constexpr std::uint64_t kSize = 256;
+  [[nodiscard]] bool already_received(std::uint64_t sequence) const noexcept;
+  // Only after the packet was authenticated.
+  void accept(std::uint64_t sequence) noexcept;
+
+ private:
+  std::uint64_t newest_ = 0;
+  bool any_ = false;
+  std::array<std::uint64_t, kSize / 64> bits_{};  // bit (s % 256) set: s received
+};
+
+}  // namespace tickwire::secure

@@ -1,0 +1,314 @@
+#include "secure/server_stage.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace tickwire::secure {
+
+namespace {
+
+std::uint64_t unix_now_s() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+// Challenge token plaintext offsets (370 bytes).
+namespace challenge_at {
+constexpr std::size_t client_id = 0, expires_us = 8, host = 16, port = 20, token_id = 22, c2s = 46,
+                      s2c = 78, timeout_s = 110, user_data = 114;
+}
+
+}  // namespace
+
+ServerSecurity::ServerSecurity(ServerSecurityConfig config)
+    : config_(std::move(config)), sessions_(config_.max_sessions) {
+  crypto_aead_xchacha20poly1305_ietf_keygen(challenge_key_.bytes.data());
+  reply_budget_ = config_.replies_per_sec / 10.0;
+}
+
+ServerSecurity::~ServerSecurity() = default;  // Keys wipe themselves
+
+bool ServerSecurity::take_reply(std::uint64_t now_us) {
+  // Token bucket: refills at replies_per_sec, holds a tenth of a second's worth.
+  const double rate = config_.replies_per_sec;
+  if (budget_time_us_ != 0)
+    reply_budget_ =
+        std::min(rate / 10.0 + 1.0,
+                 reply_budget_ + rate * static_cast<double>(now_us - budget_time_us_) / 1e6);
+  budget_time_us_ = now_us;
+  if (reply_budget_ < 1.0) return false;
+  reply_budget_ -= 1.0;
+  return true;
+}
+
+bool ServerSecurity::listed(const PrivateToken& token) const {
+  for (std::size_t i = 0; i < token.server_count; ++i)
+    for (const socket::Endpoint& mine : config_.public_endpoints)
+      if (token.servers[i] == mine) return true;
+  return false;
+}
+
+bool ServerSecurity::token_in_use(const std::array<std::uint8_t, kXNonceBytes>& token_id,
+                                  socket::Endpoint except) {
+  bool used = false;
+  sessions_.for_each([&](socket::Endpoint at, Session& s) {
+    if (!(at == except) && sodium_memcmp(s.token_id.data(), token_id.data(), kXNonceBytes) == 0)
+      used = true;
+  });
+  return used;
+}
+
+void ServerSecurity::send_denied(socket::Endpoint to, const Key& server_to_client,
+                                 DenyReason reason) {
+  const auto body = static_cast<std::uint8_t>(reason);
+  std::array<std::uint8_t, 1 + 8 + 1 + kTagBytes> packet{};
+  const std::size_t n = secure::seal(PacketType::Denied, handshake_sequence_++, server_to_client,
+                                     config_.protocol_id, {&body, 1}, packet);
+  wire_->transmit(to, {packet.data(), n});
+}
+
+void ServerSecurity::send_keepalive(socket::Endpoint to, Session& session) {
+  std::array<std::uint8_t, 1 + 8 + kTagBytes> packet{};
+  const std::size_t n = secure::seal(PacketType::KeepAlive, session.send_sequence++,
+                                     session.server_to_client, config_.protocol_id, {}, packet);
+  wire_->transmit(to, {packet.data(), n});
+}
+
+void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::uint8_t> wire,
+                                    std::uint64_t now_us) {
+  // Nothing authenticated to answer with: a Rejected echoing the token's
+  // nonce, which an off-path sender cannot know, so it cannot forge one.
+  auto reject = [&](const std::uint8_t* nonce, DenyReason reason) {
+    if (!take_reply(now_us)) {
+      wire_->drop(from, &DropCounters::rate_limited);
+      return;
+    }
+    wire_->drop(from, &DropCounters::token_rejected);
+    std::array<std::uint8_t, 1 + kXNonceBytes + 1> packet{};
+    packet[0] = static_cast<std::uint8_t>(PacketType::Rejected);
+    std::copy_n(nonce, kXNonceBytes, packet.begin() + 1);
+    packet.back() = static_cast<std::uint8_t>(reason);
+    wire_->transmit(from, packet);
+  };
+  RequestView request;
+  if (!parse_request(wire, request)) {
+    const bool other_version =
+        wire.size() >= request_at::sealed &&
+        std::equal(kTokenMagic.begin(), kTokenMagic.begin() + kMagicVersionAt,
+                   wire.begin() + request_at::magic) &&
+        wire[request_at::magic + kMagicVersionAt] != kTokenMagic[kMagicVersionAt];
+    if (other_version) {
+      reject(wire.data() + request_at::nonce, DenyReason::VersionMismatch);
+    } else {
+      wire_->drop(from, &DropCounters::malformed);
+    }
+    return;
+  }
+  if (request.protocol_id != config_.protocol_id) {
+    reject(request.nonce, DenyReason::ProtocolMismatch);
+    return;
+  }
+  PrivateToken token;
+  if (!open_private(config_.token_key, request, token)) {
+    reject(request.nonce, DenyReason::TokenInvalid);
+    return;
+  }
+  if (!take_reply(now_us)) {
+    wire_->drop(from, &DropCounters::rate_limited);
+    return;
+  }
+  std::array<std::uint8_t, kXNonceBytes> token_id{};
+  std::copy_n(request.nonce, kXNonceBytes, token_id.begin());
+  DenyReason refusal{};
+  if (request.expires_unix_s <= unix_now_s()) {
+    refusal = DenyReason::TokenExpired;
+  } else if (!listed(token)) {
+    refusal = DenyReason::WrongServer;
+  } else if (token_in_use(token_id, from)) {
+    refusal = DenyReason::TokenInUse;
+  } else if (sessions_.find(from) == nullptr && sessions_.size() >= sessions_.capacity()) {
+    refusal = DenyReason::ServerFull;
+  }
+  if (refusal != DenyReason{}) {
+    wire_->drop(from, &DropCounters::token_rejected);
+    send_denied(from, token.server_to_client, refusal);
+    return;
+  }
+
+  // The challenge token: what the server needs back, sealed under its own key.
+  std::array<std::uint8_t, kChallengePlainBytes> plain{};
+  put_u64(plain.data() + challenge_at::client_id, token.client_id);
+  put_u64(plain.data() + challenge_at::expires_us, now_us + kChallengeLifetimeUs);
+  std::memcpy(plain.data() + challenge_at::host, &from.host, 4);
+  put_u16(plain.data() + challenge_at::port, from.port);
+  std::copy(token_id.begin(), token_id.end(), plain.begin() + challenge_at::token_id);
+  std::memcpy(plain.data() + challenge_at::c2s, token.client_to_server.bytes.data(), kKeyBytes);
+  std::memcpy(plain.data() + challenge_at::s2c, token.server_to_client.bytes.data(), kKeyBytes);
+  put_u32(plain.data() + challenge_at::timeout_s, token.timeout_s);
+  std::memcpy(plain.data() + challenge_at::user_data, token.user_data.data(), kUserData);
+
+  std::array<std::uint8_t, kChallengeTokenBytes> challenge{};
+  randombytes_buf(challenge.data(), kXNonceBytes);
+  crypto_aead_xchacha20poly1305_ietf_encrypt(challenge.data() + kXNonceBytes, nullptr, plain.data(),
+                                             plain.size(), nullptr, 0, nullptr, challenge.data(),
+                                             challenge_key_.bytes.data());
+  sodium_memzero(plain.data(), plain.size());
+
+  // Sealed with the session's server-to-client key: only the token's holder
+  // can read it, and it proves to the client that the server opened the token.
+  std::array<std::uint8_t, 1 + 8 + kChallengeTokenBytes + kTagBytes> packet{};
+  const std::size_t n =
+      secure::seal(PacketType::Challenge, handshake_sequence_++, token.server_to_client,
+                   config_.protocol_id, challenge, packet);
+  wire_->transmit(from, {packet.data(), n});
+}
+
+void ServerSecurity::handle_response(socket::Endpoint from, std::span<const std::uint8_t> wire,
+                                     std::uint64_t now_us) {
+  if (wire.size() != kResponseBytes) {
+    wire_->drop(from, &DropCounters::malformed);
+    return;
+  }
+  const std::uint8_t* sealed = wire.data() + 1;
+  std::array<std::uint8_t, kChallengePlainBytes> plain{};
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          plain.data(), nullptr, nullptr, sealed + kXNonceBytes, kChallengePlainBytes + kTagBytes,
+          nullptr, 0, sealed, challenge_key_.bytes.data()) != 0) {
+    wire_->drop(from, &DropCounters::auth_failed);
+    return;
+  }
+  socket::Endpoint bound;
+  std::memcpy(&bound.host, plain.data() + challenge_at::host, 4);
+  bound.port = get_u16(plain.data() + challenge_at::port);
+  const std::uint64_t expires_us = get_u64(plain.data() + challenge_at::expires_us);
+  std::array<std::uint8_t, kXNonceBytes> token_id{};
+  std::memcpy(token_id.data(), plain.data() + challenge_at::token_id, kXNonceBytes);
+  Key server_to_client;
+  std::memcpy(server_to_client.bytes.data(), plain.data() + challenge_at::s2c, kKeyBytes);
+
+  bool ok = true;
+  if (!(bound == from) || now_us > expires_us) {
+    // A challenge answered from another address (replayed, spoofed) or too late.
+    wire_->drop(from, &DropCounters::token_rejected);
+    ok = false;
+  } else if (Session* existing = sessions_.find(from)) {
+    // The client did not hear our keep-alive yet: say it again.
+    if (sodium_memcmp(existing->token_id.data(), token_id.data(), kXNonceBytes) == 0) {
+      if (take_reply(now_us)) {
+        send_keepalive(from, *existing);
+      } else {
+        wire_->drop(from, &DropCounters::rate_limited);
+      }
+    } else {
+      wire_->drop(from, &DropCounters::token_rejected);
+    }
+    ok = false;
+  } else if (token_in_use(token_id, from) || sessions_.size() >= sessions_.capacity()) {
+    const DenyReason reason =
+        sessions_.size() >= sessions_.capacity() && !token_in_use(token_id, from)
+            ? DenyReason::ServerFull
+            : DenyReason::TokenInUse;
+    if (take_reply(now_us)) {
+      wire_->drop(from, &DropCounters::token_rejected);
+      send_denied(from, server_to_client, reason);
+    } else {
+      wire_->drop(from, &DropCounters::rate_limited);
+    }
+    ok = false;
+  }
+  if (ok) {
+    Session* session = sessions_.insert(from);
+    session->client_id = get_u64(plain.data() + challenge_at::client_id);
+    session->token_id = token_id;
+    std::memcpy(session->client_to_server.bytes.data(), plain.data() + challenge_at::c2s,
+                kKeyBytes);
+    session->server_to_client = server_to_client;
+    session->timeout_us =
+        std::uint64_t{get_u32(plain.data() + challenge_at::timeout_s)} * 1'000'000;
+    session->last_receive_us = now_us;
+    std::memcpy(session->user_data.data(), plain.data() + challenge_at::user_data, kUserData);
+    send_keepalive(from, *session);
+  }
+  sodium_memzero(plain.data(), plain.size());
+}
+
+std::size_t ServerSecurity::seal(socket::Endpoint to, std::span<const std::uint8_t> plain,
+                                 std::span<std::uint8_t> out, std::uint64_t /*now_us*/) {
+  Session* session = sessions_.find(to);
+  if (session == nullptr) {
+    wire_->drop(to, &DropCounters::no_session);
+    return 0;
+  }
+  return secure::seal(PacketType::Payload, session->send_sequence++, session->server_to_client,
+                      config_.protocol_id, plain, out);
+}
+
+std::size_t ServerSecurity::open(socket::Endpoint from, std::span<const std::uint8_t> wire,
+                                 std::span<std::uint8_t> out, std::uint64_t now_us) {
+  if (wire.empty()) {
+    wire_->drop(from, &DropCounters::malformed);
+    return 0;
+  }
+  const auto type = static_cast<PacketType>(wire[0] & 0x0F);
+  if (wire[0] == static_cast<std::uint8_t>(PacketType::Request)) {
+    handle_request(from, wire, now_us);
+    return 0;
+  }
+  if (wire[0] == static_cast<std::uint8_t>(PacketType::Response)) {
+    handle_response(from, wire, now_us);
+    return 0;
+  }
+  if (type != PacketType::Payload && type != PacketType::KeepAlive) {
+    wire_->drop(from, &DropCounters::malformed);
+    return 0;
+  }
+  Session* session = sessions_.find(from);
+  if (session == nullptr) {
+    wire_->drop(from, &DropCounters::no_session);
+    return 0;
+  }
+  Header header;
+  if (!read_sealed_header(wire, header)) {
+    wire_->drop(from, &DropCounters::malformed);
+    return 0;
+  }
+  if (session->received.already_received(header.sequence)) {
+    wire_->drop(from, &DropCounters::replayed);
+    return 0;
+  }
+  std::size_t plain = 0;
+  if (!secure::open(header, session->client_to_server, config_.protocol_id, wire, out, plain)) {
+    wire_->drop(from, &DropCounters::auth_failed);
+    return 0;
+  }
+  session->received.accept(header.sequence);
+  session->last_receive_us = now_us;
+  return header.type == PacketType::Payload ? plain : 0;
+}
+
+void ServerSecurity::tick(std::uint64_t now_us) {
+  if (now_us < next_expiry_check_us_) return;
+  next_expiry_check_us_ = now_us + 100'000;
+  // Collect first: erasing while walking would move entries under the walk.
+  std::array<socket::Endpoint, 64> expired{};
+  std::size_t count = 0;
+  sessions_.for_each([&](socket::Endpoint at, Session& s) {
+    if (now_us - s.last_receive_us > s.timeout_us && count < expired.size()) expired[count++] = at;
+  });
+  for (std::size_t i = 0; i < count; ++i) sessions_.erase(expired[i]);
+}
+
+bool ServerSecurity::session_info(socket::Endpoint peer, SessionInfo& out) {
+  const Session* session = sessions_.find(peer);
+  if (session == nullptr) return false;
+  out.client_id = session->client_id;
+  out.user_data = session->user_data;
+  return true;
+}
+
+void ServerSecurity::end_session(socket::Endpoint peer) {
+  sessions_.erase(peer);
+}
+
+}  // namespace tickwire::secure

@@ -1,0 +1,339 @@
+// Connect tokens: the public API (tickwire/token.hpp) and the layouts the
+// handshake uses (secure/token_format.hpp).
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "net/host.hpp"
+#include "secure/token_format.hpp"
+#include "tickwire/token.hpp"
+
+namespace tickwire {
+
+namespace secure {
+
+std::array<std::uint8_t, 24> private_ad(std::uint64_t protocol_id, std::uint64_t expires_unix_s) {
+  std::array<std::uint8_t, 24> ad{};
+  std::copy(kTokenMagic.begin(), kTokenMagic.end(), ad.begin());
+  put_u64(ad.data() + 8, protocol_id);
+  put_u64(ad.data() + 16, expires_unix_s);
+  return ad;
+}
+
+void write_servers(std::uint8_t* at, const Servers& servers) {
+  for (std::size_t i = 0; i < kMaxServers; ++i) {
+    std::memcpy(at + 6 * i, &servers[i].host, 4);
+    put_u16(at + 6 * i + 4, servers[i].port);
+  }
+}
+
+void read_servers(const std::uint8_t* at, Servers& servers) {
+  for (std::size_t i = 0; i < kMaxServers; ++i) {
+    std::memcpy(&servers[i].host, at + 6 * i, 4);
+    servers[i].port = get_u16(at + 6 * i + 4);
+  }
+}
+
+bool parse_public(std::span<const std::uint8_t> token, PublicToken& out) {
+  if (token.size() != kTokenBytes) return false;
+  const std::uint8_t* t = token.data();
+  if (!std::equal(kTokenMagic.begin(), kTokenMagic.end(), t + token_at::magic)) return false;
+  out.protocol_id = get_u64(t + token_at::protocol);
+  out.created_unix_s = get_u64(t + token_at::created);
+  out.expires_unix_s = get_u64(t + token_at::expires);
+  std::memcpy(out.nonce.data(), t + token_at::nonce, kXNonceBytes);
+  out.timeout_s = get_u32(t + token_at::timeout);
+  out.server_count = t[token_at::count];
+  read_servers(t + token_at::servers, out.servers);
+  std::memcpy(out.client_to_server.bytes.data(), t + token_at::c2s, kKeyBytes);
+  std::memcpy(out.server_to_client.bytes.data(), t + token_at::s2c, kKeyBytes);
+  std::memcpy(out.sealed.data(), t + token_at::sealed, kPrivateSealedBytes);
+  if (out.server_count < 1 || out.server_count > kMaxServers) return false;
+  if (out.timeout_s < 1 || out.timeout_s > 600) return false;
+  if (out.expires_unix_s < out.created_unix_s) return false;
+  for (std::size_t i = token_at::sealed + kPrivateSealedBytes; i < kTokenBytes; ++i)
+    if (t[i] != 0) return false;
+  return true;
+}
+
+void write_request(const PublicToken& token, std::span<std::uint8_t, kRequestBytes> out) {
+  std::fill(out.begin(), out.end(), std::uint8_t{0});
+  std::uint8_t* r = out.data();
+  r[request_at::prefix] = static_cast<std::uint8_t>(PacketType::Request);
+  std::copy(kTokenMagic.begin(), kTokenMagic.end(), r + request_at::magic);
+  put_u64(r + request_at::protocol, token.protocol_id);
+  put_u64(r + request_at::expires, token.expires_unix_s);
+  std::memcpy(r + request_at::nonce, token.nonce.data(), kXNonceBytes);
+  std::memcpy(r + request_at::sealed, token.sealed.data(), kPrivateSealedBytes);
+}
+
+bool parse_request(std::span<const std::uint8_t> wire, RequestView& out) {
+  if (wire.size() != kRequestBytes) return false;
+  const std::uint8_t* r = wire.data();
+  if (r[request_at::prefix] != static_cast<std::uint8_t>(PacketType::Request)) return false;
+  if (!std::equal(kTokenMagic.begin(), kTokenMagic.end(), r + request_at::magic)) return false;
+  out.protocol_id = get_u64(r + request_at::protocol);
+  out.expires_unix_s = get_u64(r + request_at::expires);
+  // The padding is not authenticated: it must be zero, or a changed bit in
+  // it would pass as the same request.
+  for (std::size_t i = request_at::sealed + kPrivateSealedBytes; i < kRequestBytes; ++i)
+    if (r[i] != 0) return false;
+  out.nonce = r + request_at::nonce;
+  out.sealed = r + request_at::sealed;
+  return true;
+}
+
+bool open_private(const Key& token_key, const RequestView& request, PrivateToken& out) {
+  std::array<std::uint8_t, kPrivatePlainBytes> plain{};
+  const auto ad = private_ad(request.protocol_id, request.expires_unix_s);
+  unsigned long long plain_size = 0;
+  const bool opened = crypto_aead_xchacha20poly1305_ietf_decrypt(
+                          plain.data(), &plain_size, nullptr, request.sealed, kPrivateSealedBytes,
+                          ad.data(), ad.size(), request.nonce, token_key.bytes.data()) == 0 &&
+                      plain_size == kPrivatePlainBytes;
+  bool ok = opened;
+  if (ok) {
+    const std::uint8_t* p = plain.data();
+    out.client_id = get_u64(p);
+    out.timeout_s = get_u32(p + 8);
+    out.server_count = p[12];
+    read_servers(p + 13, out.servers);
+    std::memcpy(out.client_to_server.bytes.data(), p + 205, kKeyBytes);
+    std::memcpy(out.server_to_client.bytes.data(), p + 237, kKeyBytes);
+    std::memcpy(out.user_data.data(), p + 269, kUserData);
+    ok = out.server_count >= 1 && out.server_count <= kMaxServers && out.timeout_s >= 1 &&
+         out.timeout_s <= 600;
+  }
+  sodium_memzero(plain.data(), plain.size());
+  return ok;
+}
+
+}  // namespace secure
+
+namespace {
+
+std::uint64_t unix_now_s() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+Status write_secret_file(const std::string& path, const void* data, std::size_t size) {
+  const mode_t old = ::umask(077);
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  ::umask(old);
+  if (f == nullptr) return {Errc::invalid_argument, "cannot write '" + path + "'"};
+  const bool ok = std::fwrite(data, 1, size, f) == size;
+  ::chmod(path.c_str(), 0600);
+  if (std::fclose(f) != 0 || !ok) return {Errc::invalid_argument, "cannot write '" + path + "'"};
+  return {};
+}
+
+Status ensure_sodium() {
+  if (sodium_init() < 0) return {Errc::socket_error, "libsodium failed to initialise"};
+  return {};
+}
+
+}  // namespace
+
+// ---- TokenKey ---------------------------------------------------------------
+
+TokenKey::~TokenKey() {
+  sodium_memzero(bytes_.data(), bytes_.size());
+}
+
+TokenKey TokenKey::generate() {
+  TokenKey key;
+  if (ensure_sodium()) randombytes_buf(key.bytes_.data(), key.bytes_.size());
+  return key;
+}
+
+Status TokenKey::from_room_code(std::string_view code, std::uint64_t protocol_id, TokenKey& out) {
+  if (Status s = ensure_sodium(); !s) return s;
+  if (code.size() < 6 || code.size() > 128)
+    return {Errc::invalid_argument, "room code: must have 6 to 128 characters"};
+  std::array<std::uint8_t, crypto_pwhash_SALTBYTES> salt{};
+  static_assert(crypto_pwhash_SALTBYTES == 16);
+  secure::put_u64(salt.data(), protocol_id);
+  std::memcpy(salt.data() + 8, "tw-room\0", 8);
+  // Argon2id, 8 MiB, 2 passes: tens of milliseconds once per start, and each
+  // guess of an attacker who captured a request costs the same.
+  if (crypto_pwhash(out.bytes_.data(), out.bytes_.size(), code.data(), code.size(), salt.data(), 2,
+                    8u << 20, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return {Errc::out_of_memory, "room code: key derivation ran out of memory"};
+  return {};
+}
+
+Status TokenKey::from_hex(std::string_view hex, TokenKey& out) {
+  while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.front())))
+    hex.remove_prefix(1);
+  while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.remove_suffix(1);
+  TokenKey key;
+  std::size_t bin_len = 0;
+  if (hex.size() != 2 * kTokenKeyBytes ||
+      sodium_hex2bin(key.bytes_.data(), key.bytes_.size(), hex.data(), hex.size(), nullptr,
+                     &bin_len, nullptr) != 0 ||
+      bin_len != kTokenKeyBytes)
+    return {Errc::invalid_argument, "token key: expected 64 hex digits"};
+  if (key.empty()) return {Errc::invalid_argument, "token key: all zero"};
+  out = key;
+  return {};
+}
+
+Status TokenKey::load(const std::string& path, TokenKey& out) {
+  std::ifstream in(path);
+  if (!in) return {Errc::invalid_argument, "cannot read token key file '" + path + "'"};
+  std::string text(200, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  Status s = from_hex(text, out);
+  sodium_memzero(text.data(), text.size());
+  if (!s) s.message = "'" + path + "': " + s.message;
+  return s;
+}
+
+Status TokenKey::save(const std::string& path) const {
+  std::string hex = to_hex() + "\n";
+  Status s = write_secret_file(path, hex.data(), hex.size());
+  sodium_memzero(hex.data(), hex.size());
+  return s;
+}
+
+std::string TokenKey::to_hex() const {
+  std::string hex(2 * kTokenKeyBytes + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), bytes_.data(), bytes_.size());
+  hex.pop_back();
+  return hex;
+}
+
+bool TokenKey::empty() const noexcept {
+  return sodium_is_zero(bytes_.data(), bytes_.size()) == 1;
+}
+
+// ---- ConnectToken -----------------------------------------------------------
+
+ConnectToken::~ConnectToken() {
+  sodium_memzero(bytes.data(), bytes.size());
+}
+
+bool ConnectToken::empty() const noexcept {
+  return sodium_is_zero(bytes.data(), bytes.size()) == 1;
+}
+
+Status ConnectToken::load(const std::string& path, ConnectToken& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {Errc::invalid_argument, "cannot read connect token file '" + path + "'"};
+  ConnectToken token;
+  in.read(reinterpret_cast<char*>(token.bytes.data()), kConnectTokenBytes);
+  const bool full = static_cast<std::size_t>(in.gcount()) == kConnectTokenBytes;
+  char extra = 0;
+  if (!full || in.read(&extra, 1))
+    return {Errc::invalid_argument,
+            "'" + path + "': a connect token file holds exactly 1024 bytes"};
+  ConnectTokenInfo info;
+  if (Status s = inspect_token(token, info); !s) {
+    s.message = "'" + path + "': " + s.message;
+    return s;
+  }
+  out = token;
+  return {};
+}
+
+Status ConnectToken::save(const std::string& path) const {
+  return write_secret_file(path, bytes.data(), bytes.size());
+}
+
+Status inspect_token(const ConnectToken& token, ConnectTokenInfo& out) {
+  secure::PublicToken pub;
+  if (!secure::parse_public(token.bytes, pub))
+    return {Errc::invalid_argument, "not a tickwire connect token (bad magic or fields)"};
+  out.protocol_id = pub.protocol_id;
+  out.created_unix_s = pub.created_unix_s;
+  out.expires_unix_s = pub.expires_unix_s;
+  out.timeout_s = pub.timeout_s;
+  out.servers.clear();
+  for (std::size_t i = 0; i < pub.server_count; ++i) {
+    ENetAddress a{};
+    a.host = pub.servers[i].host;
+    a.port = pub.servers[i].port;
+    out.servers.push_back(net::to_string(a));
+  }
+  return {};
+}
+
+Status make_connect_token(const TokenKey& key, const ConnectTokenParams& params,
+                          ConnectToken& out) {
+  if (Status s = ensure_sodium(); !s) return s;
+  if (key.empty()) return {Errc::invalid_settings, "token key is not set"};
+  if (params.servers.empty() || params.servers.size() > kMaxTokenServers)
+    return {Errc::invalid_argument, "a token lists 1 to 32 servers"};
+  if (params.timeout_s < 1 || params.timeout_s > 600)
+    return {Errc::invalid_argument, "timeout_s: must be within 1..600 s"};
+  if (params.expires_in_s < 1 || params.expires_in_s > 365u * 24 * 3600)
+    return {Errc::invalid_argument, "expires_in_s: must be within 1 s..365 days"};
+
+  secure::PrivateToken priv;
+  priv.client_id = params.client_id;
+  priv.timeout_s = params.timeout_s;
+  priv.server_count = static_cast<std::uint8_t>(params.servers.size());
+  for (std::size_t i = 0; i < params.servers.size(); ++i) {
+    ENetAddress a{};
+    if (Status s = net::resolve(params.servers[i], 27015, a); !s) return s;
+    priv.servers[i] = socket::Endpoint{a.host, a.port};
+  }
+  crypto_aead_chacha20poly1305_ietf_keygen(priv.client_to_server.bytes.data());
+  crypto_aead_chacha20poly1305_ietf_keygen(priv.server_to_client.bytes.data());
+  priv.user_data = params.user_data;
+
+  std::array<std::uint8_t, secure::kPrivatePlainBytes> plain{};
+  secure::put_u64(plain.data(), priv.client_id);
+  secure::put_u32(plain.data() + 8, priv.timeout_s);
+  plain[12] = priv.server_count;
+  secure::write_servers(plain.data() + 13, priv.servers);
+  std::memcpy(plain.data() + 205, priv.client_to_server.bytes.data(), secure::kKeyBytes);
+  std::memcpy(plain.data() + 237, priv.server_to_client.bytes.data(), secure::kKeyBytes);
+  std::memcpy(plain.data() + 269, priv.user_data.data(), secure::kUserData);
+
+  const std::uint64_t now = unix_now_s();
+  ConnectToken token;
+  std::uint8_t* t = token.bytes.data();
+  namespace at = secure::token_at;
+  std::copy(secure::kTokenMagic.begin(), secure::kTokenMagic.end(), t + at::magic);
+  secure::put_u64(t + at::protocol, params.protocol_id);
+  secure::put_u64(t + at::created, now);
+  secure::put_u64(t + at::expires, now + params.expires_in_s);
+  randombytes_buf(t + at::nonce, secure::kXNonceBytes);
+  secure::put_u32(t + at::timeout, priv.timeout_s);
+  t[at::count] = priv.server_count;
+  secure::write_servers(t + at::servers, priv.servers);
+  std::memcpy(t + at::c2s, priv.client_to_server.bytes.data(), secure::kKeyBytes);
+  std::memcpy(t + at::s2c, priv.server_to_client.bytes.data(), secure::kKeyBytes);
+  const auto ad = secure::private_ad(params.protocol_id, now + params.expires_in_s);
+  crypto_aead_xchacha20poly1305_ietf_encrypt(t + at::sealed, nullptr, plain.data(), plain.size(),
+                                             ad.data(), ad.size(), nullptr, t + at::nonce,
+                                             key.bytes().data());
+  sodium_memzero(plain.data(), plain.size());
+  out = token;
+  return {};
+}
+
+Status make_room_token(std::string_view code, std::string_view server, std::uint64_t protocol_id,
+                       ConnectToken& out) {
+  TokenKey key;
+  if (Status s = TokenKey::from_room_code(code, protocol_id, key); !s) return s;
+  ConnectTokenParams params;
+  params.protocol_id = protocol_id;
+  params.servers = {std::string(server)};
+  params.expires_in_s = 60;
+  if (Status s = ensure_sodium(); !s) return s;
+  randombytes_buf(&params.client_id, sizeof(params.client_id));
+  return make_connect_token(key, params, out);
+}
+
+}  // namespace tickwire

@@ -1,0 +1,57 @@
+// The secure stage's place in the pipeline. The socket layer defines the
+// interface; the secure layer implements it (layers only look down), and the
+// net layer hands one to every Pipeline it creates. There is no pipeline
+// without one, so nothing leaves a tickwire socket unsealed.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "socket/endpoint.hpp"
+#include "tickwire/stats.hpp"
+
+namespace tickwire::socket {
+
+// How a stage sends datagrams of its own (handshake packets, held datagrams
+// once a session is up). They take the outgoing conditioner like the rest.
+class Wire {
+ public:
+  virtual void transmit(Endpoint to, std::span<const std::uint8_t> datagram) = 0;
+  // Counts a datagram the stage dropped, per host and per known peer.
+  virtual void drop(Endpoint peer, std::uint64_t DropCounters::*cause) = 0;
+
+ protected:
+  ~Wire() = default;
+};
+
+class SecureStage {
+ public:
+  virtual ~SecureStage() = default;
+
+  // The pipeline introduces itself before the first datagram.
+  void attach(Wire* wire) noexcept { wire_ = wire; }
+
+  // Bytes added to every ENet datagram; ENet's MTU is reduced by it.
+  [[nodiscard]] virtual std::uint32_t overhead() const noexcept = 0;
+
+  // ENet's datagram to `to`, in clear. Writes the datagram to put on the wire
+  // into `out` (at least plain.size() + overhead() bytes) and returns its
+  // size; 0 when it must not be sent now (no session: held or dropped, and
+  // counted by the stage).
+  virtual std::size_t seal(Endpoint to, std::span<const std::uint8_t> plain,
+                           std::span<std::uint8_t> out, std::uint64_t now_us) = 0;
+
+  // A datagram from the wire. Returns the size of the plaintext for ENet,
+  // written to `out`, or 0 when it was the stage's own (handshake, keep-alive)
+  // or failed a check (dropped and counted).
+  virtual std::size_t open(Endpoint from, std::span<const std::uint8_t> wire,
+                           std::span<std::uint8_t> out, std::uint64_t now_us) = 0;
+
+  // Resends, keep-alives and expiry. Called at least once per update().
+  virtual void tick(std::uint64_t now_us) = 0;
+
+ protected:
+  Wire* wire_ = nullptr;
+};
+
+}  // namespace tickwire::socket

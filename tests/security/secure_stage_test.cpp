@@ -1,0 +1,329 @@
+// The secure stages driven directly, with real keys and a fake wire: every
+// packet type of a recorded handshake and session is tampered with bit by
+// bit, replayed and misdirected, and every attempt must be dropped.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "secure/client_stage.hpp"
+#include "secure/server_stage.hpp"
+#include "tickwire/token.hpp"
+
+namespace tickwire::secure {
+namespace {
+
+using socket::Endpoint;
+using Bytes = std::vector<std::uint8_t>;
+
+struct FakeWire : socket::Wire {
+  std::vector<std::pair<Endpoint, Bytes>> sent;
+  DropCounters drops;
+  void transmit(Endpoint to, std::span<const std::uint8_t> d) override {
+    sent.emplace_back(to, Bytes(d.begin(), d.end()));
+  }
+  void drop(Endpoint, std::uint64_t DropCounters::*cause) override { ++(drops.*cause); }
+  Bytes take() {
+    EXPECT_FALSE(sent.empty());
+    if (sent.empty()) return {};
+    Bytes b = sent.back().second;
+    sent.clear();
+    return b;
+  }
+};
+
+Endpoint ep(std::uint8_t last, std::uint16_t port) {
+  return Endpoint{htonl(0x7F000000u | last), port};
+}
+
+const Endpoint kServer = ep(1, 4000);
+const Endpoint kClient = ep(1, 5000);
+constexpr std::uint64_t kProtocol = 77;
+
+struct World {
+  TokenKey key = TokenKey::generate();
+  ConnectToken token;
+  PublicToken pub;
+  FakeWire server_wire, client_wire;
+  std::unique_ptr<ServerSecurity> server;
+  std::unique_ptr<ClientSecurity> client;
+  std::map<std::string, Bytes> recorded;  // one datagram of each kind
+  std::uint64_t now = 1'000'000;
+  Bytes out = Bytes(8192);
+
+  explicit World(std::vector<std::string> servers = {"127.0.0.1:4000"}) {
+    ConnectTokenParams params;
+    params.client_id = 99;
+    params.protocol_id = kProtocol;
+    params.servers = std::move(servers);
+    params.user_data[3] = 0x33;
+    EXPECT_TRUE(make_connect_token(key, params, token));
+    EXPECT_TRUE(parse_public(token.bytes, pub));
+    server = make_server();
+    client = make_client();
+  }
+  std::unique_ptr<ServerSecurity> make_server(std::uint32_t max_sessions = 4) {
+    ServerSecurityConfig config;
+    config.protocol_id = kProtocol;
+    config.token_key.bytes = key.bytes();
+    config.public_endpoints = {kServer};
+    config.max_sessions = max_sessions;
+    auto s = std::make_unique<ServerSecurity>(std::move(config));
+    s->attach(&server_wire);
+    return s;
+  }
+  std::unique_ptr<ClientSecurity> make_client() {
+    auto c = std::make_unique<ClientSecurity>(pub, kServer);
+    c->attach(&client_wire);
+    return c;
+  }
+  std::size_t to_server(const Bytes& d, Endpoint from = kClient) {
+    return server->open(from, d, out, now);
+  }
+  std::size_t to_client(const Bytes& d, ClientSecurity* c = nullptr) {
+    return (c ? c : client.get())->open(kServer, d, out, now);
+  }
+  // The whole handshake, recording each packet, then one payload each way.
+  void establish() {
+    client->tick(now);
+    recorded["request"] = client_wire.take();
+    EXPECT_EQ(to_server(recorded["request"]), 0u);
+    recorded["challenge"] = server_wire.take();
+    EXPECT_EQ(to_client(recorded["challenge"]), 0u);
+    recorded["response"] = client_wire.take();
+    EXPECT_EQ(to_server(recorded["response"]), 0u);
+    EXPECT_EQ(server->session_count(), 1u);
+    recorded["keepalive"] = server_wire.take();
+    EXPECT_EQ(to_client(recorded["keepalive"]), 0u);
+    EXPECT_EQ(client->state(), ClientSecurity::State::Established);
+    const Bytes hello = {'h', 'e', 'l', 'l', 'o'};
+    Bytes sealed(64);
+    sealed.resize(client->seal(kServer, hello, sealed, now));
+    recorded["payload c2s"] = sealed;
+    EXPECT_EQ(to_server(sealed), hello.size());
+    Bytes back(64);
+    back.resize(server->seal(kClient, hello, back, now));
+    recorded["payload s2c"] = back;
+    EXPECT_EQ(to_client(back), hello.size());
+  }
+};
+
+TEST(SecureStage, HandshakeEstablishesAndCarriesUserData) {
+  World w;
+  w.establish();
+  SessionInfo info;
+  ASSERT_TRUE(w.server->session_info(kClient, info));
+  EXPECT_EQ(info.client_id, 99u);
+  EXPECT_EQ(info.user_data[3], 0x33);
+  // Every reply is smaller than what caused it: no amplification.
+  EXPECT_LT(w.recorded["challenge"].size(), w.recorded["request"].size());
+  EXPECT_LT(w.recorded["keepalive"].size(), w.recorded["response"].size());
+  EXPECT_EQ(w.recorded["request"].size(), kRequestBytes);
+}
+
+TEST(SecureStage, ClientHoldsEnetDatagramsUntilEstablishedAndNeverSendsThemInClear) {
+  World w;
+  const Bytes connect = {1, 2, 3, 4, 5, 6, 7, 8};
+  Bytes out(64);
+  EXPECT_EQ(w.client->seal(kServer, connect, out, w.now), 0u) << "held, not sent";
+  w.establish();
+  // The held datagram left sealed when the session came up.
+  bool found = false;
+  for (const auto& [to, d] : w.client_wire.sent) {
+    EXPECT_EQ(d[0] & 0x0F, static_cast<int>(PacketType::Payload));
+    EXPECT_EQ(std::search(d.begin(), d.end(), connect.begin(), connect.end()), d.end());
+    Bytes plain(64);
+    if (w.server->open(kClient, d, plain, w.now) == connect.size()) found = true;
+  }
+  EXPECT_TRUE(found);
+}
+
+// Flips every bit of every recorded packet; each must be dropped and change
+// nothing, and the untouched packet must still work afterwards (the control).
+TEST(SecureStage, EveryBitFlipOfEveryPacketTypeIsDropped) {
+  World w;
+  w.establish();
+  std::size_t flips = 0;
+  for (auto& [kind, original] : w.recorded) {
+    for (std::size_t bit = 0; bit < original.size() * 8; ++bit) {
+      Bytes d = original;
+      d[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+      ++flips;
+      if (kind == "request") {
+        auto server = w.make_server();
+        w.server_wire.sent.clear();
+        EXPECT_EQ(server->open(kClient, d, w.out, w.now), 0u);
+        for (const auto& [to, reply] : w.server_wire.sent)
+          ASSERT_NE(reply[0] & 0x0F, static_cast<int>(PacketType::Challenge))
+              << "a tampered request got a challenge (bit " << bit << ")";
+      } else if (kind == "challenge") {
+        auto fresh = w.make_client();
+        EXPECT_EQ(w.to_client(d, fresh.get()), 0u);
+        ASSERT_EQ(fresh->state(), ClientSecurity::State::SendingRequest) << "bit " << bit;
+      } else if (kind == "response") {
+        w.server->end_session(kClient);
+        w.server_wire.sent.clear();
+        EXPECT_EQ(w.to_server(d), 0u);
+        ASSERT_EQ(w.server->session_count(), 0u) << "bit " << bit;
+        ASSERT_TRUE(w.server_wire.sent.empty()) << "bit " << bit;
+      } else if (kind == "keepalive" || kind == "payload s2c") {
+        ASSERT_EQ(w.to_client(d), 0u) << kind << " bit " << bit;
+      } else if (kind == "payload c2s") {
+        ASSERT_EQ(w.to_server(d), 0u) << kind << " bit " << bit;
+      }
+    }
+  }
+  EXPECT_GT(flips, 10'000u);
+  // The controls: the untouched response still makes a session, and the
+  // session still carries payloads both ways.
+  w.server->end_session(kClient);
+  EXPECT_EQ(w.to_server(w.recorded["response"]), 0u);
+  EXPECT_EQ(w.server->session_count(), 1u);
+  Bytes sealed(64);
+  const Bytes ping = {'p'};
+  sealed.resize(w.client->seal(kServer, ping, sealed, w.now));
+  EXPECT_EQ(w.to_server(sealed), 1u);
+  EXPECT_GT(w.server_wire.drops.auth_failed, 1000u);
+}
+
+TEST(SecureStage, ReplayedDatagramsAreDropped) {
+  World w;
+  w.establish();
+  EXPECT_EQ(w.to_server(w.recorded["payload c2s"]), 0u);
+  EXPECT_EQ(w.server_wire.drops.replayed, 1u);
+  EXPECT_EQ(w.to_client(w.recorded["payload s2c"]), 0u);
+  EXPECT_EQ(w.to_client(w.recorded["keepalive"]), 0u);
+  EXPECT_EQ(w.client_wire.drops.replayed, 2u);
+  // A replayed challenge after the session is up does nothing either.
+  EXPECT_EQ(w.to_client(w.recorded["challenge"]), 0u);
+  EXPECT_EQ(w.client->state(), ClientSecurity::State::Established);
+  // A replayed response re-sends only a keep-alive; no second session.
+  w.server_wire.sent.clear();
+  EXPECT_EQ(w.to_server(w.recorded["response"]), 0u);
+  EXPECT_EQ(w.server->session_count(), 1u);
+  // Old datagrams beyond the window are refused too.
+  std::vector<Bytes> old;
+  for (int i = 0; i < 300; ++i) {
+    Bytes d(64);
+    d.resize(w.client->seal(kServer, Bytes{1}, d, w.now));
+    old.push_back(d);
+  }
+  EXPECT_EQ(w.to_server(old.back()), 1u);
+  EXPECT_EQ(w.to_server(old.front()), 0u) << "older than the 256-datagram window";
+  EXPECT_EQ(w.to_server(old[200]), 1u) << "inside the window, not yet seen";
+  EXPECT_EQ(w.to_server(old[200]), 0u);
+}
+
+TEST(SecureStage, ValidDatagramFromAnotherAddressIsDropped) {
+  World w;
+  w.establish();
+  Bytes d(64);
+  d.resize(w.client->seal(kServer, Bytes{9}, d, w.now));
+  EXPECT_EQ(w.to_server(d, ep(1, 5001)), 0u);
+  EXPECT_EQ(w.server_wire.drops.no_session, 1u);
+  // A response replayed from another address does not open a session there.
+  EXPECT_EQ(w.to_server(w.recorded["response"], ep(2, 5000)), 0u);
+  EXPECT_EQ(w.server->session_count(), 1u);
+  // And to the client, from anyone but its server.
+  Bytes back(64);
+  back.resize(w.server->seal(kClient, Bytes{7}, back, w.now));
+  EXPECT_EQ(w.client->open(ep(1, 4001), back, w.out, w.now), 0u);
+  EXPECT_EQ(w.client->open(kServer, back, w.out, w.now), 1u);
+}
+
+TEST(SecureStage, OneTokenHoldsOneSessionAtATime) {
+  World w;
+  w.establish();
+  // The same token from a second address.
+  auto second = w.make_client();
+  FakeWire second_wire;
+  second->attach(&second_wire);
+  second->tick(w.now);
+  w.server_wire.sent.clear();
+  EXPECT_EQ(w.to_server(second_wire.take(), ep(3, 6000)), 0u);
+  const Bytes reply = w.server_wire.take();
+  EXPECT_EQ(second->open(kServer, reply, w.out, w.now), 0u);
+  EXPECT_EQ(second->state(), ClientSecurity::State::Denied);
+  EXPECT_EQ(second->denied(), DenyReason::TokenInUse);
+  EXPECT_EQ(w.server->session_count(), 1u);
+}
+
+TEST(SecureStage, WrongServerAndFullAreDeniedWithAuthenticatedReasons) {
+  World wrong({"127.0.0.9:4000"});
+  wrong.client->tick(wrong.now);
+  wrong.to_server(wrong.client_wire.take());
+  wrong.to_client(wrong.server_wire.take());
+  EXPECT_EQ(wrong.client->state(), ClientSecurity::State::Denied);
+  EXPECT_EQ(wrong.client->denied(), DenyReason::WrongServer);
+
+  World full;
+  full.server = full.make_server(0);
+  full.client->tick(full.now);
+  full.to_server(full.client_wire.take());
+  const Bytes denied = full.server_wire.take();
+  // A forged denial (one flipped bit) is not believed...
+  Bytes forged = denied;
+  forged.back() ^= 1;
+  full.to_client(forged);
+  EXPECT_EQ(full.client->state(), ClientSecurity::State::SendingRequest);
+  // ...the real one is.
+  full.to_client(denied);
+  EXPECT_EQ(full.client->denied(), DenyReason::ServerFull);
+}
+
+TEST(SecureStage, WrongKeyIsRejectedAndOnlyTheTokenHolderBelievesIt) {
+  World w;
+  w.server = nullptr;
+  ServerSecurityConfig config;
+  config.protocol_id = kProtocol;
+  crypto_aead_chacha20poly1305_ietf_keygen(config.token_key.bytes.data());  // another room
+  config.public_endpoints = {kServer};
+  ServerSecurity other(std::move(config));
+  other.attach(&w.server_wire);
+  w.client->tick(w.now);
+  const Bytes request = w.client_wire.take();
+  EXPECT_EQ(other.open(kClient, request, w.out, w.now), 0u);
+  const Bytes rejected = w.server_wire.take();
+  EXPECT_LT(rejected.size(), request.size());
+  // Another client (another token nonce) ignores it.
+  World bystander;
+  bystander.to_client(rejected);
+  EXPECT_EQ(bystander.client->state(), ClientSecurity::State::SendingRequest);
+  w.to_client(rejected);
+  EXPECT_EQ(w.client->denied(), DenyReason::TokenInvalid);
+}
+
+TEST(SecureStage, ReplyBudgetLimitsHandshakeReplies) {
+  World w;
+  ServerSecurityConfig config;
+  config.protocol_id = kProtocol;
+  config.token_key.bytes = w.key.bytes();
+  config.public_endpoints = {kServer};
+  config.replies_per_sec = 100;
+  ServerSecurity server(std::move(config));
+  server.attach(&w.server_wire);
+  w.client->tick(w.now);
+  const Bytes request = w.client_wire.take();
+  for (std::uint16_t port = 1; port <= 1000; ++port)
+    server.open(ep(5, port), request, w.out, w.now);
+  EXPECT_LE(w.server_wire.sent.size(), 12u) << "a tenth of a second's budget, plus one";
+  EXPECT_GE(w.server_wire.drops.rate_limited, 980u);
+  EXPECT_EQ(server.session_count(), 0u) << "requests alone never make state";
+}
+
+TEST(SecureStage, SessionsExpireAfterTheTokenTimeout) {
+  World w;
+  w.establish();
+  w.now += 9'000'000;
+  w.server->tick(w.now);
+  EXPECT_EQ(w.server->session_count(), 1u);
+  w.now += 2'000'000;
+  w.server->tick(w.now);
+  EXPECT_EQ(w.server->session_count(), 0u);
+}
+
+}  // namespace
+}  // namespace tickwire::secure
