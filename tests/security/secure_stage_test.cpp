@@ -156,9 +156,17 @@ TEST(SecureStage, EveryBitFlipOfEveryPacketTypeIsDropped) {
         auto server = w.make_server();
         w.server_wire.sent.clear();
         EXPECT_EQ(server->open(kClient, d, w.out, w.now), 0u);
-        for (const auto& [to, reply] : w.server_wire.sent)
-          ASSERT_NE(reply[0] & 0x0F, static_cast<int>(PacketType::Challenge))
-              << "a tampered request got a challenge (bit " << bit << ")";
+        // The attempt id is the client's own nonce, not authenticated: a
+        // changed one gets a challenge for another attempt, which the client
+        // refuses (ARefusalFromAnEarlierAttemptIsNotBelieved). Nothing else may.
+        const bool in_attempt =
+            bit / 8 >= kRequestAttemptAt && bit / 8 < kRequestAttemptAt + kAttemptBytes;
+        for (const auto& [to, reply] : w.server_wire.sent) {
+          if (!in_attempt) {
+            ASSERT_NE(reply[0] & 0x0F, static_cast<int>(PacketType::Challenge))
+                << "a tampered request got a challenge (bit " << bit << ")";
+          }
+        }
       } else if (kind == "challenge") {
         auto fresh = w.make_client();
         EXPECT_EQ(w.to_client(d, fresh.get()), 0u);
@@ -312,6 +320,68 @@ TEST(SecureStage, ReplyBudgetLimitsHandshakeReplies) {
   EXPECT_LE(w.server_wire.sent.size(), 12u) << "a tenth of a second's budget, plus one";
   EXPECT_GE(w.server_wire.drops.rate_limited, 980u);
   EXPECT_EQ(server.session_count(), 0u) << "requests alone never make state";
+}
+
+// A token can start another session after one ends. Each session's keys
+// come from its own challenge, so nothing of the first works in the second.
+TEST(SecureStage, EverySessionOfATokenHasItsOwnKeys) {
+  World w;
+  w.establish();
+  // Sequence 1 of the first session, never delivered.
+  Bytes first_up(64), first_down(64);
+  first_up.resize(w.client->seal(kServer, Bytes{'x'}, first_up, w.now));
+  first_down.resize(w.server->seal(kClient, Bytes{'y'}, first_down, w.now));
+  const Bytes first_payload = w.recorded["payload c2s"];
+  w.server->end_session(kClient);
+  w.client = w.make_client();
+  w.establish();
+  EXPECT_NE(w.recorded["payload c2s"], first_payload) << "same plaintext, same sequence, new key";
+  const auto auth_before = w.server_wire.drops.auth_failed;
+  EXPECT_EQ(w.to_server(first_up), 0u);
+  EXPECT_EQ(w.server_wire.drops.auth_failed, auth_before + 1);
+  EXPECT_EQ(w.to_client(first_down), 0u);
+}
+
+TEST(SecureStage, ARefusalFromAnEarlierAttemptIsNotBelieved) {
+  World full;
+  full.server = full.make_server(0);
+  full.client->tick(full.now);
+  full.to_server(full.client_wire.take());
+  const Bytes old_denied = full.server_wire.take();
+  // A new attempt (a new client stage: a new attempt id) with the same token.
+  auto again = full.make_client();
+  again->tick(full.now);
+  full.client_wire.sent.clear();
+  EXPECT_EQ(full.to_client(old_denied, again.get()), 0u);
+  EXPECT_EQ(again->state(), ClientSecurity::State::SendingRequest);
+  // Likewise an old challenge.
+  World w;
+  w.client->tick(w.now);
+  w.to_server(w.client_wire.take());
+  const Bytes old_challenge = w.server_wire.take();
+  auto next = w.make_client();
+  EXPECT_EQ(w.to_client(old_challenge, next.get()), 0u);
+  EXPECT_EQ(next->state(), ClientSecurity::State::SendingRequest);
+}
+
+TEST(SecureStage, ClientStartsOverWhenItsChallengeGoesStale) {
+  World w;
+  w.client->tick(w.now);
+  w.to_server(w.client_wire.take());
+  w.to_client(w.server_wire.take());
+  EXPECT_EQ(w.client->state(), ClientSecurity::State::SendingResponse);
+  w.client_wire.sent.clear();
+  w.client->tick(w.now + kChallengeLifetimeUs + 1);
+  EXPECT_EQ(w.client->state(), ClientSecurity::State::SendingRequest);
+  EXPECT_EQ(w.client_wire.take().size(), kRequestBytes) << "a fresh request went out";
+}
+
+TEST(SecureStage, ClientKeepAlivesAreRefused) {
+  World w;
+  w.establish();
+  const Bytes keepalive = w.recorded["keepalive"];  // a server one, re-sent at the server
+  EXPECT_EQ(w.to_server(keepalive), 0u);
+  EXPECT_GE(w.server_wire.drops.malformed, 1u);
 }
 
 TEST(SecureStage, SessionsExpireAfterTheTokenTimeout) {

@@ -259,7 +259,8 @@ TEST_F(Refusal, ExpiredTokenIsRefusedLocallyAndByTheServer) {
   EXPECT_EQ(client.connect(address_of(server), cs).code, Errc::token_expired);
   // The server checks too (a client's clock may be wrong): send the request by hand.
   std::array<std::uint8_t, secure::kRequestBytes> request{};
-  secure::write_request(pub, request);
+  const std::array<std::uint8_t, secure::kAttemptBytes> attempt{9, 9, 9, 9, 9, 9, 9, 9};
+  secure::write_request(pub, attempt, request);
   const int fd = bound_udp();
   send_to(fd, server.port(), {request.begin(), request.end()});
   std::vector<std::uint8_t> reply(2048);
@@ -324,7 +325,8 @@ TEST(Flood, TenThousandSourcesDoNotGrowTheServerOrLockOutAPlayer) {
   secure::PublicToken pub;
   ASSERT_TRUE(secure::parse_public(stolen.token.bytes, pub));
   std::array<std::uint8_t, secure::kRequestBytes> request{};
-  secure::write_request(pub, request);
+  const std::array<std::uint8_t, secure::kAttemptBytes> attempt{9, 9, 9, 9, 9, 9, 9, 9};
+  secure::write_request(pub, attempt, request);
   const std::vector<std::uint8_t> valid(request.begin(), request.end());
   std::vector<std::uint8_t> garbage(1024, 0x42);
 

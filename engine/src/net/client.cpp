@@ -131,6 +131,7 @@ Status Client::connect(std::string_view server, const ClientSettings& settings) 
   m.peer = nullptr;
   m.synthetic.reset();
   m.state = ClientState::Disconnected;
+  if (sodium_init() < 0) return {Errc::socket_error, "libsodium failed to initialise"};
   auto stage = std::make_unique<secure::ClientSecurity>(token, net::endpoint_of(address));
   m.security = stage.get();
   if (Status s = m.host.open(nullptr, 1, settings, 1, std::move(stage)); !s) {

@@ -89,6 +89,7 @@ bool Server::Impl::translate(const ENetEvent& e, Event& out) {
       if (refusal != DisconnectReason::None) {
         (refusal == DisconnectReason::ServerFull ? refused_full : refused_mismatch) += 1;
         slot.state = SlotState::Refusing;
+        slot.endpoint = net::endpoint_of(e.peer->address);  // its session ends with it
         enet_peer_timeout(e.peer, 0, kRefusalTimeoutMs, kRefusalTimeoutMs);
         enet_peer_disconnect(e.peer, net::disconnect_code(refusal));
         return false;
@@ -227,6 +228,7 @@ Status Server::start(const ServerSettings& settings) {
   const std::uint32_t spare =
       std::min(16 + settings.max_clients / 8, kMaxPeers - settings.max_clients);
   const std::uint32_t peers = settings.max_clients + spare;
+  if (sodium_init() < 0) return {Errc::socket_error, "libsodium failed to initialise"};
   secure::ServerSecurityConfig security;
   security.protocol_id = settings.protocol_id;
   security.token_key.bytes = settings.token_key.bytes();

@@ -6,8 +6,33 @@ namespace tickwire::secure {
 
 ClientSecurity::ClientSecurity(const PublicToken& token, socket::Endpoint server)
     : token_(token), server_(server), scratch_(4096 + kSealOverhead) {
-  write_request(token_, request_);
+  new_attempt();
   held_.reserve(kHoldCapacity);
+}
+
+void ClientSecurity::new_attempt() {
+  randombytes_buf(attempt_.data(), attempt_.size());
+  write_request(token_, attempt_, request_);
+  state_ = State::SendingRequest;
+}
+
+void ClientSecurity::take_challenge(std::span<const std::uint8_t> plain, std::uint64_t now_us) {
+  if (plain.size() != kAttemptBytes + kChallengeTokenBytes ||
+      !std::equal(attempt_.begin(), attempt_.end(), plain.begin())) {
+    wire_->drop(server_, &DropCounters::replayed);  // an answer to another attempt
+    return;
+  }
+  const auto token = plain.subspan<kAttemptBytes, kChallengeTokenBytes>();
+  response_[0] = static_cast<std::uint8_t>(PacketType::Response);
+  std::copy(token.begin(), token.end(), response_.begin() + 1);
+  const auto nonce = token.first<kXNonceBytes>();
+  session_c2s_ = session_key(token_.client_to_server, Direction::ClientToServer, nonce);
+  session_s2c_ = session_key(token_.server_to_client, Direction::ServerToClient, nonce);
+  received_ = ReplayWindow{};
+  send_sequence_ = 0;
+  state_ = State::SendingResponse;
+  responding_since_us_ = now_us;
+  send_handshake(now_us);
 }
 
 void ClientSecurity::deny(DenyReason reason) {
@@ -47,8 +72,8 @@ std::size_t ClientSecurity::seal(socket::Endpoint to, std::span<const std::uint8
     held_.emplace_back(plain.begin(), plain.end());
     return 0;
   }
-  return secure::seal(PacketType::Payload, send_sequence_++, token_.client_to_server,
-                      token_.protocol_id, plain, out);
+  return secure::seal(PacketType::Payload, send_sequence_++, session_c2s_, token_.protocol_id,
+                      plain, out);
 }
 
 std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uint8_t> wire,
@@ -86,8 +111,9 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
   switch (header.type) {
     case PacketType::Challenge:
     case PacketType::Denied: {
-      // Handshake packets use their own sequence range; a stale or repeated
-      // one does no harm, so no replay window is needed beyond the state.
+      // Handshake packets carry this attempt's id, so one from an earlier
+      // attempt (replayed) is not believed; after the session is up they are
+      // all stale.
       if (header.sequence < kHandshakeSequenceBase || state_ == State::Established ||
           state_ == State::Denied) {
         wire_->drop(from, &DropCounters::replayed);
@@ -99,14 +125,17 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
         return 0;
       }
       if (header.type == PacketType::Denied) {
-        const std::uint8_t reason = plain == 1 ? scratch_[0] : 0;
-        deny(reason >= 1 && reason <= 5 ? static_cast<DenyReason>(reason)
-                                        : DenyReason::TokenInvalid);
-      } else if (plain == kChallengeTokenBytes && state_ == State::SendingRequest) {
-        response_[0] = static_cast<std::uint8_t>(PacketType::Response);
-        std::copy_n(scratch_.begin(), kChallengeTokenBytes, response_.begin() + 1);
-        state_ = State::SendingResponse;
-        send_handshake(now_us);
+        const bool ours = plain == 1 + kAttemptBytes &&
+                          std::equal(attempt_.begin(), attempt_.end(), scratch_.begin() + 1);
+        const std::uint8_t reason = scratch_[0];
+        if (!ours || reason < 1 || reason > 5) {
+          wire_->drop(from, &DropCounters::replayed);
+          return 0;
+        }
+        deny(static_cast<DenyReason>(reason));
+      } else {
+        // Also while responding: a newer challenge replaces the old one.
+        take_challenge({scratch_.data(), plain}, now_us);
       }
       return 0;
     }
@@ -121,7 +150,7 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
         wire_->drop(from, &DropCounters::replayed);
         return 0;
       }
-      if (!secure::open(header, token_.server_to_client, token_.protocol_id, wire, out, plain)) {
+      if (!secure::open(header, session_s2c_, token_.protocol_id, wire, out, plain)) {
         wire_->drop(from, &DropCounters::auth_failed);
         return 0;
       }
@@ -134,6 +163,9 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
 }
 
 void ClientSecurity::tick(std::uint64_t now_us) {
+  // A challenge token lives 10 s: past that, answering it is pointless.
+  if (state_ == State::SendingResponse && now_us - responding_since_us_ > kChallengeLifetimeUs)
+    new_attempt();
   if ((state_ == State::SendingRequest || state_ == State::SendingResponse) &&
       now_us >= next_send_us_)
     send_handshake(now_us);

@@ -39,14 +39,22 @@ class ClientSecurity final : public socket::SecureStage {
   void send_handshake(std::uint64_t now_us);
   void establish(std::uint64_t now_us);
   void deny(DenyReason reason);
+  // A fresh attempt: a new random attempt id and request.
+  void new_attempt();
+  // Handles a Challenge's plaintext: attempt id, then the challenge token.
+  void take_challenge(std::span<const std::uint8_t> plain, std::uint64_t now_us);
 
   PublicToken token_;
   socket::Endpoint server_;
   State state_ = State::SendingRequest;
   DenyReason denied_{};
+  std::array<std::uint8_t, kAttemptBytes> attempt_{};
   std::array<std::uint8_t, kRequestBytes> request_{};
   std::array<std::uint8_t, kResponseBytes> response_{};
+  Key session_c2s_;  // derived from the challenge; used once established
+  Key session_s2c_;
   std::uint64_t next_send_us_ = 0;
+  std::uint64_t responding_since_us_ = 0;
   std::uint64_t send_sequence_ = 0;
   ReplayWindow received_;
   std::vector<std::vector<std::uint8_t>> held_;  // at most kHoldCapacity, oldest first

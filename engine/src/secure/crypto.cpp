@@ -36,6 +36,17 @@ std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> nonce_for(
 
 }  // namespace
 
+Key session_key(const Key& token_key, Direction direction,
+                std::span<const std::uint8_t, kXNonceBytes> challenge_nonce) {
+  std::array<std::uint8_t, 8 + kXNonceBytes> message{'t', 'w', '-', 's', 'e', 's', 's', 0};
+  message[7] = static_cast<std::uint8_t>(direction);
+  std::copy(challenge_nonce.begin(), challenge_nonce.end(), message.begin() + 8);
+  Key out;
+  crypto_generichash(out.bytes.data(), out.bytes.size(), message.data(), message.size(),
+                     token_key.bytes.data(), token_key.bytes.size());
+  return out;
+}
+
 bool read_sealed_header(std::span<const std::uint8_t> wire, Header& out) noexcept {
   if (wire.empty()) return false;
   const std::uint8_t prefix = wire[0];

@@ -19,10 +19,13 @@ inline constexpr std::size_t kTagBytes = 16;
 inline constexpr std::size_t kXNonceBytes = 24;
 // Prefix + longest sequence + tag: what sealing adds to a datagram.
 inline constexpr std::size_t kSealOverhead = 1 + 8 + kTagBytes;
-// Challenge and denied packets are sealed with the session's server-to-client
-// key before the session exists; their sequences start here so that their
-// nonces never meet the session's own (which start at 0).
+// Challenge and Denied packets are sealed with the token's server-to-client
+// key; their sequences are at or above this, so they never meet a session's
+// (which use keys of their own anyway). Each server starts its counter at a
+// random point in [2^63, 2^64 - 2^40), so two servers (or two runs) holding
+// the same token do not count through the same nonces.
 inline constexpr std::uint64_t kHandshakeSequenceBase = 1ull << 63;
+inline constexpr std::size_t kAttemptBytes = 8;  // a client's random id for one handshake attempt
 
 enum class PacketType : std::uint8_t {
   Request = 0,    // client -> server, in clear, fixed size: carries the connect token
@@ -54,6 +57,16 @@ struct Key {
   Key& operator=(const Key&) = default;
   ~Key() { sodium_memzero(bytes.data(), bytes.size()); }
 };
+
+enum class Direction : std::uint8_t { ClientToServer = 'c', ServerToClient = 's' };
+
+// A session's key for one direction: BLAKE2b-256 keyed with the token's key
+// for that direction, over the direction and the challenge token's random
+// nonce. Every session, even of the same token, gets fresh keys, so nonces
+// (sequences from 0) never repeat under a key and datagrams of one session
+// mean nothing in another.
+Key session_key(const Key& token_key, Direction direction,
+                std::span<const std::uint8_t, kXNonceBytes> challenge_nonce);
 
 // Little-endian field access.
 inline void put_u64(std::uint8_t* p, std::uint64_t v) {
@@ -104,7 +117,7 @@ bool open(const Header& header, const Key& key, std::uint64_t protocol_id,
           std::span<const std::uint8_t> wire, std::span<std::uint8_t> out,
           std::size_t& plain_size) noexcept;
 
-// Which sequence numbers were received: the newest and the 256 before it.
+// Which sequence numbers were received: the newest and the 255 before it.
 // Anything older than the window is treated as already received.
 class ReplayWindow {
  public:

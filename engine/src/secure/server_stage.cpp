@@ -13,10 +13,10 @@ std::uint64_t unix_now_s() {
                                         .count());
 }
 
-// Challenge token plaintext offsets (370 bytes).
+// Challenge token plaintext offsets (378 bytes).
 namespace challenge_at {
 constexpr std::size_t client_id = 0, expires_us = 8, host = 16, port = 20, token_id = 22, c2s = 46,
-                      s2c = 78, timeout_s = 110, user_data = 114;
+                      s2c = 78, timeout_s = 110, user_data = 114, attempt = 370;
 }
 
 }  // namespace
@@ -24,6 +24,8 @@ constexpr std::size_t client_id = 0, expires_us = 8, host = 16, port = 20, token
 ServerSecurity::ServerSecurity(ServerSecurityConfig config)
     : config_(std::move(config)), sessions_(config_.max_sessions) {
   crypto_aead_xchacha20poly1305_ietf_keygen(challenge_key_.bytes.data());
+  handshake_sequence_ =
+      kHandshakeSequenceBase + std::uint64_t{randombytes_random() % (1u << 30)} * (1ull << 32);
   reply_budget_ = config_.replies_per_sec / 10.0;
 }
 
@@ -60,11 +62,12 @@ bool ServerSecurity::token_in_use(const std::array<std::uint8_t, kXNonceBytes>& 
 }
 
 void ServerSecurity::send_denied(socket::Endpoint to, const Key& server_to_client,
-                                 DenyReason reason) {
-  const auto body = static_cast<std::uint8_t>(reason);
-  std::array<std::uint8_t, 1 + 8 + 1 + kTagBytes> packet{};
+                                 DenyReason reason, const std::uint8_t* attempt) {
+  std::array<std::uint8_t, 1 + kAttemptBytes> body{static_cast<std::uint8_t>(reason)};
+  std::memcpy(body.data() + 1, attempt, kAttemptBytes);
+  std::array<std::uint8_t, 1 + 8 + body.size() + kTagBytes> packet{};
   const std::size_t n = secure::seal(PacketType::Denied, handshake_sequence_++, server_to_client,
-                                     config_.protocol_id, {&body, 1}, packet);
+                                     config_.protocol_id, body, packet);
   wire_->transmit(to, {packet.data(), n});
 }
 
@@ -132,7 +135,7 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
   }
   if (refusal != DenyReason{}) {
     wire_->drop(from, &DropCounters::token_rejected);
-    send_denied(from, token.server_to_client, refusal);
+    send_denied(from, token.server_to_client, refusal, request.attempt);
     return;
   }
 
@@ -147,6 +150,7 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
   std::memcpy(plain.data() + challenge_at::s2c, token.server_to_client.bytes.data(), kKeyBytes);
   put_u32(plain.data() + challenge_at::timeout_s, token.timeout_s);
   std::memcpy(plain.data() + challenge_at::user_data, token.user_data.data(), kUserData);
+  std::memcpy(plain.data() + challenge_at::attempt, request.attempt, kAttemptBytes);
 
   std::array<std::uint8_t, kChallengeTokenBytes> challenge{};
   randombytes_buf(challenge.data(), kXNonceBytes);
@@ -155,12 +159,15 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
                                              challenge_key_.bytes.data());
   sodium_memzero(plain.data(), plain.size());
 
-  // Sealed with the session's server-to-client key: only the token's holder
+  // Sealed with the token's server-to-client key: only the token's holder
   // can read it, and it proves to the client that the server opened the token.
-  std::array<std::uint8_t, 1 + 8 + kChallengeTokenBytes + kTagBytes> packet{};
-  const std::size_t n =
-      secure::seal(PacketType::Challenge, handshake_sequence_++, token.server_to_client,
-                   config_.protocol_id, challenge, packet);
+  // The attempt id in front tells the client it answers this attempt.
+  std::array<std::uint8_t, kAttemptBytes + kChallengeTokenBytes> body{};
+  std::memcpy(body.data(), request.attempt, kAttemptBytes);
+  std::copy(challenge.begin(), challenge.end(), body.begin() + kAttemptBytes);
+  std::array<std::uint8_t, 1 + 8 + body.size() + kTagBytes> packet{};
+  const std::size_t n = secure::seal(PacketType::Challenge, handshake_sequence_++,
+                                     token.server_to_client, config_.protocol_id, body, packet);
   wire_->transmit(from, {packet.data(), n});
 }
 
@@ -184,50 +191,51 @@ void ServerSecurity::handle_response(socket::Endpoint from, std::span<const std:
   const std::uint64_t expires_us = get_u64(plain.data() + challenge_at::expires_us);
   std::array<std::uint8_t, kXNonceBytes> token_id{};
   std::memcpy(token_id.data(), plain.data() + challenge_at::token_id, kXNonceBytes);
-  Key server_to_client;
-  std::memcpy(server_to_client.bytes.data(), plain.data() + challenge_at::s2c, kKeyBytes);
+  const std::uint8_t* attempt = plain.data() + challenge_at::attempt;
+  Key token_c2s, token_s2c;
+  std::memcpy(token_c2s.bytes.data(), plain.data() + challenge_at::c2s, kKeyBytes);
+  std::memcpy(token_s2c.bytes.data(), plain.data() + challenge_at::s2c, kKeyBytes);
+  const std::span<const std::uint8_t, kXNonceBytes> challenge_nonce(sealed, kXNonceBytes);
 
-  bool ok = true;
-  if (!(bound == from) || now_us > expires_us) {
-    // A challenge answered from another address (replayed, spoofed) or too late.
-    wire_->drop(from, &DropCounters::token_rejected);
-    ok = false;
-  } else if (Session* existing = sessions_.find(from)) {
-    // The client did not hear our keep-alive yet: say it again.
-    if (sodium_memcmp(existing->token_id.data(), token_id.data(), kXNonceBytes) == 0) {
-      if (take_reply(now_us)) {
-        send_keepalive(from, *existing);
-      } else {
-        wire_->drop(from, &DropCounters::rate_limited);
-      }
-    } else {
-      wire_->drop(from, &DropCounters::token_rejected);
-    }
-    ok = false;
-  } else if (token_in_use(token_id, from) || sessions_.size() >= sessions_.capacity()) {
-    const DenyReason reason =
-        sessions_.size() >= sessions_.capacity() && !token_in_use(token_id, from)
-            ? DenyReason::ServerFull
-            : DenyReason::TokenInUse;
+  auto refuse = [&](DenyReason reason) {
     if (take_reply(now_us)) {
       wire_->drop(from, &DropCounters::token_rejected);
-      send_denied(from, server_to_client, reason);
+      send_denied(from, token_s2c, reason, attempt);
     } else {
       wire_->drop(from, &DropCounters::rate_limited);
     }
-    ok = false;
-  }
-  if (ok) {
+  };
+  Session* existing = sessions_.find(from);
+  if (!(bound == from)) {
+    // A challenge answered from another address (replayed, spoofed).
+    wire_->drop(from, &DropCounters::token_rejected);
+  } else if (existing != nullptr) {
+    // The client did not hear our keep-alive yet: say it again (even after
+    // the challenge expired, or the client would be stuck).
+    if (sodium_memcmp(existing->token_id.data(), token_id.data(), kXNonceBytes) != 0) {
+      wire_->drop(from, &DropCounters::token_rejected);
+    } else if (take_reply(now_us)) {
+      send_keepalive(from, *existing);
+    } else {
+      wire_->drop(from, &DropCounters::rate_limited);
+    }
+  } else if (now_us > expires_us) {
+    wire_->drop(from, &DropCounters::token_rejected);
+  } else if (token_in_use(token_id, from)) {
+    refuse(DenyReason::TokenInUse);
+  } else if (sessions_.size() >= sessions_.capacity()) {
+    refuse(DenyReason::ServerFull);
+  } else {
     Session* session = sessions_.insert(from);
     session->client_id = get_u64(plain.data() + challenge_at::client_id);
     session->token_id = token_id;
-    std::memcpy(session->client_to_server.bytes.data(), plain.data() + challenge_at::c2s,
-                kKeyBytes);
-    session->server_to_client = server_to_client;
+    session->client_to_server = session_key(token_c2s, Direction::ClientToServer, challenge_nonce);
+    session->server_to_client = session_key(token_s2c, Direction::ServerToClient, challenge_nonce);
     session->timeout_us =
         std::uint64_t{get_u32(plain.data() + challenge_at::timeout_s)} * 1'000'000;
     session->last_receive_us = now_us;
     std::memcpy(session->user_data.data(), plain.data() + challenge_at::user_data, kUserData);
+    // Not charged to the reply budget: one per session made, 18 bytes for 419.
     send_keepalive(from, *session);
   }
   sodium_memzero(plain.data(), plain.size());
@@ -259,7 +267,9 @@ std::size_t ServerSecurity::open(socket::Endpoint from, std::span<const std::uin
     handle_response(from, wire, now_us);
     return 0;
   }
-  if (type != PacketType::Payload && type != PacketType::KeepAlive) {
+  // Clients send no keep-alives (ENet's pings keep a session alive), so
+  // once the handshake is done only Payloads come from a client.
+  if (type != PacketType::Payload) {
     wire_->drop(from, &DropCounters::malformed);
     return 0;
   }
@@ -284,7 +294,7 @@ std::size_t ServerSecurity::open(socket::Endpoint from, std::span<const std::uin
   }
   session->received.accept(header.sequence);
   session->last_receive_us = now_us;
-  return header.type == PacketType::Payload ? plain : 0;
+  return plain;
 }
 
 void ServerSecurity::tick(std::uint64_t now_us) {

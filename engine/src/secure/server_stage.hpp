@@ -20,9 +20,9 @@
 
 namespace tickwire::secure {
 
-inline constexpr std::size_t kChallengePlainBytes = 370;
+inline constexpr std::size_t kChallengePlainBytes = 378;
 inline constexpr std::size_t kChallengeTokenBytes = kXNonceBytes + kChallengePlainBytes + kTagBytes;
-inline constexpr std::size_t kResponseBytes = 1 + kChallengeTokenBytes;  // 411
+inline constexpr std::size_t kResponseBytes = 1 + kChallengeTokenBytes;  // 419
 inline constexpr std::uint64_t kChallengeLifetimeUs = 10'000'000;
 
 struct ServerSecurityConfig {
@@ -80,7 +80,9 @@ class ServerSecurity final : public socket::SecureStage {
   // Spends one reply from the budget; false when it is empty. Callers count
   // exactly one drop cause per datagram.
   bool take_reply(std::uint64_t now_us);
-  void send_denied(socket::Endpoint to, const Key& server_to_client, DenyReason reason);
+  // A Denied sealed with the token's server-to-client key, echoing the attempt.
+  void send_denied(socket::Endpoint to, const Key& server_to_client, DenyReason reason,
+                   const std::uint8_t* attempt);
   void send_keepalive(socket::Endpoint to, Session& session);
   // The session holding this connect token at another address, if any.
   bool token_in_use(const std::array<std::uint8_t, kXNonceBytes>& token_id,
@@ -89,7 +91,7 @@ class ServerSecurity final : public socket::SecureStage {
 
   ServerSecurityConfig config_;
   Key challenge_key_;  // made at start, never leaves the process
-  std::uint64_t handshake_sequence_ = kHandshakeSequenceBase;
+  std::uint64_t handshake_sequence_ = kHandshakeSequenceBase;  // randomised at construction
   socket::EndpointMap<Session> sessions_;
   double reply_budget_ = 0;
   std::uint64_t budget_time_us_ = 0;

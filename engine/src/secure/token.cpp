@@ -7,8 +7,6 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "net/host.hpp"
 #include "secure/token_format.hpp"
@@ -62,7 +60,8 @@ bool parse_public(std::span<const std::uint8_t> token, PublicToken& out) {
   return true;
 }
 
-void write_request(const PublicToken& token, std::span<std::uint8_t, kRequestBytes> out) {
+void write_request(const PublicToken& token, std::span<const std::uint8_t, kAttemptBytes> attempt,
+                   std::span<std::uint8_t, kRequestBytes> out) {
   std::fill(out.begin(), out.end(), std::uint8_t{0});
   std::uint8_t* r = out.data();
   r[request_at::prefix] = static_cast<std::uint8_t>(PacketType::Request);
@@ -71,6 +70,7 @@ void write_request(const PublicToken& token, std::span<std::uint8_t, kRequestByt
   put_u64(r + request_at::expires, token.expires_unix_s);
   std::memcpy(r + request_at::nonce, token.nonce.data(), kXNonceBytes);
   std::memcpy(r + request_at::sealed, token.sealed.data(), kPrivateSealedBytes);
+  std::memcpy(r + kRequestAttemptAt, attempt.data(), kAttemptBytes);
 }
 
 bool parse_request(std::span<const std::uint8_t> wire, RequestView& out) {
@@ -82,10 +82,11 @@ bool parse_request(std::span<const std::uint8_t> wire, RequestView& out) {
   out.expires_unix_s = get_u64(r + request_at::expires);
   // The padding is not authenticated: it must be zero, or a changed bit in
   // it would pass as the same request.
-  for (std::size_t i = request_at::sealed + kPrivateSealedBytes; i < kRequestBytes; ++i)
+  for (std::size_t i = kRequestAttemptAt + kAttemptBytes; i < kRequestBytes; ++i)
     if (r[i] != 0) return false;
   out.nonce = r + request_at::nonce;
   out.sealed = r + request_at::sealed;
+  out.attempt = r + kRequestAttemptAt;
   return true;
 }
 
@@ -133,6 +134,19 @@ Status write_secret_file(const std::string& path, const void* data, std::size_t 
   ::chmod(path.c_str(), 0600);
   if (std::fclose(f) != 0 || !ok) return {Errc::invalid_argument, "cannot write '" + path + "'"};
   return {};
+}
+
+constexpr std::size_t kUnreadable = static_cast<std::size_t>(-1);
+
+// Reads at most `capacity` bytes without stdio's buffer (which would keep a
+// copy of the secret); kUnreadable when the file cannot be opened.
+std::size_t read_secret_file(const std::string& path, char* buffer, std::size_t capacity) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return kUnreadable;
+  std::setvbuf(f, nullptr, _IONBF, 0);
+  const std::size_t n = std::fread(buffer, 1, capacity, f);
+  std::fclose(f);
+  return n;
 }
 
 Status ensure_sodium() {
@@ -187,19 +201,21 @@ Status TokenKey::from_hex(std::string_view hex, TokenKey& out) {
 }
 
 Status TokenKey::load(const std::string& path, TokenKey& out) {
-  std::ifstream in(path);
-  if (!in) return {Errc::invalid_argument, "cannot read token key file '" + path + "'"};
-  std::string text(200, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  Status s = from_hex(text, out);
+  // Unbuffered, into a buffer that is wiped: no copy of the key is left behind.
+  std::array<char, 200> text{};
+  const std::size_t n = read_secret_file(path, text.data(), text.size());
+  if (n == kUnreadable)
+    return {Errc::invalid_argument, "cannot read token key file '" + path + "'"};
+  Status s = from_hex({text.data(), n}, out);
   sodium_memzero(text.data(), text.size());
   if (!s) s.message = "'" + path + "': " + s.message;
   return s;
 }
 
 Status TokenKey::save(const std::string& path) const {
-  std::string hex = to_hex() + "\n";
+  std::array<char, 2 * kTokenKeyBytes + 1> hex{};
+  sodium_bin2hex(hex.data(), hex.size(), bytes_.data(), bytes_.size());
+  hex.back() = '\n';  // replaces the terminating zero
   Status s = write_secret_file(path, hex.data(), hex.size());
   sodium_memzero(hex.data(), hex.size());
   return s;
@@ -227,13 +243,14 @@ bool ConnectToken::empty() const noexcept {
 }
 
 Status ConnectToken::load(const std::string& path, ConnectToken& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {Errc::invalid_argument, "cannot read connect token file '" + path + "'"};
   ConnectToken token;
-  in.read(reinterpret_cast<char*>(token.bytes.data()), kConnectTokenBytes);
-  const bool full = static_cast<std::size_t>(in.gcount()) == kConnectTokenBytes;
-  char extra = 0;
-  if (!full || in.read(&extra, 1))
+  std::array<char, kConnectTokenBytes + 1> bytes{};  // one more: to see a longer file
+  const std::size_t n = read_secret_file(path, bytes.data(), bytes.size());
+  if (n == kUnreadable)
+    return {Errc::invalid_argument, "cannot read connect token file '" + path + "'"};
+  std::memcpy(token.bytes.data(), bytes.data(), std::min(n, kConnectTokenBytes));
+  sodium_memzero(bytes.data(), bytes.size());
+  if (n != kConnectTokenBytes)
     return {Errc::invalid_argument,
             "'" + path + "': a connect token file holds exactly 1024 bytes"};
   ConnectTokenInfo info;

@@ -23,6 +23,10 @@ inline constexpr std::size_t kUserData = 256;
 inline constexpr std::size_t kPrivatePlainBytes = 624;
 inline constexpr std::size_t kPrivateSealedBytes = kPrivatePlainBytes + kTagBytes;  // 640
 inline constexpr std::size_t kRequestBytes = 1024;
+// The client's random attempt id sits after the sealed private part; the
+// server echoes it in Challenge tokens and Denied packets, so a reply from an
+// earlier attempt is not taken for an answer to this one.
+inline constexpr std::size_t kRequestAttemptAt = 689;
 
 // Offsets in the public token.
 namespace token_at {
@@ -73,15 +77,17 @@ void read_servers(const std::uint8_t* at, Servers& servers);
 
 // False when the magic, server count, timeout or padding is wrong.
 bool parse_public(std::span<const std::uint8_t> token, PublicToken& out);
-// The 1024-byte request a client sends for `token`.
-void write_request(const PublicToken& token, std::span<std::uint8_t, kRequestBytes> out);
+// The 1024-byte request a client sends for `token` in the attempt `attempt`.
+void write_request(const PublicToken& token, std::span<const std::uint8_t, kAttemptBytes> attempt,
+                   std::span<std::uint8_t, kRequestBytes> out);
 
 // Fields of a request, pointing into the datagram.
 struct RequestView {
   std::uint64_t protocol_id = 0;
   std::uint64_t expires_unix_s = 0;
-  const std::uint8_t* nonce = nullptr;   // kXNonceBytes, inside the datagram
-  const std::uint8_t* sealed = nullptr;  // kPrivateSealedBytes, inside the datagram
+  const std::uint8_t* nonce = nullptr;    // kXNonceBytes, inside the datagram
+  const std::uint8_t* sealed = nullptr;   // kPrivateSealedBytes, inside the datagram
+  const std::uint8_t* attempt = nullptr;  // kAttemptBytes, inside the datagram
 };
 // False unless the datagram is exactly kRequestBytes with the right prefix and magic.
 bool parse_request(std::span<const std::uint8_t> wire, RequestView& out);

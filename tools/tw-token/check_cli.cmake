@@ -1,0 +1,56 @@
+# Drives tw-token as a user would and checks what it writes and says.
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+function(run expect_code)
+  execute_process(COMMAND ${TW_TOKEN} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err)
+  if(NOT code EQUAL ${expect_code})
+    message(FATAL_ERROR "tw-token ${ARGN}: exit ${code}, expected ${expect_code}\n${out}\n${err}")
+  endif()
+  set(out "${out}" PARENT_SCOPE)
+  set(err "${err}" PARENT_SCOPE)
+endfunction()
+
+run(0 keygen --out ${WORK}/key)
+file(READ ${WORK}/key key)
+if(NOT key MATCHES "^[0-9a-f]+\n$")
+  message(FATAL_ERROR "key file is not hex: ${key}")
+endif()
+string(LENGTH "${key}" len)
+if(NOT len EQUAL 65)
+  message(FATAL_ERROR "key file length ${len}, expected 64 hex digits and a newline")
+endif()
+
+run(0 make --key ${WORK}/key --client-id 42 --server 127.0.0.1:27015 --server 10.200.0.1:27015
+    --expires 60 --user-data 0a0b --out ${WORK}/token)
+file(SIZE ${WORK}/token size)
+if(NOT size EQUAL 1024)
+  message(FATAL_ERROR "token size ${size}, expected 1024")
+endif()
+run(0 inspect ${WORK}/token)
+if(NOT out MATCHES "server       127.0.0.1:27015" OR NOT out MATCHES "server       10.200.0.1:27015"
+   OR NOT out MATCHES "timeout      10 s")
+  message(FATAL_ERROR "inspect output:\n${out}")
+endif()
+
+run(0 room --code amber-fox-42 --server 127.0.0.1:27015 --out ${WORK}/room)
+run(0 --help)
+if(NOT out MATCHES "usage: tw-token")
+  message(FATAL_ERROR "--help printed:\n${out}")
+endif()
+
+# Bad usage: exit 2 with the usage; errors: exit 1 with one clear line.
+run(2 frobnicate)
+run(2 make --key ${WORK}/key --server 127.0.0.1:1)
+if(NOT err MATCHES "--client-id is needed")
+  message(FATAL_ERROR "missing --client-id said:\n${err}")
+endif()
+run(2 make --key ${WORK}/key --client-id x --server 127.0.0.1:1)
+run(1 make --key ${WORK}/nope --client-id 1 --server 127.0.0.1:1 --out ${WORK}/t2)
+if(NOT err MATCHES "cannot read token key file")
+  message(FATAL_ERROR "missing key file said:\n${err}")
+endif()
+file(WRITE ${WORK}/junk "not a token")
+run(1 inspect ${WORK}/junk)
+run(1 room --code short --server 127.0.0.1:1 --out ${WORK}/t3)
