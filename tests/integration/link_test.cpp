@@ -106,3 +106,33 @@ TEST(Link, BandwidthCapLimitsThroughput) {
 
 }  // namespace
 }  // namespace tickwire::test
+
+namespace tickwire::test {
+namespace {
+
+// A round trip far longer than the handshake's resend interval, with loss:
+// requests, challenges and responses cross, duplicate and vanish, and the
+// client still gets in.
+TEST(Link, ConnectsOverASlowLossyLink) {
+  Server server;
+  Client client;
+  ServerSettings s = loopback_server();
+  s.conditioner.outgoing = {200, 30, 20.0f, 5.0f, 5.0f, 0};
+  s.conditioner.seed = 3;
+  ClientSettings c;
+  c.conditioner.outgoing = {200, 30, 20.0f, 5.0f, 5.0f, 0};
+  c.conditioner.seed = 4;
+  c.connect_timeout_ms = 15000;
+  ASSERT_TRUE(server.start(s));
+  ASSERT_TRUE(client.connect(address_of(server), client_for(server, c)));
+  Loop loop;
+  loop.server = &server;
+  loop.clients = {&client};
+  ASSERT_TRUE(loop.until([&] { return client.connected() && server.connection_count() == 1; }, 15s))
+      << "client " << to_string(client.state()) << ", " << to_string(client.disconnect_reason());
+  ASSERT_TRUE(client.send(kChannelReliable, bytes("made it")));
+  ASSERT_TRUE(loop.until([&] { return loop.server_events.messages.size() == 1; }, 10s));
+}
+
+}  // namespace
+}  // namespace tickwire::test

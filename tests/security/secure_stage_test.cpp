@@ -364,6 +364,27 @@ TEST(SecureStage, ARefusalFromAnEarlierAttemptIsNotBelieved) {
   EXPECT_EQ(next->state(), ClientSecurity::State::SendingRequest);
 }
 
+// With a round trip longer than the resend interval, every resent request
+// gets its own challenge. The client keeps the first, so the session the
+// server makes from its response is the one the client has keys for.
+TEST(SecureStage, DuplicateChallengesOfOneAttemptKeepTheFirst) {
+  World w;
+  w.client->tick(w.now);
+  const Bytes request = w.client_wire.take();
+  w.to_server(request);
+  const Bytes first = w.server_wire.take();
+  w.to_server(request);  // the resend, answered with a second challenge
+  const Bytes second = w.server_wire.take();
+  EXPECT_NE(first, second);
+  w.to_client(first);
+  const Bytes response = w.client_wire.take();
+  w.to_client(second);
+  EXPECT_TRUE(w.client_wire.sent.empty()) << "the second challenge changes nothing";
+  w.to_server(response);
+  w.to_client(w.server_wire.take());
+  EXPECT_EQ(w.client->state(), ClientSecurity::State::Established);
+}
+
 TEST(SecureStage, ClientStartsOverWhenItsChallengeGoesStale) {
   World w;
   w.client->tick(w.now);

@@ -133,9 +133,13 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
           return 0;
         }
         deny(static_cast<DenyReason>(reason));
-      } else {
-        // Also while responding: a newer challenge replaces the old one.
+      } else if (state_ == State::SendingRequest) {
         take_challenge({scratch_.data(), plain}, now_us);
+      } else {
+        // Each resent request gets its own challenge. Keep the first: the
+        // server makes the session (and its keys) from whichever response
+        // arrives first, so all our responses must carry the same token.
+        wire_->drop(from, &DropCounters::replayed);
       }
       return 0;
     }
