@@ -37,7 +37,8 @@ Status check_token(const ClientSettings& settings, const ENetAddress& server,
     return {Errc::token_invalid, "the connect token is malformed"};
   if (out.protocol_id != settings.protocol_id)
     return {Errc::token_invalid,
-            "the connect token's protocol id differs from ClientSettings::protocol_id"};
+            "the connect token is for another game or version (its protocol id differs from "
+            "ClientSettings::protocol_id)"};
   const auto now =
       static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                      std::chrono::system_clock::now().time_since_epoch())

@@ -1,0 +1,29 @@
+// arena — the program's modes: dedicated server, headless client, window.
+#pragma once
+
+#include <csignal>
+
+#include "app/options.hpp"
+#include "app/stats_json.hpp"
+#include "client/game_client.hpp"
+#include "server/game_server.hpp"
+
+namespace arena::app {
+
+// Set by SIGINT and SIGTERM; every loop checks it and exits cleanly.
+extern volatile std::sig_atomic_t g_stop;
+void install_signal_handlers();
+
+int run_server(const Options& options);
+// Local match or --connect; headless or with a window.
+int run_client(const Options& options);
+
+// Writes --stats-json, reports why the client never got in or was dropped,
+// and returns the exit status of a client run.
+int finish_client(const Options& options, client::GameClient& client, const ClientReport& report);
+
+// The window's loop (window.cpp). `local` is the in-process server of a local
+// match, or null. Returns the process exit status.
+int run_window(const Options& options, client::GameClient& client, server::GameServer* local);
+
+}  // namespace arena::app

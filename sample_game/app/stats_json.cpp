@@ -1,0 +1,118 @@
+#include "app/stats_json.hpp"
+
+#include <cstdio>
+
+namespace arena::app {
+
+namespace {
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string num(double v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+bool write_file(const std::string& path, const std::string& text, std::string& error) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) {
+    error = "cannot write " + path;
+    return false;
+  }
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !ok) {
+    error = "cannot write " + path;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ClientReport report_of(const client::GameClient& c) {
+  ClientReport r;
+  r.connected = c.connected();
+  r.reason = c.connected() ? tickwire::DisconnectReason::None : c.disconnect_reason();
+  r.ever_connected = c.ever_connected();
+  r.server = c.server_address();
+  r.slot = c.slot();
+  if (const net::PlayerInfo* me = c.player(c.slot())) r.name = me->name;
+  r.state_rate_hz = c.state_rate_hz();
+  r.net = c.net_stats();
+  r.game = c.stats();
+  return r;
+}
+
+bool write_client_json(const std::string& path, const ClientReport& r, std::string& error) {
+  const bool never = !r.connected && r.reason == tickwire::DisconnectReason::None;
+  std::string reason = r.connected ? "null"
+                       : never     ? quoted(r.ever_connected ? "closed locally" : "never connected")
+                                   : quoted(tickwire::to_string(r.reason));
+  std::string j = "{\n";
+  j += "  \"connected\": " + std::string(r.connected ? "true" : "false") + ",\n";
+  j += "  \"disconnect_reason\": " + reason + ",\n";
+  j += "  \"rtt_ms\": " + num(r.net.rtt_ms) + ",\n";
+  j += "  \"loss_pct\": " + num(r.net.loss_pct) + ",\n";
+  j += "  \"in_kbps\": " + num(r.net.in_bytes_per_sec * 8.0 / 1000.0) + ",\n";
+  j += "  \"out_kbps\": " + num(r.net.out_bytes_per_sec * 8.0 / 1000.0) + ",\n";
+  j += "  \"updates_received\": " + std::to_string(r.game.updates_received) + ",\n";
+  j += "  \"ticks\": " + std::to_string(r.game.input_ticks) + ",\n";
+  j += "  \"players_seen\": " + std::to_string(r.game.players_seen) + ",\n";
+  j += "  \"role\": \"client\",\n";
+  j += "  \"server\": " + quoted(r.server) + ",\n";
+  j += "  \"name\": " + quoted(r.name) + ",\n";
+  j += "  \"slot\": " + std::to_string(r.slot) + ",\n";
+  j += "  \"state_rate_hz\": " + std::to_string(r.state_rate_hz) + ",\n";
+  j += "  \"connected_s\": " + num(r.game.connected_s) + ",\n";
+  j += "  \"updates_expected\": " +
+       std::to_string(static_cast<long long>(r.game.connected_s * r.state_rate_hz)) + ",\n";
+  j += "  \"stale_updates\": " + std::to_string(r.game.stale_updates) + ",\n";
+  j += "  \"bad_messages\": " + std::to_string(r.game.bad_messages.total()) + ",\n";
+  j += "  \"protocol_violations\": " + std::to_string(r.game.protocol_violations) + ",\n";
+  j += "  \"send_failures\": " + std::to_string(r.game.send_failures) + ",\n";
+  j += "  \"bytes_received\": " + std::to_string(r.net.bytes_received) + ",\n";
+  j += "  \"bytes_sent\": " + std::to_string(r.net.bytes_sent) + "\n";
+  j += "}\n";
+  return write_file(path, j, error);
+}
+
+bool write_server_json(const std::string& path, const server::ServerStats& s, std::uint16_t port,
+                       std::string& error) {
+  std::string j = "{\n";
+  j += "  \"connected\": true,\n";
+  j += "  \"disconnect_reason\": null,\n";
+  j += "  \"in_kbps\": " + num(s.in_bytes_per_sec * 8.0 / 1000.0) + ",\n";
+  j += "  \"out_kbps\": " + num(s.out_bytes_per_sec * 8.0 / 1000.0) + ",\n";
+  j += "  \"ticks\": " + std::to_string(s.ticks) + ",\n";
+  j += "  \"players_seen\": " + std::to_string(s.players_seen) + ",\n";
+  j += "  \"role\": \"server\",\n";
+  j += "  \"port\": " + std::to_string(port) + ",\n";
+  j += "  \"updates_sent\": " + std::to_string(s.states_sent) + ",\n";
+  j += "  \"humans\": " + std::to_string(s.humans) + ",\n";
+  j += "  \"bots\": " + std::to_string(s.bots) + ",\n";
+  j += "  \"late_ticks_skipped\": " + std::to_string(s.late_ticks_skipped) + ",\n";
+  j += "  \"bad_messages\": " + std::to_string(s.bad_messages.total()) + ",\n";
+  j += "  \"protocol_violations\": " + std::to_string(s.protocol_violations) + ",\n";
+  j += "  \"send_failures\": " + std::to_string(s.send_failures) + "\n";
+  j += "}\n";
+  return write_file(path, j, error);
+}
+
+}  // namespace arena::app

@@ -1,0 +1,40 @@
+// arena — the --stats-json file: one JSON object written on exit.
+//
+// Client fields (the list first): connected (bool, connected at exit),
+// disconnect_reason (string or null while connected), rtt_ms, loss_pct,
+// in_kbps, out_kbps, updates_received, ticks (input ticks run), players_seen
+// (distinct players, bots included); then role, server, name, slot,
+// state_rate_hz, connected_s, updates_expected (state_rate_hz x connected_s),
+// stale_updates, bad_messages, protocol_violations, send_failures.
+// Server: role "server", the same names where they mean something there.
+#pragma once
+
+#include <string>
+
+#include <tickwire/stats.hpp>
+
+#include "client/game_client.hpp"
+#include "server/game_server.hpp"
+
+namespace arena::app {
+
+// Snapshot of a client, taken before it disconnects.
+struct ClientReport {
+  bool connected = false;
+  tickwire::DisconnectReason reason = tickwire::DisconnectReason::None;
+  bool ever_connected = false;
+  std::string server, name;
+  int slot = -1;
+  std::uint16_t state_rate_hz = 0;
+  tickwire::ConnectionStats net;
+  client::ClientStats game;
+};
+
+ClientReport report_of(const client::GameClient& c);
+
+// Write the JSON; false with `error` when the file cannot be written.
+bool write_client_json(const std::string& path, const ClientReport& r, std::string& error);
+bool write_server_json(const std::string& path, const server::ServerStats& s, std::uint16_t port,
+                       std::string& error);
+
+}  // namespace arena::app

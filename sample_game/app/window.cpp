@@ -1,0 +1,133 @@
+// The window's loop: SDL events and input sampling, the client (and a local
+// match's server), interpolation, drawing, screenshots.
+#include <SDL.h>
+
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+#include "app/run.hpp"
+#include "client/interpolate.hpp"
+#include "client/net_graph.hpp"
+#include "render/renderer.hpp"
+
+namespace arena::app {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Frames closer together than this are spread out (vsync missing, e.g. under
+// Xvfb): at most about 144 frames per second.
+constexpr auto kMinFrame = std::chrono::microseconds(6900);
+
+sim::Input sample_input(const render::Renderer& renderer, const sim::World& view, int own) {
+  sim::Input in;
+  const Uint8* keys = SDL_GetKeyboardState(nullptr);
+  if (keys[SDL_SCANCODE_W] || keys[SDL_SCANCODE_UP]) in.move_y -= 1;
+  if (keys[SDL_SCANCODE_S] || keys[SDL_SCANCODE_DOWN]) in.move_y += 1;
+  if (keys[SDL_SCANCODE_A] || keys[SDL_SCANCODE_LEFT]) in.move_x -= 1;
+  if (keys[SDL_SCANCODE_D] || keys[SDL_SCANCODE_RIGHT]) in.move_x += 1;
+  int mx = 0, my = 0;
+  const Uint32 buttons = SDL_GetMouseState(&mx, &my);
+  in.fire = (buttons & SDL_BUTTON_LMASK) != 0;
+  float wx = 0, wy = 0;
+  renderer.window_to_world(mx, my, wx, wy);
+  if (own >= 0) {
+    const sim::Ship& s = view.ships[static_cast<std::size_t>(own)];
+    in.aim_x = wx - s.x;
+    in.aim_y = wy - s.y;
+    // Mouse on the ship itself: keep the last aim (the simulation does).
+    if (std::fabs(in.aim_x) + std::fabs(in.aim_y) < 1.0f) in.aim_x = in.aim_y = 0;
+  }
+  return in;
+}
+
+std::string status_text(const client::GameClient& c) {
+  switch (c.phase()) {
+    case client::Phase::Connecting: return "connecting to " + c.server_address() + " ...";
+    case client::Phase::Joining: return "joining ...";
+    case client::Phase::Playing:
+      return c.states().received == 0 ? "waiting for the first state ..." : "";
+    case client::Phase::Ended: return "disconnected";
+  }
+  return "";
+}
+
+}  // namespace
+
+int run_window(const Options& o, client::GameClient& game, server::GameServer* local) {
+  render::Renderer renderer;
+  std::string error;
+  if (!renderer.open("arena \xE2\x80\x94 tickwire", o.width, o.height, error)) {
+    std::fprintf(stderr, "arena: %s\n", error.c_str());
+    return 1;
+  }
+  client::NetGraph graph;
+  sim::World view;
+  bool show_net_graph = true, quit = false, shot_failed = false;
+  const auto start = Clock::now();
+  double first_state_s = -1;
+  auto last_frame = start;
+
+  while (!quit && !g_stop) {
+    const auto now = Clock::now();
+    if (o.duration_s > 0 && std::chrono::duration<double>(now - start).count() >= o.duration_s)
+      break;
+    SDL_Event e;
+    while (SDL_PollEvent(&e)) {
+      if (e.type == SDL_QUIT) quit = true;
+      if (e.type == SDL_KEYDOWN && !e.key.repeat) {
+        if (e.key.keysym.sym == SDLK_ESCAPE) quit = true;
+        if (e.key.keysym.sym == SDLK_F3) show_net_graph = !show_net_graph;
+      }
+    }
+    if (local) local->pump(now);
+    game.set_local_input(sample_input(renderer, view, game.slot()));
+    game.pump(now);
+    if (game.phase() == client::Phase::Ended) break;
+
+    const double now_s = game.seconds(now);
+    const double render_tick = game.states().estimated_server_tick(now_s) -
+                               client::interpolation_delay_ticks(game.state_rate_hz());
+    client::interpolate(game.states(), render_tick, view);
+    graph.frame(now_s, game.net_stats(), game.stats());
+
+    render::Frame frame;
+    frame.world = &view;
+    frame.client = &game;
+    frame.graph = &graph;
+    frame.now_s = now_s;
+    frame.show_net_graph = show_net_graph;
+    frame.show_scoreboard = o.scoreboard || SDL_GetKeyboardState(nullptr)[SDL_SCANCODE_TAB] != 0;
+    frame.status = status_text(game);
+    renderer.draw(frame);
+
+    if (!o.screenshot.empty() && game.states().received > 0) {
+      if (first_state_s < 0) first_state_s = now_s;
+      if (now_s - first_state_s >= o.screenshot_at_s) {
+        if (!renderer.save_bmp(o.screenshot, error)) {
+          std::fprintf(stderr, "arena: cannot save the screenshot %s: %s\n", o.screenshot.c_str(),
+                       error.c_str());
+          shot_failed = true;
+        }
+        quit = true;
+      }
+    }
+    renderer.present();
+
+    const auto frame_end = Clock::now();
+    if (frame_end - last_frame < kMinFrame) std::this_thread::sleep_until(last_frame + kMinFrame);
+    last_frame = Clock::now();
+  }
+
+  const ClientReport report = report_of(game);
+  game.disconnect(std::chrono::milliseconds(1000), [&] {
+    if (local) local->pump(Clock::now());
+  });
+  if (local) local->stop();
+  const int status = finish_client(o, game, report);
+  return status != 0 ? status : (shot_failed ? 1 : 0);
+}
+
+}  // namespace arena::app

@@ -1,0 +1,120 @@
+// arena — the game protocol: message types, encoding and checked decoding.
+//
+// The wire format is FlatBuffers (sample_game/schemas/arena.fbs); nothing
+// outside net/protocol.cpp sees FlatBuffers types. decode() verifies every
+// buffer from the network (FlatBuffers Verifier, then ranges and finiteness)
+// and never throws: a bad message is refused with a reason for the caller to
+// count and drop.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "sim/world.hpp"
+
+namespace arena::net {
+
+inline constexpr std::uint16_t kGameVersion = 1;
+// tickwire protocol id of arena ("arena001"): other tickwire games are refused.
+inline constexpr std::uint64_t kProtocolId = 0x6172656e61303031ull;
+// Room code used when none is given (--code): traffic is still encrypted,
+// but anyone running arena can join. A private match sets its own code.
+inline constexpr std::size_t kMaxNameBytes = 15;            // after sanitising
+inline constexpr int kMaxInputFrames = 8;                   // frames per InputBatch
+inline constexpr std::size_t kMaxMessageBytes = 64 * 1024;  // larger messages are refused
+
+// Lanes (tickwire's default layout).
+inline constexpr std::uint8_t kLaneReliable = 0;   // Hello, Welcome, Scoreboard, Kill
+inline constexpr std::uint8_t kLaneSequenced = 1;  // InputBatch, State
+
+struct HelloMsg {
+  std::uint16_t game_version = kGameVersion;
+  std::string name;  // sanitised on decode
+};
+
+struct WelcomeMsg {
+  std::uint16_t game_version = kGameVersion;
+  std::uint8_t slot = 0;
+  std::uint32_t tick = 0;
+  std::uint16_t tick_rate = sim::kTickRate;  // Hz
+  std::uint16_t state_rate = 30;             // Hz
+};
+
+struct InputFrame {
+  std::uint32_t tick = 0;  // client input tick
+  sim::Input input;        // raw: the simulation clamps it
+};
+
+struct InputMsg {
+  std::array<InputFrame, kMaxInputFrames> frames{};  // [0] is the newest
+  int count = 0;                                     // 1..kMaxInputFrames
+};
+
+// The world as the server saw it at `world.tick`. Only ships and projectiles
+// are carried (events travel as KillMsg).
+struct StateMsg {
+  std::uint32_t input_ack = 0;
+  sim::World world;
+};
+
+struct PlayerInfo {
+  std::uint8_t slot = 0;
+  std::uint32_t uid = 0;
+  std::string name;
+  bool bot = false;
+  std::int32_t score = 0;
+  std::int32_t deaths = 0;
+  std::uint16_t ping_ms = 0;
+};
+
+struct ScoreboardMsg {
+  std::vector<PlayerInfo> players;  // at most sim::kMaxPlayers
+};
+
+struct KillMsg {
+  std::uint32_t tick = 0;
+  std::uint8_t killer = 0;
+  std::uint8_t victim = 0;
+};
+
+using Message = std::variant<HelloMsg, WelcomeMsg, InputMsg, StateMsg, ScoreboardMsg, KillMsg>;
+
+enum class DecodeResult : std::uint8_t {
+  ok,
+  malformed,     // not a valid arena buffer (size, identifier, FlatBuffers verifier)
+  out_of_range,  // valid buffer, but a value breaks the protocol's limits
+  unknown,       // no body or a body type this build does not know
+};
+const char* to_string(DecodeResult r) noexcept;
+
+// Messages refused by decode(), by cause.
+struct DecodeCounters {
+  std::uint64_t malformed = 0;
+  std::uint64_t out_of_range = 0;
+  std::uint64_t unknown = 0;
+
+  void count(DecodeResult r) noexcept;
+  [[nodiscard]] std::uint64_t total() const noexcept { return malformed + out_of_range + unknown; }
+};
+
+// Decodes one message. On anything but ok, `out` is unspecified.
+DecodeResult decode(std::span<const std::uint8_t> bytes, Message& out);
+
+// Encoders: replace the contents of `out` with the message's bytes.
+void encode(const HelloMsg& m, std::vector<std::uint8_t>& out);
+void encode(const WelcomeMsg& m, std::vector<std::uint8_t>& out);
+void encode(const InputMsg& m, std::vector<std::uint8_t>& out);
+void encode(const StateMsg& m, std::vector<std::uint8_t>& out);
+void encode(const ScoreboardMsg& m, std::vector<std::uint8_t>& out);
+void encode(const KillMsg& m, std::vector<std::uint8_t>& out);
+
+// A name fit to show: printable ASCII only (others become '?'), at most
+// kMaxNameBytes, surrounding spaces trimmed; "player" when nothing is left.
+std::string sanitize_name(std::string_view raw);
+
+}  // namespace arena::net

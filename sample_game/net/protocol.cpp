@@ -1,0 +1,290 @@
+// Encoding and checked decoding of arena's messages (FlatBuffers).
+#include <flatbuffers/flatbuffers.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "arena_generated.h"
+#include "net/messages.hpp"
+
+namespace arena::net {
+
+namespace fb = ::flatbuffers;
+namespace w = ::arena::wire;
+
+namespace {
+
+// One builder reused by every encode call: the game is single-threaded.
+fb::FlatBufferBuilder& builder() {
+  static fb::FlatBufferBuilder b(2048);
+  b.Clear();
+  return b;
+}
+
+void finish(fb::FlatBufferBuilder& b, w::Body type, fb::Offset<void> body,
+            std::vector<std::uint8_t>& out) {
+  w::FinishMessageBuffer(b, w::CreateMessage(b, type, body));
+  out.assign(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+bool finite(float v) noexcept {
+  return std::isfinite(v);
+}
+
+template <typename T>
+T clamp_to(std::int64_t v) noexcept {
+  return static_cast<T>(
+      std::clamp<std::int64_t>(v, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+}
+
+DecodeResult decode_hello(const w::Hello& h, HelloMsg& m) {
+  m.game_version = h.game_version();
+  m.name = sanitize_name(h.name() ? h.name()->string_view() : std::string_view{});
+  return DecodeResult::ok;
+}
+
+DecodeResult decode_welcome(const w::Welcome& h, WelcomeMsg& m) {
+  if (h.slot() >= sim::kMaxPlayers || h.tick_rate() == 0 || h.state_rate() == 0 ||
+      h.state_rate() > h.tick_rate())
+    return DecodeResult::out_of_range;
+  m.game_version = h.game_version();
+  m.slot = h.slot();
+  m.tick = h.tick();
+  m.tick_rate = h.tick_rate();
+  m.state_rate = h.state_rate();
+  return DecodeResult::ok;
+}
+
+DecodeResult decode_input(const w::InputBatch& b, InputMsg& m) {
+  const auto* frames = b.frames();
+  if (!frames || frames->size() == 0 || frames->size() > kMaxInputFrames)
+    return DecodeResult::out_of_range;
+  m.count = static_cast<int>(frames->size());
+  for (fb::uoffset_t i = 0; i < frames->size(); ++i) {
+    const w::InputFrame* f = frames->Get(i);
+    InputFrame& out = m.frames[i];
+    out.tick = f->tick();
+    // Values stay raw: sim::clamp_input makes any float safe.
+    out.input.move_x = f->move_x();
+    out.input.move_y = f->move_y();
+    out.input.aim_x = f->aim_x();
+    out.input.aim_y = f->aim_y();
+    out.input.fire = (f->buttons() & 1u) != 0;
+  }
+  return DecodeResult::ok;
+}
+
+DecodeResult decode_state(const w::State& s, StateMsg& m) {
+  m.world = sim::World{};
+  m.world.tick = s.tick();
+  m.input_ack = s.input_ack();
+  if (const auto* ships = s.ships()) {
+    if (ships->size() > sim::kMaxPlayers) return DecodeResult::out_of_range;
+    for (const w::ShipState* v : *ships) {
+      if (v->slot() >= sim::kMaxPlayers || v->health() > sim::kMaxHealth)
+        return DecodeResult::out_of_range;
+      if (!finite(v->x()) || !finite(v->y()) || !finite(v->vx()) || !finite(v->vy()) ||
+          !finite(v->aim_x()) || !finite(v->aim_y()))
+        return DecodeResult::out_of_range;
+      sim::Ship& ship = m.world.ships[v->slot()];
+      if (ship.active) return DecodeResult::out_of_range;  // the same slot twice
+      ship.active = true;
+      ship.alive = (v->flags() & 1u) != 0;
+      ship.health = v->health();
+      ship.respawn_ticks = v->respawn_ticks();
+      ship.cooldown_ticks = v->cooldown_ticks();
+      ship.x = v->x();
+      ship.y = v->y();
+      ship.vx = v->vx();
+      ship.vy = v->vy();
+      ship.aim_x = v->aim_x();
+      ship.aim_y = v->aim_y();
+      ship.score = v->score();
+      ship.deaths = v->deaths();
+    }
+  }
+  if (const auto* shots = s.projectiles()) {
+    if (shots->size() > sim::kMaxProjectiles) return DecodeResult::out_of_range;
+    std::size_t n = 0;
+    for (const w::ProjectileState* v : *shots) {
+      if (v->owner() >= sim::kMaxPlayers) return DecodeResult::out_of_range;
+      if (!finite(v->x()) || !finite(v->y()) || !finite(v->vx()) || !finite(v->vy()))
+        return DecodeResult::out_of_range;
+      sim::Projectile& p = m.world.projectiles[n++];
+      p.active = true;
+      p.id = v->id();
+      p.owner = v->owner();
+      p.ticks_left = v->ticks_left();
+      p.x = v->x();
+      p.y = v->y();
+      p.vx = v->vx();
+      p.vy = v->vy();
+    }
+  }
+  return DecodeResult::ok;
+}
+
+DecodeResult decode_scoreboard(const w::Scoreboard& s, ScoreboardMsg& m) {
+  m.players.clear();
+  const auto* players = s.players();
+  if (!players) return DecodeResult::ok;
+  if (players->size() > sim::kMaxPlayers) return DecodeResult::out_of_range;
+  m.players.reserve(players->size());
+  for (const w::PlayerInfo* p : *players) {
+    if (p->slot() >= sim::kMaxPlayers) return DecodeResult::out_of_range;
+    PlayerInfo info;
+    info.slot = p->slot();
+    info.uid = p->uid();
+    info.name = sanitize_name(p->name() ? p->name()->string_view() : std::string_view{});
+    info.bot = p->bot();
+    info.score = p->score();
+    info.deaths = p->deaths();
+    info.ping_ms = p->ping_ms();
+    m.players.push_back(std::move(info));
+  }
+  return DecodeResult::ok;
+}
+
+DecodeResult decode_kill(const w::Kill& k, KillMsg& m) {
+  if (k.killer() >= sim::kMaxPlayers || k.victim() >= sim::kMaxPlayers)
+    return DecodeResult::out_of_range;
+  m.tick = k.tick();
+  m.killer = k.killer();
+  m.victim = k.victim();
+  return DecodeResult::ok;
+}
+
+// A union whose type is set but whose table is absent passes the verifier.
+template <typename Wire, typename Msg, typename Fn>
+DecodeResult decode_body(const Wire* body, Message& out, Fn fn) {
+  if (!body) return DecodeResult::malformed;
+  return fn(*body, out.emplace<Msg>());
+}
+
+}  // namespace
+
+const char* to_string(DecodeResult r) noexcept {
+  switch (r) {
+    case DecodeResult::ok: return "ok";
+    case DecodeResult::malformed: return "malformed";
+    case DecodeResult::out_of_range: return "out of range";
+    case DecodeResult::unknown: return "unknown";
+  }
+  return "?";
+}
+
+void DecodeCounters::count(DecodeResult r) noexcept {
+  switch (r) {
+    case DecodeResult::ok: break;
+    case DecodeResult::malformed: ++malformed; break;
+    case DecodeResult::out_of_range: ++out_of_range; break;
+    case DecodeResult::unknown: ++unknown; break;
+  }
+}
+
+DecodeResult decode(std::span<const std::uint8_t> bytes, Message& out) {
+  if (bytes.size() < 8 || bytes.size() > kMaxMessageBytes) return DecodeResult::malformed;
+  // Depth 8 and 2048 tables are far beyond any honest message and bound the
+  // verifier's work on a hostile one.
+  fb::Verifier verifier(bytes.data(), bytes.size(), 8, 2048);
+  if (!w::VerifyMessageBuffer(verifier)) return DecodeResult::malformed;
+  const w::Message* msg = w::GetMessage(bytes.data());
+  switch (msg->body_type()) {
+    case w::Body::Hello:
+      return decode_body<w::Hello, HelloMsg>(msg->body_as_Hello(), out, decode_hello);
+    case w::Body::Welcome:
+      return decode_body<w::Welcome, WelcomeMsg>(msg->body_as_Welcome(), out, decode_welcome);
+    case w::Body::InputBatch:
+      return decode_body<w::InputBatch, InputMsg>(msg->body_as_InputBatch(), out, decode_input);
+    case w::Body::State:
+      return decode_body<w::State, StateMsg>(msg->body_as_State(), out, decode_state);
+    case w::Body::Scoreboard:
+      return decode_body<w::Scoreboard, ScoreboardMsg>(msg->body_as_Scoreboard(), out,
+                                                       decode_scoreboard);
+    case w::Body::Kill: return decode_body<w::Kill, KillMsg>(msg->body_as_Kill(), out, decode_kill);
+    default: return DecodeResult::unknown;
+  }
+}
+
+void encode(const HelloMsg& m, std::vector<std::uint8_t>& out) {
+  auto& b = builder();
+  const auto body = w::CreateHelloDirect(b, m.game_version, m.name.c_str());
+  finish(b, w::Body::Hello, body.Union(), out);
+}
+
+void encode(const WelcomeMsg& m, std::vector<std::uint8_t>& out) {
+  auto& b = builder();
+  const auto body = w::CreateWelcome(b, m.game_version, m.slot, m.tick, m.tick_rate, m.state_rate);
+  finish(b, w::Body::Welcome, body.Union(), out);
+}
+
+void encode(const InputMsg& m, std::vector<std::uint8_t>& out) {
+  auto& b = builder();
+  std::array<w::InputFrame, kMaxInputFrames> frames;
+  const int n = std::clamp(m.count, 0, kMaxInputFrames);
+  for (int i = 0; i < n; ++i) {
+    const InputFrame& f = m.frames[static_cast<std::size_t>(i)];
+    frames[static_cast<std::size_t>(i)] = w::InputFrame(
+        f.tick, f.input.move_x, f.input.move_y, f.input.aim_x, f.input.aim_y, f.input.fire ? 1 : 0);
+  }
+  const auto vec = b.CreateVectorOfStructs(frames.data(), static_cast<std::size_t>(n));
+  finish(b, w::Body::InputBatch, w::CreateInputBatch(b, vec).Union(), out);
+}
+
+void encode(const StateMsg& m, std::vector<std::uint8_t>& out) {
+  auto& b = builder();
+  std::array<w::ShipState, sim::kMaxPlayers> ships;
+  std::size_t n_ships = 0;
+  for (int i = 0; i < sim::kMaxPlayers; ++i) {
+    const sim::Ship& s = m.world.ships[static_cast<std::size_t>(i)];
+    if (!s.active) continue;
+    ships[n_ships++] =
+        w::ShipState(static_cast<std::uint8_t>(i), s.alive ? 1 : 0,
+                     clamp_to<std::uint8_t>(s.health), clamp_to<std::uint8_t>(s.respawn_ticks),
+                     clamp_to<std::uint8_t>(s.cooldown_ticks), s.x, s.y, s.vx, s.vy, s.aim_x,
+                     s.aim_y, clamp_to<std::int16_t>(s.score), clamp_to<std::int16_t>(s.deaths));
+  }
+  std::array<w::ProjectileState, sim::kMaxProjectiles> shots;
+  std::size_t n_shots = 0;
+  for (const sim::Projectile& p : m.world.projectiles) {
+    if (!p.active) continue;
+    shots[n_shots++] = w::ProjectileState(p.id, p.owner, clamp_to<std::uint8_t>(p.ticks_left), p.x,
+                                          p.y, p.vx, p.vy);
+  }
+  const auto sv = b.CreateVectorOfStructs(ships.data(), n_ships);
+  const auto pv = b.CreateVectorOfStructs(shots.data(), n_shots);
+  finish(b, w::Body::State, w::CreateState(b, m.world.tick, m.input_ack, sv, pv).Union(), out);
+}
+
+void encode(const ScoreboardMsg& m, std::vector<std::uint8_t>& out) {
+  auto& b = builder();
+  std::vector<fb::Offset<w::PlayerInfo>> players;
+  players.reserve(std::min<std::size_t>(m.players.size(), sim::kMaxPlayers));
+  for (const PlayerInfo& p : m.players) {
+    if (players.size() >= sim::kMaxPlayers) break;
+    players.push_back(w::CreatePlayerInfoDirect(b, p.slot, p.uid, p.name.c_str(), p.bot, p.score,
+                                                p.deaths, p.ping_ms));
+  }
+  finish(b, w::Body::Scoreboard, w::CreateScoreboardDirect(b, &players).Union(), out);
+}
+
+void encode(const KillMsg& m, std::vector<std::uint8_t>& out) {
+  auto& b = builder();
+  finish(b, w::Body::Kill, w::CreateKill(b, m.tick, m.killer, m.victim).Union(), out);
+}
+
+std::string sanitize_name(std::string_view raw) {
+  std::string name;
+  for (char c : raw) {
+    if (name.size() >= kMaxNameBytes) break;
+    const auto u = static_cast<unsigned char>(c);
+    name.push_back(u >= 0x20 && u < 0x7f ? c : '?');
+  }
+  const auto first = name.find_first_not_of(' ');
+  if (first == std::string::npos) return "player";
+  const auto last = name.find_last_not_of(' ');
+  return name.substr(first, last - first + 1);
+}
+
+}  // namespace arena::net

@@ -1,0 +1,165 @@
+// The overlays: top bar, kill feed, net graph (F3) and scoreboard (Tab).
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+#include "render/impl.hpp"
+
+namespace arena::render {
+
+namespace {
+
+std::string fmt(const char* format, double a, double b = 0) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, format, a, b);
+  return buf;
+}
+
+}  // namespace
+
+void Renderer::Impl::draw_top_bar(const Frame& f) {
+  const client::GameClient* c = f.client;
+  std::string left = "arena";
+  if (c) left += "  \xC2\xB7  " + c->server_address();
+  text(FontId::Bold, left, 14, 9, palette::kText);
+  if (!c) return;
+  const int own = c->slot();
+  const net::PlayerInfo* me = own >= 0 ? c->player(own) : nullptr;
+  std::string right = std::to_string(c->scoreboard().players.size()) + " players";
+  if (me) {
+    right = me->name + "   kills " + std::to_string(me->score) + "   deaths " +
+            std::to_string(me->deaths) + "   \xC2\xB7   " + right;
+  }
+  text(FontId::Normal, right, static_cast<float>(width) - 14, 9, palette::kTextDim, 2);
+  text(FontId::Small,
+       "WASD move  \xC2\xB7  mouse aim  \xC2\xB7  click fire  \xC2\xB7  Tab scores  \xC2\xB7  F3 "
+       "net graph",
+       static_cast<float>(width) / 2, 10, {96, 104, 124}, 1);
+}
+
+void Renderer::Impl::draw_kill_feed(const Frame& f) {
+  if (!f.client) return;
+  float y = oy + 8;
+  const float right = ox + sim::kArenaWidth * scale - 8;
+  for (const client::KillFeedEntry& k : f.client->kill_feed()) {
+    const double age = f.now_s - k.time_s;
+    if (age > 6.0) continue;
+    const auto alpha = static_cast<std::uint8_t>(age < 5.0 ? 230 : 230 * (6.0 - age));
+    const std::string& killer = k.killer_name;
+    const std::string& victim = k.victim_name;
+    const std::string verb = "  \xE2\x96\xB8  ";  // a small triangle
+    const int w = text_width(FontId::Small, killer) + text_width(FontId::Small, verb) +
+                  text_width(FontId::Small, victim);
+    fill_rect(right - static_cast<float>(w) - 12, y - 2, static_cast<float>(w) + 12, 19,
+              palette::kPanel, static_cast<std::uint8_t>(alpha * 0.8));
+    float x = right - static_cast<float>(w) - 6;
+    x += static_cast<float>(text(FontId::Small, killer, x, y, ship_colour(k.killer), 0, alpha));
+    x += static_cast<float>(text(FontId::Small, verb, x, y, palette::kTextDim, 0, alpha));
+    text(FontId::Small, victim, x, y, ship_colour(k.victim), 0, alpha);
+    y += 22;
+  }
+}
+
+void Renderer::Impl::draw_net_graph(const Frame& f) {
+  if (!f.graph) return;
+  const client::NetGraph& g = *f.graph;
+  const float pw = 300, graph_h = 64, line_h = 16;
+  const float ph = graph_h + 5 * line_h + 18;
+  const float px = ox + sim::kArenaWidth * scale - pw - 8;
+  const float py = oy + sim::kArenaHeight * scale - ph - 8;
+  fill_rect(px, py, pw, ph, palette::kPanel, 200);
+  outline_rect(px, py, pw, ph, palette::kGridMajor);
+
+  // Scrolling graph: bytes received per frame as bars (scaled to the
+  // largest in view), the round trip as a line (scale: 0..max(100 ms, peak)).
+  const float gx = px + 8, gy = py + 8, gw = pw - 16;
+  fill_rect(gx, gy, gw, graph_h, {8, 10, 14}, 220);
+  const std::size_t n = g.size();
+  std::uint32_t peak_bytes = 1;
+  float peak_ping = 100;
+  for (std::size_t i = 0; i < n; ++i) {
+    peak_bytes = std::max(peak_bytes, g.at(i).bytes_in + g.at(i).bytes_out);
+    peak_ping = std::max(peak_ping, g.at(i).ping_ms);
+  }
+  const float bar_w = gw / static_cast<float>(client::NetGraph::kSamples);
+  const float base = gy + graph_h - 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const client::NetSample& s = g.at(i);
+    const float x = gx + gw - static_cast<float>(n - i) * bar_w;
+    const float hin =
+        (graph_h - 4) * static_cast<float>(s.bytes_in) / static_cast<float>(peak_bytes);
+    const float hout =
+        (graph_h - 4) * static_cast<float>(s.bytes_out) / static_cast<float>(peak_bytes);
+    if (hin > 0) fill_rect(x, base - hin, std::max(1.0f, bar_w), hin, {80, 150, 255}, 150);
+    if (hout > 0) fill_rect(x, base - hin - hout, std::max(1.0f, bar_w), hout, {255, 150, 80}, 120);
+  }
+  for (std::size_t i = 1; i < n; ++i) {
+    const float x0 = gx + gw - static_cast<float>(n - i + 1) * bar_w;
+    const float x1 = gx + gw - static_cast<float>(n - i) * bar_w;
+    const float y0 = base - (graph_h - 4) * std::min(1.0f, g.at(i - 1).ping_ms / peak_ping);
+    const float y1 = base - (graph_h - 4) * std::min(1.0f, g.at(i).ping_ms / peak_ping);
+    line(x0, y0, x1, y1, {255, 236, 150});
+    line(x0, y0 - 1, x1, y1 - 1, {255, 236, 150});
+  }
+  text(FontId::Small, fmt("%.0f ms", peak_ping), gx + gw - 3, gy + 2, {150, 130, 70}, 2);
+
+  float y = gy + graph_h + 6;
+  const float c1 = px + 10, c2 = px + 152;
+  text(FontId::Small, fmt("fps %.0f", g.fps), c1, y, palette::kText);
+  text(FontId::Small, fmt("ping %.1f ms", g.ping_ms), c2, y, palette::kAccent);
+  y += line_h;
+  text(FontId::Small, fmt("in  %.1f kbit/s", g.in_kbps), c1, y, {120, 175, 255});
+  text(FontId::Small, fmt("%.0f pkt/s", g.in_pps), c2, y, {120, 175, 255});
+  y += line_h;
+  text(FontId::Small, fmt("out %.1f kbit/s", g.out_kbps), c1, y, {255, 170, 110});
+  text(FontId::Small, fmt("%.0f pkt/s", g.out_pps), c2, y, {255, 170, 110});
+  y += line_h;
+  text(FontId::Small, fmt("loss %.1f %%", g.loss_pct), c1, y,
+       g.loss_pct > 1 ? palette::kBad : palette::kText);
+  text(FontId::Small, fmt("jitter %.1f ms", g.jitter_ms), c2, y, palette::kText);
+  y += line_h;
+  text(FontId::Small, fmt("updates %.0f/s", g.updates_per_sec), c1, y, palette::kText);
+  if (f.client) {
+    const client::ClientStats cs = f.client->stats();
+    text(FontId::Small, fmt("bad msgs %.0f", static_cast<double>(cs.bad_messages.total())), c2, y,
+         cs.bad_messages.total() ? palette::kBad : palette::kTextDim);
+  }
+}
+
+void Renderer::Impl::draw_scoreboard(const Frame& f) {
+  if (!f.client) return;
+  std::vector<net::PlayerInfo> rows = f.client->scoreboard().players;
+  std::sort(rows.begin(), rows.end(), [](const net::PlayerInfo& a, const net::PlayerInfo& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.deaths != b.deaths) return a.deaths < b.deaths;
+    return a.slot < b.slot;
+  });
+  const float row_h = 24, pw = 520;
+  const float ph = 64 + row_h * static_cast<float>(rows.size()) + 12;
+  const float px = std::round((static_cast<float>(width) - pw) / 2);
+  const float py = std::round(std::max(40.0f, (static_cast<float>(height) - ph) / 2));
+  fill_rect(px, py, pw, ph, palette::kPanel, 235);
+  outline_rect(px, py, pw, ph, palette::kGridMajor);
+  text(FontId::Big, "Scoreboard", px + 18, py + 10, palette::kText);
+  const float cn = px + 48, ck = px + 330, cd = px + 400, cp = px + 500;
+  float y = py + 44;
+  text(FontId::Small, "PLAYER", cn, y, palette::kTextDim);
+  text(FontId::Small, "KILLS", ck, y, palette::kTextDim, 2);
+  text(FontId::Small, "DEATHS", cd, y, palette::kTextDim, 2);
+  text(FontId::Small, "PING", cp, y, palette::kTextDim, 2);
+  y += 20;
+  for (const net::PlayerInfo& p : rows) {
+    if (p.slot == f.client->slot()) fill_rect(px + 6, y - 2, pw - 12, row_h - 2, {40, 48, 66}, 255);
+    fill_circle(px + 28, y + row_h / 2 - 2, 6, ship_colour(p.slot));
+    text(FontId::Normal, p.name, cn, y + 1, palette::kText);
+    if (p.bot)
+      text(FontId::Small, "bot", cn + static_cast<float>(text_width(FontId::Normal, p.name)) + 8,
+           y + 3, palette::kTextDim);
+    text(FontId::Normal, std::to_string(p.score), ck, y + 1, palette::kText, 2);
+    text(FontId::Normal, std::to_string(p.deaths), cd, y + 1, palette::kText, 2);
+    text(FontId::Normal, p.bot ? "-" : std::to_string(p.ping_ms), cp, y + 1, palette::kTextDim, 2);
+    y += row_h;
+  }
+}
+
+}  // namespace arena::render

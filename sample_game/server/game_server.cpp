@@ -1,0 +1,322 @@
+#include "server/game_server.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace arena::server {
+
+namespace {
+
+constexpr std::array<const char*, 16> kBotNames{
+    "Ada", "Bea", "Cyd", "Dot", "Eli", "Fay", "Gus", "Hal",
+    "Ivy", "Jo",  "Kit", "Lux", "Max", "Ned", "Oz",  "Pip",
+};
+
+constexpr auto kTick = std::chrono::duration_cast<Clock::duration>(
+    std::chrono::duration<double>(static_cast<double>(sim::kTickSeconds)));
+
+}  // namespace
+
+GameServer::GameServer() = default;
+GameServer::~GameServer() {
+  stop();
+}
+
+tickwire::Status GameServer::start(const ServerOptions& options) {
+  if (options.max_players < 1 || options.max_players > sim::kMaxPlayers)
+    return {tickwire::Errc::invalid_settings, "max players: must be within 1..32"};
+  if (options.bots < 0 || options.bots > options.max_players)
+    return {tickwire::Errc::invalid_settings, "bots: must be within 0..max players"};
+  options_ = options;
+  tickwire::ServerSettings settings;
+  settings.protocol_id = net::kProtocolId;
+  settings.bind_address = options.bind_address;
+  settings.port = options.port;
+  settings.max_clients = static_cast<std::uint32_t>(options.max_players);
+  settings.max_message_bytes = net::kMaxMessageBytes;
+  settings.max_queued_bytes = 1u << 20;
+  settings.max_receive_buffer_bytes = 1u << 20;
+  settings.conditioner = options.conditioner;
+  settings.token_key = options.token_key;
+  settings.public_addresses = options.public_addresses;
+  if (tickwire::Status s = server_.start(settings); !s) return s;
+
+  world_ = sim::World{};
+  players_ = {};
+  pending_.clear();
+  state_ = net::StateSender(options.state_interval_ticks);
+  stats_ = ServerStats{};
+  start_time_ = Clock::now();
+  next_tick_ = start_time_;
+  for (int i = 0; i < options.bots; ++i) add_bot();
+  return {};
+}
+
+void GameServer::stop() {
+  if (!server_.running()) return;
+  server_.stop();
+}
+
+void GameServer::log(const std::string& line) const {
+  if (!options_.verbose) return;
+  std::printf("arena server: %s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+void GameServer::pump(Clock::time_point now) {
+  if (!server_.running()) return;
+  handle_events(now);
+  // Fell far behind (a stop in a debugger, a suspended VM): skip ahead
+  // instead of running a burst of catch-up ticks.
+  if (now - next_tick_ > std::chrono::milliseconds(250)) {
+    const auto behind = (now - next_tick_) / kTick;
+    stats_.late_ticks_skipped += static_cast<std::uint64_t>(behind);
+    next_tick_ += behind * kTick;
+  }
+  while (now >= next_tick_) {
+    run_tick();
+    next_tick_ += kTick;
+  }
+  server_.flush();
+}
+
+void GameServer::handle_events(Clock::time_point now) {
+  server_.update();
+  tickwire::Event e;
+  while (server_.poll(e)) {
+    switch (e.type) {
+      case tickwire::EventType::Connected: pending_.push_back({e.connection, now}); break;
+      case tickwire::EventType::Disconnected: on_disconnect(e.connection); break;
+      case tickwire::EventType::Message: on_message(e.connection, e.data); break;
+    }
+  }
+  // A connection that never says Hello is not allowed to hold a slot.
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (now - it->since > std::chrono::milliseconds(options_.hello_timeout_ms)) {
+      log("kicked " + server_.address(it->connection) + ": no hello");
+      server_.kick(it->connection);
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void GameServer::on_message(tickwire::ConnectionId from, std::span<const std::uint8_t> bytes) {
+  net::Message msg;
+  const net::DecodeResult r = net::decode(bytes, msg);
+  if (r != net::DecodeResult::ok) {
+    stats_.bad_messages.count(r);
+    return;
+  }
+  if (const auto* hello = std::get_if<net::HelloMsg>(&msg)) {
+    on_hello(from, *hello);
+  } else if (const auto* input = std::get_if<net::InputMsg>(&msg)) {
+    on_input(from, *input);
+  } else {
+    ++stats_.protocol_violations;  // a server-to-client message sent to the server
+  }
+}
+
+void GameServer::on_hello(tickwire::ConnectionId from, const net::HelloMsg& hello) {
+  const auto it = std::find_if(pending_.begin(), pending_.end(),
+                               [&](const Pending& p) { return p.connection == from; });
+  if (it == pending_.end()) {
+    ++stats_.protocol_violations;  // a second Hello
+    return;
+  }
+  pending_.erase(it);
+  if (hello.game_version != net::kGameVersion) {
+    log("kicked " + server_.address(from) + ": game version " + std::to_string(hello.game_version) +
+        ", this server runs " + std::to_string(net::kGameVersion));
+    server_.kick(from);
+    return;
+  }
+  int slot = free_slot();
+  if (slot < 0) {
+    // Make room by sending a bot home: humans come first.
+    for (int i = sim::kMaxPlayers - 1; i >= 0 && slot < 0; --i) {
+      if (players_[static_cast<std::size_t>(i)].kind == Kind::bot) {
+        sim::remove_player(world_, i);
+        players_[static_cast<std::size_t>(i)] = Player{};
+        slot = i;
+      }
+    }
+  }
+  if (slot < 0) {
+    log("kicked " + server_.address(from) + ": the match is full");
+    server_.kick(from);
+    return;
+  }
+  Player& p = players_[static_cast<std::size_t>(slot)];
+  p = Player{};
+  p.kind = Kind::human;
+  p.connection = from;
+  p.uid = next_uid_++;
+  p.name = hello.name;
+  sim::add_player(world_, slot);
+  ++stats_.players_seen;
+  scoreboard_dirty_ = true;
+
+  net::WelcomeMsg welcome;
+  welcome.slot = static_cast<std::uint8_t>(slot);
+  welcome.tick = world_.tick;
+  welcome.state_rate = state_.rate_hz();
+  net::encode(welcome, bytes_);
+  send_reliable(from, bytes_);
+  log(p.name + " joined from " + server_.address(from) + " (slot " + std::to_string(slot) + ")");
+}
+
+void GameServer::on_input(tickwire::ConnectionId from, const net::InputMsg& input) {
+  const int slot = find_player(from);
+  if (slot < 0) {
+    ++stats_.protocol_violations;  // input before Hello
+    return;
+  }
+  Player& p = players_[static_cast<std::size_t>(slot)];
+  const net::InputFrame& newest = input.frames[0];
+  if (newest.tick <= p.input_tick) return;  // old or repeated: nothing new
+  // Frames between the last one applied and the newest were lost or are
+  // arriving together; movement simply takes the newest, but a trigger pull
+  // in any of them still fires (the simulation enforces the fire rate).
+  for (int i = 0; i < input.count; ++i) {
+    const net::InputFrame& f = input.frames[static_cast<std::size_t>(i)];
+    if (f.tick > p.input_tick && f.input.fire) p.fire_pending = true;
+  }
+  p.input = newest.input;
+  p.input_tick = newest.tick;
+}
+
+void GameServer::on_disconnect(tickwire::ConnectionId id) {
+  std::erase_if(pending_, [&](const Pending& p) { return p.connection == id; });
+  const int slot = find_player(id);
+  if (slot < 0) return;
+  log(players_[static_cast<std::size_t>(slot)].name + " left");
+  sim::remove_player(world_, slot);
+  players_[static_cast<std::size_t>(slot)] = Player{};
+  scoreboard_dirty_ = true;
+  fill_bots();
+}
+
+void GameServer::run_tick() {
+  sim::Inputs inputs{};
+  for (int i = 0; i < sim::kMaxPlayers; ++i) {
+    Player& p = players_[static_cast<std::size_t>(i)];
+    sim::Input& in = inputs[static_cast<std::size_t>(i)];
+    if (p.kind == Kind::bot) {
+      in = sim::think(p.brain, world_, i);
+    } else if (p.kind == Kind::human) {
+      in = p.input;
+      if (p.fire_pending) in.fire = true;
+      p.fire_pending = false;
+    }
+  }
+  sim::step(world_, inputs);
+  ++stats_.ticks;
+
+  for (int i = 0; i < world_.event_count; ++i) {
+    const sim::Event& ev = world_.events[static_cast<std::size_t>(i)];
+    if (ev.type != sim::EventType::Kill) continue;
+    net::KillMsg kill{world_.tick, ev.other, ev.subject};
+    net::encode(kill, bytes_);
+    if (!server_.broadcast(net::kLaneReliable, bytes_)) ++stats_.send_failures;
+    scoreboard_dirty_ = true;
+  }
+
+  recipients_.clear();
+  for (int i = 0; i < sim::kMaxPlayers; ++i) {
+    const Player& p = players_[static_cast<std::size_t>(i)];
+    if (p.kind == Kind::human) recipients_.push_back({i, p.input_tick});
+  }
+  stats_.states_sent += state_.after_step(
+      world_, recipients_, [&](const net::StateRecipient& r, std::span<const std::uint8_t> b) {
+        const Player& p = players_[static_cast<std::size_t>(r.slot)];
+        if (!server_.send(p.connection, net::kLaneSequenced, b)) ++stats_.send_failures;
+      });
+
+  if (scoreboard_dirty_ || world_.tick % sim::kTickRate == 0) send_scoreboard();
+}
+
+void GameServer::send_scoreboard() {
+  scoreboard_dirty_ = false;
+  net::ScoreboardMsg board;
+  for (int i = 0; i < sim::kMaxPlayers; ++i) {
+    const Player& p = players_[static_cast<std::size_t>(i)];
+    if (p.kind == Kind::empty) continue;
+    const sim::Ship& s = world_.ships[static_cast<std::size_t>(i)];
+    net::PlayerInfo info;
+    info.slot = static_cast<std::uint8_t>(i);
+    info.uid = p.uid;
+    info.name = p.name;
+    info.bot = p.kind == Kind::bot;
+    info.score = s.score;
+    info.deaths = s.deaths;
+    if (p.kind == Kind::human)
+      info.ping_ms = static_cast<std::uint16_t>(
+          std::clamp(server_.stats(p.connection).rtt_ms + 0.5f, 0.0f, 65535.0f));
+    board.players.push_back(std::move(info));
+  }
+  net::encode(board, bytes_);
+  if (!server_.broadcast(net::kLaneReliable, bytes_)) ++stats_.send_failures;
+}
+
+void GameServer::send_reliable(tickwire::ConnectionId to, const std::vector<std::uint8_t>& bytes) {
+  if (!server_.send(to, net::kLaneReliable, bytes)) ++stats_.send_failures;
+}
+
+int GameServer::find_player(tickwire::ConnectionId id) const noexcept {
+  for (int i = 0; i < sim::kMaxPlayers; ++i) {
+    const Player& p = players_[static_cast<std::size_t>(i)];
+    if (p.kind == Kind::human && p.connection == id) return i;
+  }
+  return -1;
+}
+
+int GameServer::free_slot() const noexcept {
+  int used = 0;
+  for (const Player& p : players_) used += p.kind != Kind::empty;
+  if (used >= options_.max_players) return -1;
+  for (int i = 0; i < sim::kMaxPlayers; ++i)
+    if (players_[static_cast<std::size_t>(i)].kind == Kind::empty) return i;
+  return -1;
+}
+
+void GameServer::add_bot() {
+  const int slot = free_slot();
+  if (slot < 0) return;
+  Player& p = players_[static_cast<std::size_t>(slot)];
+  p = Player{};
+  p.kind = Kind::bot;
+  p.uid = next_uid_++;
+  const std::uint32_t n = bot_names_used_++;
+  p.name = kBotNames[n % kBotNames.size()];
+  if (n >= kBotNames.size()) p.name += std::to_string(n / kBotNames.size() + 1);
+  p.brain = sim::BotBrain(p.uid);
+  sim::add_player(world_, slot);
+  ++stats_.players_seen;
+  scoreboard_dirty_ = true;
+}
+
+void GameServer::fill_bots() {
+  int bots = 0;
+  for (const Player& p : players_) bots += p.kind == Kind::bot;
+  for (; bots < options_.bots && free_slot() >= 0; ++bots) add_bot();
+}
+
+ServerStats GameServer::stats() const {
+  ServerStats s = stats_;
+  s.humans = s.bots = 0;
+  for (const Player& p : players_) {
+    s.humans += p.kind == Kind::human;
+    s.bots += p.kind == Kind::bot;
+  }
+  s.in_bytes_per_sec = s.out_bytes_per_sec = 0;
+  for (tickwire::ConnectionId id : server_.connections()) {
+    const tickwire::ConnectionStats c = server_.stats(id);
+    s.in_bytes_per_sec += c.in_bytes_per_sec;
+    s.out_bytes_per_sec += c.out_bytes_per_sec;
+  }
+  return s;
+}
+
+}  // namespace arena::server

@@ -1,0 +1,126 @@
+// arena — the authoritative game server: a tickwire::Server, the simulation
+// at a fixed 60 Hz, server-side bots, and the state channel to each client.
+//
+// Single-threaded: the owner calls pump() often (a dedicated server sleeps
+// until next_tick_at() between calls; a local match calls it every frame).
+// Untrusted input: every message is decoded with checks; a bad one is dropped
+// and counted, never asserted on. Inputs only choose a direction, an aim and
+// the trigger: speed and fire rate are the simulation's rules.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <tickwire/tickwire.hpp>
+
+#include "net/messages.hpp"
+#include "net/state_channel.hpp"
+#include "sim/bot.hpp"
+#include "sim/world.hpp"
+
+namespace arena::server {
+
+using Clock = std::chrono::steady_clock;
+
+struct ServerOptions {
+  std::string bind_address = "0.0.0.0";    // IPv4 address to listen on
+  std::uint16_t port = 27015;              // UDP port; 0 picks a free one
+  int bots = 0;                            // server-side bots kept in the match, 0..max_players
+  int max_players = sim::kMaxPlayers;      // humans + bots, 1..32
+  std::uint32_t state_interval_ticks = 2;  // a State every this many ticks (2: 30 Hz)
+  std::uint32_t hello_timeout_ms = 5000;   // a connection that sends no Hello is kicked, ms
+  tickwire::LinkConditionerSettings conditioner;  // --sim
+  // Opens players' connect tokens: from --token-key, or derived from the room
+  // code. Required (tickwire has no unencrypted mode).
+  tickwire::TokenKey token_key;
+  std::vector<std::string> public_addresses;  // --public-address: HOST:PORT players use
+  bool verbose = true;                            // print joins, leaves and refusals to stdout
+};
+
+struct ServerStats {
+  std::uint64_t ticks = 0;                // simulation steps run
+  std::uint64_t states_sent = 0;          // State messages handed to tickwire
+  std::uint32_t players_seen = 0;         // distinct players (uids), bots included
+  int humans = 0;                         // clients with a ship now
+  int bots = 0;                           // bots now
+  std::uint64_t late_ticks_skipped = 0;   // ticks dropped because the process fell behind
+  std::uint64_t send_failures = 0;        // sends tickwire refused (queue full)
+  std::uint64_t protocol_violations = 0;  // messages of the wrong kind or at the wrong time
+  net::DecodeCounters bad_messages;       // messages that failed to decode
+  float in_bytes_per_sec = 0;             // all clients, bytes/s
+  float out_bytes_per_sec = 0;            // all clients, bytes/s
+};
+
+class GameServer {
+ public:
+  GameServer();
+  ~GameServer();
+  GameServer(const GameServer&) = delete;
+  GameServer& operator=(const GameServer&) = delete;
+
+  // Validates the options and opens the socket. A taken port gives
+  // tickwire::Errc::address_in_use with a readable message.
+  tickwire::Status start(const ServerOptions& options);
+  // Tells every client (they see ClosedByPeer) and closes the socket.
+  void stop();
+  [[nodiscard]] bool running() const noexcept { return server_.running(); }
+  [[nodiscard]] std::uint16_t port() const noexcept { return server_.port(); }
+
+  // Handles network events and runs every tick due at `now`.
+  void pump(Clock::time_point now);
+  [[nodiscard]] Clock::time_point next_tick_at() const noexcept { return next_tick_; }
+
+  [[nodiscard]] const sim::World& world() const noexcept { return world_; }
+  [[nodiscard]] ServerStats stats() const;
+
+ private:
+  enum class Kind : std::uint8_t { empty, bot, human };
+  struct Player {
+    Kind kind = Kind::empty;
+    tickwire::ConnectionId connection = tickwire::kInvalidConnection;
+    std::uint32_t uid = 0;
+    std::string name;
+    sim::BotBrain brain;
+    sim::Input input;              // the newest input applied (humans)
+    std::uint32_t input_tick = 0;  // its client tick
+    bool fire_pending = false;     // a fire seen in a frame skipped over, not yet applied
+  };
+  struct Pending {
+    tickwire::ConnectionId connection;
+    Clock::time_point since;
+  };
+
+  void handle_events(Clock::time_point now);
+  void on_message(tickwire::ConnectionId from, std::span<const std::uint8_t> bytes);
+  void on_hello(tickwire::ConnectionId from, const net::HelloMsg& hello);
+  void on_input(tickwire::ConnectionId from, const net::InputMsg& input);
+  void on_disconnect(tickwire::ConnectionId id);
+  void run_tick();
+  int find_player(tickwire::ConnectionId id) const noexcept;
+  int free_slot() const noexcept;
+  void add_bot();
+  void fill_bots();
+  void send_scoreboard();
+  void send_reliable(tickwire::ConnectionId to, const std::vector<std::uint8_t>& bytes);
+  void log(const std::string& line) const;
+
+  ServerOptions options_;
+  tickwire::Server server_;
+  sim::World world_;
+  std::array<Player, sim::kMaxPlayers> players_{};
+  std::vector<Pending> pending_;  // bounded by tickwire's max_clients
+  net::StateSender state_;
+  Clock::time_point start_time_{};
+  Clock::time_point next_tick_{};
+  std::uint32_t next_uid_ = 1;
+  std::uint32_t bot_names_used_ = 0;
+  bool scoreboard_dirty_ = true;
+  ServerStats stats_;
+  std::vector<std::uint8_t> bytes_;  // encode scratch
+  std::vector<net::StateRecipient> recipients_;
+};
+
+}  // namespace arena::server

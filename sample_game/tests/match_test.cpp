@@ -1,0 +1,140 @@
+// A whole match on loopback: a GameServer with bots and two bot clients,
+// pumped in one thread. Bounded: every wait has a deadline.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "client/game_client.hpp"
+#include "client/interpolate.hpp"
+#include "server/game_server.hpp"
+
+namespace arena {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// Every match is protected: the tests' room code.
+constexpr const char* kCode = "match-test-room";
+
+server::ServerOptions keyed(server::ServerOptions so) {
+  EXPECT_TRUE(tickwire::TokenKey::from_room_code(kCode, net::kProtocolId, so.token_key));
+  return so;
+}
+
+TEST(Match, TwoBotClientsPlayAgainstServerBots) {
+  server::GameServer srv;
+  server::ServerOptions so;
+  so.bind_address = "127.0.0.1";
+  so.port = 0;
+  so.bots = 2;
+  so.verbose = false;
+  so = keyed(so);
+  ASSERT_TRUE(srv.start(so));
+  const std::string address = "127.0.0.1:" + std::to_string(srv.port());
+
+  client::GameClient a, b;
+  client::ClientOptions co;
+  co.server = address;
+  co.room_code = kCode;
+  co.bot = true;
+  co.name = "alpha";
+  ASSERT_TRUE(a.connect(co));
+  co.name = "beta";
+  ASSERT_TRUE(b.connect(co));
+
+  const auto start = Clock::now();
+  Clock::time_point playing_since{};
+  while (Clock::now() - start < 10s) {
+    const auto now = Clock::now();
+    srv.pump(now);
+    a.pump(now);
+    b.pump(now);
+    if (playing_since == Clock::time_point{} && a.phase() == client::Phase::Playing &&
+        b.phase() == client::Phase::Playing)
+      playing_since = now;
+    if (playing_since != Clock::time_point{} && now - playing_since > 3s) break;
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_EQ(a.phase(), client::Phase::Playing);
+  ASSERT_EQ(b.phase(), client::Phase::Playing);
+  EXPECT_NE(a.slot(), b.slot());
+
+  for (const client::GameClient* c : {&a, &b}) {
+    const client::ClientStats s = c->stats();
+    EXPECT_EQ(s.players_seen, 4u);
+    // 30 states a second for about 3 s; loopback loses nothing.
+    EXPECT_GE(s.updates_received, 80u);
+    EXPECT_EQ(s.bad_messages.total(), 0u);
+    EXPECT_EQ(c->scoreboard().players.size(), 4u);
+    EXPECT_EQ(c->states().newest()->world.player_count(), 4);
+    // The interpolated view has every ship.
+    sim::World view;
+    const double now_s = c->seconds(Clock::now());
+    client::interpolate(c->states(),
+                        c->states().estimated_server_tick(now_s) -
+                            client::interpolation_delay_ticks(c->state_rate_hz()),
+                        view);
+    EXPECT_EQ(view.player_count(), 4);
+  }
+  const server::ServerStats ss = srv.stats();
+  EXPECT_EQ(ss.humans, 2);
+  EXPECT_EQ(ss.bots, 2);
+  EXPECT_EQ(ss.bad_messages.total(), 0u);
+  EXPECT_EQ(ss.protocol_violations, 0u);
+
+  // A clean leave: the server frees the slot.
+  a.disconnect(1s, [&] { srv.pump(Clock::now()); });
+  b.disconnect(1s, [&] { srv.pump(Clock::now()); });
+  const auto until = Clock::now() + 2s;
+  while (srv.stats().humans > 0 && Clock::now() < until) {
+    srv.pump(Clock::now());
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(srv.stats().humans, 0);
+  EXPECT_EQ(srv.stats().bots, 2);
+}
+
+TEST(Match, HumansTakeTheSlotsOfBotsWhenFull) {
+  server::GameServer srv;
+  server::ServerOptions so;
+  so.bind_address = "127.0.0.1";
+  so.port = 0;
+  so.bots = 2;
+  so.max_players = 2;
+  so.verbose = false;
+  so = keyed(so);
+  ASSERT_TRUE(srv.start(so));
+  client::GameClient c;
+  client::ClientOptions co;
+  co.server = "127.0.0.1:" + std::to_string(srv.port());
+  co.room_code = kCode;
+  co.bot = true;
+  ASSERT_TRUE(c.connect(co));
+  const auto start = Clock::now();
+  while (c.phase() != client::Phase::Playing && Clock::now() - start < 5s) {
+    srv.pump(Clock::now());
+    c.pump(Clock::now());
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_EQ(c.phase(), client::Phase::Playing);
+  EXPECT_EQ(srv.stats().humans, 1);
+  EXPECT_EQ(srv.stats().bots, 1);
+  EXPECT_EQ(srv.world().player_count(), 2);
+}
+
+TEST(Match, APortInUseIsAClearError) {
+  server::GameServer first, second;
+  server::ServerOptions so;
+  so.bind_address = "127.0.0.1";
+  so.port = 0;
+  so.verbose = false;
+  so = keyed(so);
+  ASSERT_TRUE(first.start(so));
+  so.port = first.port();
+  const tickwire::Status s = second.start(so);
+  EXPECT_EQ(s.code, tickwire::Errc::address_in_use) << s.message;
+}
+
+}  // namespace
+}  // namespace arena

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# gui test: a local match (window, in-process server, 3 bots) under Xvfb;
+# the window saves a screenshot 2 s after the first state arrived, and
+# arena_image_check looks at it. Skips (77) without Xvfb or the font.
+#
+#   gui_test.sh ARENA IMAGE_CHECK WORK_DIR
+set -uo pipefail
+
+arena="$1"
+check="$2"
+work="$3"
+
+skip() { echo "SKIP: $*"; exit 77; }
+command -v Xvfb >/dev/null 2>&1 || skip "Xvfb not found (scripts/setup-deps installs xvfb)"
+[[ -r /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] ||
+  skip "DejaVu Sans not found (scripts/setup-deps installs fonts-dejavu-core)"
+
+mkdir -p "${work}"
+shot="${work}/arena_gui.bmp"
+rm -f "${shot}"
+
+# A free display number, then Xvfb on it (no xauth needed: local only).
+display=""
+for n in $(seq $((90 + $$ % 100)) 299); do
+  if [[ ! -e "/tmp/.X11-unix/X${n}" && ! -e "/tmp/.X${n}-lock" ]]; then
+    display=":${n}"
+    break
+  fi
+done
+[[ -n "${display}" ]] || { echo "FAIL: no free X display number"; exit 1; }
+
+Xvfb "${display}" -screen 0 1280x720x24 -nolisten tcp >"${work}/xvfb.log" 2>&1 &
+xvfb_pid=$!
+cleanup() { kill "${xvfb_pid}" 2>/dev/null; wait "${xvfb_pid}" 2>/dev/null; }
+trap cleanup EXIT
+
+for _ in $(seq 1 100); do
+  [[ -e "/tmp/.X11-unix/X${display#:}" ]] && break
+  kill -0 "${xvfb_pid}" 2>/dev/null || { echo "FAIL: Xvfb exited:"; cat "${work}/xvfb.log"; exit 1; }
+  sleep 0.05
+done
+
+# SDL's software renderer: Xvfb has no GPU anyway.
+export SDL_RENDER_DRIVER=software
+# Sanitized builds: no leak check in this one test. SDL loads X11 extension
+# and driver libraries itself and unloads them in SDL_Quit, so LeakSanitizer
+# reports their leftovers from "<unknown module>", beyond any suppression.
+# arena's own server and client code is leak-checked by arena_unit_tests and
+# arena_netns; only render/ is not.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+${ASAN_OPTIONS}:}detect_leaks=0"
+
+echo "== arena --port 0 --screenshot ${shot} (DISPLAY=${display})"
+DISPLAY="${display}" timeout 60 "${arena}" --port 0 --name gui-test --screenshot "${shot}" \
+  --screenshot-at 2 --duration 40 --stats-json "${work}/gui_stats.json"
+rc=$?
+[[ ${rc} -eq 0 ]] || { echo "FAIL: arena exited with ${rc}"; exit 1; }
+[[ -s "${shot}" ]] || { echo "FAIL: no screenshot written"; exit 1; }
+cat "${work}/gui_stats.json"
+
+echo "== ${check} ${shot}"
+"${check}" "${shot}" 1280 720
