@@ -38,8 +38,8 @@ std::string font_path(const char* file) {
 }
 
 Rgb darker(Rgb c, float k) {
-  return {static_cast<std::uint8_t>(c.r * k), static_cast<std::uint8_t>(c.g * k),
-          static_cast<std::uint8_t>(c.b * k)};
+  auto scale = [k](std::uint8_t v) { return static_cast<std::uint8_t>(static_cast<float>(v) * k); };
+  return {scale(c.r), scale(c.g), scale(c.b)};
 }
 
 Rgb health_colour(int health) {
@@ -361,8 +361,8 @@ bool Renderer::save_bmp(const std::string& path, std::string& error) {
   if (ok) {
     // Opaque: the back buffer's alpha is meaningless.
     for (int y = 0; y < s->h; ++y) {
-      auto* row =
-          reinterpret_cast<std::uint32_t*>(static_cast<std::uint8_t*>(s->pixels) + y * s->pitch);
+      auto* row = reinterpret_cast<std::uint32_t*>(static_cast<std::uint8_t*>(s->pixels) +
+                                                   static_cast<std::ptrdiff_t>(y) * s->pitch);
       for (int x = 0; x < s->w; ++x) row[x] |= 0xFF000000u;
     }
     ok = SDL_SaveBMP(s, path.c_str()) == 0;

@@ -206,10 +206,10 @@ void ServerSecurity::handle_response(socket::Endpoint from, std::span<const std:
     }
   };
   Session* existing = sessions_.find(from);
-  if (!(bound == from)) {
-    // A challenge answered from another address (replayed, spoofed).
-    wire_->drop(from, &DropCounters::token_rejected);
-  } else if (existing != nullptr) {
+  // A challenge answered from another address (replayed, spoofed) is refused;
+  // an expired one too, unless its session already exists.
+  const bool misdirected = !(bound == from);
+  if (!misdirected && existing != nullptr) {
     // The client did not hear our keep-alive yet: say it again (even after
     // the challenge expired, or the client would be stuck).
     if (sodium_memcmp(existing->token_id.data(), token_id.data(), kXNonceBytes) != 0) {
@@ -219,7 +219,7 @@ void ServerSecurity::handle_response(socket::Endpoint from, std::span<const std:
     } else {
       wire_->drop(from, &DropCounters::rate_limited);
     }
-  } else if (now_us > expires_us) {
+  } else if (misdirected || now_us > expires_us) {
     wire_->drop(from, &DropCounters::token_rejected);
   } else if (token_in_use(token_id, from)) {
     refuse(DenyReason::TokenInUse);
