@@ -69,7 +69,8 @@ bool write_client_json(const std::string& path, const ClientReport& r, std::stri
   j += "  \"connected\": " + std::string(r.connected ? "true" : "false") + ",\n";
   j += "  \"disconnect_reason\": " + reason + ",\n";
   j += "  \"rtt_ms\": " + num(r.net.rtt_ms) + ",\n";
-  j += "  \"loss_pct\": " + num(r.net.loss_pct) + ",\n";
+  j += "  \"loss_pct\": " + num(r.net.in_loss_pct) + ",\n";
+  j += "  \"out_loss_pct\": " + num(r.net.loss_pct) + ",\n";
   j += "  \"in_kbps\": " + num(r.net.in_bytes_per_sec * 8.0 / 1000.0) + ",\n";
   j += "  \"out_kbps\": " + num(r.net.out_bytes_per_sec * 8.0 / 1000.0) + ",\n";
   j += "  \"updates_received\": " + std::to_string(r.game.updates_received) + ",\n";

@@ -33,7 +33,7 @@ void NetGraph::frame(double now_s, const tickwire::ConnectionStats& net, const C
   out_kbps = net.out_bytes_per_sec * 8.0f / 1000.0f;
   in_pps = net.in_packets_per_sec;
   out_pps = net.out_packets_per_sec;
-  loss_pct = net.loss_pct;
+  loss_pct = net.in_loss_pct;  // the server's datagrams that did not arrive
   updates_per_sec = static_cast<float>(game.updates_per_sec);
 }
 

@@ -136,3 +136,36 @@ TEST(Link, ConnectsOverASlowLossyLink) {
 
 }  // namespace
 }  // namespace tickwire::test
+
+namespace tickwire::test {
+namespace {
+
+// Incoming loss is measured from gaps in the sealed sequence numbers, so it
+// covers unreliable traffic too (ENet's loss_pct sees reliable packets only).
+TEST(Link, IncomingLossIsMeasuredForAllTraffic) {
+  Server server;
+  Client client;
+  ServerSettings s = loopback_server();
+  s.conditioner.outgoing.loss_pct = 10;  // the server's datagrams to the client
+  s.conditioner.seed = 21;
+  ASSERT_TRUE(server.start(s));
+  ASSERT_TRUE(client.connect(address_of(server), client_for(server)));
+  Loop loop;
+  loop.server = &server;
+  loop.clients = {&client};
+  ASSERT_TRUE(
+      loop.until([&] { return client.connected() && server.connection_count() == 1; }, 10s));
+  const ConnectionId id = server.connections().at(0);
+  loop.each_frame = [&] {
+    for (int i = 0; i < 5; ++i) {
+      (void)server.send(id, kChannelUnreliable, bytes("state"));
+      server.flush();
+    }
+  };
+  loop.run_for(3500ms);
+  EXPECT_NEAR(client.stats().in_loss_pct, 10.0f, 3.0f);
+  EXPECT_LT(server.stats(id).in_loss_pct, 1.0f) << "nothing is lost the other way";
+}
+
+}  // namespace
+}  // namespace tickwire::test

@@ -32,7 +32,9 @@ struct ConnectionStats {
   float rtt_ms = 0;           // smoothed round-trip time, ms
   float rtt_min_ms = 0;       // lowest round-trip time seen recently, ms
   float rtt_variance_ms = 0;  // mean deviation of the round-trip time, ms
-  float loss_pct = 0;         // reliable packets lost recently, percent
+  float loss_pct = 0;         // our reliable packets lost on the way out recently (ENet), percent
+  float in_loss_pct = 0;      // the peer's datagrams lost on the way in over the last second,
+                              // percent (from gaps in the sealed sequence numbers)
 
   float in_bytes_per_sec = 0;     // UDP payload received over the last second, bytes/s
   float out_bytes_per_sec = 0;    // UDP payload sent over the last second, bytes/s

@@ -193,7 +193,7 @@ void Client::update() {
     m.end(DisconnectReason::ClosedLocally);
   } else if (m.state == ClientState::Connected) {
     if (const socket::PeerCounters* c = m.host.pipeline().peers().find(m.endpoint))
-      m.rates.sample(now, *c);
+      m.rates.sample(now, *c, m.host.stage(), m.endpoint);
   }
 }
 

@@ -158,9 +158,21 @@ ENetPacket* make_packet(std::span<const std::uint8_t> data, ChannelKind kind,
   return packet;
 }
 
-void RateMeter::sample(std::uint64_t now_us, const socket::PeerCounters& now) {
+void RateMeter::sample(std::uint64_t now_us, const socket::PeerCounters& now,
+                       const socket::SecureStage& stage, socket::Endpoint peer) {
   const std::uint64_t elapsed = now_us - last_us;
   if (elapsed < 1'000'000) return;
+  std::uint64_t accepted = 0, newest = 0;
+  if (stage.receive_tally(peer, accepted, newest)) {
+    if (has_tally && newest > last_newest) {
+      const double expected = static_cast<double>(newest - last_newest);
+      const double got = static_cast<double>(accepted - last_accepted);
+      in_loss = static_cast<float>(std::max(0.0, 1.0 - got / expected) * 100.0);
+    }
+    has_tally = true;
+    last_accepted = accepted;
+    last_newest = newest;
+  }
   const float scale = 1e6f / static_cast<float>(elapsed);
   in_bytes = static_cast<float>(now.bytes_received - last.bytes_received) * scale;
   out_bytes = static_cast<float>(now.bytes_sent - last.bytes_sent) * scale;
@@ -188,6 +200,7 @@ ConnectionStats make_stats(const ENetPeer* peer, const socket::PeerCounters* cou
     s.datagrams_received = counters->datagrams_received;
     s.drops = counters->drops;
   }
+  s.in_loss_pct = rates.in_loss;
   s.in_bytes_per_sec = rates.in_bytes;
   s.out_bytes_per_sec = rates.out_bytes;
   s.in_packets_per_sec = rates.in_packets;

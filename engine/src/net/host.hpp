@@ -92,9 +92,15 @@ struct RateMeter {
   std::uint64_t last_us = 0;
   socket::PeerCounters last{};
   float in_bytes = 0, out_bytes = 0, in_packets = 0, out_packets = 0;
+  float in_loss = 0;  // percent of the peer's datagrams that did not arrive
+  bool has_tally = false;
+  std::uint64_t last_accepted = 0, last_newest = 0;
 
   void reset(std::uint64_t now_us) { *this = RateMeter{now_us}; }
-  void sample(std::uint64_t now_us, const socket::PeerCounters& now);
+  // Once a second: rates from the seam's counters, incoming loss from the
+  // secure stage's tally of the peer's session.
+  void sample(std::uint64_t now_us, const socket::PeerCounters& now,
+              const socket::SecureStage& stage, socket::Endpoint peer);
 };
 
 ConnectionStats make_stats(const ENetPeer* peer, const socket::PeerCounters* counters,
@@ -128,6 +134,7 @@ class Host {
   [[nodiscard]] HostStats stats() const;
   [[nodiscard]] ENetHost* enet() const noexcept { return host_; }
   [[nodiscard]] socket::Pipeline& pipeline() noexcept { return *pipeline_; }
+  [[nodiscard]] const socket::SecureStage& stage() const noexcept { return *stage_; }
   [[nodiscard]] const socket::Pipeline& pipeline() const noexcept { return *pipeline_; }
   [[nodiscard]] const TransportSettings& settings() const noexcept { return settings_; }
 

@@ -312,7 +312,7 @@ void Server::update() {
     Slot& slot = m.slots[i];
     if (slot.state == SlotState::Connected) {
       if (const socket::PeerCounters* c = m.host.pipeline().peers().find(slot.endpoint))
-        slot.rates.sample(now, *c);
+        slot.rates.sample(now, *c, m.host.stage(), slot.endpoint);
     } else if (slot.state == SlotState::Kicking && now >= slot.kick_deadline_us) {
       const ConnectionId id = m.id_of(i);
       enet_peer_reset(&m.host.enet()->peers[i]);

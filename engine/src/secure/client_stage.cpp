@@ -166,6 +166,14 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
   }
 }
 
+bool ClientSecurity::receive_tally(socket::Endpoint peer, std::uint64_t& accepted,
+                                   std::uint64_t& newest) const noexcept {
+  if (!(peer == server_) || state_ != State::Established) return false;
+  accepted = received_.accepted();
+  newest = received_.newest();
+  return true;
+}
+
 void ClientSecurity::tick(std::uint64_t now_us) {
   // A challenge token lives 10 s: past that, answering it is pointless.
   if (state_ == State::SendingResponse && now_us - responding_since_us_ > kChallengeLifetimeUs)

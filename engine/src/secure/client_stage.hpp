@@ -30,6 +30,8 @@ class ClientSecurity final : public socket::SecureStage {
   std::size_t open(socket::Endpoint from, std::span<const std::uint8_t> wire,
                    std::span<std::uint8_t> out, std::uint64_t now_us) override;
   void tick(std::uint64_t now_us) override;
+  bool receive_tally(socket::Endpoint peer, std::uint64_t& accepted,
+                     std::uint64_t& newest) const noexcept override;
 
   [[nodiscard]] State state() const noexcept { return state_; }
   // Why the server refused the token (only in State::Denied).

@@ -104,6 +104,7 @@ bool ReplayWindow::already_received(std::uint64_t sequence) const noexcept {
 }
 
 void ReplayWindow::accept(std::uint64_t sequence) noexcept {
+  ++accepted_;
   if (!any_ || sequence > newest_) {
     const std::uint64_t advance = any_ ? sequence - newest_ : kSize;
     if (advance >= kSize) {

@@ -126,8 +126,13 @@ class ReplayWindow {
   // Only after the packet was authenticated.
   void accept(std::uint64_t sequence) noexcept;
 
+  // For loss measurement: datagrams accepted so far and the newest sequence.
+  [[nodiscard]] std::uint64_t accepted() const noexcept { return accepted_; }
+  [[nodiscard]] std::uint64_t newest() const noexcept { return newest_; }
+
  private:
   std::uint64_t newest_ = 0;
+  std::uint64_t accepted_ = 0;
   bool any_ = false;
   std::array<std::uint64_t, kSize / 64> bits_{};  // bit (s % 256) set: s received
 };

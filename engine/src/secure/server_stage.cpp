@@ -317,6 +317,15 @@ bool ServerSecurity::session_info(socket::Endpoint peer, SessionInfo& out) {
   return true;
 }
 
+bool ServerSecurity::receive_tally(socket::Endpoint peer, std::uint64_t& accepted,
+                                   std::uint64_t& newest) const noexcept {
+  const Session* session = const_cast<socket::EndpointMap<Session>&>(sessions_).find(peer);
+  if (session == nullptr) return false;
+  accepted = session->received.accepted();
+  newest = session->received.newest();
+  return true;
+}
+
 void ServerSecurity::end_session(socket::Endpoint peer) {
   sessions_.erase(peer);
 }

@@ -52,6 +52,8 @@ class ServerSecurity final : public socket::SecureStage {
   std::size_t open(socket::Endpoint from, std::span<const std::uint8_t> wire,
                    std::span<std::uint8_t> out, std::uint64_t now_us) override;
   void tick(std::uint64_t now_us) override;
+  bool receive_tally(socket::Endpoint peer, std::uint64_t& accepted,
+                     std::uint64_t& newest) const noexcept override;
 
   // Who is behind an established session; false when there is none.
   bool session_info(socket::Endpoint peer, SessionInfo& out);

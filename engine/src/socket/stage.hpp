@@ -50,6 +50,13 @@ class SecureStage {
   // Resends, keep-alives and expiry. Called at least once per update().
   virtual void tick(std::uint64_t now_us) = 0;
 
+  // Datagrams accepted from `peer`'s session so far and the newest sequence
+  // among them (sequences count every datagram the peer sealed, so the gap
+  // between the two over an interval is the loss on the way in). False when
+  // there is no session.
+  virtual bool receive_tally(Endpoint peer, std::uint64_t& accepted,
+                             std::uint64_t& newest) const noexcept = 0;
+
  protected:
   Wire* wire_ = nullptr;
 };
