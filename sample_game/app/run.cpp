@@ -177,10 +177,9 @@ int run_server(const Options& o) {
       std::fflush(stdout);
       next_status += std::chrono::seconds(5);
     }
-    // Sleep to the next tick, but wake every 2 ms to read the network, so
-    // that acks and pings are answered at once and RTTs stay honest.
-    std::this_thread::sleep_until(
-        std::min({game.next_tick_at(), next_status, Clock::now() + std::chrono::milliseconds(2)}));
+    // Sleep to the next tick, or until a datagram arrives, so that acks and
+    // pings are answered at once and RTTs stay honest.
+    game.wait_until(std::min(game.next_tick_at(), next_status));
   }
   const server::ServerStats stats = game.stats();
   int status = 0;

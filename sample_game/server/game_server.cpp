@@ -52,6 +52,11 @@ tickwire::Status GameServer::start(const ServerOptions& options) {
   return {};
 }
 
+void GameServer::wait_until(Clock::time_point until) {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
+  if (left > 0) server_.wait(static_cast<std::uint32_t>(left));
+}
+
 void GameServer::stop() {
   if (!server_.running()) return;
   server_.stop();

@@ -37,7 +37,7 @@ struct ServerOptions {
   // code. Required (tickwire has no unencrypted mode).
   tickwire::TokenKey token_key;
   std::vector<std::string> public_addresses;  // --public-address: HOST:PORT players use
-  bool verbose = true;                            // print joins, leaves and refusals to stdout
+  bool verbose = true;                        // print joins, leaves and refusals to stdout
 };
 
 struct ServerStats {
@@ -72,6 +72,8 @@ class GameServer {
   // Handles network events and runs every tick due at `now`.
   void pump(Clock::time_point now);
   [[nodiscard]] Clock::time_point next_tick_at() const noexcept { return next_tick_; }
+  // Sleeps until a datagram arrives or `until`, whichever comes first.
+  void wait_until(Clock::time_point until);
 
   [[nodiscard]] const sim::World& world() const noexcept { return world_; }
   [[nodiscard]] ServerStats stats() const;

@@ -348,3 +348,47 @@ TEST(Broadcast, ReachesAllOrAllButOne) {
 
 }  // namespace
 }  // namespace tickwire::test
+
+namespace tickwire::test {
+namespace {
+
+// wait() lets a game sleep until traffic arrives. What is checked is what it
+// returns, never how long it took.
+TEST(Wait, ReturnsWhenADatagramArrivesAndNotOtherwise) {
+  Server server;
+  Client client;
+  ASSERT_TRUE(server.start(loopback_server()));
+  ASSERT_TRUE(client.connect(address_of(server), client_for(server)));
+  Loop loop;
+  loop.server = &server;
+  loop.clients = {&client};
+  ASSERT_TRUE(loop.until([&] { return client.connected() && server.connection_count() == 1; }, 5s));
+  loop.run_for(300ms);  // let acks and pings settle
+  ASSERT_TRUE(client.send(kChannelReliable, bytes("wake up")));
+  client.flush();
+  EXPECT_TRUE(server.wait(5000)) << "the message's datagram wakes the server";
+  server.update();
+  Event e;
+  bool got = false;
+  while (server.poll(e)) got |= e.type == EventType::Message && text(e.data) == "wake up";
+  EXPECT_TRUE(got);
+  // A datagram the conditioner holds wakes it too (when it is due).
+  LinkConditionerSettings slow;
+  slow.incoming.latency_ms = 50;
+  ASSERT_TRUE(server.set_conditioner(slow));
+  ASSERT_TRUE(client.send(kChannelReliable, bytes("later")));
+  client.flush();
+  bool woke = false;
+  for (int i = 0; i < 100 && !woke; ++i) {
+    woke = server.wait(5000);
+    server.update();
+    while (server.poll(e)) woke |= e.type == EventType::Message && text(e.data) == "later";
+  }
+  EXPECT_TRUE(woke);
+  Server idle;
+  ASSERT_TRUE(idle.start(loopback_server()));
+  EXPECT_FALSE(idle.wait(20)) << "nothing to read";
+}
+
+}  // namespace
+}  // namespace tickwire::test

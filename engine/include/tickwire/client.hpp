@@ -61,6 +61,11 @@ class Client {
   void update();
   bool poll(Event& event);
   void flush();
+  // Sleeps until a datagram arrives or `timeout_ms` passes (never past a
+  // datagram the link conditioner is due to release), so a game can sleep
+  // until its next tick without missing traffic. Then call update().
+  // Returns true when there is something to read.
+  bool wait(std::uint32_t timeout_ms);
 
   // Queues a message to the server. Copies `data`. Errors: not_running,
   // invalid_argument (bad channel), message_too_large, queue_full.

@@ -60,6 +60,11 @@ class Server {
   bool poll(Event& event);
   // Sends queued messages now instead of at the next update().
   void flush();
+  // Sleeps until a datagram arrives or `timeout_ms` passes (never past a
+  // datagram the link conditioner is due to release), so a game can sleep
+  // until its next tick without missing traffic. Then call update().
+  // Returns true when there is something to read.
+  bool wait(std::uint32_t timeout_ms);
 
   // Queues a message. Copies `data`. Errors: unknown_connection,
   // invalid_argument (bad channel), message_too_large, queue_full.

@@ -266,6 +266,10 @@ void Client::flush() {
   impl_->host.flush();
 }
 
+bool Client::wait(std::uint32_t timeout_ms) {
+  return impl_->host.wait(timeout_ms);
+}
+
 Status Client::send(std::uint8_t channel, std::span<const std::uint8_t> data) {
   Impl& m = *impl_;
   if (m.state != ClientState::Connected) return {Errc::not_running, "the client is not connected"};

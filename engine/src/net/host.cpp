@@ -1,6 +1,7 @@
 #include "net/host.hpp"
 
 #include <arpa/inet.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -304,6 +305,24 @@ void Host::service() {
     enet_host_service(host_, nullptr, 0);
     if (!pipeline_->more_to_read()) break;
   }
+}
+
+bool Host::wait(std::uint32_t timeout_ms) {
+  if (host_ == nullptr) return false;
+  std::uint64_t limit_us = std::uint64_t{timeout_ms} * 1000;
+  const std::uint64_t now = socket::monotonic_us();
+  for (const socket::Conditioner* held : {&pipeline_->incoming(), &pipeline_->outgoing()}) {
+    std::uint64_t due = 0;
+    if (held->next_due(due)) limit_us = std::min(limit_us, due > now ? due - now : 0);
+  }
+  if (limit_us == 0) return true;
+  pollfd p{host_->socket, POLLIN, 0};
+  const int ms = static_cast<int>((limit_us + 999) / 1000);
+  int r;
+  do {
+    r = ::poll(&p, 1, ms);
+  } while (r < 0 && errno == EINTR);
+  return r > 0;
 }
 
 void Host::flush() {

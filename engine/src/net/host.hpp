@@ -129,6 +129,10 @@ class Host {
   // Sends due datagrams, then services ENet until the socket is drained.
   void service();
   void flush();
+  // Blocks until a datagram can be read or `timeout_ms` passes, but not past
+  // the moment the link conditioner releases a held datagram. True when
+  // update() has something to read.
+  bool wait(std::uint32_t timeout_ms);
   Status set_conditioner(const LinkConditionerSettings& settings);
 
   [[nodiscard]] HostStats stats() const;

@@ -343,6 +343,10 @@ void Server::flush() {
   impl_->host.flush();
 }
 
+bool Server::wait(std::uint32_t timeout_ms) {
+  return impl_->host.wait(timeout_ms);
+}
+
 Status Server::send(ConnectionId to, std::uint8_t channel, std::span<const std::uint8_t> data) {
   Impl& m = *impl_;
   if (!m.host.is_open()) return {Errc::not_running, "the server is not running"};
