@@ -1,11 +1,14 @@
 // Writes the seed corpora: real packets of every type from a handshake and a
 // session with the fuzz targets' fixed key, plus a few edge cases.
-// Usage: make_seeds DIR (creates DIR/handshake, DIR/token, DIR/datagram).
+// Usage: make_seeds DIR (creates DIR/handshake, DIR/token, DIR/datagram,
+// DIR/snapshot).
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "fuzz_common.hpp"
+#include "snapshot_world.hpp"
 
 namespace {
 namespace fs = std::filesystem;
@@ -15,6 +18,37 @@ void write(const fs::path& dir, const std::string& name, std::span<const std::ui
   std::ofstream(dir / name, std::ios::binary)
       .write(reinterpret_cast<const char*>(bytes.data()),
              static_cast<std::streamsize>(bytes.size()));
+}
+
+// Real encoded snapshots of the fuzz target's world: full streams of both
+// ticks and of an empty world, and deltas against the baseline (changes,
+// everything removed, nothing changed).
+bool write_snapshot_seeds(const fs::path& dir) {
+  using namespace tickwire;
+  const Schema schema = fuzz::snapshot_schema();
+  Snapshot baseline(schema, fuzz::kSnapshotSettings), current(schema, fuzz::kSnapshotSettings);
+  fuzz::snapshot_world(schema, baseline, current);
+  auto codec = make_delta_codec(schema, fuzz::kSnapshotSettings);
+  if (!codec) return false;
+  std::vector<std::uint8_t> buffer(codec->max_encoded_bytes());
+  auto encode = [&](const std::string& name, const Snapshot& s, const Snapshot* base) {
+    const EncodeResult r = codec->encode(s, base, buffer);
+    if (r.error != SnapshotError::none) return false;
+    write(dir, name, std::span<const std::uint8_t>(buffer.data(), r.bytes));
+    return true;
+  };
+  Snapshot empty(schema, fuzz::kSnapshotSettings);
+  empty.clear(fuzz::kCurrentTick);
+  Snapshot same = baseline;
+  same.clear(fuzz::kCurrentTick);
+  for (const EntityRecord& e : baseline.entities()) {
+    const auto src = baseline.codes(e);
+    const auto dst = same.append(e.id, e.type, e.words);
+    std::copy(src.begin(), src.end(), dst.begin());
+  }
+  return encode("full", current, nullptr) && encode("delta", current, &baseline) &&
+         encode("full_baseline", baseline, nullptr) && encode("empty", empty, nullptr) &&
+         encode("removed_all", empty, &baseline) && encode("unchanged", same, &baseline);
 }
 }  // namespace
 
@@ -54,5 +88,5 @@ int main(int argc, char** argv) {
   write(root / "datagram", "rejected", rejected);
   const std::uint8_t empty[1] = {0};
   write(root / "handshake", "byte", empty);
-  return 0;
+  return write_snapshot_seeds(root / "snapshot") ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 #include "tickwire/client.hpp"
 #include "tickwire/conditioner.hpp"
 #include "tickwire/event.hpp"
+#include "tickwire/replication.hpp"
 #include "tickwire/server.hpp"
 #include "tickwire/settings.hpp"
 #include "tickwire/stats.hpp"

@@ -1,0 +1,418 @@
+// The bit-packed snapshot delta codec. The format is specified bit by bit in
+// docs/PROTOCOL.md, "Snapshots"; the constants below are the ones named there.
+#include <algorithm>
+#include <array>
+
+#include "replication/bitstream.hpp"
+#include "tickwire/replication.hpp"
+
+namespace tickwire {
+namespace {
+
+using replication::BitReader;
+using replication::BitWriter;
+
+constexpr std::uint32_t kTickBits = 32;
+constexpr std::uint32_t kCountBits = 13;  // entity and record counts, 0 .. 8191
+static_assert((1u << kCountBits) > kMaxEntities);
+
+// Prefix-coded unsigned values: bucket k is written as k one-bits, a zero bit
+// (omitted after the last bucket), then bits[k] payload bits; bucket k holds
+// the 2^bits[k] values that follow those of the buckets before it.
+constexpr std::array<std::uint8_t, 5> kGapBuckets = {0, 3, 6, 9, 12};
+constexpr std::array<std::uint8_t, 3> kGenerationBuckets = {4, 10, 20};
+constexpr std::array<std::uint8_t, 2> kAgeBuckets = {8, 32};
+
+enum class RecordKind : std::uint8_t { update, create, remove };
+
+template <std::size_t N>
+void write_bucketed(BitWriter& w, std::uint64_t value, const std::array<std::uint8_t, N>& buckets) {
+  for (std::size_t k = 0; k < N; ++k) {
+    const std::uint64_t size = 1ull << buckets[k];
+    if (value < size || k + 1 == N) {
+      if (k + 1 < N)
+        w.write(((1u << k) - 1) << 1, static_cast<std::uint32_t>(k + 1));
+      else
+        w.write((1u << k) - 1, static_cast<std::uint32_t>(k));
+      w.write(static_cast<std::uint32_t>(value), buckets[k]);
+      return;
+    }
+    value -= size;
+  }
+}
+
+template <std::size_t N>
+std::uint64_t read_bucketed(BitReader& r, const std::array<std::uint8_t, N>& buckets) {
+  std::uint64_t base = 0;
+  std::size_t k = 0;
+  while (k + 1 < N && r.read(1) == 1) {
+    base += 1ull << buckets[k];
+    ++k;
+  }
+  return base + r.read(buckets[k]);
+}
+
+// Component deltas: `0` unchanged; `10` sign, small_bits: |d| in 1 .. 2^small;
+// `110` sign, medium_bits: the next 2^medium; `111` the code raw. Components
+// of at most kRawOnlyBits bits are always written raw, without a prefix.
+constexpr std::uint32_t kRawOnlyBits = 2;
+std::uint32_t small_bits(std::uint32_t bits) {
+  return std::max(1u, bits / 4);
+}
+std::uint32_t medium_bits(std::uint32_t bits) {
+  return std::max(small_bits(bits) + 1, bits / 2);
+}
+
+void write_component(BitWriter& w, std::uint32_t cur, std::uint32_t base, std::uint32_t bits) {
+  if (bits <= kRawOnlyBits) {
+    w.write(cur, bits);
+    return;
+  }
+  if (cur == base) {
+    w.write(0, 1);
+    return;
+  }
+  const bool negative = cur < base;
+  const std::uint64_t m = (negative ? base - cur : cur - base) - 1ull;  // |d| - 1
+  const std::uint32_t a = small_bits(bits);
+  const std::uint32_t b = medium_bits(bits);
+  const std::uint64_t small_size = 1ull << a;
+  const std::uint32_t raw_cost = 3 + bits;
+  if (m < small_size && 3 + a <= raw_cost) {
+    w.write(0b10, 2);
+    w.write(negative ? 1 : 0, 1);
+    w.write(static_cast<std::uint32_t>(m), a);
+  } else if (m >= small_size && m - small_size < (1ull << b) && 4 + b <= raw_cost) {
+    w.write(0b110, 3);
+    w.write(negative ? 1 : 0, 1);
+    w.write(static_cast<std::uint32_t>(m - small_size), b);
+  } else {
+    w.write(0b111, 3);
+    w.write(cur, bits);
+  }
+}
+
+// Reads one component coded against `base`. False when the result lies
+// outside 0 .. max_code.
+bool read_component(BitReader& r, std::uint32_t base, ComponentLayout c, std::uint32_t& out) {
+  if (c.bits <= kRawOnlyBits) {
+    out = r.read(c.bits);
+    return out <= c.max_code;
+  }
+  if (r.read(1) == 0) {
+    out = base;
+    return out <= c.max_code;
+  }
+  std::int64_t magnitude = 0;
+  bool negative = false;
+  if (r.read(1) == 0) {
+    negative = r.read(1) == 1;
+    magnitude = static_cast<std::int64_t>(r.read(small_bits(c.bits))) + 1;
+  } else if (r.read(1) == 0) {
+    negative = r.read(1) == 1;
+    magnitude =
+        static_cast<std::int64_t>(r.read(medium_bits(c.bits))) + (1ll << small_bits(c.bits)) + 1;
+  } else {
+    out = r.read(c.bits);
+    return out <= c.max_code;
+  }
+  const std::int64_t value = static_cast<std::int64_t>(base) + (negative ? -magnitude : magnitude);
+  if (value < 0 || value > static_cast<std::int64_t>(c.max_code)) return false;
+  out = static_cast<std::uint32_t>(value);
+  return true;
+}
+
+// Fields whose codes differ, one bit per field (bit i = field i).
+std::uint32_t changed_mask(const TypeLayout& layout, std::span<const std::uint32_t> cur,
+                           std::span<const std::uint32_t> base) {
+  std::uint32_t mask = 0;
+  for (std::size_t f = 0; f < layout.fields.size(); ++f) {
+    const FieldLayout& fl = layout.fields[f];
+    if (!std::equal(cur.begin() + fl.first_word, cur.begin() + fl.first_word + fl.words,
+                    base.begin() + fl.first_word))
+      mask |= 1u << f;
+  }
+  return mask;
+}
+
+// Calls visit(kind, current entity, baseline entity, mask) for each record of
+// the delta from `base` (may be empty) to `cur`, in increasing index order.
+template <typename Visit>
+void walk(const Schema& schema, const Snapshot& cur, const Snapshot* base, Visit&& visit) {
+  const auto c = cur.entities();
+  const auto b = base != nullptr ? base->entities() : std::span<const EntityRecord>{};
+  std::size_t i = 0, j = 0;
+  while (i < c.size() || j < b.size()) {
+    if (j == b.size() || (i < c.size() && c[i].id.index() < b[j].id.index())) {
+      visit(RecordKind::create, &c[i++], nullptr, 0u);
+    } else if (i == c.size() || b[j].id.index() < c[i].id.index()) {
+      visit(RecordKind::remove, nullptr, &b[j++], 0u);
+    } else {
+      if (base == nullptr || c[i].id != b[j].id || c[i].type != b[j].type) {
+        visit(RecordKind::create, &c[i], &b[j], 0u);
+      } else {
+        const std::uint32_t mask =
+            changed_mask(schema.layout(c[i].type), cur.codes(c[i]), base->codes(b[j]));
+        if (mask != 0) visit(RecordKind::update, &c[i], &b[j], mask);
+      }
+      ++i;
+      ++j;
+    }
+  }
+}
+
+class DeltaCodec final : public SnapshotCodec {
+ public:
+  DeltaCodec(const Schema& schema, const ReplicationSettings& settings)
+      : schema_(schema), max_entities_(settings.max_entities) {
+    const std::uint64_t header = kTickBits + 1 + 1 + kAgeBuckets[1] + 2 * kCountBits;
+    const std::uint64_t create =
+        schema.type_bits() + 2 + kGenerationBuckets[2] + schema.max_full_bits();
+    const std::uint64_t update =
+        kMaxFieldsPerType + 3ull * schema.max_words() + schema.max_full_bits();
+    const std::uint64_t record =
+        (kGapBuckets.size() - 1) + kGapBuckets.back() + 2 + std::max(create, update);
+    max_bytes_ = static_cast<std::size_t>((header + max_entities_ * record + 7) / 8);
+  }
+
+  [[nodiscard]] std::size_t max_encoded_bytes() const noexcept override { return max_bytes_; }
+
+ protected:
+  EncodeResult do_encode(const Snapshot& current, const Snapshot* baseline,
+                         std::span<std::uint8_t> out) noexcept override;
+  SnapshotError do_decode(std::span<const std::uint8_t> in, const Snapshot* baseline,
+                          Snapshot& out) noexcept override;
+
+ private:
+  [[nodiscard]] bool fits(const Snapshot& s) const noexcept;
+
+  const Schema& schema_;
+  std::uint32_t max_entities_;
+  std::size_t max_bytes_ = 0;
+};
+
+bool DeltaCodec::fits(const Snapshot& s) const noexcept {
+  if (s.size() > max_entities_) return false;
+  for (const EntityRecord& e : s.entities()) {
+    if (e.id.index() >= max_entities_ || !e.id.valid() || e.type >= schema_.type_count() ||
+        e.words != schema_.layout(e.type).words)
+      return false;
+    const auto& comps = schema_.layout(e.type).components;
+    const auto codes = s.codes(e);
+    for (std::size_t k = 0; k < comps.size(); ++k)
+      if (codes[k] > comps[k].max_code) return false;
+  }
+  return true;
+}
+
+EncodeResult DeltaCodec::do_encode(const Snapshot& current, const Snapshot* baseline,
+                                   std::span<std::uint8_t> out) noexcept {
+  if (!fits(current) || (baseline != nullptr && !fits(*baseline)))
+    return {SnapshotError::bad_snapshot, 0};
+  std::uint32_t records = 0;
+  walk(schema_, current, baseline,
+       [&](RecordKind, const EntityRecord*, const EntityRecord*, std::uint32_t) { ++records; });
+
+  BitWriter w(out);
+  w.write(current.tick(), kTickBits);
+  w.write(baseline != nullptr ? 1 : 0, 1);
+  if (baseline != nullptr) write_bucketed(w, current.tick() - baseline->tick(), kAgeBuckets);
+  w.write(current.size(), kCountBits);
+  w.write(records, kCountBits);
+
+  std::int64_t prev = -1;
+  walk(schema_, current, baseline,
+       [&](RecordKind kind, const EntityRecord* cur, const EntityRecord* base, std::uint32_t mask) {
+         const std::uint32_t index = (cur != nullptr ? cur : base)->id.index();
+         write_bucketed(w, static_cast<std::uint64_t>(index - prev - 1), kGapBuckets);
+         prev = index;
+         if (baseline != nullptr) {
+           if (kind == RecordKind::update)
+             w.write(0b0, 1);
+           else
+             w.write(kind == RecordKind::create ? 0b10 : 0b11, 2);
+         }
+         if (kind == RecordKind::remove) return;
+         const TypeLayout& layout = schema_.layout(cur->type);
+         const auto codes = current.codes(*cur);
+         if (kind == RecordKind::create) {
+           w.write(cur->type, schema_.type_bits());
+           write_bucketed(w, cur->id.generation(), kGenerationBuckets);
+           for (std::size_t k = 0; k < layout.components.size(); ++k)
+             w.write(codes[k], layout.components[k].bits);
+           return;
+         }
+         const auto base_codes = baseline->codes(*base);
+         w.write(mask, static_cast<std::uint32_t>(layout.fields.size()));
+         for (std::size_t f = 0; f < layout.fields.size(); ++f) {
+           if ((mask & (1u << f)) == 0) continue;
+           const FieldLayout& fl = layout.fields[f];
+           for (std::uint32_t k = fl.first_word; k < fl.first_word + fl.words; ++k)
+             write_component(w, codes[k], base_codes[k], layout.components[k].bits);
+         }
+       });
+  const std::size_t bytes = w.finish();
+  if (w.overflow()) return {SnapshotError::buffer_too_small, 0};
+  return {SnapshotError::none, bytes};
+}
+
+SnapshotError DeltaCodec::do_decode(std::span<const std::uint8_t> in, const Snapshot* baseline,
+                                    Snapshot& out) noexcept {
+  BitReader r(in);
+  out.clear(0);
+  // A value read past the end is 0, so the reason reported is overrun whenever
+  // the stream ran out before a check failed.
+  auto fail = [&](SnapshotError e) {
+    out.clear(0);
+    return r.overrun() ? SnapshotError::overrun : e;
+  };
+
+  const std::uint32_t tick = r.read(kTickBits);
+  const bool delta = r.read(1) == 1;
+  const Snapshot* base = nullptr;
+  if (delta) {
+    const std::uint64_t age = read_bucketed(r, kAgeBuckets);
+    if (age > 0xFFFFFFFFull) return fail(SnapshotError::bad_header);
+    if (r.overrun()) return fail(SnapshotError::overrun);
+    if (baseline == nullptr) return fail(SnapshotError::missing_baseline);
+    if (baseline->tick() != tick - static_cast<std::uint32_t>(age))
+      return fail(SnapshotError::wrong_baseline);
+    base = baseline;
+  }
+  const std::uint32_t count = r.read(kCountBits);
+  const std::uint32_t records = r.read(kCountBits);
+  if (count > max_entities_ || records > max_entities_ || count > out.capacity())
+    return fail(SnapshotError::too_many_entities);
+  out.clear(tick);
+
+  const auto b = base != nullptr ? base->entities() : std::span<const EntityRecord>{};
+  std::size_t j = 0;  // next baseline entity not yet copied or replaced
+  auto copy_through = [&](const EntityRecord& e) {
+    const auto dst = out.append(e.id, e.type, e.words);
+    if (dst.size() != e.words || base == nullptr) return false;
+    const auto src = base->codes(e);
+    std::copy(src.begin(), src.end(), dst.begin());
+    return true;
+  };
+
+  std::int64_t prev = -1;
+  for (std::uint32_t n = 0; n < records; ++n) {
+    const std::uint64_t index =
+        static_cast<std::uint64_t>(prev + 1) + read_bucketed(r, kGapBuckets);
+    if (r.overrun()) return fail(SnapshotError::overrun);
+    if (index >= max_entities_) return fail(SnapshotError::index_out_of_range);
+    prev = static_cast<std::int64_t>(index);
+    for (; j < b.size() && b[j].id.index() < index; ++j)
+      if (!copy_through(b[j])) return fail(SnapshotError::too_many_entities);
+    const EntityRecord* old = (j < b.size() && b[j].id.index() == index) ? &b[j] : nullptr;
+
+    RecordKind kind = RecordKind::create;
+    if (delta && r.read(1) == 0)
+      kind = RecordKind::update;
+    else if (delta)
+      kind = r.read(1) == 0 ? RecordKind::create : RecordKind::remove;
+    if (r.overrun()) return fail(SnapshotError::overrun);
+    if (kind != RecordKind::create && old == nullptr) return fail(SnapshotError::no_such_entity);
+    if (old != nullptr) ++j;  // consumed: removed, updated or replaced
+    if (kind == RecordKind::remove) continue;
+
+    if (kind == RecordKind::create) {
+      const std::uint32_t type = r.read(schema_.type_bits());
+      const std::uint64_t generation = read_bucketed(r, kGenerationBuckets);
+      if (r.overrun()) return fail(SnapshotError::overrun);
+      if (type >= schema_.type_count()) return fail(SnapshotError::unknown_type);
+      if (generation == 0 || generation > EntityId::kMaxGeneration)
+        return fail(SnapshotError::bad_generation);
+      const TypeLayout& layout = schema_.layout(static_cast<TypeId>(type));
+      const auto dst = out.append(
+          EntityId::make(static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(generation)),
+          static_cast<TypeId>(type), static_cast<std::uint16_t>(layout.words));
+      if (dst.size() != layout.words) return fail(SnapshotError::too_many_entities);
+      for (std::size_t k = 0; k < layout.components.size(); ++k) {
+        dst[k] = r.read(layout.components[k].bits);
+        if (dst[k] > layout.components[k].max_code) return fail(SnapshotError::value_out_of_range);
+      }
+      if (r.overrun()) return fail(SnapshotError::overrun);
+      continue;
+    }
+
+    const TypeLayout& layout = schema_.layout(old->type);
+    const auto field_count = static_cast<std::uint32_t>(layout.fields.size());
+    const std::uint32_t mask = r.read(field_count);
+    if (r.overrun()) return fail(SnapshotError::overrun);
+    if (mask == 0) return fail(SnapshotError::empty_update);
+    const auto dst = out.append(old->id, old->type, old->words);
+    if (dst.size() != old->words) return fail(SnapshotError::too_many_entities);
+    const auto base_codes = base->codes(*old);
+    std::copy(base_codes.begin(), base_codes.end(), dst.begin());
+    for (std::uint32_t f = 0; f < field_count; ++f) {
+      if ((mask & (1u << f)) == 0) continue;
+      const FieldLayout& fl = layout.fields[f];
+      for (std::uint32_t k = fl.first_word; k < fl.first_word + fl.words; ++k)
+        if (!read_component(r, base_codes[k], layout.components[k], dst[k]))
+          return fail(SnapshotError::value_out_of_range);
+    }
+    if (r.overrun()) return fail(SnapshotError::overrun);
+  }
+  for (; j < b.size(); ++j)
+    if (!copy_through(b[j])) return fail(SnapshotError::too_many_entities);
+  if (out.size() != count) return fail(SnapshotError::count_mismatch);
+  if (!r.at_padded_end()) return fail(SnapshotError::trailing_data);
+  return SnapshotError::none;
+}
+
+}  // namespace
+
+const char* to_string(SnapshotError error) noexcept {
+  switch (error) {
+    case SnapshotError::none: return "none";
+    case SnapshotError::overrun: return "overrun";
+    case SnapshotError::trailing_data: return "trailing_data";
+    case SnapshotError::bad_header: return "bad_header";
+    case SnapshotError::missing_baseline: return "missing_baseline";
+    case SnapshotError::wrong_baseline: return "wrong_baseline";
+    case SnapshotError::too_many_entities: return "too_many_entities";
+    case SnapshotError::index_out_of_range: return "index_out_of_range";
+    case SnapshotError::unknown_type: return "unknown_type";
+    case SnapshotError::bad_generation: return "bad_generation";
+    case SnapshotError::no_such_entity: return "no_such_entity";
+    case SnapshotError::empty_update: return "empty_update";
+    case SnapshotError::value_out_of_range: return "value_out_of_range";
+    case SnapshotError::count_mismatch: return "count_mismatch";
+    case SnapshotError::buffer_too_small: return "buffer_too_small";
+    case SnapshotError::bad_snapshot: return "bad_snapshot";
+  }
+  return "unknown";
+}
+
+EncodeResult SnapshotCodec::encode(const Snapshot& current, const Snapshot* baseline,
+                                   std::span<std::uint8_t> out) noexcept {
+  const EncodeResult result = do_encode(current, baseline, out);
+  if (result.error != SnapshotError::none) {
+    ++stats_.errors[static_cast<std::size_t>(result.error)];
+  } else {
+    ++stats_.encoded;
+    stats_.encoded_bytes += result.bytes;
+  }
+  return result;
+}
+
+SnapshotError SnapshotCodec::decode(std::span<const std::uint8_t> in, const Snapshot* baseline,
+                                    Snapshot& out) noexcept {
+  const SnapshotError error = do_decode(in, baseline, out);
+  if (error != SnapshotError::none) {
+    ++stats_.decode_errors;
+    ++stats_.errors[static_cast<std::size_t>(error)];
+  } else {
+    ++stats_.decoded;
+  }
+  return error;
+}
+
+std::unique_ptr<SnapshotCodec> make_delta_codec(const Schema& schema,
+                                                const ReplicationSettings& settings) {
+  if (!schema.validated() || !settings.validate().ok()) return nullptr;
+  return std::make_unique<DeltaCodec>(schema, settings);
+}
+
+}  // namespace tickwire

@@ -1,0 +1,314 @@
+// Snapshot storage, the server's entity store and the snapshot ring.
+#include <algorithm>
+#include <cmath>
+
+#include "tickwire/replication.hpp"
+
+namespace tickwire {
+namespace {
+
+bool usable(const Schema& schema, const ReplicationSettings& settings) {
+  return schema.validated() && settings.validate().ok();
+}
+
+// True when tick a is newer than tick b, modulo 2^32.
+bool newer(std::uint32_t a, std::uint32_t b) noexcept {
+  return static_cast<std::int32_t>(a - b) > 0;
+}
+
+}  // namespace
+
+// ---- Snapshot ----
+
+Snapshot::Snapshot(const Schema& schema, const ReplicationSettings& settings) {
+  if (!usable(schema, settings)) return;
+  entities_.resize(settings.max_entities);
+  codes_.resize(static_cast<std::size_t>(settings.max_entities) * schema.max_words());
+}
+
+const EntityRecord* Snapshot::find(std::uint32_t index) const noexcept {
+  const auto live = entities();
+  const auto it =
+      std::lower_bound(live.begin(), live.end(), index,
+                       [](const EntityRecord& e, std::uint32_t i) { return e.id.index() < i; });
+  return (it != live.end() && it->id.index() == index) ? &*it : nullptr;
+}
+
+void Snapshot::clear(std::uint32_t tick) noexcept {
+  tick_ = tick;
+  count_ = 0;
+  used_words_ = 0;
+}
+
+std::span<std::uint32_t> Snapshot::append(EntityId id, TypeId type, std::uint16_t words) noexcept {
+  if (count_ >= entities_.size() || words > codes_.size() - used_words_) return {};
+  if (count_ > 0 && entities_[count_ - 1].id.index() >= id.index()) return {};
+  entities_[count_] = EntityRecord{id, type, words, used_words_};
+  ++count_;
+  const std::span<std::uint32_t> out(codes_.data() + used_words_, words);
+  used_words_ += words;
+  return out;
+}
+
+bool operator==(const Snapshot& a, const Snapshot& b) noexcept {
+  if (a.tick_ != b.tick_ || a.count_ != b.count_) return false;
+  for (std::uint32_t i = 0; i < a.count_; ++i) {
+    const EntityRecord& x = a.entities_[i];
+    const EntityRecord& y = b.entities_[i];
+    if (x.id != y.id || x.type != y.type || x.words != y.words) return false;
+    const auto cx = a.codes(x);
+    const auto cy = b.codes(y);
+    if (!std::equal(cx.begin(), cx.end(), cy.begin())) return false;
+  }
+  return true;
+}
+
+// ---- EntityStore ----
+
+EntityStore::EntityStore(const Schema& schema, const ReplicationSettings& settings)
+    : schema_(&schema) {
+  if (!usable(schema, settings)) return;
+  capacity_ = settings.max_entities;
+  words_per_slot_ = schema.max_words();
+  generation_.assign(capacity_, 1);
+  slot_type_.assign(capacity_, 0);
+  slot_live_.assign(capacity_, 0);
+  codes_.assign(static_cast<std::size_t>(capacity_) * words_per_slot_, 0);
+  free_.reserve(capacity_);
+  // A stack: lowest indices come out first, which keeps relative indices small.
+  for (std::uint32_t i = capacity_; i > 0; --i) free_.push_back(i - 1);
+}
+
+EntityId EntityStore::create(TypeId type) {
+  if (free_.empty() || type >= schema_->type_count()) return {};
+  const std::uint32_t index = free_.back();
+  free_.pop_back();
+  slot_live_[index] = 1;
+  slot_type_[index] = type;
+  std::uint32_t* codes = codes_.data() + static_cast<std::size_t>(index) * words_per_slot_;
+  std::fill(codes, codes + words_per_slot_, 0u);
+  // Quaternions start at the identity: largest component w (index 3), others 0.
+  const TypeLayout& layout = schema_->layout(type);
+  for (const FieldLayout& f : layout.fields) {
+    if (f.kind != FieldKind::Quaternion) continue;
+    const auto identity = quantize_quaternion(Quat{}, layout.components[f.first_word + 1].bits);
+    std::copy(identity.begin(), identity.end(), codes + f.first_word);
+  }
+  ++live_;
+  return EntityId::make(index, generation_[index]);
+}
+
+bool EntityStore::alive(EntityId id) const noexcept {
+  const std::uint32_t index = id.index();
+  return id.valid() && index < capacity_ && slot_live_[index] != 0 &&
+         generation_[index] == id.generation();
+}
+
+std::optional<TypeId> EntityStore::type_of(EntityId id) const noexcept {
+  if (!alive(id)) return std::nullopt;
+  return slot_type_[id.index()];
+}
+
+bool EntityStore::destroy(EntityId id) {
+  if (!alive(id)) return false;
+  const std::uint32_t index = id.index();
+  slot_live_[index] = 0;
+  generation_[index] = generation_[index] >= EntityId::kMaxGeneration ? 1 : generation_[index] + 1;
+  free_.push_back(index);
+  --live_;
+  return true;
+}
+
+std::span<const std::uint32_t> EntityStore::codes(EntityId id) const noexcept {
+  if (!alive(id)) return {};
+  const std::uint32_t index = id.index();
+  return {codes_.data() + static_cast<std::size_t>(index) * words_per_slot_,
+          schema_->layout(slot_type_[index]).words};
+}
+
+const std::uint32_t* EntityStore::field_codes(EntityId id, std::uint32_t field,
+                                              FieldKind kind) const noexcept {
+  if (!alive(id)) return nullptr;
+  const std::uint32_t index = id.index();
+  const TypeLayout& layout = schema_->layout(slot_type_[index]);
+  if (field >= layout.fields.size() || layout.fields[field].kind != kind) return nullptr;
+  return codes_.data() + static_cast<std::size_t>(index) * words_per_slot_ +
+         layout.fields[field].first_word;
+}
+
+std::uint32_t* EntityStore::field_codes(EntityId id, std::uint32_t field, FieldKind kind) noexcept {
+  const auto* self = this;
+  return const_cast<std::uint32_t*>(self->field_codes(id, field, kind));
+}
+
+// Valid only after field_codes() accepted id and field.
+const FieldSpec& EntityStore::spec(EntityId id, std::uint32_t field) const noexcept {
+  return schema_->type(slot_type_[id.index()]).fields[field];
+}
+
+std::uint32_t EntityStore::bits(EntityId id, std::uint32_t field,
+                                std::uint32_t component) const noexcept {
+  const TypeLayout& layout = schema_->layout(slot_type_[id.index()]);
+  return layout.components[layout.fields[field].first_word + component].bits;
+}
+
+bool EntityStore::set_bool(EntityId id, std::uint32_t field, bool value) {
+  std::uint32_t* c = field_codes(id, field, FieldKind::Bool);
+  if (c == nullptr) return false;
+  c[0] = value ? 1 : 0;
+  return true;
+}
+
+bool EntityStore::set_int(EntityId id, std::uint32_t field, std::int64_t value) {
+  std::uint32_t* c = field_codes(id, field, FieldKind::Integer);
+  if (c == nullptr) return false;
+  const FieldSpec& f = spec(id, field);
+  const std::int64_t v = std::clamp(value, f.int_min, f.int_max);
+  c[0] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(v) -
+                                    static_cast<std::uint64_t>(f.int_min));
+  return true;
+}
+
+bool EntityStore::set_float(EntityId id, std::uint32_t field, float value) {
+  std::uint32_t* c = field_codes(id, field, FieldKind::Float);
+  if (c == nullptr) return false;
+  const FieldSpec& f = spec(id, field);
+  c[0] = quantize_ranged(value, f.min[0], f.max[0], bits(id, field, 0));
+  return true;
+}
+
+bool EntityStore::set_vec2(EntityId id, std::uint32_t field, Vec2 value) {
+  std::uint32_t* c = field_codes(id, field, FieldKind::Vec2);
+  if (c == nullptr) return false;
+  const FieldSpec& f = spec(id, field);
+  const float v[2] = {value.x, value.y};
+  for (std::uint32_t i = 0; i < 2; ++i)
+    c[i] = quantize_ranged(v[i], f.min[i], f.max[i], bits(id, field, i));
+  return true;
+}
+
+bool EntityStore::set_vec3(EntityId id, std::uint32_t field, Vec3 value) {
+  std::uint32_t* c = field_codes(id, field, FieldKind::Vec3);
+  if (c == nullptr) return false;
+  const FieldSpec& f = spec(id, field);
+  const float v[3] = {value.x, value.y, value.z};
+  for (std::uint32_t i = 0; i < 3; ++i)
+    c[i] = quantize_ranged(v[i], f.min[i], f.max[i], bits(id, field, i));
+  return true;
+}
+
+bool EntityStore::set_angle(EntityId id, std::uint32_t field, float radians) {
+  std::uint32_t* c = field_codes(id, field, FieldKind::Angle);
+  if (c == nullptr) return false;
+  c[0] = quantize_angle(radians, spec(id, field).bits);
+  return true;
+}
+
+bool EntityStore::set_quat(EntityId id, std::uint32_t field, Quat value) {
+  std::uint32_t* c = field_codes(id, field, FieldKind::Quaternion);
+  if (c == nullptr) return false;
+  const auto q = quantize_quaternion(value, spec(id, field).bits);
+  std::copy(q.begin(), q.end(), c);
+  return true;
+}
+
+std::optional<bool> EntityStore::get_bool(EntityId id, std::uint32_t field) const {
+  const std::uint32_t* c = field_codes(id, field, FieldKind::Bool);
+  if (c == nullptr) return std::nullopt;
+  return c[0] != 0;
+}
+
+std::optional<std::int64_t> EntityStore::get_int(EntityId id, std::uint32_t field) const {
+  const std::uint32_t* c = field_codes(id, field, FieldKind::Integer);
+  if (c == nullptr) return std::nullopt;
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(spec(id, field).int_min) + c[0]);
+}
+
+std::optional<float> EntityStore::get_float(EntityId id, std::uint32_t field) const {
+  const std::uint32_t* c = field_codes(id, field, FieldKind::Float);
+  if (c == nullptr) return std::nullopt;
+  const FieldSpec& f = spec(id, field);
+  return static_cast<float>(dequantize_ranged(c[0], f.min[0], f.max[0], bits(id, field, 0)));
+}
+
+std::optional<Vec2> EntityStore::get_vec2(EntityId id, std::uint32_t field) const {
+  const std::uint32_t* c = field_codes(id, field, FieldKind::Vec2);
+  if (c == nullptr) return std::nullopt;
+  const FieldSpec& f = spec(id, field);
+  float v[2];
+  for (std::uint32_t i = 0; i < 2; ++i)
+    v[i] = static_cast<float>(dequantize_ranged(c[i], f.min[i], f.max[i], bits(id, field, i)));
+  return Vec2{v[0], v[1]};
+}
+
+std::optional<Vec3> EntityStore::get_vec3(EntityId id, std::uint32_t field) const {
+  const std::uint32_t* c = field_codes(id, field, FieldKind::Vec3);
+  if (c == nullptr) return std::nullopt;
+  const FieldSpec& f = spec(id, field);
+  float v[3];
+  for (std::uint32_t i = 0; i < 3; ++i)
+    v[i] = static_cast<float>(dequantize_ranged(c[i], f.min[i], f.max[i], bits(id, field, i)));
+  return Vec3{v[0], v[1], v[2]};
+}
+
+std::optional<float> EntityStore::get_angle(EntityId id, std::uint32_t field) const {
+  const std::uint32_t* c = field_codes(id, field, FieldKind::Angle);
+  if (c == nullptr) return std::nullopt;
+  return dequantize_angle(c[0], spec(id, field).bits);
+}
+
+std::optional<Quat> EntityStore::get_quat(EntityId id, std::uint32_t field) const {
+  const std::uint32_t* c = field_codes(id, field, FieldKind::Quaternion);
+  if (c == nullptr) return std::nullopt;
+  return dequantize_quaternion(std::span<const std::uint32_t, 4>(c, 4), spec(id, field).bits);
+}
+
+void EntityStore::capture(std::uint32_t tick, Snapshot& out) const noexcept {
+  out.clear(tick);
+  for (std::uint32_t index = 0; index < capacity_; ++index) {
+    if (slot_live_[index] == 0) continue;
+    const TypeId type = slot_type_[index];
+    const auto words = static_cast<std::uint16_t>(schema_->layout(type).words);
+    const std::span<std::uint32_t> dst =
+        out.append(EntityId::make(index, generation_[index]), type, words);
+    if (dst.size() != words) return;  // `out` is smaller than the store: keep what fits
+    const std::uint32_t* src = codes_.data() + static_cast<std::size_t>(index) * words_per_slot_;
+    std::copy(src, src + words, dst.begin());
+  }
+}
+
+// ---- SnapshotRing ----
+
+SnapshotRing::SnapshotRing(const Schema& schema, const ReplicationSettings& settings) {
+  if (!usable(schema, settings)) return;
+  slots_.reserve(settings.snapshot_ring);
+  for (std::uint32_t i = 0; i < settings.snapshot_ring; ++i) slots_.emplace_back(schema, settings);
+}
+
+const Snapshot* SnapshotRing::capture(const EntityStore& store, std::uint32_t tick) noexcept {
+  if (slots_.empty()) return nullptr;
+  const Snapshot* last = newest();
+  if (last != nullptr && !newer(tick, last->tick())) return nullptr;
+  Snapshot& slot = slots_[next_];
+  store.capture(tick, slot);
+  next_ = (next_ + 1) % static_cast<std::uint32_t>(slots_.size());
+  if (count_ < slots_.size()) ++count_;
+  return &slot;
+}
+
+const Snapshot* SnapshotRing::find(std::uint32_t tick) const noexcept {
+  const auto n = static_cast<std::uint32_t>(slots_.size());
+  for (std::uint32_t k = 1; k <= count_; ++k) {
+    const Snapshot& s = slots_[(next_ + n - k) % n];
+    if (s.tick() == tick) return &s;
+  }
+  return nullptr;
+}
+
+const Snapshot* SnapshotRing::newest() const noexcept {
+  if (count_ == 0) return nullptr;
+  const auto n = static_cast<std::uint32_t>(slots_.size());
+  return &slots_[(next_ + n - 1) % n];
+}
+
+}  // namespace tickwire

@@ -1,0 +1,56 @@
+// What fuzz_snapshot and the seed maker share: a fixed schema with every
+// field kind, and a deterministic world captured at two ticks (the baseline
+// the fuzz target decodes against, and a later state).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "tickwire/replication.hpp"
+
+namespace tickwire::fuzz {
+
+inline constexpr std::uint32_t kBaselineTick = 100;
+inline constexpr std::uint32_t kCurrentTick = 103;
+
+inline Schema snapshot_schema() {
+  Schema schema;
+  schema.add({"cube",
+              {FieldSpec::vec3("position", {-32, -32, 0}, {32, 32, 16}, 1.0 / 512),
+               FieldSpec::quaternion("orientation", 9), FieldSpec::boolean("interacting")}});
+  schema.add({"ship",
+              {FieldSpec::vec2("position", {-100, -100}, {100, 100}, 0.01),
+               FieldSpec::angle("heading", 10), FieldSpec::integer("health", 0, 100),
+               FieldSpec::real("speed", 0, 50, 0.1), FieldSpec::boolean("alive")}});
+  schema.add({"marker", {FieldSpec::integer("colour", 0, 3)}});
+  (void)schema.validate();
+  return schema;
+}
+
+inline const ReplicationSettings kSnapshotSettings{64, 4};
+
+// The world at kBaselineTick into `baseline`, then changed (moves, one
+// removal, one creation) at kCurrentTick into `current`.
+inline void snapshot_world(const Schema& schema, Snapshot& baseline, Snapshot& current) {
+  EntityStore store(schema, kSnapshotSettings);
+  EntityId ids[24];
+  for (std::uint32_t i = 0; i < 24; ++i) {
+    ids[i] = store.create(static_cast<TypeId>(i % 3));
+    const auto f = static_cast<float>(i);
+    (void)store.set_vec3(ids[i], 0, Vec3{f - 12, 12 - f, f / 3});
+    (void)store.set_quat(ids[i], 1, Quat{0.1f * f, 0.2f, -0.3f, 1});
+    (void)store.set_vec2(ids[i], 0, Vec2{f * 3, -f});
+    (void)store.set_int(ids[i], 2, i * 4);
+    (void)store.set_int(ids[i], 0, i % 4);
+  }
+  store.capture(kBaselineTick, baseline);
+  for (std::uint32_t i = 0; i < 24; i += 4) {
+    (void)store.set_vec3(ids[i], 0, Vec3{static_cast<float>(i) - 11.9f, 12, 1});
+    (void)store.set_vec2(ids[i], 0, Vec2{static_cast<float>(i) * 3 + 0.5f, 2});
+  }
+  (void)store.destroy(ids[5]);
+  (void)store.create(1);
+  store.capture(kCurrentTick, current);
+}
+
+}  // namespace tickwire::fuzz

@@ -1,0 +1,220 @@
+// Schema validation, the entity store's ids and the snapshot ring.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "replication_test_util.hpp"
+#include "tickwire/replication.hpp"
+
+namespace tickwire {
+namespace {
+
+Status validate_one(FieldSpec field) {
+  Schema schema;
+  schema.add({"thing", {std::move(field)}});
+  return schema.validate();
+}
+
+TEST(ReplicationSchema, LayoutOfTheTestSchema) {
+  Schema schema = test::make_test_schema();
+  const Status s = schema.validate();
+  ASSERT_TRUE(s) << s.message;
+  EXPECT_EQ(schema.type_count(), 3u);
+  EXPECT_EQ(schema.type_bits(), 2u);
+  const TypeLayout& cube = schema.layout(0);
+  EXPECT_EQ(cube.words, 3u + 4u + 1u);
+  EXPECT_EQ(cube.components[0].bits, 16);  // 64 m at 1/512 m: 32768 steps
+  EXPECT_EQ(cube.components[2].bits, 14);  // 16 m at 1/512 m: 8192 steps
+  EXPECT_EQ(cube.components[3].bits, 2);   // largest-component index
+  EXPECT_EQ(cube.components[4].bits, 9);
+  EXPECT_EQ(cube.full_bits, 16u + 16u + 14u + 2u + 27u + 1u);
+  const TypeLayout& ship = schema.layout(1);
+  EXPECT_EQ(ship.fields[2].first_word, 3);  // after vec2 and angle
+  EXPECT_EQ(ship.components[3].bits, 7);    // health 0..100
+  EXPECT_EQ(ship.components[3].max_code, 100u);
+  EXPECT_EQ(schema.max_words(), ship.words);
+}
+
+TEST(ReplicationSchema, RejectsBadFieldsWithAReadableMessage) {
+  struct Case {
+    FieldSpec field;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {FieldSpec::integer("hp", 5, 5), "min must be below max"},
+      {FieldSpec::integer("hp", 0, 1ll << 33), "exceeds 32 bits"},
+      {FieldSpec::real("speed", 1, 0, 0.1), "min must be below max"},
+      {FieldSpec::real("speed", 0, 1, 0), "resolution"},
+      {FieldSpec::real("speed", 0, 1, -1), "resolution"},
+      {FieldSpec::real("speed", 0, 1e6, 1e-6), "more than 32 bits"},
+      {FieldSpec::vec3("pos", {0, 0, 0}, {1, 1, 0}, 0.1), "component 2"},
+      {FieldSpec::angle("yaw", 0), "angle bits"},
+      {FieldSpec::angle("yaw", 33), "angle bits"},
+      {FieldSpec::quaternion("rot", 4), "quaternion bits"},
+      {FieldSpec::quaternion("rot", 25), "quaternion bits"},
+  };
+  for (const Case& c : cases) {
+    const Status s = validate_one(c.field);
+    EXPECT_EQ(s.code, Errc::invalid_settings) << c.field.name;
+    EXPECT_NE(s.message.find(c.expect), std::string::npos) << s.message;
+    EXPECT_NE(s.message.find("'thing' field '" + c.field.name + "'"), std::string::npos)
+        << s.message;
+  }
+  EXPECT_TRUE(validate_one(FieldSpec::angle("yaw", 32)));
+  EXPECT_TRUE(validate_one(FieldSpec::integer("any", INT32_MIN, INT32_MAX)));
+}
+
+TEST(ReplicationSchema, RejectsBadTypes) {
+  Schema empty;
+  EXPECT_FALSE(empty.validate());
+  Schema no_fields;
+  no_fields.add({"ghost", {}});
+  EXPECT_NE(no_fields.validate().message.find("'ghost' has no fields"), std::string::npos);
+  Schema wide;
+  EntityTypeSpec big{"big", {}};
+  for (int i = 0; i < 33; ++i) big.fields.push_back(FieldSpec::boolean("b" + std::to_string(i)));
+  wide.add(big);
+  EXPECT_NE(wide.validate().message.find("more than 32 fields"), std::string::npos);
+  Schema many;
+  for (std::uint32_t i = 0; i <= kMaxEntityTypes; ++i) many.add({"t", {FieldSpec::boolean("b")}});
+  EXPECT_FALSE(many.validate());
+  EXPECT_FALSE(many.validated());
+}
+
+TEST(ReplicationSchema, SettingsValidate) {
+  EXPECT_TRUE(ReplicationSettings{}.validate());
+  EXPECT_FALSE((ReplicationSettings{0, 64}).validate());
+  EXPECT_FALSE((ReplicationSettings{kMaxEntities + 1, 64}).validate());
+  EXPECT_FALSE((ReplicationSettings{16, 0}).validate());
+  EXPECT_FALSE((ReplicationSettings{16, kMaxSnapshotRing + 1}).validate());
+}
+
+class ReplicationStore : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(schema.validate()); }
+  Schema schema = test::make_test_schema();
+};
+
+TEST_F(ReplicationStore, GenerationsKeepStaleIdsOut) {
+  EntityStore store(schema, ReplicationSettings{4, 8});
+  EntityId ids[4];
+  for (auto& id : ids) {
+    id = store.create(1);
+    ASSERT_TRUE(id.valid());
+  }
+  EXPECT_FALSE(store.create(1).valid()) << "full";
+  EXPECT_EQ(store.size(), 4u);
+
+  const EntityId old = ids[2];
+  ASSERT_TRUE(store.set_int(old, 2, 42));
+  ASSERT_TRUE(store.destroy(old));
+  EXPECT_FALSE(store.destroy(old));
+  const EntityId fresh = store.create(0);
+  ASSERT_TRUE(fresh.valid());
+  EXPECT_EQ(fresh.index(), old.index()) << "the slot is reused";
+  EXPECT_NE(fresh, old);
+  EXPECT_NE(fresh.generation(), old.generation());
+
+  EXPECT_FALSE(store.alive(old));
+  EXPECT_TRUE(store.alive(fresh));
+  EXPECT_FALSE(store.set_int(old, 2, 7));
+  EXPECT_FALSE(store.get_int(old, 2).has_value());
+  EXPECT_FALSE(store.type_of(old).has_value());
+  EXPECT_TRUE(store.codes(old).empty());
+  EXPECT_FALSE(store.destroy(old));
+  EXPECT_TRUE(store.alive(fresh)) << "a stale destroy leaves the new occupant alone";
+  EXPECT_FALSE(store.alive(EntityId{}));
+  EXPECT_FALSE(store.alive(EntityId::make(9, 1))) << "index beyond capacity";
+}
+
+TEST_F(ReplicationStore, GenerationWrapsPastZero) {
+  EntityStore store(schema, ReplicationSettings{1, 1});
+  EntityId id = store.create(2);
+  const EntityId first = id;
+  for (std::uint32_t i = 0; i < EntityId::kMaxGeneration + 2; ++i) {
+    ASSERT_TRUE(store.destroy(id));
+    id = store.create(2);
+    ASSERT_TRUE(id.valid()) << "generation 0 is never handed out";
+  }
+  EXPECT_EQ(id.generation(), first.generation() + 2);
+}
+
+TEST_F(ReplicationStore, RejectsWrongFieldsAndTypes) {
+  EntityStore store(schema, ReplicationSettings{8, 8});
+  EXPECT_FALSE(store.create(3).valid()) << "unknown type";
+  const EntityId ship = store.create(1);
+  EXPECT_FALSE(store.set_float(ship, 0, 1.0f)) << "field 0 is a vec2";
+  EXPECT_FALSE(store.set_bool(ship, 7, true)) << "no field 7";
+  EXPECT_FALSE(store.get_quat(ship, 0).has_value());
+  EXPECT_TRUE(store.get_quat(ship, 6).has_value());
+  const Quat q = *store.get_quat(ship, 6);
+  EXPECT_NEAR(q.w, 1.0f, 1e-6f) << "quaternions start at the identity";
+
+  Schema unvalidated = test::make_test_schema();
+  EntityStore dead(unvalidated, ReplicationSettings{});
+  EXPECT_EQ(dead.capacity(), 0u);
+  EXPECT_FALSE(dead.create(0).valid());
+}
+
+TEST_F(ReplicationStore, CaptureIsSortedAndExact) {
+  const ReplicationSettings settings{64, 4};
+  EntityStore store(schema, settings);
+  std::mt19937 rng(2);
+  test::RandomWorld world{store, rng, {}};
+  for (int i = 0; i < 40; ++i) (void)world.create();
+  for (int i = 0; i < 10; ++i) world.destroy_random();
+  for (int i = 0; i < 5; ++i) (void)world.create();
+  Snapshot snap(schema, settings);
+  store.capture(77, snap);
+  EXPECT_EQ(snap.tick(), 77u);
+  EXPECT_EQ(snap.size(), store.size());
+  EXPECT_TRUE(test::well_formed(schema, settings, snap));
+  for (EntityId id : world.live) {
+    const EntityRecord* e = snap.find(id.index());
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->id, id);
+    const auto a = snap.codes(*e);
+    const auto b = store.codes(id);
+    EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end()));
+  }
+}
+
+TEST(SnapshotRing, KeepsTheNewestCapacitySnapshots) {
+  Schema schema = test::make_test_schema();
+  ASSERT_TRUE(schema.validate());
+  const ReplicationSettings settings{16, 4};
+  EntityStore store(schema, settings);
+  SnapshotRing ring(schema, settings);
+  EXPECT_EQ(ring.newest(), nullptr);
+  const EntityId id = store.create(2);
+  for (std::uint32_t tick = 10; tick < 16; ++tick) {
+    ASSERT_TRUE(store.set_int(id, 0, tick % 4));
+    const Snapshot* s = ring.capture(store, tick);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->tick(), tick);
+  }
+  EXPECT_EQ(ring.size(), 4u);
+  EXPECT_EQ(ring.newest()->tick(), 15u);
+  EXPECT_EQ(ring.find(11), nullptr) << "left the ring";
+  ASSERT_NE(ring.find(12), nullptr);
+  EXPECT_EQ(ring.find(12)->codes(ring.find(12)->entities()[0])[0], 0u);
+  EXPECT_EQ(ring.capture(store, 15), nullptr) << "ticks must increase";
+  EXPECT_EQ(ring.capture(store, 3), nullptr);
+  EXPECT_NE(ring.capture(store, 16), nullptr);
+}
+
+TEST(SnapshotRing, TicksWrap) {
+  Schema schema = test::make_test_schema();
+  ASSERT_TRUE(schema.validate());
+  const ReplicationSettings settings{4, 4};
+  EntityStore store(schema, settings);
+  SnapshotRing ring(schema, settings);
+  ASSERT_NE(ring.capture(store, 0xFFFFFFFEu), nullptr);
+  ASSERT_NE(ring.capture(store, 0xFFFFFFFFu), nullptr);
+  ASSERT_NE(ring.capture(store, 0), nullptr);
+  EXPECT_EQ(ring.newest()->tick(), 0u);
+  EXPECT_NE(ring.find(0xFFFFFFFEu), nullptr);
+}
+
+}  // namespace
+}  // namespace tickwire
