@@ -8,6 +8,7 @@
 #include <string>
 
 #include "fuzz_common.hpp"
+#include "protocol/envelope.hpp"
 #include "snapshot_world.hpp"
 
 namespace {
@@ -35,6 +36,11 @@ bool write_snapshot_seeds(const fs::path& dir) {
     const EncodeResult r = codec->encode(s, base, buffer);
     if (r.error != SnapshotError::none) return false;
     write(dir, name, std::span<const std::uint8_t>(buffer.data(), r.bytes));
+    // The same stream in its envelope, for the envelope target.
+    std::vector<std::uint8_t> envelope;
+    protocol::write_snapshot_envelope({s.tick(), base ? base->tick() : 0u, base != nullptr, 7, 99},
+                                      {buffer.data(), r.bytes}, envelope);
+    write(dir.parent_path() / "envelope", name, envelope);
     return true;
   };
   Snapshot empty(schema, fuzz::kSnapshotSettings);

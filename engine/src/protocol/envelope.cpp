@@ -1,0 +1,41 @@
+#include "protocol/envelope.hpp"
+
+#include "tickwire/schemas/snapshot_generated.h"
+
+namespace tickwire::protocol {
+
+void write_snapshot_envelope(const SnapshotHeader& header, std::span<const std::uint8_t> payload,
+                             std::vector<std::uint8_t>& out) {
+  flatbuffers::FlatBufferBuilder builder(payload.size() + 64);
+  const auto bytes = builder.CreateVector(payload.data(), payload.size());
+  wire::SnapshotEnvelopeBuilder envelope(builder);
+  envelope.add_tick(header.tick);
+  envelope.add_baseline_tick(header.baseline_tick);
+  envelope.add_has_baseline(header.has_baseline);
+  envelope.add_acked_input_tick(header.acked_input_tick);
+  envelope.add_server_time_us(header.server_time_us);
+  envelope.add_payload(bytes);
+  wire::FinishSnapshotEnvelopeBuffer(builder, envelope.Finish());
+  out.assign(builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize());
+}
+
+EnvelopeError read_snapshot_envelope(std::span<const std::uint8_t> bytes, SnapshotHeader& header,
+                                     std::span<const std::uint8_t>& payload) {
+  if (bytes.size() > kMaxEnvelopeBytes) return EnvelopeError::too_large;
+  // Depth and table limits far above what the schema needs: a crafted buffer
+  // cannot make verification expensive.
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), /*max_depth=*/8,
+                                 /*max_tables=*/16);
+  if (!wire::VerifySnapshotEnvelopeBuffer(verifier)) return EnvelopeError::not_verified;
+  const wire::SnapshotEnvelope* envelope = wire::GetSnapshotEnvelope(bytes.data());
+  if (envelope->payload() == nullptr) return EnvelopeError::missing_payload;
+  header.tick = envelope->tick();
+  header.baseline_tick = envelope->baseline_tick();
+  header.has_baseline = envelope->has_baseline();
+  header.acked_input_tick = envelope->acked_input_tick();
+  header.server_time_us = envelope->server_time_us();
+  payload = {envelope->payload()->data(), envelope->payload()->size()};
+  return EnvelopeError::ok;
+}
+
+}  // namespace tickwire::protocol
