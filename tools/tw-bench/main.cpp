@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "cubes.hpp"
 #include "transport.hpp"
 
 namespace {
@@ -14,10 +15,28 @@ struct Subcommand {
   int (*main)(int argc, char** argv);  // argv[0] is the subcommand's name
 };
 
-// Later: "cubes" (snapshot bandwidth of the cube scene), "server" (tick cost).
+#if !TICKWIRE_HAVE_ODE
+// Built without ODE (libode-dev, found through pkg-config): the cube scene
+// cannot be simulated.
+int cubes_unavailable(int, char**) {
+  std::fprintf(stderr,
+               "tw-bench cubes: this tw-bench was built without ODE; install libode-dev "
+               "(third_party/debian-packages.txt) and re-run cmake\n");
+  return 2;
+}
+#endif
+
+// Later: "server" (tick cost).
 constexpr Subcommand kSubcommands[] = {
     {"transport", "round trip and reliable throughput: raw UDP, bare ENet, tickwire",
      &twbench::transport_main},
+#if TICKWIRE_HAVE_ODE
+    {"cubes", "snapshot bandwidth of Fiedler's 901-cube scene (ODE), delta-coded",
+     &twbench::cubes_main},
+#else
+    {"cubes", "snapshot bandwidth of Fiedler's cube scene (unavailable: built without ODE)",
+     &cubes_unavailable},
+#endif
 };
 
 void usage(std::FILE* to, const char* program) {

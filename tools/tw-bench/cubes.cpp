@@ -1,0 +1,367 @@
+#include "cubes.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tickwire/replication.hpp>
+
+#include "cubes_sim.hpp"
+#include "stats.hpp"
+
+namespace twbench {
+namespace {
+
+using namespace tickwire;
+
+constexpr std::uint32_t kBaselineAge = 6;  // ticks: 100 ms at 60 Hz, as in the challenge
+constexpr double kHz = 60.0;
+
+// Published figures for the same scene and quantization on Fiedler's original
+// data set, kbit/s ("Snapshot Compression", gafferongames.com, 2015).
+constexpr double kUncompressedKbps = 17370.0;
+constexpr double kFiedlerKbps = 255.3;  // bit-packing
+constexpr double kGiesenKbps = 213.5;   // adaptive arithmetic coder
+constexpr double kMaxwellKbps = 135.1;  // range coding plus prediction from the baseline
+constexpr double kTargetKbps = 255.0;
+constexpr double kAimKbps = 135.0;
+
+// Fiedler's quantization: 512 values per metre, x and y in [-32, 32] m in
+// 15 bits, z in [0, 16] m in 13 bits. The schema's step count is
+// range / resolution (bits = ceil(log2(steps + 1))), so 64 m at exactly
+// 1/512 m would need 16 bits; these resolutions (64/32767 and 16/8191 m, a
+// hair over 1/512 m) give the article's 15 and 13 bits.
+constexpr double kXyResolution = 64.0 / 32767.0;
+constexpr double kZResolution = 16.0 / 8191.0;
+constexpr std::uint32_t kQuaternionBits = 9;
+enum Field : std::uint32_t { kX, kY, kZ, kOrientation, kInteracting };
+
+struct Options {
+  bool json = false;
+  std::uint32_t frames = 2800;
+  std::uint32_t seed = 1;
+};
+
+enum class Parse { Ok, Help, Bad };
+
+bool parse_u32(std::string_view text, std::uint32_t min, std::uint32_t max, std::uint32_t& out) {
+  std::uint32_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+Parse parse(int argc, char** argv, Options& options, std::string& error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") return Parse::Help;
+    if (arg == "--json") {
+      options.json = true;
+      continue;
+    }
+    std::string_view value;
+    if (const std::size_t eq = arg.find('='); eq != std::string_view::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    } else if (arg == "--frames" || arg == "--seed") {
+      if (i + 1 >= argc) {
+        error = std::string(arg) + " needs a value";
+        return Parse::Bad;
+      }
+      value = argv[++i];
+    }
+    bool ok = false;
+    if (arg == "--frames") {
+      ok = parse_u32(value, kBaselineAge + 1, 1'000'000, options.frames);
+    } else if (arg == "--seed") {
+      ok = parse_u32(value, 0, 0xFFFFFFFFu, options.seed);
+    } else {
+      error = "unknown option '" + std::string(argv[i]) + "'";
+      return Parse::Bad;
+    }
+    if (!ok) {
+      error = "bad value '" + std::string(value) + "' for " + std::string(arg);
+      return Parse::Bad;
+    }
+  }
+  return Parse::Ok;
+}
+
+Schema make_cube_schema() {
+  Schema schema;
+  schema.add(
+      {"cube",
+       {FieldSpec::real("x", -32, 32, kXyResolution), FieldSpec::real("y", -32, 32, kXyResolution),
+        FieldSpec::real("z", 0, 16, kZResolution),
+        FieldSpec::quaternion("orientation", kQuaternionBits), FieldSpec::boolean("interacting")}});
+  return schema;
+}
+
+// Everything measured; sizes and times over the delta-coded frames only
+// (the first kBaselineAge frames have no baseline and are full snapshots).
+struct Results {
+  std::uint32_t frames = 0;
+  std::uint32_t full_frames = 0;
+  std::uint64_t delta_bytes = 0;  // payload, summed over delta frames
+  std::uint64_t all_bytes = 0;    // payload, summed over every frame
+  std::size_t max_bytes = 0;      // largest delta payload
+  std::uint64_t full_bytes = 0;   // full (non-delta) encoding of every frame, summed
+  std::uint64_t raw_bits = 0;     // quantized fields only, per snapshot
+  std::uint64_t changed = 0;      // cubes differing from their baseline, summed over delta frames
+  std::uint64_t interacting = 0;  // cubes flagged interacting, summed over every frame
+  std::vector<double> encode_us, decode_us;
+  bool exact = true;
+  std::string failure;  // first codec error, if any
+  std::array<std::uint32_t, 3> position_bits{};
+
+  [[nodiscard]] std::uint32_t deltas() const { return frames - full_frames; }
+  [[nodiscard]] double bytes_per_snapshot() const {
+    return deltas() > 0 ? static_cast<double>(delta_bytes) / deltas() : 0.0;
+  }
+  // Payload bits (headers included) per cube that differs from its baseline:
+  // comparable across data sets of different activity.
+  [[nodiscard]] double bits_per_changed_cube() const {
+    return changed > 0 ? static_cast<double>(delta_bytes) * 8 / static_cast<double>(changed) : 0.0;
+  }
+  [[nodiscard]] double kbps() const { return bytes_per_snapshot() * 8 * kHz / 1000; }
+  [[nodiscard]] double kbps_all() const {
+    return static_cast<double>(all_bytes) * 8 * kHz / 1000 / frames;
+  }
+  [[nodiscard]] double raw_kbps() const { return static_cast<double>(raw_bits) * kHz / 1000; }
+  [[nodiscard]] double full_kbps() const {
+    return static_cast<double>(full_bytes) * 8 * kHz / 1000 / frames;
+  }
+};
+
+double elapsed_us(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - since)
+      .count();
+}
+
+std::uint32_t changed_cubes(const Snapshot& cur, const Snapshot& base) {
+  std::uint32_t n = 0;
+  for (const EntityRecord& e : cur.entities()) {
+    const EntityRecord* b = base.find(e.id.index());
+    const auto codes = cur.codes(e);
+    if (b == nullptr || !std::ranges::equal(codes, base.codes(*b))) ++n;
+  }
+  return n;
+}
+
+bool run(const Options& options, Results& r) {
+  Schema schema = make_cube_schema();
+  if (const Status status = schema.validate(); !status.ok()) {
+    r.failure = "the cube schema does not validate: " + status.message;
+    return false;
+  }
+  const TypeLayout& layout = schema.layout(0);
+  for (std::uint32_t k = 0; k < 3; ++k) r.position_bits[k] = layout.components[k].bits;
+  const ReplicationSettings settings{1024, kBaselineAge + 2};
+  EntityStore store(schema, settings);
+  SnapshotRing ring(schema, settings);
+  const auto codec = make_delta_codec(schema, settings);
+  std::vector<std::uint8_t> buffer(codec->max_encoded_bytes());
+  Snapshot decoded(schema, settings);
+
+  CubesSim sim(options.seed);
+  std::vector<EntityId> ids;
+  for (std::size_t i = 0; i < CubesSim::kCubes; ++i) ids.push_back(store.create(0));
+  r.raw_bits = static_cast<std::uint64_t>(layout.full_bits) * CubesSim::kCubes;
+  r.encode_us.reserve(options.frames);
+  r.decode_us.reserve(options.frames);
+
+  for (std::uint32_t frame = 0; frame < options.frames; ++frame) {
+    sim.step();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const CubeState s = sim.state(i);
+      // Clamped here as well as by the quantizer: the range is part of the format.
+      (void)store.set_float(ids[i], kX, static_cast<float>(std::clamp(s.position[0], -32.0, 32.0)));
+      (void)store.set_float(ids[i], kY, static_cast<float>(std::clamp(s.position[1], -32.0, 32.0)));
+      (void)store.set_float(ids[i], kZ, static_cast<float>(std::clamp(s.position[2], 0.0, 16.0)));
+      const double* q = s.orientation;
+      (void)store.set_quat(ids[i], kOrientation,
+                           Quat{static_cast<float>(q[0]), static_cast<float>(q[1]),
+                                static_cast<float>(q[2]), static_cast<float>(q[3])});
+      (void)store.set_bool(ids[i], kInteracting, s.interacting);
+      r.interacting += s.interacting ? 1 : 0;
+    }
+    const std::uint32_t tick = frame + 1;
+    const Snapshot* current = ring.capture(store, tick);
+    const Snapshot* baseline = frame >= kBaselineAge ? ring.find(tick - kBaselineAge) : nullptr;
+    if (current == nullptr || (frame >= kBaselineAge && baseline == nullptr)) {
+      r.failure = "the snapshot ring lost a snapshot";
+      return false;
+    }
+
+    auto start = std::chrono::steady_clock::now();
+    const EncodeResult encoded = codec->encode(*current, baseline, buffer);
+    const double encode_us = elapsed_us(start);
+    if (encoded.error != SnapshotError::none) {
+      r.failure = std::string("encode: ") + to_string(encoded.error);
+      return false;
+    }
+    const std::span<const std::uint8_t> payload(buffer.data(), encoded.bytes);
+    start = std::chrono::steady_clock::now();
+    const SnapshotError error = codec->decode(payload, baseline, decoded);
+    const double decode_us = elapsed_us(start);
+    if (error != SnapshotError::none) {
+      r.failure = std::string("decode: ") + to_string(error);
+      return false;
+    }
+    r.exact = r.exact && decoded == *current;
+
+    ++r.frames;
+    r.all_bytes += encoded.bytes;
+    if (baseline == nullptr) {
+      ++r.full_frames;
+      r.full_bytes += encoded.bytes;
+      continue;
+    }
+    r.delta_bytes += encoded.bytes;
+    r.max_bytes = std::max(r.max_bytes, encoded.bytes);
+    r.changed += changed_cubes(*current, *baseline);
+    r.encode_us.push_back(encode_us);
+    r.decode_us.push_back(decode_us);
+    r.full_bytes += codec->encode(*current, nullptr, buffer).bytes;  // for full_kbps
+  }
+  return true;
+}
+
+double ratio(double a, double b) {
+  return b > 0 ? a / b : 0.0;
+}
+
+void print_json(const Options& options, Results& r) {
+  JsonWriter json;
+  json.begin().string("bench", "cubes");
+  json.integer("frames", r.frames);
+  json.integer("seed", options.seed);
+  json.integer("cubes", CubesSim::kCubes);
+  json.integer("baseline_age", kBaselineAge);
+  json.integer("full_frames", r.full_frames);
+  json.number("kbps", r.kbps(), 2);
+  json.number("kbps_all_frames", r.kbps_all(), 2);
+  json.number("bytes_per_snapshot", r.bytes_per_snapshot(), 1);
+  json.integer("bytes_max", r.max_bytes);
+  json.number("raw_kbps", r.raw_kbps(), 1);
+  json.number("full_kbps", r.full_kbps(), 1);
+  json.number("encode_us", percentile(r.encode_us, 50.0), 2);
+  json.number("decode_us", percentile(r.decode_us, 50.0), 2);
+  json.boolean("exact", r.exact);
+  json.number("changed_cubes_avg", ratio(static_cast<double>(r.changed), r.deltas()), 1);
+  json.number("bits_per_changed_cube", r.bits_per_changed_cube(), 1);
+  json.number("interacting_cubes_avg", ratio(static_cast<double>(r.interacting), r.frames), 1);
+  json.begin("quantization")
+      .integer("x_bits", r.position_bits[0])
+      .integer("y_bits", r.position_bits[1])
+      .integer("z_bits", r.position_bits[2])
+      .integer("orientation_bits_per_component", kQuaternionBits)
+      .string("resolution_m", "x, y: 64/32767; z: 16/8191 (about 1/512 m)")
+      .end();
+  json.begin("reference_kbps")
+      .number("uncompressed", kUncompressedKbps, 1)
+      .number("fiedler_bitpacked", kFiedlerKbps, 1)
+      .number("giesen_arithmetic", kGiesenKbps, 1)
+      .number("maxwell_range_prediction", kMaxwellKbps, 1)
+      .end();
+  json.begin("ratio_kbps_to")
+      .number("uncompressed", ratio(r.kbps(), kUncompressedKbps), 4)
+      .number("fiedler_bitpacked", ratio(r.kbps(), kFiedlerKbps), 4)
+      .number("giesen_arithmetic", ratio(r.kbps(), kGiesenKbps), 4)
+      .number("maxwell_range_prediction", ratio(r.kbps(), kMaxwellKbps), 4)
+      .end();
+  json.begin("targets").number("kbps_max", kTargetKbps, 1).number("kbps_aim", kAimKbps, 1).end();
+  json.end();
+  std::printf("%s\n", json.str().c_str());
+}
+
+void print_table(const Options& options, Results& r) {
+  std::printf(
+      "tw-bench cubes: %zu ODE cubes at 60 Hz, %u frames (seed %u), each a delta against\n"
+      "the frame %u ticks earlier (the first %u are full snapshots and not in the averages).\n"
+      "Quantization: x, y %u bits, z %u bits (resolution 64/32767 and 16/8191 m, about\n"
+      "1/512 m), orientation smallest-three %u bits per component, interacting flag.\n\n",
+      CubesSim::kCubes, r.frames, options.seed, kBaselineAge, r.full_frames, r.position_bits[0],
+      r.position_bits[2], kQuaternionBits);
+  std::printf("bytes per snapshot   %10.1f  (max %zu)\n", r.bytes_per_snapshot(), r.max_bytes);
+  std::printf("kbit/s               %10.2f  (%.2f counting the full frames)\n", r.kbps(),
+              r.kbps_all());
+  std::printf("raw kbit/s           %10.1f  (quantized, no delta; full encoding %.1f)\n",
+              r.raw_kbps(), r.full_kbps());
+  std::printf("changed cubes/frame  %10.1f  (interacting %.1f)\n",
+              ratio(static_cast<double>(r.changed), r.deltas()),
+              ratio(static_cast<double>(r.interacting), r.frames));
+  std::printf("bits per changed cube %10.1f  (header included)\n", r.bits_per_changed_cube());
+  std::printf("encode us (median)   %10.2f\n", percentile(r.encode_us, 50.0));
+  std::printf("decode us (median)   %10.2f\n", percentile(r.decode_us, 50.0));
+  std::printf("exact                %10s\n\n", r.exact ? "yes" : "NO");
+  std::printf("%-34s %10s %10s\n", "published (original data set)", "kbit/s", "ours / it");
+  const struct {
+    const char* name;
+    double kbps;
+  } refs[] = {{"uncompressed", kUncompressedKbps},
+              {"bit-packing (Fiedler)", kFiedlerKbps},
+              {"arithmetic coder (Giesen)", kGiesenKbps},
+              {"range coder + prediction (Maxwell)", kMaxwellKbps}};
+  for (const auto& ref : refs) {
+    std::printf("%-34s %10.1f %10.3f\n", ref.name, ref.kbps, ratio(r.kbps(), ref.kbps));
+  }
+  std::printf("\ntarget < %.0f kbit/s: %s; aim < %.0f kbit/s: %s\n", kTargetKbps,
+              r.kbps() < kTargetKbps ? "ok" : "MISSED", kAimKbps,
+              r.kbps() < kAimKbps ? "ok" : "missed");
+}
+
+}  // namespace
+
+void cubes_usage(std::FILE* to, const char* program, bool brief) {
+  std::fprintf(to, "usage: %s cubes [--json] [--frames N] [--seed S]\n", program);
+  if (brief) return;
+  std::fprintf(to,
+               "\nSnapshot bandwidth of Glenn Fiedler's cube scene: 901 cubes simulated with ODE\n"
+               "at 60 Hz, each frame delta-coded against the frame %u ticks earlier, decoded\n"
+               "and checked for equality.\n\n"
+               "  --json      print one JSON object instead of a table\n"
+               "  --frames N  frames to simulate (2800)\n"
+               "  --seed S    the player's waypoints and the grid's jitter (1)\n",
+               kBaselineAge);
+}
+
+int cubes_main(int argc, char** argv) {
+  Options options;
+  std::string error;
+  switch (parse(argc, argv, options, error)) {
+    case Parse::Help: cubes_usage(stdout, "tw-bench", false); return 0;
+    case Parse::Bad:
+      std::fprintf(stderr, "tw-bench cubes: %s\n", error.c_str());
+      cubes_usage(stderr, "tw-bench", true);
+      return 2;
+    case Parse::Ok: break;
+  }
+  Results results;
+  if (!run(options, results)) {
+    std::fprintf(stderr, "tw-bench cubes: %s\n", results.failure.c_str());
+    return 1;
+  }
+  if (options.json) {
+    print_json(options, results);
+  } else {
+    print_table(options, results);
+  }
+  if (!results.exact) {
+    std::fprintf(stderr, "tw-bench cubes: a decoded snapshot differs from its source\n");
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace twbench
