@@ -3,11 +3,11 @@
 // Client fields (the list first): connected (bool, connected at exit),
 // disconnect_reason (string or null while connected), rtt_ms, loss_pct (the
 // server's datagrams lost on the way in, last second), out_loss_pct (our
-// reliable packets lost on the way out, ENet's estimate), in_kbps, out_kbps, updates_received, ticks (input ticks run), players_seen
-// (distinct players, bots included); then role, server, name, slot,
-// state_rate_hz, connected_s, updates_expected (state_rate_hz x connected_s),
-// stale_updates, bad_messages, protocol_violations, send_failures.
-// Server: role "server", the same names where they mean something there.
+// reliable packets lost on the way out, ENet's estimate), in_kbps, out_kbps, updates_received,
+// ticks (input ticks run), players_seen (distinct players, bots included); then role, server, name,
+// slot, state_rate_hz, connected_s, updates_expected (state_rate_hz x connected_s), stale_updates,
+// bad_messages, protocol_violations, send_failures. Server: role "server", the same names where
+// they mean something there.
 #pragma once
 
 #include <string>

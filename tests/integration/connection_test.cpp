@@ -357,12 +357,8 @@ namespace {
 TEST(Wait, ReturnsWhenADatagramArrivesAndNotOtherwise) {
   Server server;
   Client client;
-  ASSERT_TRUE(server.start(loopback_server()));
-  ASSERT_TRUE(client.connect(address_of(server), client_for(server)));
   Loop loop;
-  loop.server = &server;
-  loop.clients = {&client};
-  ASSERT_TRUE(loop.until([&] { return client.connected() && server.connection_count() == 1; }, 5s));
+  ASSERT_TRUE(start_and_connect(server, client, loop, loopback_server()));
   loop.run_for(300ms);  // let acks and pings settle
   ASSERT_TRUE(client.send(kChannelReliable, bytes("wake up")));
   client.flush();

@@ -133,4 +133,21 @@ class Loop {
   }
 };
 
+// Starts `server`, connects `client` to it with a fresh token, points `loop`
+// at both and pumps until both see the connection (within `limit`).
+inline ::testing::AssertionResult start_and_connect(
+    Server& server, Client& client, Loop& loop, const ServerSettings& settings = loopback_server(),
+    const ClientSettings& client_settings = {}, std::chrono::milliseconds limit = 5s) {
+  if (Status s = server.start(settings); !s)
+    return ::testing::AssertionFailure() << "server: " << s.message;
+  if (Status s = client.connect(address_of(server), client_for(server, client_settings)); !s)
+    return ::testing::AssertionFailure() << "client: " << s.message;
+  loop.server = &server;
+  loop.clients = {&client};
+  if (!loop.until([&] { return client.connected() && server.connection_count() == 1; }, limit))
+    return ::testing::AssertionFailure() << "not connected: client " << to_string(client.state())
+                                         << ", " << to_string(client.disconnect_reason());
+  return ::testing::AssertionSuccess();
+}
+
 }  // namespace tickwire::test

@@ -11,12 +11,8 @@ TEST(Link, SmoothedRttSettlesAtTwiceTheOneWayLag) {
   s.conditioner.outgoing.latency_ms = 50;
   ClientSettings c;
   c.conditioner.outgoing.latency_ms = 50;
-  ASSERT_TRUE(server.start(s));
-  ASSERT_TRUE(client.connect(address_of(server), client_for(server, c)));
   Loop loop;
-  loop.server = &server;
-  loop.clients = {&client};
-  ASSERT_TRUE(loop.until([&] { return client.connected() && server.connection_count() == 1; }, 5s));
+  ASSERT_TRUE(start_and_connect(server, client, loop, s, c));
   const ConnectionId id = server.connections().at(0);
   // Reliable traffic both ways gives ENet a round-trip sample every frame.
   int frame = 0;
@@ -40,12 +36,8 @@ TEST(Link, SmoothedRttSettlesAtTwiceTheOneWayLag) {
 TEST(Link, MeasuredLossOverTenThousandDatagramsMatchesTheSetting) {
   Server server;
   Client client;
-  ASSERT_TRUE(server.start(loopback_server()));
-  ASSERT_TRUE(client.connect(address_of(server), client_for(server)));
   Loop loop;
-  loop.server = &server;
-  loop.clients = {&client};
-  ASSERT_TRUE(loop.until([&] { return client.connected() && server.connection_count() == 1; }, 5s));
+  ASSERT_TRUE(start_and_connect(server, client, loop, loopback_server()));
 
   LinkConditionerSettings lossy;
   lossy.outgoing.loss_pct = 10;

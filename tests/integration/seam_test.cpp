@@ -14,12 +14,8 @@ TEST(Seam, EveryDatagramPassesTheSeam) {
   Client client;
   ServerSettings s = loopback_server();
   s.conditioner.outgoing.loss_pct = 10;  // conditioned and plain paths both count
-  ASSERT_TRUE(server.start(s));
-  ASSERT_TRUE(client.connect(address_of(server), client_for(server)));
   Loop loop;
-  loop.server = &server;
-  loop.clients = {&client};
-  ASSERT_TRUE(loop.until([&] { return client.connected() && server.connection_count() == 1; }, 5s));
+  ASSERT_TRUE(start_and_connect(server, client, loop, s));
   int frame = 0;
   loop.each_frame = [&] {
     if (++frame > 500) return;
@@ -59,12 +55,8 @@ void send_raw(int fd, std::uint16_t port, const std::vector<std::uint8_t>& data)
 TEST(Seam, OversizedAndEmptyDatagramsAreDroppedAndCounted) {
   Server server;
   Client client;
-  ASSERT_TRUE(server.start(loopback_server()));
-  ASSERT_TRUE(client.connect(address_of(server), client_for(server)));
   Loop loop;
-  loop.server = &server;
-  loop.clients = {&client};
-  ASSERT_TRUE(loop.until([&] { return client.connected() && server.connection_count() == 1; }, 5s));
+  ASSERT_TRUE(start_and_connect(server, client, loop, loopback_server()));
   const int fd = udp_socket();
   for (int i = 0; i < 20; ++i) {
     send_raw(fd, server.port(), std::vector<std::uint8_t>(9000, 0xAB));
