@@ -33,7 +33,8 @@ const char* usage() noexcept {
   return R"(usage:
   arena [--port 27015]                 local match: server in-process, a window, 3 bots
   arena --server [--port 27015] [--bots N] [--max-players 32]      dedicated server, no window
-  arena --connect HOST[:PORT] [--name NAME]                         join a server
+  arena --connect HOST[:PORT] --code CODE [--name NAME]             join a server
+                                     (or --token FILE instead of --code)
         --bot              the client plays by itself
         --headless         no window; a one-line text net graph on stdout every second
         --duration SEC     exit cleanly after SEC seconds (server and client)
