@@ -6,6 +6,7 @@
 #include "tickwire/conditioner.hpp"
 #include "tickwire/event.hpp"
 #include "tickwire/replication.hpp"
+#include "tickwire/replicator.hpp"
 #include "tickwire/server.hpp"
 #include "tickwire/settings.hpp"
 #include "tickwire/stats.hpp"
