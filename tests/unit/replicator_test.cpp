@@ -91,7 +91,8 @@ void run(float loss_pct, std::uint32_t seed) {
 
     for (int c = 0; c < kClients; ++c) {
       std::vector<std::uint8_t> envelope;
-      ASSERT_EQ(senders[c].encode(ring, 0, tick * 16667ull, envelope), SnapshotError::none);
+      ASSERT_EQ(senders[c].encode(*ring.newest(), 0, tick * 16667ull, envelope),
+                SnapshotError::none);
       down[c].send(rng, tick, loss, std::move(envelope));
       down[c].deliver(tick,
                       [&](const std::vector<std::uint8_t>& bytes) { receivers[c].receive(bytes); });
@@ -142,21 +143,48 @@ TEST(Replicator, AnAckOlderThanTheRingMeansAFullSnapshot) {
   SnapshotReceiver receiver(schema, settings);
   std::vector<std::uint8_t> envelope;
   ring.capture(store, 1);
-  ASSERT_EQ(sender.encode(ring, 0, 0, envelope), SnapshotError::none);
+  ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::none);
   ASSERT_NE(receiver.receive(envelope), nullptr);
   sender.acknowledge(*receiver.ack());
-  for (std::uint32_t t = 2; t <= 10; ++t) ring.capture(store, t);  // tick 1 leaves the ring
-  ASSERT_EQ(sender.encode(ring, 0, 0, envelope), SnapshotError::none);
-  EXPECT_EQ(sender.full_sent(), 2u);
+  ASSERT_EQ(sender.acked(), 1u);
+  // Ticks 2..9 are sent and lost: the sender's own ring moves past tick 1.
+  for (std::uint32_t t = 2; t <= 10; ++t) {
+    ring.capture(store, t);
+    ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::none);
+  }
+  EXPECT_EQ(sender.sent(1), nullptr);
+  // Ticks 2..5 were deltas against tick 1; tick 5 took tick 1's slot of the
+  // 4, so ticks 6..10 went whole.
+  EXPECT_EQ(sender.delta_sent(), 4u);
+  EXPECT_EQ(sender.full_sent(), 6u);
   const Snapshot* got = receiver.receive(envelope);
   ASSERT_NE(got, nullptr);
   EXPECT_TRUE(*got == *ring.newest());
-  // A delta against something the client no longer has is refused, counted.
   EXPECT_EQ(receiver.receive(envelope), nullptr) << "stale: not newer";
   EXPECT_EQ(receiver.stats().stale, 1u);
   std::vector<std::uint8_t> junk(envelope.size(), 0x5A);
   EXPECT_EQ(receiver.receive(junk), nullptr);
   EXPECT_EQ(receiver.stats().bad_envelope, 1u);
+}
+
+TEST(Replicator, AcksOfTicksNeverSentAreIgnored) {
+  const Schema schema = ship_schema();
+  ReplicationSettings settings;
+  EntityStore store(schema, settings);
+  SnapshotRing ring(schema, settings);
+  store.create(0);
+  SnapshotSender sender(schema, settings);
+  std::vector<std::uint8_t> envelope;
+  ring.capture(store, 5);
+  ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::none);
+  sender.acknowledge(4);
+  sender.acknowledge(6);
+  sender.acknowledge(0xFFFFFFFFu);
+  EXPECT_FALSE(sender.acked().has_value());
+  sender.acknowledge(5);
+  EXPECT_EQ(sender.acked(), 5u);
+  // A world tick that is not newer than the last one sent is refused.
+  EXPECT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::bad_snapshot);
 }
 
 }  // namespace

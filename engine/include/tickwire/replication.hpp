@@ -31,6 +31,7 @@ inline constexpr std::uint32_t kMaxComponentBits = 32;   // bits of one quantize
 inline constexpr std::uint32_t kMaxQuaternionBits = 24;  // bits per smallest-three component
 inline constexpr std::uint32_t kMinQuaternionBits = 5;   // below this the error bound fails
 inline constexpr std::uint32_t kMaxSnapshotRing = 1024;  // snapshots a ring may keep
+inline constexpr std::uint32_t kMinBudgetBytes = 64;     // smallest per-snapshot byte budget
 
 // An entity id: slot index in the low 12 bits, the slot's generation in the
 // high 20. A slot's generation changes every time its entity is destroyed, so
@@ -187,6 +188,10 @@ class Schema {
 struct ReplicationSettings {
   std::uint32_t max_entities = 1024;  // live entities per world, 1 .. kMaxEntities
   std::uint32_t snapshot_ring = 64;   // snapshots kept as baselines, 1 .. kMaxSnapshotRing
+  // Most bytes of snapshot stream a SnapshotSender sends a client per
+  // snapshot, 0 (no limit) or kMinBudgetBytes and up. The default keeps a
+  // snapshot and its envelope inside one datagram of the transport.
+  std::uint32_t budget_bytes = 1200;
 
   [[nodiscard]] Status validate() const;
 };
@@ -381,6 +386,14 @@ class SnapshotCodec {
   SnapshotError decode(std::span<const std::uint8_t> in, const Snapshot* baseline,
                        Snapshot& out) noexcept;
 
+  // The bits of a stream's header, and of one record without its index gap:
+  // `cur` of `current` coded against `base` of `baseline` (nullptr `cur`: a
+  // removal; nullptr `base`, or another entity: a create). Exact for the
+  // delta codec; the sender's budget uses them to choose what fits.
+  [[nodiscard]] virtual std::uint32_t header_bits(bool delta) const noexcept = 0;
+  [[nodiscard]] virtual std::uint32_t record_bits(const Snapshot& current, const EntityRecord* cur,
+                                                  const Snapshot* baseline,
+                                                  const EntityRecord* base) const noexcept = 0;
   // Upper bound of an encoded stream for this schema and settings, bytes.
   [[nodiscard]] virtual std::size_t max_encoded_bytes() const noexcept = 0;
   [[nodiscard]] const CodecStats& stats() const noexcept { return stats_; }

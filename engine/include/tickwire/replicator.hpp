@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -22,31 +23,93 @@
 
 namespace tickwire {
 
+// How much one client sees of one entity at this snapshot: 0 or less (or
+// NaN) means "not relevant": the client does not see the entity at all, and
+// an entity that stops being relevant is removed on that client. A positive
+// value is the entity's priority: what its send priority grows by for each
+// snapshot it has changes the client lacks but does not fit the budget.
+// Called once per live entity per encode(); it must not call the sender.
+using InterestFn = std::function<float(EntityId id, TypeId type)>;
+
+struct SenderStats {
+  std::uint64_t full_sent = 0;          // snapshots coded with no baseline
+  std::uint64_t delta_sent = 0;         // snapshots coded against an acked one
+  std::uint64_t stream_bytes = 0;       // their streams' total size, bytes
+  std::uint64_t entities_sent = 0;      // records written (creates, updates, removals)
+  std::uint64_t entities_deferred = 0;  // changes left for a later snapshot by the budget
+  std::uint64_t budget_retries = 0;     // re-encodes because an estimate ran over
+};
+
 class SnapshotSender {
  public:
-  // `schema` must be validated and outlive the sender.
+  // `schema` must be validated and outlive the sender. The sender keeps the
+  // last settings.snapshot_ring snapshots it sent (what this client may hold
+  // as a baseline). Memory: about snapshot_ring x max_entities x
+  // (12 + 4 x max words) bytes plus 12 bytes per entity slot.
   SnapshotSender(const Schema& schema, const ReplicationSettings& settings);
 
   // The client says it has snapshot `tick` (acks older than the one held are ignored).
   void acknowledge(std::uint32_t tick) noexcept;
-  // Forget the client's acks (a new connection).
-  void reset() noexcept { acked_.reset(); }
+  // Forget the client (a new connection): acks, sent snapshots, priorities.
+  void reset() noexcept;
 
-  // Codes ring.newest() for this client into `out` (a snapshot envelope: tick,
-  // baseline tick, `acked_input_tick`, `server_time_us` and the stream).
-  SnapshotError encode(const SnapshotRing& ring, std::uint32_t acked_input_tick,
+  // Relevance and priority for this client; none: everything, priority 1.
+  void set_interest(InterestFn interest) { interest_ = std::move(interest); }
+  // Most bytes of stream per snapshot for this client (the envelope adds
+  // kSnapshotEnvelopeOverhead at most); 0: no limit. Starts at
+  // settings.budget_bytes.
+  void set_budget_bytes(std::uint32_t bytes) noexcept { budget_bytes_ = bytes; }
+  [[nodiscard]] std::uint32_t budget_bytes() const noexcept { return budget_bytes_; }
+
+  // Codes `world` (the server's snapshot of this tick, ticks increasing) for
+  // this client into `out`: a snapshot envelope holding the tick, the
+  // baseline tick, `acked_input_tick`, `server_time_us` and the stream.
+  //
+  // What the client is sent is its view of the world: the relevant entities,
+  // each either at its state in `world` or, when the budget left it out, at
+  // the state the client already holds (or absent, when it holds none). The
+  // view is coded against the newest view the client acked that is still
+  // kept, or in full when there is none. Left-out changes gain priority and
+  // go first next time; at least one change goes in every snapshot, so every
+  // client converges on its relevant world once the world stops changing.
+  SnapshotError encode(const Snapshot& world, std::uint32_t acked_input_tick,
                        std::uint64_t server_time_us, std::vector<std::uint8_t>& out);
 
   [[nodiscard]] std::optional<std::uint32_t> acked() const noexcept { return acked_; }
-  [[nodiscard]] std::uint64_t full_sent() const noexcept { return full_sent_; }
-  [[nodiscard]] std::uint64_t delta_sent() const noexcept { return delta_sent_; }
+  // The view sent for `tick`, or nullptr when it is no longer kept.
+  [[nodiscard]] const Snapshot* sent(std::uint32_t tick) const noexcept;
+  [[nodiscard]] const SenderStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] std::uint64_t full_sent() const noexcept { return stats_.full_sent; }
+  [[nodiscard]] std::uint64_t delta_sent() const noexcept { return stats_.delta_sent; }
 
  private:
+  struct Candidate {
+    float priority;
+    std::uint32_t index;  // slot index of the entity
+    std::uint32_t bits;   // estimated cost of its record
+  };
+
+  void collect(const Snapshot& world, const Snapshot* baseline);
+  std::uint64_t choose(std::uint64_t budget_bits, std::uint32_t header_bits);
+  void build_view(const Snapshot& world, const Snapshot* baseline, Snapshot& view);
+
+  const Schema* schema_;
   std::unique_ptr<SnapshotCodec> codec_;
   std::vector<std::uint8_t> stream_;
+  std::vector<Snapshot> views_;  // ring of sent views, settings.snapshot_ring slots
+  std::vector<bool> held_;
+  std::uint32_t next_ = 0;
+  std::optional<std::uint32_t> newest_;  // slot of the newest view
+  Snapshot scratch_;                     // the view being built
   std::optional<std::uint32_t> acked_;
-  std::uint64_t full_sent_ = 0;
-  std::uint64_t delta_sent_ = 0;
+  InterestFn interest_;
+  std::uint32_t budget_bytes_ = 0;
+  std::vector<float> priority_;        // per slot index: accumulated priority
+  std::vector<EntityId> priority_of_;  // per slot index: the entity it belongs to
+  std::vector<float> weight_;          // per slot index: this encode's interest (<= 0: none)
+  std::vector<std::uint8_t> chosen_;   // per slot index: goes in this snapshot
+  std::vector<Candidate> candidates_;  // capacity max_entities x 2
+  SenderStats stats_;
 };
 
 // Why a received snapshot was not used (besides the codec's own causes).

@@ -92,6 +92,31 @@ void write_component(BitWriter& w, std::uint32_t cur, std::uint32_t base, std::u
   }
 }
 
+// The bits write_component() writes.
+std::uint32_t component_bits(std::uint32_t cur, std::uint32_t base, std::uint32_t bits) {
+  if (bits <= kRawOnlyBits) return bits;
+  if (cur == base) return 1;
+  const std::uint64_t m = (cur < base ? base - cur : cur - base) - 1ull;
+  const std::uint32_t a = small_bits(bits);
+  const std::uint32_t b = medium_bits(bits);
+  const std::uint64_t small_size = 1ull << a;
+  const std::uint32_t raw_cost = 3 + bits;
+  if (m < small_size && 3 + a <= raw_cost) return 3 + a;
+  if (m >= small_size && m - small_size < (1ull << b) && 4 + b <= raw_cost) return 4 + b;
+  return raw_cost;
+}
+
+template <std::size_t N>
+std::uint32_t bucketed_bits(std::uint64_t value, const std::array<std::uint8_t, N>& buckets) {
+  for (std::size_t k = 0; k < N; ++k) {
+    const std::uint64_t size = 1ull << buckets[k];
+    if (value < size || k + 1 == N)
+      return static_cast<std::uint32_t>(k + (k + 1 < N ? 1 : 0)) + buckets[k];
+    value -= size;
+  }
+  return 0;
+}
+
 // Reads one component coded against `base`. False when the result lies
 // outside 0 .. max_code.
 bool read_component(BitReader& r, std::uint32_t base, ComponentLayout c, std::uint32_t& out) {
@@ -176,6 +201,12 @@ class DeltaCodec final : public SnapshotCodec {
   }
 
   [[nodiscard]] std::size_t max_encoded_bytes() const noexcept override { return max_bytes_; }
+  [[nodiscard]] std::uint32_t header_bits(bool delta) const noexcept override {
+    return kTickBits + 1 + (delta ? 1 + kAgeBuckets[0] : 0) + 2 * kCountBits;
+  }
+  [[nodiscard]] std::uint32_t record_bits(const Snapshot& current, const EntityRecord* cur,
+                                          const Snapshot* baseline,
+                                          const EntityRecord* base) const noexcept override;
 
  protected:
   EncodeResult do_encode(const Snapshot& current, const Snapshot* baseline,
@@ -190,6 +221,28 @@ class DeltaCodec final : public SnapshotCodec {
   std::uint32_t max_entities_;
   std::size_t max_bytes_ = 0;
 };
+
+std::uint32_t DeltaCodec::record_bits(const Snapshot& current, const EntityRecord* cur,
+                                      const Snapshot* baseline,
+                                      const EntityRecord* base) const noexcept {
+  const std::uint32_t kind_bits = baseline != nullptr ? 2 : 0;
+  if (cur == nullptr) return kind_bits;  // a removal
+  const TypeLayout& layout = schema_.layout(cur->type);
+  if (baseline == nullptr || base == nullptr || base->id != cur->id || base->type != cur->type)
+    return kind_bits + schema_.type_bits() +
+           bucketed_bits(cur->id.generation(), kGenerationBuckets) + layout.full_bits;
+  const auto codes = current.codes(*cur);
+  const auto base_codes = baseline->codes(*base);
+  std::uint32_t bits = 1 + static_cast<std::uint32_t>(layout.fields.size());
+  for (const FieldLayout& fl : layout.fields) {
+    if (std::equal(codes.begin() + fl.first_word, codes.begin() + fl.first_word + fl.words,
+                   base_codes.begin() + fl.first_word))
+      continue;
+    for (std::uint32_t k = fl.first_word; k < fl.first_word + fl.words; ++k)
+      bits += component_bits(codes[k], base_codes[k], layout.components[k].bits);
+  }
+  return bits;
+}
 
 bool DeltaCodec::fits(const Snapshot& s) const noexcept {
   if (s.size() > max_entities_) return false;

@@ -1,5 +1,8 @@
 #include "tickwire/replicator.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include "protocol/envelope.hpp"
 
 namespace tickwire {
@@ -12,31 +15,218 @@ bool newer(std::uint32_t a, std::uint32_t b) noexcept {
 }  // namespace
 
 SnapshotSender::SnapshotSender(const Schema& schema, const ReplicationSettings& settings)
-    : codec_(make_delta_codec(schema, settings)),
-      stream_(codec_ ? codec_->max_encoded_bytes() : 0) {}
+    : schema_(&schema),
+      codec_(make_delta_codec(schema, settings)),
+      stream_(codec_ ? codec_->max_encoded_bytes() : 0),
+      budget_bytes_(settings.budget_bytes) {
+  if (codec_ == nullptr) return;
+  views_.reserve(settings.snapshot_ring);
+  for (std::uint32_t i = 0; i < settings.snapshot_ring; ++i) views_.emplace_back(schema, settings);
+  held_.assign(settings.snapshot_ring, false);
+  scratch_ = Snapshot(schema, settings);
+  priority_.assign(settings.max_entities, 0.0f);
+  priority_of_.assign(settings.max_entities, EntityId{});
+  weight_.assign(settings.max_entities, 0.0f);
+  chosen_.assign(settings.max_entities, 0);
+  candidates_.reserve(settings.max_entities);
+}
 
 void SnapshotSender::acknowledge(std::uint32_t tick) noexcept {
+  // Only a tick this sender sent can be a baseline; anything else is ignored
+  // (a confused or hostile client cannot point the baseline anywhere).
+  if (sent(tick) == nullptr) return;
   if (!acked_ || newer(tick, *acked_)) acked_ = tick;
 }
 
-SnapshotError SnapshotSender::encode(const SnapshotRing& ring, std::uint32_t acked_input_tick,
+void SnapshotSender::reset() noexcept {
+  acked_.reset();
+  std::fill(held_.begin(), held_.end(), false);
+  newest_.reset();
+  std::fill(priority_.begin(), priority_.end(), 0.0f);
+  std::fill(priority_of_.begin(), priority_of_.end(), EntityId{});
+}
+
+const Snapshot* SnapshotSender::sent(std::uint32_t tick) const noexcept {
+  for (std::size_t i = 0; i < views_.size(); ++i)
+    if (held_[i] && views_[i].tick() == tick) return &views_[i];
+  return nullptr;
+}
+
+// Pass 1: which entities of `world` this client sees (weight_), which differ
+// from what it holds (candidates_, with their cost), and their priorities.
+void SnapshotSender::collect(const Snapshot& world, const Snapshot* baseline) {
+  candidates_.clear();
+  const auto w = world.entities();
+  const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
+  auto removal = [&](const EntityRecord& old) {
+    chosen_[old.id.index()] = 0;
+    candidates_.push_back({std::numeric_limits<float>::infinity(), old.id.index(),
+                           codec_->record_bits(world, nullptr, baseline, &old)});
+  };
+  std::size_t i = 0, j = 0;
+  while (i < w.size() || j < b.size()) {
+    if (i == w.size() || (j < b.size() && b[j].id.index() < w[i].id.index())) {
+      removal(b[j++]);  // destroyed since the baseline
+      continue;
+    }
+    const EntityRecord& e = w[i++];
+    const EntityRecord* old = nullptr;
+    if (j < b.size() && b[j].id.index() == e.id.index()) old = &b[j++];
+    const std::uint32_t index = e.id.index();
+    float weight = interest_ ? interest_(e.id, e.type) : 1.0f;
+    if (!(weight > 0.0f)) weight = 0.0f;  // NaN too
+    weight_[index] = weight;
+    chosen_[index] = 0;
+    if (priority_of_[index] != e.id) {
+      priority_of_[index] = e.id;
+      priority_[index] = 0.0f;
+    }
+    if (weight == 0.0f) {
+      priority_[index] = 0.0f;
+      if (old != nullptr) removal(*old);  // left this client's interest
+      continue;
+    }
+    const bool same = old != nullptr && old->id == e.id && old->type == e.type;
+    if (same && std::ranges::equal(world.codes(e), baseline->codes(*old))) {
+      priority_[index] = 0.0f;  // the client has it as it is
+      continue;
+    }
+    priority_[index] += weight;
+    candidates_.push_back({priority_[index], index, codec_->record_bits(world, &e, baseline, old)});
+  }
+}
+
+// Marks what goes in (chosen_) within `budget_bits`; returns the changes left out.
+std::uint64_t SnapshotSender::choose(std::uint64_t budget_bits, std::uint32_t header_bits) {
+  // Each record also pays for its index gap: about this many bits at the
+  // densities seen in practice (an over-run is caught after encoding).
+  constexpr std::uint32_t kGapEstimateBits = 5;
+  std::uint64_t total = header_bits;
+  for (const Candidate& c : candidates_) total += c.bits + kGapEstimateBits;
+  if (budget_bits == 0 || total <= budget_bits) {
+    for (const Candidate& c : candidates_) chosen_[c.index] = 1;
+    return 0;
+  }
+  std::sort(candidates_.begin(), candidates_.end(), [](const Candidate& a, const Candidate& b) {
+    return a.priority != b.priority ? a.priority > b.priority : a.index < b.index;
+  });
+  std::uint64_t used = header_bits;
+  std::uint64_t left_out = 0;
+  bool any = false;
+  for (const Candidate& c : candidates_) {
+    const std::uint64_t cost = c.bits + kGapEstimateBits;
+    if (!any || used + cost <= budget_bits) {  // the top one always goes: progress
+      chosen_[c.index] = 1;
+      used += cost;
+      any = true;
+    } else {
+      chosen_[c.index] = 0;
+      ++left_out;
+    }
+  }
+  return left_out;
+}
+
+// Pass 2: the client's view: chosen changes at their world state, the rest as
+// the client holds them (or absent).
+void SnapshotSender::build_view(const Snapshot& world, const Snapshot* baseline, Snapshot& view) {
+  view.clear(world.tick());
+  const auto w = world.entities();
+  const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
+  auto keep = [&](const Snapshot& from, const EntityRecord& e) {
+    const auto dst = view.append(e.id, e.type, e.words);
+    const auto src = from.codes(e);
+    std::copy(src.begin(), src.end(), dst.begin());
+  };
+  std::size_t i = 0, j = 0;
+  while (i < w.size() || j < b.size()) {
+    if (i == w.size() || (j < b.size() && b[j].id.index() < w[i].id.index())) {
+      const EntityRecord& old = b[j++];
+      if (chosen_[old.id.index()] == 0) keep(*baseline, old);  // removal deferred
+      continue;
+    }
+    const EntityRecord& e = w[i++];
+    const EntityRecord* old = nullptr;
+    if (j < b.size() && b[j].id.index() == e.id.index()) old = &b[j++];
+    const std::uint32_t index = e.id.index();
+    const bool go = chosen_[index] != 0;
+    if (weight_[index] == 0.0f) {
+      if (old != nullptr && !go) keep(*baseline, *old);  // removal deferred
+    } else if (go || (old != nullptr && old->id == e.id && old->type == e.type &&
+                      std::ranges::equal(world.codes(e), baseline->codes(*old)))) {
+      keep(world, e);
+    } else if (old != nullptr && old->id == e.id && old->type == e.type) {
+      keep(*baseline, *old);  // change deferred
+    }
+    // else: a new entity that did not fit (a replaced one is removed).
+  }
+}
+
+SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_input_tick,
                                      std::uint64_t server_time_us, std::vector<std::uint8_t>& out) {
-  const Snapshot* current = ring.newest();
-  if (codec_ == nullptr || current == nullptr) return SnapshotError::bad_snapshot;
-  // The newest snapshot the client has that the ring still holds; if the ack
-  // is too old (the ring moved on) or there is none, a full snapshot.
-  const Snapshot* baseline = acked_ ? ring.find(*acked_) : nullptr;
-  if (baseline == current) baseline = nullptr;  // the client has it: send it whole, cheaply
-  const EncodeResult r = codec_->encode(*current, baseline, stream_);
-  if (r.error != SnapshotError::none) return r.error;
-  (baseline ? delta_sent_ : full_sent_) += 1;
-  protocol::SnapshotHeader header;
-  header.tick = current->tick();
-  header.has_baseline = baseline != nullptr;
-  header.baseline_tick = baseline ? baseline->tick() : 0;
-  header.acked_input_tick = acked_input_tick;
-  header.server_time_us = server_time_us;
-  protocol::write_snapshot_envelope(header, {stream_.data(), r.bytes}, out);
+  if (codec_ == nullptr || world.capacity() > scratch_.capacity())
+    return SnapshotError::bad_snapshot;
+  if (newest_ && !newer(world.tick(), views_[*newest_].tick())) return SnapshotError::bad_snapshot;
+  // The newest view the client has that is still kept; none: a full snapshot.
+  const Snapshot* baseline = acked_ ? sent(*acked_) : nullptr;
+  collect(world, baseline);
+  const std::uint64_t budget_bits = std::uint64_t{budget_bytes_} * 8;
+  const std::uint32_t header = codec_->header_bits(baseline != nullptr);
+  std::uint64_t left_out = choose(budget_bits, header);
+  EncodeResult r;
+  for (int attempt = 0;; ++attempt) {
+    build_view(world, baseline, scratch_);
+    r = codec_->encode(scratch_, baseline, stream_);
+    if (r.error != SnapshotError::none) return r.error;
+    if (budget_bits == 0 || r.bytes * 8 <= budget_bits || attempt == 3) break;
+    // The estimate ran over: leave out the lowest-priority changes that cover
+    // the excess (candidates_ is sorted when anything was left out already;
+    // sort it now otherwise) and code again.
+    ++stats_.budget_retries;
+    if (left_out == 0)
+      std::sort(candidates_.begin(), candidates_.end(), [](const Candidate& a, const Candidate& b) {
+        return a.priority != b.priority ? a.priority > b.priority : a.index < b.index;
+      });
+    std::uint64_t excess = r.bytes * 8 - budget_bits + 8;
+    std::size_t first_chosen = candidates_.size();
+    for (std::size_t k = 0; k < candidates_.size(); ++k)
+      if (chosen_[candidates_[k].index] != 0) {
+        first_chosen = k;
+        break;
+      }
+    for (std::size_t k = candidates_.size(); k-- > first_chosen + 1 && excess > 0;) {
+      const Candidate& c = candidates_[k];
+      if (chosen_[c.index] == 0) continue;
+      chosen_[c.index] = 0;
+      ++left_out;
+      excess = excess > c.bits ? excess - c.bits : 0;
+    }
+  }
+  // What went resets its priority; what waits keeps what it gained.
+  for (const Candidate& c : candidates_)
+    if (chosen_[c.index] != 0) {
+      priority_[c.index] = 0.0f;
+      ++stats_.entities_sent;
+    }
+  stats_.entities_deferred += left_out;
+  stats_.stream_bytes += r.bytes;
+  (baseline != nullptr ? stats_.delta_sent : stats_.full_sent) += 1;
+
+  // Keep the view over the oldest slot (decoding finished in scratch_, so the
+  // slot may even have held the baseline just used).
+  const std::uint32_t slot = next_;
+  next_ = (next_ + 1) % static_cast<std::uint32_t>(views_.size());
+  std::swap(views_[slot], scratch_);
+  held_[slot] = true;
+  newest_ = slot;
+
+  protocol::SnapshotHeader header_out;
+  header_out.tick = world.tick();
+  header_out.has_baseline = baseline != nullptr;
+  header_out.baseline_tick = baseline != nullptr ? baseline->tick() : 0;
+  header_out.acked_input_tick = acked_input_tick;
+  header_out.server_time_us = server_time_us;
+  protocol::write_snapshot_envelope(header_out, {stream_.data(), r.bytes}, out);
   return SnapshotError::none;
 }
 

@@ -208,6 +208,10 @@ Status ReplicationSettings::validate() const {
   if (snapshot_ring < 1 || snapshot_ring > kMaxSnapshotRing)
     return Status(Errc::invalid_settings,
                   "replication: snapshot_ring must be 1.." + std::to_string(kMaxSnapshotRing));
+  if (budget_bytes != 0 && budget_bytes < kMinBudgetBytes)
+    return Status(Errc::invalid_settings,
+                  "replication: budget_bytes must be 0 (no limit) or at least " +
+                      std::to_string(kMinBudgetBytes));
   return {};
 }
 
