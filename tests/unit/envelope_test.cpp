@@ -4,6 +4,7 @@
 #include <random>
 
 #include "protocol/envelope.hpp"
+#include "tickwire/replicator.hpp"
 
 namespace tickwire::protocol {
 namespace {
@@ -14,6 +15,21 @@ std::vector<std::uint8_t> sample(SnapshotHeader& header) {
   std::vector<std::uint8_t> out;
   write_snapshot_envelope(header, payload, out);
   return out;
+}
+
+TEST(SnapshotEnvelope, OverheadStaysWithinThePublishedBound) {
+  std::size_t worst = 0;
+  for (std::size_t n = 0; n <= 1400; ++n) {
+    for (const bool baseline : {false, true}) {
+      SnapshotHeader header{0xFFFFFFFFu, 0xFFFFFFFEu, baseline, 0xFFFFFFFFu, ~0ull};
+      const std::vector<std::uint8_t> payload(n, 0xA5);
+      std::vector<std::uint8_t> out;
+      write_snapshot_envelope(header, payload, out);
+      worst = std::max(worst, out.size() - n);
+    }
+  }
+  EXPECT_LE(worst, kSnapshotEnvelopeOverhead);
+  EXPECT_GT(worst, kSnapshotEnvelopeOverhead / 2) << "the bound should be tight";
 }
 
 TEST(SnapshotEnvelope, RoundTrips) {

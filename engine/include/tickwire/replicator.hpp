@@ -1,8 +1,9 @@
 // tickwire — per-client snapshot streams, Quake 3's model.
 //
-// The server keeps one SnapshotSender per client. Each snapshot goes to the
-// client as a delta against the newest snapshot that client acknowledged and
-// the server still holds in its ring, or in full when there is none. The
+// The server keeps one SnapshotSender per client. Each snapshot is that
+// client's view of the world (what its interest admits and its byte budget
+// lets through) and goes as a delta against the newest view that client
+// acknowledged and the sender still holds, or in full when there is none. The
 // client's SnapshotReceiver decodes it against its own copy of that baseline,
 // keeps the result for interpolation, and reports the tick to acknowledge in
 // its next input packet. Lost snapshots and lost acks only make deltas larger
@@ -12,6 +13,7 @@
 // clock. Not thread-safe; one object per client on each side.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,6 +24,9 @@
 #include "tickwire/replication.hpp"
 
 namespace tickwire {
+
+// Most bytes a snapshot envelope adds to its stream.
+inline constexpr std::size_t kSnapshotEnvelopeOverhead = 72;
 
 // How much one client sees of one entity at this snapshot: 0 or less (or
 // NaN) means "not relevant": the client does not see the entity at all, and
