@@ -245,6 +245,39 @@ class Snapshot {
   std::vector<std::uint32_t> codes_;    // size = code capacity
 };
 
+// ---- Reading values back ----------------------------------------------------
+
+// One entity's values, dequantized from its codes: how a client reads a
+// decoded Snapshot (the store's getters use it too). A getter returns nullopt
+// for a field index out of range or a field of another kind. Holds pointers:
+// the schema and codes must outlive it.
+class EntityView {
+ public:
+  // Entity `e` of snapshot `s`; `s` must come from `schema`.
+  EntityView(const Schema& schema, const Snapshot& s, const EntityRecord& e) noexcept
+      : EntityView(schema, e.type, s.codes(e)) {}
+  // Codes of an entity of `type`. A view of an unknown type, or with fewer
+  // codes than the type has, returns nullopt for every field.
+  EntityView(const Schema& schema, TypeId type, std::span<const std::uint32_t> codes) noexcept;
+
+  [[nodiscard]] std::optional<bool> get_bool(std::uint32_t field) const noexcept;
+  [[nodiscard]] std::optional<std::int64_t> get_int(std::uint32_t field) const noexcept;
+  [[nodiscard]] std::optional<float> get_float(std::uint32_t field) const noexcept;
+  [[nodiscard]] std::optional<Vec2> get_vec2(std::uint32_t field) const noexcept;
+  [[nodiscard]] std::optional<Vec3> get_vec3(std::uint32_t field) const noexcept;
+  [[nodiscard]] std::optional<float> get_angle(std::uint32_t field) const noexcept;  // [0, 2 pi)
+  [[nodiscard]] std::optional<Quat> get_quat(std::uint32_t field) const noexcept;
+
+ private:
+  [[nodiscard]] const std::uint32_t* words(std::uint32_t field, FieldKind kind) const noexcept;
+  [[nodiscard]] std::uint32_t bits(std::uint32_t field, std::uint32_t component) const noexcept;
+
+  const Schema* schema_;
+  const EntityTypeSpec* type_ = nullptr;  // nullptr: an unknown type or too few codes
+  const TypeLayout* layout_ = nullptr;
+  std::span<const std::uint32_t> codes_;
+};
+
 // ---- Server entity store ---------------------------------------------------
 
 // The server's live entities. Setters quantize at once (the stored state is
@@ -283,6 +316,8 @@ class EntityStore {
   [[nodiscard]] std::optional<Quat> get_quat(EntityId id, std::uint32_t field) const;
   // The entity's codes; empty for a stale id.
   [[nodiscard]] std::span<const std::uint32_t> codes(EntityId id) const noexcept;
+  // All its values (a view of nothing for a stale id).
+  [[nodiscard]] EntityView view(EntityId id) const noexcept;
 
   // The quantized state of every live entity, by index, into `out` (which
   // must have been made with the same schema and settings).

@@ -212,55 +212,32 @@ bool EntityStore::set_quat(EntityId id, std::uint32_t field, Quat value) {
   return true;
 }
 
+EntityView EntityStore::view(EntityId id) const noexcept {
+  // A stale id gives a view of no codes: every getter returns nullopt.
+  return alive(id) ? EntityView(*schema_, slot_type_[id.index()], codes(id))
+                   : EntityView(*schema_, TypeId{0}, {});
+}
+
 std::optional<bool> EntityStore::get_bool(EntityId id, std::uint32_t field) const {
-  const std::uint32_t* c = field_codes(id, field, FieldKind::Bool);
-  if (c == nullptr) return std::nullopt;
-  return c[0] != 0;
+  return view(id).get_bool(field);
 }
-
 std::optional<std::int64_t> EntityStore::get_int(EntityId id, std::uint32_t field) const {
-  const std::uint32_t* c = field_codes(id, field, FieldKind::Integer);
-  if (c == nullptr) return std::nullopt;
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(spec(id, field).int_min) + c[0]);
+  return view(id).get_int(field);
 }
-
 std::optional<float> EntityStore::get_float(EntityId id, std::uint32_t field) const {
-  const std::uint32_t* c = field_codes(id, field, FieldKind::Float);
-  if (c == nullptr) return std::nullopt;
-  const FieldSpec& f = spec(id, field);
-  return static_cast<float>(dequantize_ranged(c[0], f.min[0], f.max[0], bits(id, field, 0)));
+  return view(id).get_float(field);
 }
-
 std::optional<Vec2> EntityStore::get_vec2(EntityId id, std::uint32_t field) const {
-  const std::uint32_t* c = field_codes(id, field, FieldKind::Vec2);
-  if (c == nullptr) return std::nullopt;
-  const FieldSpec& f = spec(id, field);
-  float v[2];
-  for (std::uint32_t i = 0; i < 2; ++i)
-    v[i] = static_cast<float>(dequantize_ranged(c[i], f.min[i], f.max[i], bits(id, field, i)));
-  return Vec2{v[0], v[1]};
+  return view(id).get_vec2(field);
 }
-
 std::optional<Vec3> EntityStore::get_vec3(EntityId id, std::uint32_t field) const {
-  const std::uint32_t* c = field_codes(id, field, FieldKind::Vec3);
-  if (c == nullptr) return std::nullopt;
-  const FieldSpec& f = spec(id, field);
-  float v[3];
-  for (std::uint32_t i = 0; i < 3; ++i)
-    v[i] = static_cast<float>(dequantize_ranged(c[i], f.min[i], f.max[i], bits(id, field, i)));
-  return Vec3{v[0], v[1], v[2]};
+  return view(id).get_vec3(field);
 }
-
 std::optional<float> EntityStore::get_angle(EntityId id, std::uint32_t field) const {
-  const std::uint32_t* c = field_codes(id, field, FieldKind::Angle);
-  if (c == nullptr) return std::nullopt;
-  return dequantize_angle(c[0], spec(id, field).bits);
+  return view(id).get_angle(field);
 }
-
 std::optional<Quat> EntityStore::get_quat(EntityId id, std::uint32_t field) const {
-  const std::uint32_t* c = field_codes(id, field, FieldKind::Quaternion);
-  if (c == nullptr) return std::nullopt;
-  return dequantize_quaternion(std::span<const std::uint32_t, 4>(c, 4), spec(id, field).bits);
+  return view(id).get_quat(field);
 }
 
 void EntityStore::capture(std::uint32_t tick, Snapshot& out) const noexcept {
