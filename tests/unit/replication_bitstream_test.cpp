@@ -113,3 +113,26 @@ TEST(BitStream, PaddedEndRejectsSetPaddingAndExtraBytes) {
 
 }  // namespace
 }  // namespace tickwire::replication
+
+namespace tickwire::replication {
+namespace {
+
+TEST(BitStream, PatchOverwritesBitsWrittenEarlier) {
+  std::vector<std::uint8_t> buf(8, 0);
+  BitWriter w(buf);
+  w.write(0b101, 3);
+  const std::size_t at = w.bits_written();
+  w.write(0, 13);
+  w.write(0x7F, 7);
+  const std::size_t bytes = w.finish();
+  w.patch(at, 0x1ABC, 13);
+  w.patch(bytes * 8 - 4, 0xF, 13);  // beyond the stream: ignored
+  BitReader r({buf.data(), bytes});
+  EXPECT_EQ(r.read(3), 0b101u);
+  EXPECT_EQ(r.read(13), 0x1ABCu);
+  EXPECT_EQ(r.read(7), 0x7Fu);
+  EXPECT_TRUE(r.at_padded_end());
+}
+
+}  // namespace
+}  // namespace tickwire::replication

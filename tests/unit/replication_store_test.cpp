@@ -277,3 +277,47 @@ TEST(EntityView, ReadsADecodedSnapshotAsTheStoreReadsItself) {
 
 }  // namespace
 }  // namespace tickwire
+
+namespace tickwire {
+namespace {
+
+// Change stamps: a capture records when each entity last changed; setting a
+// value an entity already has is no change. Senders rely on equal stamps
+// meaning equal codes.
+TEST(ReplicationStamps, FollowRealChangesOnly) {
+  Schema schema = test::make_test_schema();
+  ASSERT_TRUE(schema.validate());
+  ReplicationSettings settings;
+  EntityStore store(schema, settings);
+  const EntityId still = store.create(1), moving = store.create(1), reset = store.create(1);
+  ASSERT_TRUE(store.set_vec2(moving, 0, {1, 1}));
+  Snapshot a(schema, settings), b(schema, settings);
+  store.capture(1, a);
+  ASSERT_TRUE(store.set_vec2(still, 0, *store.get_vec2(still, 0)));  // the same value
+  ASSERT_TRUE(store.set_vec2(moving, 0, {2, 1}));
+  ASSERT_TRUE(store.set_int(reset, 2, 50));  // changed and changed back
+  ASSERT_TRUE(store.set_int(reset, 2, 0));
+  store.capture(2, b);
+  auto version = [](const Snapshot& s, EntityId id) { return s.find(id.index())->version; };
+  EXPECT_NE(version(a, still), 0u);
+  EXPECT_EQ(version(a, still), version(b, still));
+  EXPECT_NE(version(a, moving), version(b, moving));
+  EXPECT_NE(version(a, reset), version(b, reset)) << "a stamp may change with the codes equal";
+  // The codec skips equal stamps and compares the rest: the delta carries
+  // exactly the one real change.
+  auto codec = make_delta_codec(schema, settings);
+  std::vector<std::uint8_t> buffer(codec->max_encoded_bytes());
+  const EncodeResult r = codec->encode(b, &a, buffer);
+  ASSERT_EQ(r.error, SnapshotError::none);
+  Snapshot out(schema, settings);
+  ASSERT_EQ(codec->decode({buffer.data(), r.bytes}, &a, out), SnapshotError::none);
+  EXPECT_TRUE(out == b);
+  EXPECT_EQ(r.bytes,
+            (codec->header_bits(true) + 5 +
+             codec->record_bits(b, b.find(moving.index()), &a, a.find(moving.index())) + 7) /
+                8)
+      << "one record (its index gap of 1 costs 5 bits)";
+}
+
+}  // namespace
+}  // namespace tickwire

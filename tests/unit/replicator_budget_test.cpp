@@ -314,3 +314,64 @@ TEST(ReplicatorCodec, RecordBitsMatchTheEncodedSize) {
 
 }  // namespace
 }  // namespace tickwire
+
+namespace tickwire {
+namespace {
+
+// Senders sharing a SnapshotEncodeCache: clients in the same state get the
+// same stream, coded once; clients in another state are not confused with
+// them; every client stays exact.
+TEST(ReplicatorCache, SharesStreamsOnlyBetweenClientsInTheSameState) {
+  const Schema schema = unit_schema();
+  ReplicationSettings settings;
+  settings.budget_bytes = 160;  // the budget binds: views differ from the world
+  EntityStore store(schema, settings);
+  SnapshotRing ring(schema, settings);
+  SnapshotEncodeCache cache(schema, settings);
+  std::mt19937 rng(5);
+  std::vector<EntityId> ids;
+  for (int i = 0; i < 80; ++i) ids.push_back(store.create(0));
+  constexpr int kClients = 4;
+  std::vector<std::unique_ptr<SnapshotSender>> senders;
+  std::vector<std::unique_ptr<SnapshotReceiver>> receivers;
+  for (int c = 0; c < kClients; ++c) {
+    senders.push_back(std::make_unique<SnapshotSender>(schema, settings));
+    senders.back()->set_cache(&cache);
+    receivers.push_back(std::make_unique<SnapshotReceiver>(schema, settings));
+  }
+  // Client 3 sees only even entities; client 2 loses every third snapshot.
+  senders[3]->set_interest([](EntityId id, TypeId) { return id.index() % 2 == 0 ? 1.0f : 0.0f; });
+  std::vector<std::uint8_t> envelopes[kClients];
+  for (std::uint32_t tick = 1; tick <= 200; ++tick) {
+    for (std::size_t k = 0; k < ids.size(); k += 3) move_randomly(store, ids[k], rng);
+    ASSERT_NE(ring.capture(store, tick), nullptr);
+    for (int c = 0; c < kClients; ++c) {
+      ASSERT_EQ(senders[c]->encode(*ring.newest(), 0, 0, envelopes[c]), SnapshotError::none);
+      if (c == 2 && tick % 3 == 0) continue;
+      const Snapshot* got = receivers[c]->receive(envelopes[c]);
+      ASSERT_NE(got, nullptr) << "client " << c << " tick " << tick;
+      ASSERT_TRUE(*got == *senders[c]->sent(tick)) << "client " << c << " tick " << tick;
+      senders[c]->acknowledge(tick);
+    }
+    EXPECT_EQ(envelopes[0], envelopes[1]) << "same state, same stream";
+  }
+  EXPECT_EQ(senders[0]->stats().cache_hits, 0u) << "the first client codes";
+  EXPECT_EQ(senders[1]->stats().cache_hits, 200u) << "its twin never does";
+  EXPECT_LT(senders[2]->stats().cache_hits, 200u);
+  EXPECT_EQ(senders[3]->stats().cache_hits, 0u) << "another view is never taken for this one";
+  EXPECT_EQ(cache.hits(), senders[1]->stats().cache_hits + senders[2]->stats().cache_hits);
+  // Once the world stops, everyone converges on what it may see.
+  for (std::uint32_t tick = 201; tick <= 260; ++tick) {
+    ring.capture(store, tick);
+    for (int c = 0; c < kClients; ++c) {
+      ASSERT_EQ(senders[c]->encode(*ring.newest(), 0, 0, envelopes[c]), SnapshotError::none);
+      ASSERT_NE(receivers[c]->receive(envelopes[c]), nullptr);
+      senders[c]->acknowledge(tick);
+    }
+  }
+  for (int c = 0; c < 3; ++c) EXPECT_TRUE(*receivers[c]->newest() == *ring.newest()) << c;
+  EXPECT_EQ(receivers[3]->newest()->size(), 40u);
+}
+
+}  // namespace
+}  // namespace tickwire

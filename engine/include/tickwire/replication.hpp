@@ -203,6 +203,10 @@ struct EntityRecord {
   TypeId type = 0;
   std::uint16_t words = 0;       // number of codes (the type's layout words)
   std::uint32_t first_word = 0;  // offset into the snapshot's code pool
+  // The store's stamp of the last change to these codes: two records of one
+  // entity with the same non-zero stamp hold the same codes, so senders skip
+  // comparing them. 0: unknown (decoded snapshots), compare the codes.
+  std::uint32_t version = 0;
 };
 
 // The quantized state of a world at one tick: live entities sorted by index,
@@ -232,7 +236,23 @@ class Snapshot {
   // strictly increasing index order. append returns the entity's codes to fill,
   // or an empty span when the snapshot is full or the order is broken.
   void clear(std::uint32_t tick) noexcept;
-  std::span<std::uint32_t> append(EntityId id, TypeId type, std::uint16_t words) noexcept;
+  std::span<std::uint32_t> append(EntityId id, TypeId type, std::uint16_t words,
+                                  std::uint32_t version = 0) noexcept;
+
+  // Becomes a copy of `other`'s contents (not its capacity); false, and
+  // empty, when they do not fit.
+  bool assign(const Snapshot& other) noexcept;
+  // Gives this snapshot's entity `rec.id` the codes and stamp that record
+  // `rec` of `from` holds. False (nothing changed) when this snapshot has no
+  // entity with that id, type and number of codes.
+  bool overwrite(const Snapshot& from, const EntityRecord& rec) noexcept;
+
+  // Whether every entity has a valid id below max_entities, a type of
+  // `schema` with its number of codes, and codes within their ranges: what a
+  // codec requires. The answer is remembered until the snapshot next
+  // changes, so a snapshot coded for many clients is checked once. (Codes
+  // written through a span from append() after this call are not seen.)
+  [[nodiscard]] bool conforms(const Schema& schema, std::uint32_t max_entities) const noexcept;
 
   // Same tick, same entities (ids and types) and identical codes.
   friend bool operator==(const Snapshot& a, const Snapshot& b) noexcept;
@@ -241,8 +261,10 @@ class Snapshot {
   std::uint32_t tick_ = 0;
   std::uint32_t count_ = 0;
   std::uint32_t used_words_ = 0;
-  std::vector<EntityRecord> entities_;  // size = capacity
-  std::vector<std::uint32_t> codes_;    // size = code capacity
+  std::vector<EntityRecord> entities_;           // size = capacity
+  std::vector<std::uint32_t> codes_;             // size = code capacity
+  mutable const Schema* conforms_to_ = nullptr;  // conforms() said yes for this schema
+  mutable std::uint32_t conforms_max_ = 0;       // ... and this max_entities
 };
 
 // ---- Reading values back ----------------------------------------------------
@@ -320,7 +342,9 @@ class EntityStore {
   [[nodiscard]] EntityView view(EntityId id) const noexcept;
 
   // The quantized state of every live entity, by index, into `out` (which
-  // must have been made with the same schema and settings).
+  // must have been made with the same schema and settings). Each record
+  // carries its change stamp; a capture closes the current stamp (changes
+  // after it get the next one).
   void capture(std::uint32_t tick, Snapshot& out) const noexcept;
 
  private:
@@ -330,6 +354,8 @@ class EntityStore {
   [[nodiscard]] const FieldSpec& spec(EntityId id, std::uint32_t field) const noexcept;
   [[nodiscard]] std::uint32_t bits(EntityId id, std::uint32_t field,
                                    std::uint32_t component) const noexcept;
+  // Stores `n` codes of a field at `c`; stamps the entity when any differs.
+  void write(EntityId id, std::uint32_t* c, const std::uint32_t* words, std::uint32_t n) noexcept;
 
   const Schema* schema_;
   std::uint32_t capacity_ = 0;
@@ -340,6 +366,8 @@ class EntityStore {
   std::vector<std::uint8_t> slot_live_;    // per slot: 1 when occupied
   std::vector<std::uint32_t> free_;        // free slot indices, a stack
   std::vector<std::uint32_t> codes_;       // slot x words_per_slot_
+  std::vector<std::uint32_t> changed_;     // per slot: stamp of the last change
+  mutable std::uint32_t stamp_ = 1;        // stamp of changes since the last capture
 };
 
 // The last `snapshot_ring` captures, for use as baselines. Ticks must

@@ -36,6 +36,49 @@ inline constexpr std::size_t kSnapshotEnvelopeOverhead = 72;
 // Called once per live entity per encode(); it must not call the sender.
 using InterestFn = std::function<float(EntityId id, TypeId type)>;
 
+// Shares the coding of snapshots between the senders of one server. Two
+// clients whose new view and baseline view are the same (the same entities at
+// the same change stamps: same interest, same budget outcome, acks of the
+// same tick) are sent the same stream; with a cache it is coded once and
+// copied for the others. Optional: give the same cache to every sender of a
+// server with set_cache(). Entries hold streams of the current tick only.
+// Memory: entries x (2 x max_entities x 8 + max stream) bytes, allocated here.
+// Views whose world has no change stamps (snapshots not captured from an
+// EntityStore) are never cached.
+class SnapshotEncodeCache {
+ public:
+  SnapshotEncodeCache(const Schema& schema, const ReplicationSettings& settings,
+                      std::uint32_t entries = 8);
+
+  // The stream of `view` against `baseline` (nullptr: full), or empty.
+  [[nodiscard]] std::span<const std::uint8_t> find(const Snapshot& view,
+                                                   const Snapshot* baseline) noexcept;
+  // Remembers a stream, over the least recently stored entry.
+  void store(const Snapshot& view, const Snapshot* baseline,
+             std::span<const std::uint8_t> stream) noexcept;
+
+  [[nodiscard]] std::uint64_t hits() const noexcept { return hits_; }
+  [[nodiscard]] std::uint64_t misses() const noexcept { return misses_; }
+
+ private:
+  struct Entry {
+    bool used = false;
+    std::uint32_t tick = 0;
+    bool has_baseline = false;
+    std::uint32_t baseline_tick = 0;
+    std::vector<std::uint64_t> view_key, baseline_key;  // (id << 32 | stamp) per entity
+    std::vector<std::uint8_t> stream;
+    std::size_t view_size = 0, baseline_size = 0, bytes = 0;
+  };
+  static bool keyable(const Snapshot& s) noexcept;
+  static bool matches(const std::vector<std::uint64_t>& key, std::size_t size,
+                      const Snapshot& s) noexcept;
+
+  std::vector<Entry> entries_;
+  std::uint32_t next_ = 0;
+  std::uint64_t hits_ = 0, misses_ = 0;
+};
+
 struct SenderStats {
   std::uint64_t full_sent = 0;          // snapshots coded with no baseline
   std::uint64_t delta_sent = 0;         // snapshots coded against an acked one
@@ -43,6 +86,7 @@ struct SenderStats {
   std::uint64_t entities_sent = 0;      // records written (creates, updates, removals)
   std::uint64_t entities_deferred = 0;  // changes left for a later snapshot by the budget
   std::uint64_t budget_retries = 0;     // re-encodes because an estimate ran over
+  std::uint64_t cache_hits = 0;         // streams taken from a SnapshotEncodeCache
 };
 
 class SnapshotSender {
@@ -65,6 +109,9 @@ class SnapshotSender {
   // settings.budget_bytes.
   void set_budget_bytes(std::uint32_t bytes) noexcept { budget_bytes_ = bytes; }
   [[nodiscard]] std::uint32_t budget_bytes() const noexcept { return budget_bytes_; }
+  // Share coding with other senders (see SnapshotEncodeCache); nullptr: none.
+  // The cache must outlive the sender or be unset first.
+  void set_cache(SnapshotEncodeCache* cache) noexcept { cache_ = cache; }
 
   // Codes `world` (the server's snapshot of this tick, ticks increasing) for
   // this client into `out`: a snapshot envelope holding the tick, the
@@ -92,11 +139,13 @@ class SnapshotSender {
     float priority;
     std::uint32_t index;  // slot index of the entity
     std::uint32_t bits;   // estimated cost of its record
+    bool update;          // the client holds this entity (left out, it keeps that state)
   };
 
   void collect(const Snapshot& world, const Snapshot* baseline);
   std::uint64_t choose(std::uint64_t budget_bits, std::uint32_t header_bits);
-  void build_view(const Snapshot& world, const Snapshot* baseline, Snapshot& view);
+  void build_view(const Snapshot& world, const Snapshot* baseline, std::uint64_t left_out,
+                  Snapshot& view);
 
   const Schema* schema_;
   std::unique_ptr<SnapshotCodec> codec_;
@@ -108,18 +157,23 @@ class SnapshotSender {
   Snapshot scratch_;                     // the view being built
   std::optional<std::uint32_t> acked_;
   InterestFn interest_;
+  SnapshotEncodeCache* cache_ = nullptr;
   std::uint32_t budget_bytes_ = 0;
   std::vector<float> priority_;        // per slot index: accumulated priority
   std::vector<EntityId> priority_of_;  // per slot index: the entity it belongs to
   std::vector<float> weight_;          // per slot index: this encode's interest (<= 0: none)
   std::vector<std::uint8_t> chosen_;   // per slot index: goes in this snapshot
   std::vector<Candidate> candidates_;  // capacity max_entities x 2
+  std::uint32_t irrelevant_ = 0;       // this encode: live entities the interest excluded
   SenderStats stats_;
 };
 
 // Why a received snapshot was not used (besides the codec's own causes).
 struct ReceiverStats {
   std::uint64_t received = 0;          // snapshots decoded and kept
+  std::uint64_t full_received = 0;     // ... of which were full (no baseline)
+  std::uint64_t delta_received = 0;    // ... of which were deltas
+  std::uint64_t last_bytes = 0;        // size of the newest envelope kept, bytes
   std::uint64_t stale = 0;             // not newer than the newest kept: ignored
   std::uint64_t bad_envelope = 0;      // the envelope did not verify
   std::uint64_t unknown_baseline = 0;  // a delta against a snapshot no longer (or never) held

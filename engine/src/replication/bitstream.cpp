@@ -2,24 +2,6 @@
 
 namespace tickwire::replication {
 
-void BitWriter::write(std::uint32_t value, std::uint32_t bits) noexcept {
-  if (bits == 0 || overflow_) return;
-  const std::uint64_t mask = (bits >= 32) ? 0xFFFFFFFFull : ((1ull << bits) - 1);
-  // Every byte this call completes must fit, or the call writes nothing.
-  if (bytes_ + (pending_ + bits) / 8 > buffer_.size()) {
-    overflow_ = true;
-    return;
-  }
-  scratch_ = (scratch_ << bits) | (value & mask);  // pending_ + bits <= 39: fits
-  pending_ += bits;
-  bits_ += bits;
-  while (pending_ >= 8) {
-    pending_ -= 8;
-    buffer_[bytes_++] = static_cast<std::uint8_t>(scratch_ >> pending_);
-  }
-  scratch_ &= (1ull << pending_) - 1;
-}
-
 std::size_t BitWriter::finish() noexcept {
   if (overflow_) return 0;
   if (pending_ > 0) {
@@ -32,6 +14,18 @@ std::size_t BitWriter::finish() noexcept {
     pending_ = 0;
   }
   return bytes_;
+}
+
+void BitWriter::patch(std::size_t at, std::uint32_t value, std::uint32_t bits) noexcept {
+  if (overflow_ || pending_ != 0 || bits > 32 || at + bits > bytes_ * 8) return;
+  for (std::uint32_t k = 0; k < bits; ++k) {
+    const std::size_t pos = at + k;
+    const auto bit = static_cast<std::uint8_t>(0x80u >> (pos & 7));
+    if ((value >> (bits - 1 - k)) & 1u)
+      buffer_[pos >> 3] |= bit;
+    else
+      buffer_[pos >> 3] &= static_cast<std::uint8_t>(~bit);
+  }
 }
 
 std::uint32_t BitReader::read(std::uint32_t bits) noexcept {

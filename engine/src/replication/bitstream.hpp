@@ -16,9 +16,30 @@ class BitWriter {
 
   // Appends the low `bits` bits of value (0 .. 32 bits; higher bits ignored).
   // When the buffer is full nothing more is written and overflow() is set.
-  void write(std::uint32_t value, std::uint32_t bits) noexcept;
+  // Inline: the codec calls it for every field it writes.
+  void write(std::uint32_t value, std::uint32_t bits) noexcept {
+    if (bits == 0 || overflow_) return;
+    const std::uint64_t mask = (bits >= 32) ? 0xFFFFFFFFull : ((1ull << bits) - 1);
+    // Every byte this call completes must fit, or the call writes nothing.
+    if (bytes_ + (pending_ + bits) / 8 > buffer_.size()) {
+      overflow_ = true;
+      return;
+    }
+    scratch_ = (scratch_ << bits) | (value & mask);  // pending_ + bits <= 39: fits
+    pending_ += bits;
+    bits_ += bits;
+    while (pending_ >= 8) {
+      pending_ -= 8;
+      buffer_[bytes_++] = static_cast<std::uint8_t>(scratch_ >> pending_);
+    }
+    scratch_ &= (1ull << pending_) - 1;
+  }
   // Pads the last byte with zero bits. Returns the stream size, bytes.
   std::size_t finish() noexcept;
+  // After finish(): overwrites `bits` bits (0 .. 32) at bit offset `at` with
+  // `value`, for a field whose value is known only at the end. Ignored when
+  // the bits lie beyond the stream.
+  void patch(std::size_t at, std::uint32_t value, std::uint32_t bits) noexcept;
 
   [[nodiscard]] bool overflow() const noexcept { return overflow_; }
   [[nodiscard]] std::size_t bits_written() const noexcept { return bits_; }

@@ -147,14 +147,20 @@ bool read_component(BitReader& r, std::uint32_t base, ComponentLayout c, std::ui
   return true;
 }
 
+// Whether n codes are equal (short runs: a loop beats a memcmp call).
+inline bool same_words(const std::uint32_t* a, const std::uint32_t* b, std::uint32_t n) {
+  for (std::uint32_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 // Fields whose codes differ, one bit per field (bit i = field i).
 std::uint32_t changed_mask(const TypeLayout& layout, std::span<const std::uint32_t> cur,
                            std::span<const std::uint32_t> base) {
   std::uint32_t mask = 0;
   for (std::size_t f = 0; f < layout.fields.size(); ++f) {
     const FieldLayout& fl = layout.fields[f];
-    if (!std::equal(cur.begin() + fl.first_word, cur.begin() + fl.first_word + fl.words,
-                    base.begin() + fl.first_word))
+    if (!same_words(cur.data() + fl.first_word, base.data() + fl.first_word, fl.words))
       mask |= 1u << f;
   }
   return mask;
@@ -175,6 +181,8 @@ void walk(const Schema& schema, const Snapshot& cur, const Snapshot* base, Visit
     } else {
       if (base == nullptr || c[i].id != b[j].id || c[i].type != b[j].type) {
         visit(RecordKind::create, &c[i], &b[j], 0u);
+      } else if (c[i].version != 0 && c[i].version == b[j].version) {
+        // Same change stamp: the same codes (replication.hpp, EntityRecord).
       } else {
         const std::uint32_t mask =
             changed_mask(schema.layout(c[i].type), cur.codes(c[i]), base->codes(b[j]));
@@ -215,7 +223,9 @@ class DeltaCodec final : public SnapshotCodec {
                           Snapshot& out) noexcept override;
 
  private:
-  [[nodiscard]] bool fits(const Snapshot& s) const noexcept;
+  [[nodiscard]] bool fits(const Snapshot& s) const noexcept {
+    return s.conforms(schema_, max_entities_);
+  }
 
   const Schema& schema_;
   std::uint32_t max_entities_;
@@ -235,8 +245,7 @@ std::uint32_t DeltaCodec::record_bits(const Snapshot& current, const EntityRecor
   const auto base_codes = baseline->codes(*base);
   std::uint32_t bits = 1 + static_cast<std::uint32_t>(layout.fields.size());
   for (const FieldLayout& fl : layout.fields) {
-    if (std::equal(codes.begin() + fl.first_word, codes.begin() + fl.first_word + fl.words,
-                   base_codes.begin() + fl.first_word))
+    if (same_words(codes.data() + fl.first_word, base_codes.data() + fl.first_word, fl.words))
       continue;
     for (std::uint32_t k = fl.first_word; k < fl.first_word + fl.words; ++k)
       bits += component_bits(codes[k], base_codes[k], layout.components[k].bits);
@@ -244,38 +253,23 @@ std::uint32_t DeltaCodec::record_bits(const Snapshot& current, const EntityRecor
   return bits;
 }
 
-bool DeltaCodec::fits(const Snapshot& s) const noexcept {
-  if (s.size() > max_entities_) return false;
-  for (const EntityRecord& e : s.entities()) {
-    if (e.id.index() >= max_entities_ || !e.id.valid() || e.type >= schema_.type_count() ||
-        e.words != schema_.layout(e.type).words)
-      return false;
-    const auto& comps = schema_.layout(e.type).components;
-    const auto codes = s.codes(e);
-    for (std::size_t k = 0; k < comps.size(); ++k)
-      if (codes[k] > comps[k].max_code) return false;
-  }
-  return true;
-}
-
 EncodeResult DeltaCodec::do_encode(const Snapshot& current, const Snapshot* baseline,
                                    std::span<std::uint8_t> out) noexcept {
   if (!fits(current) || (baseline != nullptr && !fits(*baseline)))
     return {SnapshotError::bad_snapshot, 0};
   std::uint32_t records = 0;
-  walk(schema_, current, baseline,
-       [&](RecordKind, const EntityRecord*, const EntityRecord*, std::uint32_t) { ++records; });
-
   BitWriter w(out);
   w.write(current.tick(), kTickBits);
   w.write(baseline != nullptr ? 1 : 0, 1);
   if (baseline != nullptr) write_bucketed(w, current.tick() - baseline->tick(), kAgeBuckets);
   w.write(current.size(), kCountBits);
-  w.write(records, kCountBits);
+  const std::size_t records_at = w.bits_written();
+  w.write(0, kCountBits);  // the record count, filled in at the end
 
   std::int64_t prev = -1;
   walk(schema_, current, baseline,
        [&](RecordKind kind, const EntityRecord* cur, const EntityRecord* base, std::uint32_t mask) {
+         ++records;
          const std::uint32_t index = (cur != nullptr ? cur : base)->id.index();
          write_bucketed(w, static_cast<std::uint64_t>(index - prev - 1), kGapBuckets);
          prev = index;
@@ -306,6 +300,7 @@ EncodeResult DeltaCodec::do_encode(const Snapshot& current, const Snapshot* base
        });
   const std::size_t bytes = w.finish();
   if (w.overflow()) return {SnapshotError::buffer_too_small, 0};
+  w.patch(records_at, records, kCountBits);
   return {SnapshotError::none, bytes};
 }
 

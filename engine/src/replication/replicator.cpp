@@ -12,6 +12,24 @@ namespace {
 bool newer(std::uint32_t a, std::uint32_t b) noexcept {
   return static_cast<std::int32_t>(a - b) > 0;
 }
+
+// Whether record `a` of `sa` and `b` of `sb` are the same entity with the same
+// codes; equal non-zero change stamps settle it without comparing.
+bool same_state(const Snapshot& sa, const EntityRecord& a, const Snapshot& sb,
+                const EntityRecord& b) noexcept {
+  if (a.id != b.id || a.type != b.type || a.words != b.words) return false;
+  if (a.version != 0 && a.version == b.version) return true;
+  const std::uint32_t* x = sa.codes(a).data();
+  const std::uint32_t* y = sb.codes(b).data();
+  for (std::uint32_t i = 0; i < a.words; ++i)
+    if (x[i] != y[i]) return false;
+  return true;
+}
+
+// chosen_ values.
+constexpr std::uint8_t kLeftOut = 0;  // not in this snapshot (or not a candidate yet)
+constexpr std::uint8_t kChosen = 1;   // its change goes in this snapshot
+constexpr std::uint8_t kSame = 2;     // the client already has it as it is
 }  // namespace
 
 SnapshotSender::SnapshotSender(const Schema& schema, const ReplicationSettings& settings)
@@ -56,12 +74,13 @@ const Snapshot* SnapshotSender::sent(std::uint32_t tick) const noexcept {
 // from what it holds (candidates_, with their cost), and their priorities.
 void SnapshotSender::collect(const Snapshot& world, const Snapshot* baseline) {
   candidates_.clear();
+  irrelevant_ = 0;
   const auto w = world.entities();
   const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
   auto removal = [&](const EntityRecord& old) {
-    chosen_[old.id.index()] = 0;
+    chosen_[old.id.index()] = kLeftOut;
     candidates_.push_back({std::numeric_limits<float>::infinity(), old.id.index(),
-                           codec_->record_bits(world, nullptr, baseline, &old)});
+                           codec_->record_bits(world, nullptr, baseline, &old), false});
   };
   std::size_t i = 0, j = 0;
   while (i < w.size() || j < b.size()) {
@@ -76,23 +95,26 @@ void SnapshotSender::collect(const Snapshot& world, const Snapshot* baseline) {
     float weight = interest_ ? interest_(e.id, e.type) : 1.0f;
     if (!(weight > 0.0f)) weight = 0.0f;  // NaN too
     weight_[index] = weight;
-    chosen_[index] = 0;
+    chosen_[index] = kLeftOut;
     if (priority_of_[index] != e.id) {
       priority_of_[index] = e.id;
       priority_[index] = 0.0f;
     }
     if (weight == 0.0f) {
+      ++irrelevant_;
       priority_[index] = 0.0f;
       if (old != nullptr) removal(*old);  // left this client's interest
       continue;
     }
-    const bool same = old != nullptr && old->id == e.id && old->type == e.type;
-    if (same && std::ranges::equal(world.codes(e), baseline->codes(*old))) {
+    if (old != nullptr && same_state(world, e, *baseline, *old)) {
+      chosen_[index] = kSame;
       priority_[index] = 0.0f;  // the client has it as it is
       continue;
     }
     priority_[index] += weight;
-    candidates_.push_back({priority_[index], index, codec_->record_bits(world, &e, baseline, old)});
+    const bool update = old != nullptr && old->id == e.id && old->type == e.type;
+    candidates_.push_back(
+        {priority_[index], index, codec_->record_bits(world, &e, baseline, old), update});
   }
 }
 
@@ -104,7 +126,7 @@ std::uint64_t SnapshotSender::choose(std::uint64_t budget_bits, std::uint32_t he
   std::uint64_t total = header_bits;
   for (const Candidate& c : candidates_) total += c.bits + kGapEstimateBits;
   if (budget_bits == 0 || total <= budget_bits) {
-    for (const Candidate& c : candidates_) chosen_[c.index] = 1;
+    for (const Candidate& c : candidates_) chosen_[c.index] = kChosen;
     return 0;
   }
   std::sort(candidates_.begin(), candidates_.end(), [](const Candidate& a, const Candidate& b) {
@@ -116,11 +138,11 @@ std::uint64_t SnapshotSender::choose(std::uint64_t budget_bits, std::uint32_t he
   for (const Candidate& c : candidates_) {
     const std::uint64_t cost = c.bits + kGapEstimateBits;
     if (!any || used + cost <= budget_bits) {  // the top one always goes: progress
-      chosen_[c.index] = 1;
+      chosen_[c.index] = kChosen;
       used += cost;
       any = true;
     } else {
-      chosen_[c.index] = 0;
+      chosen_[c.index] = kLeftOut;
       ++left_out;
     }
   }
@@ -129,12 +151,30 @@ std::uint64_t SnapshotSender::choose(std::uint64_t budget_bits, std::uint32_t he
 
 // Pass 2: the client's view: chosen changes at their world state, the rest as
 // the client holds them (or absent).
-void SnapshotSender::build_view(const Snapshot& world, const Snapshot* baseline, Snapshot& view) {
+void SnapshotSender::build_view(const Snapshot& world, const Snapshot* baseline,
+                                std::uint64_t left_out, Snapshot& view) {
+  // Everything relevant and nothing left out: the view is the world. When
+  // only updates were left out, it is the world with their old states put back.
+  if (irrelevant_ == 0) {
+    bool only_updates = true;
+    for (const Candidate& c : candidates_)
+      if (chosen_[c.index] != kChosen && !c.update) only_updates = false;
+    if (only_updates && view.assign(world)) {
+      if (left_out == 0) return;
+      bool patched = true;
+      for (const Candidate& c : candidates_) {
+        if (chosen_[c.index] == kChosen) continue;
+        const EntityRecord* old = baseline->find(c.index);
+        patched = patched && old != nullptr && view.overwrite(*baseline, *old);
+      }
+      if (patched) return;
+    }
+  }
   view.clear(world.tick());
   const auto w = world.entities();
   const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
   auto keep = [&](const Snapshot& from, const EntityRecord& e) {
-    const auto dst = view.append(e.id, e.type, e.words);
+    const auto dst = view.append(e.id, e.type, e.words, e.version);
     const auto src = from.codes(e);
     std::copy(src.begin(), src.end(), dst.begin());
   };
@@ -142,19 +182,18 @@ void SnapshotSender::build_view(const Snapshot& world, const Snapshot* baseline,
   while (i < w.size() || j < b.size()) {
     if (i == w.size() || (j < b.size() && b[j].id.index() < w[i].id.index())) {
       const EntityRecord& old = b[j++];
-      if (chosen_[old.id.index()] == 0) keep(*baseline, old);  // removal deferred
+      if (chosen_[old.id.index()] == kLeftOut) keep(*baseline, old);  // removal deferred
       continue;
     }
     const EntityRecord& e = w[i++];
     const EntityRecord* old = nullptr;
     if (j < b.size() && b[j].id.index() == e.id.index()) old = &b[j++];
     const std::uint32_t index = e.id.index();
-    const bool go = chosen_[index] != 0;
+    const std::uint8_t state = chosen_[index];
     if (weight_[index] == 0.0f) {
-      if (old != nullptr && !go) keep(*baseline, *old);  // removal deferred
-    } else if (go || (old != nullptr && old->id == e.id && old->type == e.type &&
-                      std::ranges::equal(world.codes(e), baseline->codes(*old)))) {
-      keep(world, e);
+      if (old != nullptr && state == kLeftOut) keep(*baseline, *old);  // removal deferred
+    } else if (state != kLeftOut) {
+      keep(world, e);  // chosen, or the same as the client's
     } else if (old != nullptr && old->id == e.id && old->type == e.type) {
       keep(*baseline, *old);  // change deferred
     }
@@ -174,10 +213,20 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
   const std::uint32_t header = codec_->header_bits(baseline != nullptr);
   std::uint64_t left_out = choose(budget_bits, header);
   EncodeResult r;
+  std::span<const std::uint8_t> encoded;
   for (int attempt = 0;; ++attempt) {
-    build_view(world, baseline, scratch_);
-    r = codec_->encode(scratch_, baseline, stream_);
-    if (r.error != SnapshotError::none) return r.error;
+    build_view(world, baseline, left_out, scratch_);
+    encoded =
+        cache_ != nullptr ? cache_->find(scratch_, baseline) : std::span<const std::uint8_t>{};
+    if (!encoded.empty()) {
+      ++stats_.cache_hits;
+      r = {SnapshotError::none, encoded.size()};
+    } else {
+      r = codec_->encode(scratch_, baseline, stream_);
+      if (r.error != SnapshotError::none) return r.error;
+      encoded = {stream_.data(), r.bytes};
+      if (cache_ != nullptr) cache_->store(scratch_, baseline, encoded);
+    }
     if (budget_bits == 0 || r.bytes * 8 <= budget_bits || attempt == 3) break;
     // The estimate ran over: leave out the lowest-priority changes that cover
     // the excess (candidates_ is sorted when anything was left out already;
@@ -190,21 +239,21 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
     std::uint64_t excess = r.bytes * 8 - budget_bits + 8;
     std::size_t first_chosen = candidates_.size();
     for (std::size_t k = 0; k < candidates_.size(); ++k)
-      if (chosen_[candidates_[k].index] != 0) {
+      if (chosen_[candidates_[k].index] == kChosen) {
         first_chosen = k;
         break;
       }
     for (std::size_t k = candidates_.size(); k-- > first_chosen + 1 && excess > 0;) {
       const Candidate& c = candidates_[k];
-      if (chosen_[c.index] == 0) continue;
-      chosen_[c.index] = 0;
+      if (chosen_[c.index] != kChosen) continue;
+      chosen_[c.index] = kLeftOut;
       ++left_out;
       excess = excess > c.bits ? excess - c.bits : 0;
     }
   }
   // What went resets its priority; what waits keeps what it gained.
   for (const Candidate& c : candidates_)
-    if (chosen_[c.index] != 0) {
+    if (chosen_[c.index] == kChosen) {
       priority_[c.index] = 0.0f;
       ++stats_.entities_sent;
     }
@@ -226,8 +275,77 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
   header_out.baseline_tick = baseline != nullptr ? baseline->tick() : 0;
   header_out.acked_input_tick = acked_input_tick;
   header_out.server_time_us = server_time_us;
-  protocol::write_snapshot_envelope(header_out, {stream_.data(), r.bytes}, out);
+  protocol::write_snapshot_envelope(header_out, encoded, out);
   return SnapshotError::none;
+}
+
+// ---- SnapshotEncodeCache ----
+
+SnapshotEncodeCache::SnapshotEncodeCache(const Schema& schema, const ReplicationSettings& settings,
+                                         std::uint32_t entries) {
+  const auto codec = make_delta_codec(schema, settings);
+  if (codec == nullptr) return;
+  entries_.resize(std::max<std::uint32_t>(entries, 1));
+  for (Entry& e : entries_) {
+    e.view_key.resize(settings.max_entities);
+    e.baseline_key.resize(settings.max_entities);
+    e.stream.resize(codec->max_encoded_bytes());
+  }
+}
+
+bool SnapshotEncodeCache::keyable(const Snapshot& s) noexcept {
+  for (const EntityRecord& e : s.entities())
+    if (e.version == 0) return false;
+  return true;
+}
+
+bool SnapshotEncodeCache::matches(const std::vector<std::uint64_t>& key, std::size_t size,
+                                  const Snapshot& s) noexcept {
+  const auto records = s.entities();
+  if (records.size() != size) return false;
+  for (std::size_t i = 0; i < size; ++i)
+    if (key[i] != ((std::uint64_t{records[i].id.value} << 32) | records[i].version)) return false;
+  return true;
+}
+
+std::span<const std::uint8_t> SnapshotEncodeCache::find(const Snapshot& view,
+                                                        const Snapshot* baseline) noexcept {
+  for (const Entry& e : entries_) {
+    if (!e.used || e.tick != view.tick() || e.has_baseline != (baseline != nullptr)) continue;
+    if (baseline != nullptr && e.baseline_tick != baseline->tick()) continue;
+    if (!matches(e.view_key, e.view_size, view)) continue;
+    if (baseline != nullptr && !matches(e.baseline_key, e.baseline_size, *baseline)) continue;
+    // Equal keys hold zero stamps nowhere (store() refuses those), so the
+    // contents are equal too.
+    ++hits_;
+    return {e.stream.data(), e.bytes};
+  }
+  ++misses_;
+  return {};
+}
+
+void SnapshotEncodeCache::store(const Snapshot& view, const Snapshot* baseline,
+                                std::span<const std::uint8_t> stream) noexcept {
+  if (entries_.empty() || stream.size() > entries_[0].stream.size() || !keyable(view) ||
+      (baseline != nullptr && !keyable(*baseline)) || view.size() > entries_[0].view_key.size() ||
+      (baseline != nullptr && baseline->size() > entries_[0].baseline_key.size()))
+    return;
+  Entry& e = entries_[next_];
+  next_ = (next_ + 1) % static_cast<std::uint32_t>(entries_.size());
+  auto fill = [](std::vector<std::uint64_t>& key, const Snapshot& s) {
+    std::size_t i = 0;
+    for (const EntityRecord& r : s.entities())
+      key[i++] = (std::uint64_t{r.id.value} << 32) | r.version;
+    return i;
+  };
+  e.used = true;
+  e.tick = view.tick();
+  e.has_baseline = baseline != nullptr;
+  e.baseline_tick = baseline != nullptr ? baseline->tick() : 0;
+  e.view_size = fill(e.view_key, view);
+  e.baseline_size = baseline != nullptr ? fill(e.baseline_key, *baseline) : 0;
+  std::copy(stream.begin(), stream.end(), e.stream.begin());
+  e.bytes = stream.size();
 }
 
 SnapshotReceiver::SnapshotReceiver(const Schema& schema, const ReplicationSettings& settings)
@@ -288,6 +406,8 @@ const Snapshot* SnapshotReceiver::receive(std::span<const std::uint8_t> envelope
   acked_input_tick_ = header.acked_input_tick;
   server_time_us_ = header.server_time_us;
   ++stats_.received;
+  ++(header.has_baseline ? stats_.delta_received : stats_.full_received);
+  stats_.last_bytes = envelope.size();
   return &ring_[slot];
 }
 

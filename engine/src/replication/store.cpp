@@ -35,19 +35,64 @@ const EntityRecord* Snapshot::find(std::uint32_t index) const noexcept {
 }
 
 void Snapshot::clear(std::uint32_t tick) noexcept {
+  conforms_to_ = nullptr;
   tick_ = tick;
   count_ = 0;
   used_words_ = 0;
 }
 
-std::span<std::uint32_t> Snapshot::append(EntityId id, TypeId type, std::uint16_t words) noexcept {
+std::span<std::uint32_t> Snapshot::append(EntityId id, TypeId type, std::uint16_t words,
+                                          std::uint32_t version) noexcept {
+  conforms_to_ = nullptr;
   if (count_ >= entities_.size() || words > codes_.size() - used_words_) return {};
   if (count_ > 0 && entities_[count_ - 1].id.index() >= id.index()) return {};
-  entities_[count_] = EntityRecord{id, type, words, used_words_};
+  entities_[count_] = EntityRecord{id, type, words, used_words_, version};
   ++count_;
   const std::span<std::uint32_t> out(codes_.data() + used_words_, words);
   used_words_ += words;
   return out;
+}
+
+bool Snapshot::assign(const Snapshot& other) noexcept {
+  clear(other.tick_);
+  if (other.count_ > entities_.size() || other.used_words_ > codes_.size()) return false;
+  std::copy_n(other.entities_.begin(), other.count_, entities_.begin());
+  std::copy_n(other.codes_.begin(), other.used_words_, codes_.begin());
+  count_ = other.count_;
+  used_words_ = other.used_words_;
+  conforms_to_ = other.conforms_to_;
+  conforms_max_ = other.conforms_max_;
+  return true;
+}
+
+bool Snapshot::overwrite(const Snapshot& from, const EntityRecord& rec) noexcept {
+  const EntityRecord* mine = find(rec.id.index());
+  if (mine == nullptr || mine->id != rec.id || mine->type != rec.type || mine->words != rec.words)
+    return false;
+  const auto src = from.codes(rec);
+  std::copy(src.begin(), src.end(), codes_.begin() + mine->first_word);
+  entities_[static_cast<std::size_t>(mine - entities_.data())].version = rec.version;
+  // Still conforming when both did for the same schema.
+  if (conforms_to_ != from.conforms_to_ || conforms_max_ != from.conforms_max_)
+    conforms_to_ = nullptr;
+  return true;
+}
+
+bool Snapshot::conforms(const Schema& schema, std::uint32_t max_entities) const noexcept {
+  if (conforms_to_ == &schema && conforms_max_ == max_entities) return true;
+  if (count_ > max_entities) return false;
+  for (const EntityRecord& e : entities()) {
+    if (e.id.index() >= max_entities || !e.id.valid() || e.type >= schema.type_count() ||
+        e.words != schema.layout(e.type).words)
+      return false;
+    const auto& comps = schema.layout(e.type).components;
+    const std::uint32_t* c = codes_.data() + e.first_word;
+    for (std::size_t k = 0; k < comps.size(); ++k)
+      if (c[k] > comps[k].max_code) return false;
+  }
+  conforms_to_ = &schema;
+  conforms_max_ = max_entities;
+  return true;
 }
 
 bool operator==(const Snapshot& a, const Snapshot& b) noexcept {
@@ -74,6 +119,7 @@ EntityStore::EntityStore(const Schema& schema, const ReplicationSettings& settin
   slot_type_.assign(capacity_, 0);
   slot_live_.assign(capacity_, 0);
   codes_.assign(static_cast<std::size_t>(capacity_) * words_per_slot_, 0);
+  changed_.assign(capacity_, 0);
   free_.reserve(capacity_);
   // A stack: lowest indices come out first, which keeps relative indices small.
   for (std::uint32_t i = capacity_; i > 0; --i) free_.push_back(i - 1);
@@ -94,6 +140,7 @@ EntityId EntityStore::create(TypeId type) {
     const auto identity = quantize_quaternion(Quat{}, layout.components[f.first_word + 1].bits);
     std::copy(identity.begin(), identity.end(), codes + f.first_word);
   }
+  changed_[index] = stamp_;
   ++live_;
   return EntityId::make(index, generation_[index]);
 }
@@ -152,10 +199,21 @@ std::uint32_t EntityStore::bits(EntityId id, std::uint32_t field,
   return layout.components[layout.fields[field].first_word + component].bits;
 }
 
+void EntityStore::write(EntityId id, std::uint32_t* c, const std::uint32_t* words,
+                        std::uint32_t n) noexcept {
+  bool differs = false;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    differs |= c[i] != words[i];
+    c[i] = words[i];
+  }
+  if (differs) changed_[id.index()] = stamp_;
+}
+
 bool EntityStore::set_bool(EntityId id, std::uint32_t field, bool value) {
   std::uint32_t* c = field_codes(id, field, FieldKind::Bool);
   if (c == nullptr) return false;
-  c[0] = value ? 1 : 0;
+  const std::uint32_t w = value ? 1 : 0;
+  write(id, c, &w, 1);
   return true;
 }
 
@@ -164,8 +222,9 @@ bool EntityStore::set_int(EntityId id, std::uint32_t field, std::int64_t value) 
   if (c == nullptr) return false;
   const FieldSpec& f = spec(id, field);
   const std::int64_t v = std::clamp(value, f.int_min, f.int_max);
-  c[0] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(v) -
-                                    static_cast<std::uint64_t>(f.int_min));
+  const auto w = static_cast<std::uint32_t>(static_cast<std::uint64_t>(v) -
+                                            static_cast<std::uint64_t>(f.int_min));
+  write(id, c, &w, 1);
   return true;
 }
 
@@ -173,7 +232,8 @@ bool EntityStore::set_float(EntityId id, std::uint32_t field, float value) {
   std::uint32_t* c = field_codes(id, field, FieldKind::Float);
   if (c == nullptr) return false;
   const FieldSpec& f = spec(id, field);
-  c[0] = quantize_ranged(value, f.min[0], f.max[0], bits(id, field, 0));
+  const std::uint32_t w = quantize_ranged(value, f.min[0], f.max[0], bits(id, field, 0));
+  write(id, c, &w, 1);
   return true;
 }
 
@@ -182,8 +242,10 @@ bool EntityStore::set_vec2(EntityId id, std::uint32_t field, Vec2 value) {
   if (c == nullptr) return false;
   const FieldSpec& f = spec(id, field);
   const float v[2] = {value.x, value.y};
+  std::uint32_t w[2];
   for (std::uint32_t i = 0; i < 2; ++i)
-    c[i] = quantize_ranged(v[i], f.min[i], f.max[i], bits(id, field, i));
+    w[i] = quantize_ranged(v[i], f.min[i], f.max[i], bits(id, field, i));
+  write(id, c, w, 2);
   return true;
 }
 
@@ -192,15 +254,18 @@ bool EntityStore::set_vec3(EntityId id, std::uint32_t field, Vec3 value) {
   if (c == nullptr) return false;
   const FieldSpec& f = spec(id, field);
   const float v[3] = {value.x, value.y, value.z};
+  std::uint32_t w[3];
   for (std::uint32_t i = 0; i < 3; ++i)
-    c[i] = quantize_ranged(v[i], f.min[i], f.max[i], bits(id, field, i));
+    w[i] = quantize_ranged(v[i], f.min[i], f.max[i], bits(id, field, i));
+  write(id, c, w, 3);
   return true;
 }
 
 bool EntityStore::set_angle(EntityId id, std::uint32_t field, float radians) {
   std::uint32_t* c = field_codes(id, field, FieldKind::Angle);
   if (c == nullptr) return false;
-  c[0] = quantize_angle(radians, spec(id, field).bits);
+  const std::uint32_t w = quantize_angle(radians, spec(id, field).bits);
+  write(id, c, &w, 1);
   return true;
 }
 
@@ -208,7 +273,7 @@ bool EntityStore::set_quat(EntityId id, std::uint32_t field, Quat value) {
   std::uint32_t* c = field_codes(id, field, FieldKind::Quaternion);
   if (c == nullptr) return false;
   const auto q = quantize_quaternion(value, spec(id, field).bits);
-  std::copy(q.begin(), q.end(), c);
+  write(id, c, q.data(), 4);
   return true;
 }
 
@@ -247,11 +312,13 @@ void EntityStore::capture(std::uint32_t tick, Snapshot& out) const noexcept {
     const TypeId type = slot_type_[index];
     const auto words = static_cast<std::uint16_t>(schema_->layout(type).words);
     const std::span<std::uint32_t> dst =
-        out.append(EntityId::make(index, generation_[index]), type, words);
-    if (dst.size() != words) return;  // `out` is smaller than the store: keep what fits
+        out.append(EntityId::make(index, generation_[index]), type, words, changed_[index]);
+    if (dst.size() != words) break;  // `out` is smaller than the store: keep what fits
     const std::uint32_t* src = codes_.data() + static_cast<std::size_t>(index) * words_per_slot_;
     std::copy(src, src + words, dst.begin());
   }
+  ++stamp_;  // wraps after 2^32 captures; 0 is skipped (it means "unknown")
+  if (stamp_ == 0) stamp_ = 1;
 }
 
 // ---- SnapshotRing ----
