@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "cubes.hpp"
+#include "server_bench.hpp"
 #include "transport.hpp"
 
 namespace {
@@ -26,7 +27,6 @@ int cubes_unavailable(int, char**) {
 }
 #endif
 
-// Later: "server" (tick cost).
 constexpr Subcommand kSubcommands[] = {
     {"transport", "round trip and reliable throughput: raw UDP, bare ENet, tickwire",
      &twbench::transport_main},
@@ -37,6 +37,8 @@ constexpr Subcommand kSubcommands[] = {
     {"cubes", "snapshot bandwidth of Fiedler's cube scene (unavailable: built without ODE)",
      &cubes_unavailable},
 #endif
+    {"server", "server tick with N clients and a replicated world, vs bare ENet",
+     &twbench::server_main},
 };
 
 void usage(std::FILE* to, const char* program) {
