@@ -74,6 +74,10 @@ bool write_client_json(const std::string& path, const ClientReport& r, std::stri
   j += "  \"in_kbps\": " + num(r.net.in_bytes_per_sec * 8.0 / 1000.0) + ",\n";
   j += "  \"out_kbps\": " + num(r.net.out_bytes_per_sec * 8.0 / 1000.0) + ",\n";
   j += "  \"updates_received\": " + std::to_string(r.game.updates_received) + ",\n";
+  j += "  \"snapshot_bytes_avg\": " + num(r.game.snapshot_bytes_avg) + ",\n";
+  j += "  \"full_snapshots\": " + std::to_string(r.game.full_snapshots) + ",\n";
+  j += "  \"delta_snapshots\": " + std::to_string(r.game.delta_snapshots) + ",\n";
+  j += "  \"decode_errors\": " + std::to_string(r.game.decode_errors) + ",\n";
   j += "  \"ticks\": " + std::to_string(r.game.input_ticks) + ",\n";
   j += "  \"players_seen\": " + std::to_string(r.game.players_seen) + ",\n";
   j += "  \"role\": \"client\",\n";
@@ -106,6 +110,14 @@ bool write_server_json(const std::string& path, const server::ServerStats& s, st
   j += "  \"role\": \"server\",\n";
   j += "  \"port\": " + std::to_string(port) + ",\n";
   j += "  \"updates_sent\": " + std::to_string(s.states_sent) + ",\n";
+  j += "  \"full_snapshots_sent\": " + std::to_string(s.full_snapshots_sent) + ",\n";
+  j += "  \"delta_snapshots_sent\": " + std::to_string(s.delta_snapshots_sent) + ",\n";
+  j +=
+      "  \"snapshot_bytes_avg\": " +
+      num(s.states_sent ? static_cast<double>(s.snapshot_bytes) / static_cast<double>(s.states_sent)
+                        : 0.0) +
+      ",\n";
+  j += "  \"snapshot_encode_errors\": " + std::to_string(s.snapshot_encode_errors) + ",\n";
   j += "  \"humans\": " + std::to_string(s.humans) + ",\n";
   j += "  \"bots\": " + std::to_string(s.bots) + ",\n";
   j += "  \"late_ticks_skipped\": " + std::to_string(s.late_ticks_skipped) + ",\n";

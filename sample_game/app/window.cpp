@@ -48,7 +48,7 @@ std::string status_text(const client::GameClient& c) {
     case client::Phase::Connecting: return "connecting to " + c.server_address() + " ...";
     case client::Phase::Joining: return "joining ...";
     case client::Phase::Playing:
-      return c.states().received == 0 ? "waiting for the first state ..." : "";
+      return c.states().stats().received == 0 ? "waiting for the first state ..." : "";
     case client::Phase::Ended: return "disconnected";
   }
   return "";
@@ -103,7 +103,7 @@ int run_window(const Options& o, client::GameClient& game, server::GameServer* l
     frame.status = status_text(game);
     renderer.draw(frame);
 
-    if (!o.screenshot.empty() && game.states().received > 0) {
+    if (!o.screenshot.empty() && game.states().stats().received > 0) {
       if (first_state_s < 0) first_state_s = now_s;
       if (now_s - first_state_s >= o.screenshot_at_s) {
         if (!renderer.save_bmp(o.screenshot, error)) {

@@ -37,6 +37,8 @@ tickwire::Status GameClient::connect(const ClientOptions& options) {
     return {tickwire::Errc::token_invalid, "no room code and no connect token"};
   }
   if (tickwire::Status s = client_.connect(options.server, settings); !s) return s;
+  // Snapshots of an earlier connection are no baseline for this one.
+  if (states_.stats().envelopes != 0) states_.clear();
   phase_ = Phase::Connecting;
   brain_ = sim::BotBrain(std::random_device{}());
   return {};
@@ -93,7 +95,14 @@ void GameClient::pump(Clock::time_point now) {
         phase_ = Phase::Ended;
         ended_at_ = now;
         return;
-      case tickwire::EventType::Message: on_message(e.data, now); break;
+      case tickwire::EventType::Message:
+        // The server sends snapshot envelopes, and only those, on the sequenced lane.
+        if (e.channel == net::kLaneSequenced) {
+          on_snapshot(e.data, now);
+        } else {
+          on_message(e.data, now);
+        }
+        break;
     }
   }
   if (phase_ != Phase::Playing) return;
@@ -112,14 +121,7 @@ void GameClient::on_message(std::span<const std::uint8_t> bytes, Clock::time_poi
     stats_.bad_messages.count(r);
     return;
   }
-  if (const auto* state = std::get_if<net::StateMsg>(&msg)) {
-    if (phase_ != Phase::Playing) return;  // before Welcome: cannot be ours yet
-    if (states_.accept(*state, seconds(now))) {
-      update_times_.push_back(seconds(now));
-      while (!update_times_.empty() && update_times_.front() < seconds(now) - 1.0)
-        update_times_.pop_front();
-    }
-  } else if (const auto* board = std::get_if<net::ScoreboardMsg>(&msg)) {
+  if (const auto* board = std::get_if<net::ScoreboardMsg>(&msg)) {
     scoreboard_ = *board;
     for (const net::PlayerInfo& p : scoreboard_.players)
       if (uids_.size() < kMaxUidsTracked) uids_.insert(p.uid);
@@ -143,6 +145,14 @@ void GameClient::on_message(std::span<const std::uint8_t> bytes, Clock::time_poi
   }
 }
 
+void GameClient::on_snapshot(std::span<const std::uint8_t> envelope, Clock::time_point now) {
+  if (phase_ != Phase::Playing) return;                  // before Welcome: cannot be ours yet
+  if (!states_.receive(envelope, seconds(now))) return;  // refusals are counted there
+  update_times_.push_back(seconds(now));
+  while (!update_times_.empty() && update_times_.front() < seconds(now) - 1.0)
+    update_times_.pop_front();
+}
+
 void GameClient::run_input_tick() {
   ++input_tick_;
   ++stats_.input_ticks;
@@ -156,14 +166,22 @@ void GameClient::run_input_tick() {
     history_.frames[static_cast<std::size_t>(i)] = history_.frames[static_cast<std::size_t>(i - 1)];
   history_.frames[0] = {input_tick_, input};
   history_.count = std::min<int>(options_.redundant_inputs, static_cast<int>(input_tick_));
+  history_.snapshot_ack = states_.ack();
   net::encode(history_, bytes_);
   if (!client_.send(net::kLaneSequenced, bytes_)) ++stats_.send_failures;
 }
 
 ClientStats GameClient::stats() const {
   ClientStats s = stats_;
-  s.updates_received = states_.received;
-  s.stale_updates = states_.stale;
+  const net::StateReceiverStats& st = states_.stats();
+  s.updates_received = st.received;
+  s.stale_updates = st.stale;
+  s.full_snapshots = st.full;
+  s.delta_snapshots = st.delta;
+  s.snapshot_envelopes = st.envelopes;
+  s.snapshot_bytes = st.envelope_bytes;
+  s.snapshot_bytes_avg = st.envelope_bytes_avg();
+  s.decode_errors = st.decode_errors();
   s.players_seen = static_cast<std::uint32_t>(uids_.size());
   if (ever_connected_) {
     const auto end = phase_ == Phase::Ended ? ended_at_ : Clock::now();

@@ -1,6 +1,7 @@
 // arena — the game client: a tickwire::Client that joins a match, sends its
-// input every tick (60 Hz, with the newest few frames repeated against loss)
-// and keeps the states the server sends for drawing.
+// input every tick (60 Hz, with the newest few frames repeated against loss,
+// and the newest snapshot held as the ack) and keeps the states the server's
+// snapshots carry for drawing.
 //
 // Single-threaded: the owner calls pump() every frame (or, headless, every
 // tick). Everything from the network is decoded with checks; bad messages are
@@ -41,7 +42,7 @@ struct ClientOptions {
 enum class Phase : std::uint8_t {
   Connecting,  // waiting for tickwire's Connected
   Joining,     // Hello sent, waiting for Welcome
-  Playing,     // have a ship; states arrive
+  Playing,     // have a ship; snapshots arrive
   Ended,       // disconnected (see disconnect_reason())
 };
 
@@ -53,15 +54,23 @@ struct KillFeedEntry {
 };
 
 struct ClientStats {
-  std::uint64_t updates_received = 0;     // State messages accepted
-  std::uint64_t stale_updates = 0;        // State messages older than one already received
+  std::uint64_t updates_received = 0;    // snapshots decoded and kept
+  std::uint64_t stale_updates = 0;       // snapshots not newer than one already kept
+  std::uint64_t full_snapshots = 0;      // of updates_received, sent whole
+  std::uint64_t delta_snapshots = 0;     // of updates_received, deltas against an acked one
+  std::uint64_t snapshot_envelopes = 0;  // snapshot envelopes received, refused ones too
+  std::uint64_t snapshot_bytes = 0;      // their total size, bytes
+  double snapshot_bytes_avg = 0;         // mean envelope size, bytes
+  // Snapshots refused: bad envelope, unknown baseline, undecodable stream,
+  // or not a valid world (net::StateReceiverStats).
+  std::uint64_t decode_errors = 0;
   std::uint64_t input_ticks = 0;          // input ticks run (and sent while playing)
   std::uint32_t players_seen = 0;         // distinct players (uids) on scoreboards, bots included
   std::uint64_t send_failures = 0;        // sends tickwire refused
   net::DecodeCounters bad_messages;       // messages that failed to decode
   std::uint64_t protocol_violations = 0;  // valid messages that make no sense here
   double connected_s = 0;                 // time spent connected so far, seconds
-  double updates_per_sec = 0;             // State messages over the last second, 1/s
+  double updates_per_sec = 0;             // snapshots kept over the last second, 1/s
 };
 
 class GameClient {
@@ -98,6 +107,7 @@ class GameClient {
 
  private:
   void on_message(std::span<const std::uint8_t> bytes, Clock::time_point now);
+  void on_snapshot(std::span<const std::uint8_t> envelope, Clock::time_point now);
   void run_input_tick();
 
   static constexpr std::size_t kMaxFeed = 6;            // kill feed entries kept

@@ -35,17 +35,42 @@ void NetGraph::frame(double now_s, const tickwire::ConnectionStats& net, const C
   out_pps = net.out_packets_per_sec;
   loss_pct = net.in_loss_pct;  // the server's datagrams that did not arrive
   updates_per_sec = static_cast<float>(game.updates_per_sec);
+
+  // Snapshot size and share of whole ones, per one-second window; until the
+  // first window closes (or when counters restart), since connecting.
+  const std::uint64_t kept = game.full_snapshots + game.delta_snapshots;
+  auto mean = [](std::uint64_t part, std::uint64_t whole) {
+    return whole ? static_cast<float>(static_cast<double>(part) / static_cast<double>(whole))
+                 : 0.0f;
+  };
+  if (snap_mark_.t_s < 0 || game.snapshot_envelopes < snap_mark_.envelopes) {
+    snap_mark_ = {now_s, game.snapshot_envelopes, game.snapshot_bytes, game.full_snapshots, kept};
+    snap_bytes_avg = mean(game.snapshot_bytes, game.snapshot_envelopes);
+    snap_full_pct = 100.0f * mean(game.full_snapshots, kept);
+  } else if (now_s - snap_mark_.t_s >= 1.0) {
+    if (game.snapshot_envelopes > snap_mark_.envelopes) {
+      snap_bytes_avg = mean(game.snapshot_bytes - snap_mark_.bytes,
+                            game.snapshot_envelopes - snap_mark_.envelopes);
+      snap_full_pct = 100.0f * mean(game.full_snapshots - snap_mark_.full, kept - snap_mark_.kept);
+    }
+    snap_mark_ = {now_s, game.snapshot_envelopes, game.snapshot_bytes, game.full_snapshots, kept};
+  } else if (snap_mark_.envelopes == 0) {
+    snap_bytes_avg = mean(game.snapshot_bytes, game.snapshot_envelopes);
+    snap_full_pct = 100.0f * mean(game.full_snapshots, kept);
+  }
+  snap_errors = game.decode_errors;
 }
 
 std::string NetGraph::line(double t_s, int players) const {
-  char buf[200];
+  char buf[256];
   std::snprintf(buf, sizeof buf,
                 "t=%.0fs ping=%.1fms loss=%.1f%% in=%.1fkbps out=%.1fkbps in_pps=%.0f out_pps=%.0f "
-                "upd=%.0f/s players=%d",
+                "upd=%.0f/s snap=%.0fB full=%.0f%% players=%d",
                 t_s, static_cast<double>(ping_ms), static_cast<double>(loss_pct),
                 static_cast<double>(in_kbps), static_cast<double>(out_kbps),
                 static_cast<double>(in_pps), static_cast<double>(out_pps),
-                static_cast<double>(updates_per_sec), players);
+                static_cast<double>(updates_per_sec), static_cast<double>(snap_bytes_avg),
+                static_cast<double>(snap_full_pct), players);
   return buf;
 }
 

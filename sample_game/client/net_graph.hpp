@@ -37,6 +37,10 @@ class NetGraph {
   float out_pps = 0;          // datagrams/s sent
   float loss_pct = 0;         // percent
   float updates_per_sec = 0;  // state updates received over the last second, 1/s
+  // Snapshots over the last whole second (since connecting, in the first):
+  float snap_bytes_avg = 0;       // mean envelope size, bytes
+  float snap_full_pct = 0;        // share of the snapshots kept that came whole, percent
+  std::uint64_t snap_errors = 0;  // snapshots refused since connecting (ClientStats::decode_errors)
 
   [[nodiscard]] std::size_t size() const noexcept { return count_; }
   // i = 0 is the oldest sample kept.
@@ -44,7 +48,8 @@ class NetGraph {
     return ring_[(start_ + i) % kSamples];
   }
 
-  // "t=12s ping=1.2ms loss=0.0% in=25.1kbps out=8.3kbps upd=30/s players=4"
+  // "t=12s ping=1.2ms loss=0.0% in=25.1kbps out=8.3kbps in_pps=37 out_pps=68 upd=30/s
+  // snap=88B full=0% players=4"
   [[nodiscard]] std::string line(double t_s, int players) const;
 
  private:
@@ -54,6 +59,12 @@ class NetGraph {
   std::size_t ft_next_ = 0;
   double last_s_ = -1;
   std::uint64_t last_in_ = 0, last_out_ = 0;
+  // Snapshot counters at the start of the current one-second window.
+  struct SnapMark {
+    double t_s = -1;
+    std::uint64_t envelopes = 0, bytes = 0, full = 0, kept = 0;
+  };
+  SnapMark snap_mark_;
 };
 
 }  // namespace arena::client

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,7 +20,8 @@
 
 namespace arena::net {
 
-inline constexpr std::uint16_t kGameVersion = 1;
+// 2: world state as tickwire snapshots, InputBatch carries the snapshot ack.
+inline constexpr std::uint16_t kGameVersion = 2;
 // tickwire protocol id of arena ("arena001"): other tickwire games are refused.
 inline constexpr std::uint64_t kProtocolId = 0x6172656e61303031ull;
 // Room code used when none is given (--code): traffic is still encrypted,
@@ -29,8 +31,9 @@ inline constexpr int kMaxInputFrames = 8;                   // frames per InputB
 inline constexpr std::size_t kMaxMessageBytes = 64 * 1024;  // larger messages are refused
 
 // Lanes (tickwire's default layout).
-inline constexpr std::uint8_t kLaneReliable = 0;   // Hello, Welcome, Scoreboard, Kill
-inline constexpr std::uint8_t kLaneSequenced = 1;  // InputBatch, State
+inline constexpr std::uint8_t kLaneReliable = 0;  // Hello, Welcome, Scoreboard, Kill
+// Client -> server: InputBatch. Server -> client: snapshot envelopes only.
+inline constexpr std::uint8_t kLaneSequenced = 1;
 
 struct HelloMsg {
   std::uint16_t game_version = kGameVersion;
@@ -42,7 +45,7 @@ struct WelcomeMsg {
   std::uint8_t slot = 0;
   std::uint32_t tick = 0;
   std::uint16_t tick_rate = sim::kTickRate;  // Hz
-  std::uint16_t state_rate = 30;             // Hz
+  std::uint16_t state_rate = 30;             // snapshots per second, Hz
 };
 
 struct InputFrame {
@@ -53,13 +56,9 @@ struct InputFrame {
 struct InputMsg {
   std::array<InputFrame, kMaxInputFrames> frames{};  // [0] is the newest
   int count = 0;                                     // 1..kMaxInputFrames
-};
-
-// The world as the server saw it at `world.tick`. Only ships and projectiles
-// are carried (events travel as KillMsg).
-struct StateMsg {
-  std::uint32_t input_ack = 0;
-  sim::World world;
+  // Server tick of the newest snapshot the client holds (its delta
+  // baseline); none before the first snapshot.
+  std::optional<std::uint32_t> snapshot_ack;
 };
 
 struct PlayerInfo {
@@ -82,7 +81,7 @@ struct KillMsg {
   std::uint8_t victim = 0;
 };
 
-using Message = std::variant<HelloMsg, WelcomeMsg, InputMsg, StateMsg, ScoreboardMsg, KillMsg>;
+using Message = std::variant<HelloMsg, WelcomeMsg, InputMsg, ScoreboardMsg, KillMsg>;
 
 enum class DecodeResult : std::uint8_t {
   ok,
@@ -109,7 +108,6 @@ DecodeResult decode(std::span<const std::uint8_t> bytes, Message& out);
 void encode(const HelloMsg& m, std::vector<std::uint8_t>& out);
 void encode(const WelcomeMsg& m, std::vector<std::uint8_t>& out);
 void encode(const InputMsg& m, std::vector<std::uint8_t>& out);
-void encode(const StateMsg& m, std::vector<std::uint8_t>& out);
 void encode(const ScoreboardMsg& m, std::vector<std::uint8_t>& out);
 void encode(const KillMsg& m, std::vector<std::uint8_t>& out);
 

@@ -2,8 +2,6 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 
 #include "arena_generated.h"
 #include "net/messages.hpp"
@@ -26,16 +24,6 @@ void finish(fb::FlatBufferBuilder& b, w::Body type, fb::Offset<void> body,
             std::vector<std::uint8_t>& out) {
   w::FinishMessageBuffer(b, w::CreateMessage(b, type, body));
   out.assign(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
-}
-
-bool finite(float v) noexcept {
-  return std::isfinite(v);
-}
-
-template <typename T>
-T clamp_to(std::int64_t v) noexcept {
-  return static_cast<T>(
-      std::clamp<std::int64_t>(v, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
 }
 
 DecodeResult decode_hello(const w::Hello& h, HelloMsg& m) {
@@ -72,56 +60,10 @@ DecodeResult decode_input(const w::InputBatch& b, InputMsg& m) {
     out.input.aim_y = f->aim_y();
     out.input.fire = (f->buttons() & 1u) != 0;
   }
-  return DecodeResult::ok;
-}
-
-DecodeResult decode_state(const w::State& s, StateMsg& m) {
-  m.world = sim::World{};
-  m.world.tick = s.tick();
-  m.input_ack = s.input_ack();
-  if (const auto* ships = s.ships()) {
-    if (ships->size() > sim::kMaxPlayers) return DecodeResult::out_of_range;
-    for (const w::ShipState* v : *ships) {
-      if (v->slot() >= sim::kMaxPlayers || v->health() > sim::kMaxHealth)
-        return DecodeResult::out_of_range;
-      if (!finite(v->x()) || !finite(v->y()) || !finite(v->vx()) || !finite(v->vy()) ||
-          !finite(v->aim_x()) || !finite(v->aim_y()))
-        return DecodeResult::out_of_range;
-      sim::Ship& ship = m.world.ships[v->slot()];
-      if (ship.active) return DecodeResult::out_of_range;  // the same slot twice
-      ship.active = true;
-      ship.alive = (v->flags() & 1u) != 0;
-      ship.health = v->health();
-      ship.respawn_ticks = v->respawn_ticks();
-      ship.cooldown_ticks = v->cooldown_ticks();
-      ship.x = v->x();
-      ship.y = v->y();
-      ship.vx = v->vx();
-      ship.vy = v->vy();
-      ship.aim_x = v->aim_x();
-      ship.aim_y = v->aim_y();
-      ship.score = v->score();
-      ship.deaths = v->deaths();
-    }
-  }
-  if (const auto* shots = s.projectiles()) {
-    if (shots->size() > sim::kMaxProjectiles) return DecodeResult::out_of_range;
-    std::size_t n = 0;
-    for (const w::ProjectileState* v : *shots) {
-      if (v->owner() >= sim::kMaxPlayers) return DecodeResult::out_of_range;
-      if (!finite(v->x()) || !finite(v->y()) || !finite(v->vx()) || !finite(v->vy()))
-        return DecodeResult::out_of_range;
-      sim::Projectile& p = m.world.projectiles[n++];
-      p.active = true;
-      p.id = v->id();
-      p.owner = v->owner();
-      p.ticks_left = v->ticks_left();
-      p.x = v->x();
-      p.y = v->y();
-      p.vx = v->vx();
-      p.vy = v->vy();
-    }
-  }
+  // An ack tick without the flag is a confused or forged batch.
+  if (!b.has_snapshot_ack() && b.snapshot_ack() != 0) return DecodeResult::out_of_range;
+  m.snapshot_ack.reset();
+  if (b.has_snapshot_ack()) m.snapshot_ack = b.snapshot_ack();
   return DecodeResult::ok;
 }
 
@@ -197,8 +139,6 @@ DecodeResult decode(std::span<const std::uint8_t> bytes, Message& out) {
       return decode_body<w::Welcome, WelcomeMsg>(msg->body_as_Welcome(), out, decode_welcome);
     case w::Body::InputBatch:
       return decode_body<w::InputBatch, InputMsg>(msg->body_as_InputBatch(), out, decode_input);
-    case w::Body::State:
-      return decode_body<w::State, StateMsg>(msg->body_as_State(), out, decode_state);
     case w::Body::Scoreboard:
       return decode_body<w::Scoreboard, ScoreboardMsg>(msg->body_as_Scoreboard(), out,
                                                        decode_scoreboard);
@@ -229,32 +169,10 @@ void encode(const InputMsg& m, std::vector<std::uint8_t>& out) {
         f.tick, f.input.move_x, f.input.move_y, f.input.aim_x, f.input.aim_y, f.input.fire ? 1 : 0);
   }
   const auto vec = b.CreateVectorOfStructs(frames.data(), static_cast<std::size_t>(n));
-  finish(b, w::Body::InputBatch, w::CreateInputBatch(b, vec).Union(), out);
-}
-
-void encode(const StateMsg& m, std::vector<std::uint8_t>& out) {
-  auto& b = builder();
-  std::array<w::ShipState, sim::kMaxPlayers> ships;
-  std::size_t n_ships = 0;
-  for (int i = 0; i < sim::kMaxPlayers; ++i) {
-    const sim::Ship& s = m.world.ships[static_cast<std::size_t>(i)];
-    if (!s.active) continue;
-    ships[n_ships++] =
-        w::ShipState(static_cast<std::uint8_t>(i), s.alive ? 1 : 0,
-                     clamp_to<std::uint8_t>(s.health), clamp_to<std::uint8_t>(s.respawn_ticks),
-                     clamp_to<std::uint8_t>(s.cooldown_ticks), s.x, s.y, s.vx, s.vy, s.aim_x,
-                     s.aim_y, clamp_to<std::int16_t>(s.score), clamp_to<std::int16_t>(s.deaths));
-  }
-  std::array<w::ProjectileState, sim::kMaxProjectiles> shots;
-  std::size_t n_shots = 0;
-  for (const sim::Projectile& p : m.world.projectiles) {
-    if (!p.active) continue;
-    shots[n_shots++] = w::ProjectileState(p.id, p.owner, clamp_to<std::uint8_t>(p.ticks_left), p.x,
-                                          p.y, p.vx, p.vy);
-  }
-  const auto sv = b.CreateVectorOfStructs(ships.data(), n_ships);
-  const auto pv = b.CreateVectorOfStructs(shots.data(), n_shots);
-  finish(b, w::Body::State, w::CreateState(b, m.world.tick, m.input_ack, sv, pv).Union(), out);
+  finish(
+      b, w::Body::InputBatch,
+      w::CreateInputBatch(b, vec, m.snapshot_ack.value_or(0), m.snapshot_ack.has_value()).Union(),
+      out);
 }
 
 void encode(const ScoreboardMsg& m, std::vector<std::uint8_t>& out) {

@@ -64,7 +64,7 @@ void Renderer::Impl::draw_net_graph(const Frame& f) {
   if (!f.graph) return;
   const client::NetGraph& g = *f.graph;
   const float pw = 300, graph_h = 64, line_h = 16;
-  const float ph = graph_h + 5 * line_h + 18;
+  const float ph = graph_h + 6 * line_h + 18;
   const float px = ox + sim::kArenaWidth * scale - pw - 8;
   const float py = oy + sim::kArenaHeight * scale - ph - 8;
   fill_rect(px, py, pw, ph, palette::kPanel, 200);
@@ -124,6 +124,12 @@ void Renderer::Impl::draw_net_graph(const Frame& f) {
     text(FontId::Small, fmt("bad msgs %.0f", static_cast<double>(cs.bad_messages.total())), c2, y,
          cs.bad_messages.total() ? palette::kBad : palette::kTextDim);
   }
+  y += line_h;
+  // Snapshot stream over the last second: mean envelope size and the share
+  // that had to be sent whole (no acked baseline).
+  std::string snap = fmt("snap %.0f B avg, %.0f%% full", g.snap_bytes_avg, g.snap_full_pct);
+  if (g.snap_errors) snap += fmt(", %.0f refused", static_cast<double>(g.snap_errors));
+  text(FontId::Small, snap, c1, y, g.snap_errors ? palette::kBad : palette::kText);
 }
 
 void Renderer::Impl::draw_scoreboard(const Frame& f) {

@@ -160,6 +160,7 @@ void GameServer::on_hello(tickwire::ConnectionId from, const net::HelloMsg& hell
   p.uid = next_uid_++;
   p.name = hello.name;
   sim::add_player(world_, slot);
+  state_.reset(slot);  // a new client: its snapshot stream starts over, whole
   ++stats_.players_seen;
   scoreboard_dirty_ = true;
 
@@ -178,6 +179,9 @@ void GameServer::on_input(tickwire::ConnectionId from, const net::InputMsg& inpu
     ++stats_.protocol_violations;  // input before Hello
     return;
   }
+  // The snapshot ack counts even when the inputs are old news: the sender
+  // ignores ticks it never sent and acks older than the newest.
+  if (input.snapshot_ack) state_.acknowledge(slot, *input.snapshot_ack);
   Player& p = players_[static_cast<std::size_t>(slot)];
   const net::InputFrame& newest = input.frames[0];
   if (newest.tick <= p.input_tick) return;  // old or repeated: nothing new
@@ -233,11 +237,16 @@ void GameServer::run_tick() {
     const Player& p = players_[static_cast<std::size_t>(i)];
     if (p.kind == Kind::human) recipients_.push_back({i, p.input_tick});
   }
-  stats_.states_sent += state_.after_step(
-      world_, recipients_, [&](const net::StateRecipient& r, std::span<const std::uint8_t> b) {
-        const Player& p = players_[static_cast<std::size_t>(r.slot)];
-        if (!server_.send(p.connection, net::kLaneSequenced, b)) ++stats_.send_failures;
-      });
+  // The server's clock at this tick: its scheduled time (pump() runs the
+  // tick due at next_tick_), microseconds since start().
+  const auto server_time_us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(next_tick_ - start_time_).count());
+  state_.after_step(world_, server_time_us, recipients_,
+                    [&](const net::StateRecipient& r, std::span<const std::uint8_t> b) {
+                      const Player& p = players_[static_cast<std::size_t>(r.slot)];
+                      if (!server_.send(p.connection, net::kLaneSequenced, b))
+                        ++stats_.send_failures;
+                    });
 
   if (scoreboard_dirty_ || world_.tick % sim::kTickRate == 0) send_scoreboard();
 }
@@ -310,6 +319,12 @@ void GameServer::fill_bots() {
 
 ServerStats GameServer::stats() const {
   ServerStats s = stats_;
+  const net::StateSenderStats& st = state_.stats();
+  s.states_sent = st.sent;
+  s.full_snapshots_sent = st.full_sent;
+  s.delta_snapshots_sent = st.delta_sent;
+  s.snapshot_bytes = st.envelope_bytes;
+  s.snapshot_encode_errors = st.encode_errors;
   s.humans = s.bots = 0;
   for (const Player& p : players_) {
     s.humans += p.kind == Kind::human;

@@ -30,7 +30,7 @@ struct ServerOptions {
   std::uint16_t port = 27015;              // UDP port; 0 picks a free one
   int bots = 0;                            // server-side bots kept in the match, 0..max_players
   int max_players = sim::kMaxPlayers;      // humans + bots, 1..32
-  std::uint32_t state_interval_ticks = 2;  // a State every this many ticks (2: 30 Hz)
+  std::uint32_t state_interval_ticks = 2;  // a snapshot every this many ticks (2: 30 Hz)
   std::uint32_t hello_timeout_ms = 5000;   // a connection that sends no Hello is kicked, ms
   tickwire::LinkConditionerSettings conditioner;  // --sim
   // Opens players' connect tokens: from --token-key, or derived from the room
@@ -41,17 +41,21 @@ struct ServerOptions {
 };
 
 struct ServerStats {
-  std::uint64_t ticks = 0;                // simulation steps run
-  std::uint64_t states_sent = 0;          // State messages handed to tickwire
-  std::uint32_t players_seen = 0;         // distinct players (uids), bots included
-  int humans = 0;                         // clients with a ship now
-  int bots = 0;                           // bots now
-  std::uint64_t late_ticks_skipped = 0;   // ticks dropped because the process fell behind
-  std::uint64_t send_failures = 0;        // sends tickwire refused (queue full)
-  std::uint64_t protocol_violations = 0;  // messages of the wrong kind or at the wrong time
-  net::DecodeCounters bad_messages;       // messages that failed to decode
-  float in_bytes_per_sec = 0;             // all clients, bytes/s
-  float out_bytes_per_sec = 0;            // all clients, bytes/s
+  std::uint64_t ticks = 0;                   // simulation steps run
+  std::uint64_t states_sent = 0;             // snapshot envelopes handed to tickwire, all clients
+  std::uint64_t full_snapshots_sent = 0;     // of those, whole snapshots
+  std::uint64_t delta_snapshots_sent = 0;    // of those, deltas against an acked snapshot
+  std::uint64_t snapshot_bytes = 0;          // their total size, bytes
+  std::uint64_t snapshot_encode_errors = 0;  // snapshots a client's sender could not code
+  std::uint32_t players_seen = 0;            // distinct players (uids), bots included
+  int humans = 0;                            // clients with a ship now
+  int bots = 0;                              // bots now
+  std::uint64_t late_ticks_skipped = 0;      // ticks dropped because the process fell behind
+  std::uint64_t send_failures = 0;           // sends tickwire refused (queue full)
+  std::uint64_t protocol_violations = 0;     // messages of the wrong kind or at the wrong time
+  net::DecodeCounters bad_messages;          // messages that failed to decode
+  float in_bytes_per_sec = 0;                // all clients, bytes/s
+  float out_bytes_per_sec = 0;               // all clients, bytes/s
 };
 
 class GameServer {

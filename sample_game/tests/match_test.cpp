@@ -2,6 +2,8 @@
 // pumped in one thread. Bounded: every wait has a deadline.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <deque>
 #include <thread>
 
 #include "client/game_client.hpp"
@@ -20,6 +22,40 @@ constexpr const char* kCode = "match-test-room";
 server::ServerOptions keyed(server::ServerOptions so) {
   EXPECT_TRUE(tickwire::TokenKey::from_room_code(kCode, net::kProtocolId, so.token_key));
   return so;
+}
+
+// Half the quantization step of a ship's position component, units.
+double half_position_step(std::uint32_t component) {
+  const tickwire::Schema& s = net::schema();
+  const tickwire::FieldSpec& f = s.type(net::kShipType).fields[net::kShipPosition];
+  const tickwire::TypeLayout& layout = s.layout(net::kShipType);
+  const std::uint32_t word = layout.fields[net::kShipPosition].first_word + component;
+  return (f.max[component] - f.min[component]) / ((1u << layout.components[word].bits) - 1) / 2;
+}
+
+// The client's newest state that `history` (the server's worlds, by tick)
+// also holds has every ship where the server had it, within quantization.
+void expect_ships_match_server(const client::GameClient& c, const std::deque<sim::World>& history) {
+  const net::StateReceiver& states = c.states();
+  for (std::size_t k = states.size(); k-- > 0;) {
+    const sim::World& mine = states.at(k).world;
+    for (const sim::World& theirs : history) {
+      if (theirs.tick != mine.tick) continue;
+      ASSERT_EQ(mine.player_count(), theirs.player_count());
+      for (std::size_t i = 0; i < theirs.ships.size(); ++i) {
+        const sim::Ship& a = theirs.ships[i];
+        const sim::Ship& b = mine.ships[i];
+        ASSERT_EQ(a.active, b.active) << "slot " << i;
+        if (!a.active) continue;
+        EXPECT_EQ(a.alive, b.alive) << "slot " << i;
+        EXPECT_EQ(a.health, b.health) << "slot " << i;
+        EXPECT_LE(std::fabs(a.x - b.x), half_position_step(0) * 1.0001) << "slot " << i;
+        EXPECT_LE(std::fabs(a.y - b.y), half_position_step(1) * 1.0001) << "slot " << i;
+      }
+      return;
+    }
+  }
+  ADD_FAILURE() << "no state of the client's is in the server's recent history";
 }
 
 TEST(Match, TwoBotClientsPlayAgainstServerBots) {
@@ -45,9 +81,14 @@ TEST(Match, TwoBotClientsPlayAgainstServerBots) {
 
   const auto start = Clock::now();
   Clock::time_point playing_since{};
+  std::deque<sim::World> history;  // the server's recent worlds, one per tick seen
   while (Clock::now() - start < 10s) {
     const auto now = Clock::now();
     srv.pump(now);
+    if (history.empty() || history.back().tick != srv.world().tick) {
+      history.push_back(srv.world());
+      if (history.size() > 120) history.pop_front();
+    }
     a.pump(now);
     b.pump(now);
     if (playing_since == Clock::time_point{} && a.phase() == client::Phase::Playing &&
@@ -63,9 +104,16 @@ TEST(Match, TwoBotClientsPlayAgainstServerBots) {
   for (const client::GameClient* c : {&a, &b}) {
     const client::ClientStats s = c->stats();
     EXPECT_EQ(s.players_seen, 4u);
-    // 30 states a second for about 3 s; loopback loses nothing.
+    // 30 snapshots a second for about 3 s; loopback loses nothing.
     EXPECT_GE(s.updates_received, 80u);
     EXPECT_EQ(s.bad_messages.total(), 0u);
+    // Snapshots: whole first, then deltas against what the client acked.
+    EXPECT_GE(s.full_snapshots, 1u);
+    EXPECT_GT(s.delta_snapshots, s.full_snapshots);
+    EXPECT_EQ(s.full_snapshots + s.delta_snapshots, s.updates_received);
+    EXPECT_EQ(s.decode_errors, 0u);
+    EXPECT_GT(s.snapshot_bytes_avg, 0.0);
+    expect_ships_match_server(*c, history);
     EXPECT_EQ(c->scoreboard().players.size(), 4u);
     EXPECT_EQ(c->states().newest()->world.player_count(), 4);
     // The interpolated view has every ship.
@@ -82,6 +130,8 @@ TEST(Match, TwoBotClientsPlayAgainstServerBots) {
   EXPECT_EQ(ss.bots, 2);
   EXPECT_EQ(ss.bad_messages.total(), 0u);
   EXPECT_EQ(ss.protocol_violations, 0u);
+  EXPECT_GT(ss.delta_snapshots_sent, ss.full_snapshots_sent);
+  EXPECT_EQ(ss.snapshot_encode_errors, 0u);
 
   // A clean leave: the server frees the slot.
   a.disconnect(1s, [&] { srv.pump(Clock::now()); });

@@ -1,4 +1,5 @@
 // The game protocol: round trips, and a decoder that survives anything.
+// (World state is not a message: tests/replication_test.cpp.)
 #include <flatbuffers/flatbuffers.h>
 #include <gtest/gtest.h>
 
@@ -10,7 +11,6 @@
 
 #include "arena_generated.h"
 #include "net/messages.hpp"
-#include "net/state_channel.hpp"
 
 namespace arena::net {
 namespace {
@@ -23,15 +23,6 @@ T round_trip(const T& in) {
   EXPECT_EQ(decode(bytes, out), DecodeResult::ok);
   EXPECT_TRUE(std::holds_alternative<T>(out));
   return std::get<T>(out);
-}
-
-sim::World busy_world() {
-  sim::World w;
-  for (int i = 0; i < sim::kMaxPlayers; i += 3) sim::add_player(w, i);
-  sim::Inputs in{};
-  for (auto& i : in) i.fire = true, i.move_x = 1;
-  for (int t = 0; t < 20; ++t) sim::step(w, in);
-  return w;
 }
 
 TEST(Protocol, MessagesRoundTrip) {
@@ -55,20 +46,7 @@ TEST(Protocol, MessagesRoundTrip) {
   EXPECT_EQ(i2.frames[0].tick, 10u);
   EXPECT_TRUE(i2.frames[0].input.fire);
   EXPECT_EQ(i2.frames[0].input.move_x, 0.5f);
-
-  StateMsg sm;
-  sm.world = busy_world();
-  sm.input_ack = 99;
-  const StateMsg s2 = round_trip(sm);
-  EXPECT_EQ(s2.input_ack, 99u);
-  EXPECT_EQ(s2.world.tick, sm.world.tick);
-  EXPECT_EQ(s2.world.player_count(), sm.world.player_count());
-  EXPECT_EQ(s2.world.projectile_count(), sm.world.projectile_count());
-  for (std::size_t i = 0; i < sm.world.ships.size(); ++i) {
-    EXPECT_EQ(s2.world.ships[i].active, sm.world.ships[i].active);
-    EXPECT_EQ(s2.world.ships[i].x, sm.world.ships[i].x);
-    EXPECT_EQ(s2.world.ships[i].health, sm.world.ships[i].health);
-  }
+  EXPECT_FALSE(i2.snapshot_ack.has_value());
 
   ScoreboardMsg sb;
   sb.players.push_back({3, 42, "Ada", true, 5, 2, 0});
@@ -84,13 +62,28 @@ TEST(Protocol, MessagesRoundTrip) {
   EXPECT_EQ(k2.victim, 2);
 }
 
-TEST(Protocol, StateFitsOneDatagramInAnOrdinaryMatch) {
-  StateMsg sm;
-  sm.world = busy_world();
+TEST(Protocol, InputBatchCarriesTheSnapshotAck) {
+  InputMsg im;
+  im.count = 1;
+  im.frames[0] = {5, {}};
+  for (std::uint32_t tick : {0u, 2u, 123456u, 0xffffffffu}) {
+    im.snapshot_ack = tick;  // 0 is a tick like any other when the flag is set
+    const InputMsg out = round_trip(im);
+    ASSERT_TRUE(out.snapshot_ack.has_value());
+    EXPECT_EQ(*out.snapshot_ack, tick);
+    EXPECT_EQ(out.frames[0].tick, 5u);
+  }
+  im.snapshot_ack.reset();
+  EXPECT_FALSE(round_trip(im).snapshot_ack.has_value());
+
+  // Cut short anywhere, a batch with an ack is refused, never half read.
+  im.snapshot_ack = 77;
   std::vector<std::uint8_t> bytes;
-  encode(sm, bytes);
-  // 11 ships and their shots; a full 32-ship state is larger and fragments.
-  EXPECT_LT(bytes.size(), 1300u) << sm.world.projectile_count() << " projectiles";
+  encode(im, bytes);
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    Message m;
+    EXPECT_NE(decode({bytes.data(), n}, m), DecodeResult::ok) << n << " bytes";
+  }
 }
 
 namespace fb = ::flatbuffers;
@@ -109,29 +102,6 @@ DecodeResult decode_bytes(const std::vector<std::uint8_t>& bytes) {
 TEST(Protocol, OutOfRangeValuesAreRefused) {
   {
     fb::FlatBufferBuilder b;
-    w::ShipState s(40, 1, 100, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0);  // slot 40
-    const auto v = b.CreateVectorOfStructs(&s, 1);
-    EXPECT_EQ(decode_bytes(finish(b, w::Body::State, w::CreateState(b, 1, 0, v).Union())),
-              DecodeResult::out_of_range);
-  }
-  {
-    fb::FlatBufferBuilder b;
-    const float nan = std::numeric_limits<float>::quiet_NaN();
-    w::ShipState s(1, 1, 100, 0, 0, nan, 1, 0, 0, 1, 0, 0, 0);
-    const auto v = b.CreateVectorOfStructs(&s, 1);
-    EXPECT_EQ(decode_bytes(finish(b, w::Body::State, w::CreateState(b, 1, 0, v).Union())),
-              DecodeResult::out_of_range);
-  }
-  {
-    fb::FlatBufferBuilder b;
-    w::ShipState s[2] = {w::ShipState(1, 1, 100, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0),
-                         w::ShipState(1, 1, 100, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0)};
-    const auto v = b.CreateVectorOfStructs(s, 2);  // the same slot twice
-    EXPECT_EQ(decode_bytes(finish(b, w::Body::State, w::CreateState(b, 1, 0, v).Union())),
-              DecodeResult::out_of_range);
-  }
-  {
-    fb::FlatBufferBuilder b;
     std::vector<w::InputFrame> frames(kMaxInputFrames + 1);
     const auto v = b.CreateVectorOfStructs(frames);
     EXPECT_EQ(decode_bytes(finish(b, w::Body::InputBatch, w::CreateInputBatch(b, v).Union())),
@@ -141,6 +111,23 @@ TEST(Protocol, OutOfRangeValuesAreRefused) {
     fb::FlatBufferBuilder b;
     EXPECT_EQ(decode_bytes(finish(b, w::Body::InputBatch, w::CreateInputBatch(b).Union())),
               DecodeResult::out_of_range);
+  }
+  {
+    fb::FlatBufferBuilder b;  // an ack tick without the flag
+    w::InputFrame f(1, 0, 0, 1, 0, 0);
+    const auto v = b.CreateVectorOfStructs(&f, 1);
+    EXPECT_EQ(decode_bytes(finish(b, w::Body::InputBatch, w::CreateInputBatch(b, v, 7).Union())),
+              DecodeResult::out_of_range);
+  }
+  {
+    fb::FlatBufferBuilder b;  // game version 1's State (union type 4) is gone
+    const auto body = w::CreateKill(b, 1, 1, 1).Union();
+    w::MessageBuilder mb(b);
+    mb.add_body_type(static_cast<w::Body>(4));
+    mb.add_body(body);
+    w::FinishMessageBuffer(b, mb.Finish());
+    EXPECT_EQ(decode_bytes({b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()}),
+              DecodeResult::unknown);
   }
   {
     fb::FlatBufferBuilder b;
@@ -173,9 +160,10 @@ TEST(Protocol, DecoderSurvivesRandomAndMutatedBytes) {
   std::mt19937_64 rng(12345);
   std::vector<std::vector<std::uint8_t>> seeds(6);
   {
-    StateMsg sm;
-    sm.world = busy_world();
-    encode(sm, seeds[0]);
+    InputMsg acked;
+    acked.count = 2;
+    acked.snapshot_ack = 4242;
+    encode(acked, seeds[0]);
     ScoreboardMsg sb;
     for (int i = 0; i < 5; ++i)
       sb.players.push_back({static_cast<std::uint8_t>(i), 9, "name", i % 2 == 0, 1, 2, 3});
@@ -224,32 +212,6 @@ TEST(Protocol, OversizedAndTinyBuffersAreMalformed) {
   EXPECT_EQ(decode_bytes(std::vector<std::uint8_t>(4, 0)), DecodeResult::malformed);
   EXPECT_EQ(decode_bytes(std::vector<std::uint8_t>(kMaxMessageBytes + 1, 0)),
             DecodeResult::malformed);
-}
-
-TEST(StateChannel, SendsEveryIntervalAndKeepsTheNewest) {
-  StateSender sender(2);
-  EXPECT_EQ(sender.rate_hz(), 30);
-  sim::World w = busy_world();
-  StateReceiver receiver;
-  std::vector<StateRecipient> to{{0, 5}};
-  int sent = 0;
-  for (int t = 0; t < 20; ++t) {
-    sim::step(w, sim::Inputs{});
-    sent += static_cast<int>(sender.after_step(w, to, [&](const StateRecipient& r, auto bytes) {
-      Message m;
-      ASSERT_EQ(decode(bytes, m), DecodeResult::ok);
-      EXPECT_EQ(std::get<StateMsg>(m).input_ack, r.input_ack);
-      receiver.accept(std::get<StateMsg>(m), t / 60.0);
-    }));
-  }
-  EXPECT_EQ(sent, 10);
-  EXPECT_EQ(receiver.received, 10u);
-  EXPECT_EQ(receiver.size(), StateReceiver::kCapacity);
-  EXPECT_EQ(receiver.newest()->world.tick, w.tick);
-  StateMsg old;
-  old.world.tick = 3;
-  EXPECT_FALSE(receiver.accept(old, 1.0));
-  EXPECT_EQ(receiver.stale, 1u);
 }
 
 }  // namespace
