@@ -60,6 +60,15 @@ class SnapshotEncodeCache {
   [[nodiscard]] std::uint64_t hits() const noexcept { return hits_; }
   [[nodiscard]] std::uint64_t misses() const noexcept { return misses_; }
 
+  // The senders' record costs, shared the same way: the bits of entity `cur`
+  // (stamp cur.version) against a baseline record of stamp `base_version`
+  // (0: a create), memoised per entity slot for the world tick `tick`.
+  // nullopt when not known; remember() stores one.
+  [[nodiscard]] std::optional<std::uint32_t> cost(std::uint32_t tick, const EntityRecord& cur,
+                                                  std::uint32_t base_version) const noexcept;
+  void remember(std::uint32_t tick, const EntityRecord& cur, std::uint32_t base_version,
+                std::uint32_t bits) noexcept;
+
  private:
   struct Entry {
     bool used = false;
@@ -74,7 +83,13 @@ class SnapshotEncodeCache {
   static bool matches(const std::vector<std::uint64_t>& key, std::size_t size,
                       const Snapshot& s) noexcept;
 
+  struct Cost {
+    std::uint32_t tick = 0, id = 0, version = 0, base_version = 0, bits = 0;
+    bool valid = false;
+  };
+
   std::vector<Entry> entries_;
+  std::vector<Cost> costs_;  // per entity slot
   std::uint32_t next_ = 0;
   std::uint64_t hits_ = 0, misses_ = 0;
 };
@@ -143,6 +158,8 @@ class SnapshotSender {
   };
 
   void collect(const Snapshot& world, const Snapshot* baseline);
+  std::uint32_t record_bits(const Snapshot& world, const EntityRecord& e, const Snapshot* baseline,
+                            const EntityRecord* old);
   std::uint64_t choose(std::uint64_t budget_bits, std::uint32_t header_bits);
   void build_view(const Snapshot& world, const Snapshot* baseline, std::uint64_t left_out,
                   Snapshot& view);

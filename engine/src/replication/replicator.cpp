@@ -113,9 +113,24 @@ void SnapshotSender::collect(const Snapshot& world, const Snapshot* baseline) {
     }
     priority_[index] += weight;
     const bool update = old != nullptr && old->id == e.id && old->type == e.type;
-    candidates_.push_back(
-        {priority_[index], index, codec_->record_bits(world, &e, baseline, old), update});
+    candidates_.push_back({priority_[index], index, record_bits(world, e, baseline, old), update});
   }
+}
+
+// The codec's record cost, through the shared cache when there is one (deltas
+// only). A create is keyed by base stamp 0 (whatever the baseline held in that
+// slot does not change its cost); an update whose baseline has no stamp is
+// computed.
+std::uint32_t SnapshotSender::record_bits(const Snapshot& world, const EntityRecord& e,
+                                          const Snapshot* baseline, const EntityRecord* old) {
+  const bool update = old != nullptr && old->id == e.id && old->type == e.type;
+  const std::uint32_t base_version = update ? old->version : 0;
+  const bool memo = cache_ != nullptr && baseline != nullptr && (!update || base_version != 0);
+  if (memo)
+    if (const auto bits = cache_->cost(world.tick(), e, base_version)) return *bits;
+  const std::uint32_t bits = codec_->record_bits(world, &e, baseline, old);
+  if (memo) cache_->remember(world.tick(), e, base_version, bits);
+  return bits;
 }
 
 // Marks what goes in (chosen_) within `budget_bits`; returns the changes left out.
@@ -286,11 +301,28 @@ SnapshotEncodeCache::SnapshotEncodeCache(const Schema& schema, const Replication
   const auto codec = make_delta_codec(schema, settings);
   if (codec == nullptr) return;
   entries_.resize(std::max<std::uint32_t>(entries, 1));
+  costs_.resize(settings.max_entities);
   for (Entry& e : entries_) {
     e.view_key.resize(settings.max_entities);
     e.baseline_key.resize(settings.max_entities);
     e.stream.resize(codec->max_encoded_bytes());
   }
+}
+
+std::optional<std::uint32_t> SnapshotEncodeCache::cost(std::uint32_t tick, const EntityRecord& cur,
+                                                       std::uint32_t base_version) const noexcept {
+  if (cur.version == 0 || cur.id.index() >= costs_.size()) return std::nullopt;
+  const Cost& c = costs_[cur.id.index()];
+  if (!c.valid || c.tick != tick || c.id != cur.id.value || c.version != cur.version ||
+      c.base_version != base_version)
+    return std::nullopt;
+  return c.bits;
+}
+
+void SnapshotEncodeCache::remember(std::uint32_t tick, const EntityRecord& cur,
+                                   std::uint32_t base_version, std::uint32_t bits) noexcept {
+  if (cur.version == 0 || cur.id.index() >= costs_.size()) return;
+  costs_[cur.id.index()] = {tick, cur.id.value, cur.version, base_version, bits, true};
 }
 
 bool SnapshotEncodeCache::keyable(const Snapshot& s) noexcept {
