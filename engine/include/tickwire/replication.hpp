@@ -294,7 +294,6 @@ class EntityView {
   [[nodiscard]] const std::uint32_t* words(std::uint32_t field, FieldKind kind) const noexcept;
   [[nodiscard]] std::uint32_t bits(std::uint32_t field, std::uint32_t component) const noexcept;
 
-  const Schema* schema_;
   const EntityTypeSpec* type_ = nullptr;  // nullptr: an unknown type or too few codes
   const TypeLayout* layout_ = nullptr;
   std::span<const std::uint32_t> codes_;

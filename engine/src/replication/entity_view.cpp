@@ -5,7 +5,7 @@ namespace tickwire {
 
 EntityView::EntityView(const Schema& schema, TypeId type,
                        std::span<const std::uint32_t> codes) noexcept
-    : schema_(&schema), codes_(codes) {
+    : codes_(codes) {
   if (!schema.validated() || type >= schema.type_count()) return;
   if (codes.size() < schema.layout(type).words) return;
   type_ = &schema.type(type);

@@ -33,8 +33,7 @@ constexpr std::uint8_t kSame = 2;     // the client already has it as it is
 }  // namespace
 
 SnapshotSender::SnapshotSender(const Schema& schema, const ReplicationSettings& settings)
-    : schema_(&schema),
-      codec_(make_delta_codec(schema, settings)),
+    : codec_(make_delta_codec(schema, settings)),
       stream_(codec_ ? codec_->max_encoded_bytes() : 0),
       budget_bytes_(settings.budget_bytes) {
   if (codec_ == nullptr) return;
