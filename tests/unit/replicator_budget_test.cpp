@@ -375,3 +375,27 @@ TEST(ReplicatorCache, SharesStreamsOnlyBetweenClientsInTheSameState) {
 
 }  // namespace
 }  // namespace tickwire
+
+namespace tickwire {
+namespace {
+
+TEST(ReplicatorSender, RefusesAWorldThatDoesNotFitTheSchema) {
+  const Schema schema = unit_schema();
+  ReplicationSettings settings;
+  SnapshotSender sender(schema, settings);
+  Snapshot world(schema, settings);
+  world.clear(1);
+  auto codes =
+      world.append(EntityId::make(3, 1), 0, static_cast<std::uint16_t>(schema.layout(0).words));
+  ASSERT_FALSE(codes.empty());
+  codes[2] = 101;  // hp is 0..100
+  std::vector<std::uint8_t> envelope;
+  EXPECT_EQ(sender.encode(world, 0, 0, envelope), SnapshotError::bad_snapshot);
+  codes[2] = 100;
+  EXPECT_EQ(sender.encode(world, 0, 0, envelope), SnapshotError::none) << "now it does";
+  EXPECT_TRUE(world.conforms(schema, settings.max_entities));
+  EXPECT_FALSE(world.conforms(schema, 3)) << "index 3 is beyond 3 entities";
+}
+
+}  // namespace
+}  // namespace tickwire

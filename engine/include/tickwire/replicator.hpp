@@ -164,6 +164,8 @@ class SnapshotSender {
   void build_view(const Snapshot& world, const Snapshot* baseline, std::uint64_t left_out,
                   Snapshot& view);
 
+  const Schema* schema_;
+  std::uint32_t max_entities_ = 0;
   std::unique_ptr<SnapshotCodec> codec_;
   std::vector<std::uint8_t> stream_;
   std::vector<Snapshot> views_;  // ring of sent views, settings.snapshot_ring slots

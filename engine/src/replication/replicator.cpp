@@ -33,7 +33,9 @@ constexpr std::uint8_t kSame = 2;     // the client already has it as it is
 }  // namespace
 
 SnapshotSender::SnapshotSender(const Schema& schema, const ReplicationSettings& settings)
-    : codec_(make_delta_codec(schema, settings)),
+    : schema_(&schema),
+      max_entities_(settings.max_entities),
+      codec_(make_delta_codec(schema, settings)),
       stream_(codec_ ? codec_->max_encoded_bytes() : 0),
       budget_bytes_(settings.budget_bytes) {
   if (codec_ == nullptr) return;
@@ -220,6 +222,9 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
   if (codec_ == nullptr || world.capacity() > scratch_.capacity())
     return SnapshotError::bad_snapshot;
   if (newest_ && !newer(world.tick(), views_[*newest_].tick())) return SnapshotError::bad_snapshot;
+  // Checked here, once per world however many clients it is coded for: the
+  // views copy the answer along with the world's entities.
+  if (!world.conforms(*schema_, max_entities_)) return SnapshotError::bad_snapshot;
   // The newest view the client has that is still kept; none: a full snapshot.
   const Snapshot* baseline = acked_ ? sent(*acked_) : nullptr;
   collect(world, baseline);
