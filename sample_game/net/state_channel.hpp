@@ -123,8 +123,13 @@ class StateReceiver {
   // Forgets every state and snapshot (a new connection).
   void clear();
 
-  // The snapshot tick to acknowledge in the next InputBatch; none before the first.
-  [[nodiscard]] std::optional<std::uint32_t> ack() const noexcept { return snapshots_.ack(); }
+  // The snapshot tick to acknowledge in the next InputBatch: the newest one
+  // kept as a world (a snapshot the engine decoded but the game refused is
+  // never acked, so the server never deltas against it); none before the first.
+  [[nodiscard]] std::optional<std::uint32_t> ack() const noexcept {
+    if (count_ == 0) return std::nullopt;
+    return newest()->world.tick;
+  }
 
   [[nodiscard]] std::size_t size() const noexcept { return count_; }
   // i = 0 is the oldest kept, size()-1 the newest. i < size().

@@ -147,6 +147,31 @@ TEST(Replication, TwoShipsInOneSlotAreRefused) {
   EXPECT_EQ(to_world(snap, back), WorldError::duplicate_slot);
 }
 
+// A snapshot the engine decodes but the game refuses is counted and never
+// acknowledged: the server keeps coding against the last world the client took.
+TEST(StateChannel, ARefusedWorldIsNotAcked) {
+  tw::EntityStore store(schema(), replication_settings());
+  tw::SnapshotRing ring(schema(), replication_settings());
+  tw::SnapshotSender sender(schema(), replication_settings());
+  const tw::EntityId a = store.create(kShipType);
+  ASSERT_TRUE(store.set_int(a, kShipSlot, 3));
+  StateReceiver receiver;
+  std::vector<std::uint8_t> envelope;
+  ASSERT_NE(ring.capture(store, 10), nullptr);
+  ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), tw::SnapshotError::none);
+  ASSERT_TRUE(receiver.receive(envelope, 1.0));
+  EXPECT_EQ(receiver.ack(), std::optional<std::uint32_t>(10));
+  sender.acknowledge(10);
+  // A hostile server puts a second ship in slot 3.
+  const tw::EntityId b = store.create(kShipType);
+  ASSERT_TRUE(store.set_int(b, kShipSlot, 3));
+  ASSERT_NE(ring.capture(store, 12), nullptr);
+  ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), tw::SnapshotError::none);
+  EXPECT_FALSE(receiver.receive(envelope, 1.1));
+  EXPECT_EQ(receiver.stats().bad_world, 1u);
+  EXPECT_EQ(receiver.ack(), std::optional<std::uint32_t>(10)) << "still the last world taken";
+}
+
 // A server's state channel and one client's, joined by a perfect link: the
 // first snapshot goes whole, every later one as a delta once acked.
 TEST(StateChannel, SendsDeltasAgainstAckedSnapshots) {
