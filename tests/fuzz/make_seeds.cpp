@@ -1,7 +1,7 @@
 // Writes the seed corpora: real packets of every type from a handshake and a
 // session with the fuzz targets' fixed key, plus a few edge cases.
 // Usage: make_seeds DIR (creates DIR/handshake, DIR/token, DIR/datagram,
-// DIR/snapshot).
+// DIR/snapshot, DIR/snapshot_range, DIR/envelope).
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -24,18 +24,22 @@ void write(const fs::path& dir, const std::string& name, std::span<const std::ui
 // Real encoded snapshots of the fuzz target's world: full streams of both
 // ticks and of an empty world, and deltas against the baseline (changes,
 // everything removed, nothing changed).
-bool write_snapshot_seeds(const fs::path& dir) {
+// With `range`, the range codec's streams (the envelope corpus keeps the
+// delta codec's).
+bool write_snapshot_seeds(const fs::path& dir, bool range = false) {
   using namespace tickwire;
   const Schema schema = fuzz::snapshot_schema();
   Snapshot baseline(schema, fuzz::kSnapshotSettings), current(schema, fuzz::kSnapshotSettings);
   fuzz::snapshot_world(schema, baseline, current);
-  auto codec = make_delta_codec(schema, fuzz::kSnapshotSettings);
+  auto codec = range ? make_range_codec(schema, fuzz::kSnapshotSettings)
+                     : make_delta_codec(schema, fuzz::kSnapshotSettings);
   if (!codec) return false;
   std::vector<std::uint8_t> buffer(codec->max_encoded_bytes());
   auto encode = [&](const std::string& name, const Snapshot& s, const Snapshot* base) {
     const EncodeResult r = codec->encode(s, base, buffer);
     if (r.error != SnapshotError::none) return false;
     write(dir, name, std::span<const std::uint8_t>(buffer.data(), r.bytes));
+    if (range) return true;
     // The same stream in its envelope, for the envelope target.
     std::vector<std::uint8_t> envelope;
     protocol::write_snapshot_envelope({s.tick(), base ? base->tick() : 0u, base != nullptr, 7, 99},
@@ -94,5 +98,8 @@ int main(int argc, char** argv) {
   write(root / "datagram", "rejected", rejected);
   const std::uint8_t empty[1] = {0};
   write(root / "handshake", "byte", empty);
-  return write_snapshot_seeds(root / "snapshot") ? 0 : 1;
+  return write_snapshot_seeds(root / "snapshot") &&
+                 write_snapshot_seeds(root / "snapshot_range", true)
+             ? 0
+             : 1;
 }

@@ -313,7 +313,7 @@ TEST(ReplicationStamps, FollowRealChangesOnly) {
   ASSERT_EQ(codec->decode({buffer.data(), r.bytes}, &a, out), SnapshotError::none);
   EXPECT_TRUE(out == b);
   EXPECT_EQ(r.bytes,
-            (codec->header_bits(true) + 5 +
+            (codec->header_bits(true) - 24 + 5 +
              codec->record_bits(b, b.find(moving.index()), &a, a.find(moving.index())) + 7) /
                 8)
       << "one record (its index gap of 1 costs 5 bits)";

@@ -43,8 +43,15 @@ constexpr double kZResolution = 16.0 / 8191.0;
 constexpr std::uint32_t kQuaternionBits = 9;
 enum Field : std::uint32_t { kX, kY, kZ, kOrientation, kInteracting };
 
+enum class Codec { delta, range };
+
+const char* to_string(Codec codec) {
+  return codec == Codec::range ? "range" : "delta";
+}
+
 struct Options {
   bool json = false;
+  Codec codec = Codec::delta;
   std::uint32_t frames = 2800;
   std::uint32_t seed = 1;
 };
@@ -73,7 +80,7 @@ Parse parse(int argc, char** argv, Options& options, std::string& error) {
     if (const std::size_t eq = arg.find('='); eq != std::string_view::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
-    } else if (arg == "--frames" || arg == "--seed") {
+    } else if (arg == "--frames" || arg == "--seed" || arg == "--codec") {
       if (i + 1 >= argc) {
         error = std::string(arg) + " needs a value";
         return Parse::Bad;
@@ -85,6 +92,9 @@ Parse parse(int argc, char** argv, Options& options, std::string& error) {
       ok = parse_u32(value, kBaselineAge + 1, 1'000'000, options.frames);
     } else if (arg == "--seed") {
       ok = parse_u32(value, 0, 0xFFFFFFFFu, options.seed);
+    } else if (arg == "--codec") {
+      ok = value == "delta" || value == "range";
+      options.codec = value == "range" ? Codec::range : Codec::delta;
     } else {
       error = "unknown option '" + std::string(argv[i]) + "'";
       return Parse::Bad;
@@ -169,7 +179,8 @@ bool run(const Options& options, Results& r) {
   const ReplicationSettings settings{1024, kBaselineAge + 2};
   EntityStore store(schema, settings);
   SnapshotRing ring(schema, settings);
-  const auto codec = make_delta_codec(schema, settings);
+  const auto codec = options.codec == Codec::range ? make_range_codec(schema, settings)
+                                                   : make_delta_codec(schema, settings);
   std::vector<std::uint8_t> buffer(codec->max_encoded_bytes());
   Snapshot decoded(schema, settings);
 
@@ -248,6 +259,7 @@ void print_json(const Options& options, Results& r) {
   json.integer("seed", options.seed);
   json.integer("cubes", CubesSim::kCubes);
   json.integer("baseline_age", kBaselineAge);
+  json.string("codec", to_string(options.codec));
   json.integer("full_frames", r.full_frames);
   json.number("kbps", r.kbps(), 2);
   json.number("kbps_all_frames", r.kbps_all(), 2);
@@ -287,12 +299,13 @@ void print_json(const Options& options, Results& r) {
 
 void print_table(const Options& options, Results& r) {
   std::printf(
-      "tw-bench cubes: %zu ODE cubes at 60 Hz, %u frames (seed %u), each a delta against\n"
+      "tw-bench cubes: %zu ODE cubes at 60 Hz, %u frames (seed %u, %s codec), each a delta "
+      "against\n"
       "the frame %u ticks earlier (the first %u are full snapshots and not in the averages).\n"
       "Quantization: x, y %u bits, z %u bits (resolution 64/32767 and 16/8191 m, about\n"
       "1/512 m), orientation smallest-three %u bits per component, interacting flag.\n\n",
-      CubesSim::kCubes, r.frames, options.seed, kBaselineAge, r.full_frames, r.position_bits[0],
-      r.position_bits[2], kQuaternionBits);
+      CubesSim::kCubes, r.frames, options.seed, to_string(options.codec), kBaselineAge,
+      r.full_frames, r.position_bits[0], r.position_bits[2], kQuaternionBits);
   std::printf("bytes per snapshot   %10.1f  (max %zu)\n", r.bytes_per_snapshot(), r.max_bytes);
   std::printf("kbit/s               %10.2f  (%.2f counting the full frames)\n", r.kbps(),
               r.kbps_all());
@@ -324,13 +337,16 @@ void print_table(const Options& options, Results& r) {
 }  // namespace
 
 void cubes_usage(std::FILE* to, const char* program, bool brief) {
-  std::fprintf(to, "usage: %s cubes [--json] [--frames N] [--seed S]\n", program);
+  std::fprintf(to, "usage: %s cubes [--json] [--codec delta|range] [--frames N] [--seed S]\n",
+               program);
   if (brief) return;
   std::fprintf(to,
                "\nSnapshot bandwidth of Glenn Fiedler's cube scene: 901 cubes simulated with ODE\n"
                "at 60 Hz, each frame delta-coded against the frame %u ticks earlier, decoded\n"
                "and checked for equality.\n\n"
                "  --json      print one JSON object instead of a table\n"
+               "  --codec C   the snapshot codec: delta (bit-packed, the default) or range\n"
+               "              (the same records through an adaptive range coder)\n"
                "  --frames N  frames to simulate (2800)\n"
                "  --seed S    the player's waypoints and the grid's jitter (1)\n",
                kBaselineAge);

@@ -185,6 +185,12 @@ class Schema {
   bool validated_ = false;
 };
 
+// How snapshot streams are coded (docs/PROTOCOL.md, "Snapshots").
+enum class SnapshotCoding : std::uint8_t {
+  bitpacked,  // make_delta_codec(): plain bit fields, the cheapest to code
+  range,      // make_range_codec(): the same records range-coded, about 12% smaller
+};
+
 struct ReplicationSettings {
   std::uint32_t max_entities = 1024;  // live entities per world, 1 .. kMaxEntities
   std::uint32_t snapshot_ring = 64;   // snapshots kept as baselines, 1 .. kMaxSnapshotRing
@@ -192,6 +198,8 @@ struct ReplicationSettings {
   // snapshot, 0 (no limit) or kMinBudgetBytes and up. The default keeps a
   // snapshot and its envelope inside one datagram of the transport.
   std::uint32_t budget_bytes = 1200;
+  // How SnapshotSender and SnapshotReceiver code streams; both ends must agree.
+  SnapshotCoding coding = SnapshotCoding::bitpacked;
 
   [[nodiscard]] Status validate() const;
 };
@@ -217,6 +225,11 @@ class Snapshot {
  public:
   Snapshot() = default;  // capacity 0: holds only empty snapshots
   Snapshot(const Schema& schema, const ReplicationSettings& settings);
+  Snapshot(const Snapshot&) = default;
+  Snapshot& operator=(const Snapshot&) = default;
+  // A moved-from snapshot is empty with capacity 0.
+  Snapshot(Snapshot&& other) noexcept;
+  Snapshot& operator=(Snapshot&& other) noexcept;
 
   [[nodiscard]] std::uint32_t tick() const noexcept { return tick_; }
   [[nodiscard]] std::uint32_t size() const noexcept { return count_; }
@@ -236,6 +249,9 @@ class Snapshot {
   // strictly increasing index order. append returns the entity's codes to fill,
   // or an empty span when the snapshot is full or the order is broken.
   void clear(std::uint32_t tick) noexcept;
+  // `version` is a change stamp, and only a stamp an EntityStore capture gave
+  // these very codes may be passed on (0 otherwise): equal stamps are trusted
+  // to mean equal codes.
   std::span<std::uint32_t> append(EntityId id, TypeId type, std::uint16_t words,
                                   std::uint32_t version = 0) noexcept;
 
@@ -310,6 +326,12 @@ class EntityStore {
   // `schema` must be validated and outlive the store. With invalid settings or
   // schema the store has no capacity.
   EntityStore(const Schema& schema, const ReplicationSettings& settings);
+  // A copy is a new lineage: its entities get fresh change stamps (stamps are
+  // drawn from one process-wide counter, so no two stores share one).
+  EntityStore(const EntityStore& other);
+  EntityStore& operator=(const EntityStore& other);
+  EntityStore(EntityStore&&) noexcept = default;  // the moved-from store is unusable
+  EntityStore& operator=(EntityStore&&) noexcept = default;
 
   // A new entity with all codes 0 (each range's min, false, identity
   // quaternion); EntityId{} when the store is full or the type is unknown.
@@ -366,7 +388,8 @@ class EntityStore {
   std::vector<std::uint32_t> free_;        // free slot indices, a stack
   std::vector<std::uint32_t> codes_;       // slot x words_per_slot_
   std::vector<std::uint32_t> changed_;     // per slot: stamp of the last change
-  mutable std::uint32_t stamp_ = 1;        // stamp of changes since the last capture
+  mutable std::uint32_t stamp_ = 0;        // stamp of changes since the last capture
+  void restamp() noexcept;                 // every live entity changed, new lineage
 };
 
 // The last `snapshot_ring` captures, for use as baselines. Ticks must
@@ -474,5 +497,21 @@ class SnapshotCodec {
 // and outlive the codec; nullptr when schema or settings are invalid.
 std::unique_ptr<SnapshotCodec> make_delta_codec(const Schema& schema,
                                                 const ReplicationSettings& settings);
+
+// The range-coded codec: the delta codec's records (same walk, gaps, kinds,
+// masks and component deltas), every decision and value bit coded by an
+// adaptive binary range coder whose models restart with each stream, so each
+// stream decodes on its own (format in engine/src/replication/range_codec.cpp).
+// Smaller than the delta codec's streams when many records look alike; the
+// same decoder checks. header_bits() and record_bits() return the delta
+// codec's costs, an estimate that is usually above this codec's. `schema`
+// must be validated and outlive the codec; nullptr when schema or settings
+// are invalid.
+std::unique_ptr<SnapshotCodec> make_range_codec(const Schema& schema,
+                                                const ReplicationSettings& settings);
+
+// The codec settings.coding names (what the senders and receivers use).
+std::unique_ptr<SnapshotCodec> make_codec(const Schema& schema,
+                                          const ReplicationSettings& settings);
 
 }  // namespace tickwire

@@ -10,9 +10,12 @@
 // until an ack gets through: nothing is resent.
 //
 // Ticks are the caller's (server simulation ticks); nothing here reads a
-// clock. Not thread-safe; one object per client on each side.
+// clock. Not thread-safe: one thread drives all senders of a server (they
+// share the world snapshot, whose conforms() answer is cached, and possibly
+// a SnapshotEncodeCache); one object per client on each side.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -44,7 +47,8 @@ using InterestFn = std::function<float(EntityId id, TypeId type)>;
 // server with set_cache(). Entries hold streams of the current tick only.
 // Memory: entries x (2 x max_entities x 8 + max stream) bytes, allocated here.
 // Views whose world has no change stamps (snapshots not captured from an
-// EntityStore) are never cached.
+// EntityStore) are never cached. Stamps are unique in the process, so
+// senders of different worlds may even share one cache safely.
 class SnapshotEncodeCache {
  public:
   SnapshotEncodeCache(const Schema& schema, const ReplicationSettings& settings,
@@ -122,7 +126,9 @@ class SnapshotSender {
   // Most bytes of stream per snapshot for this client (the envelope adds
   // kSnapshotEnvelopeOverhead at most); 0: no limit. Starts at
   // settings.budget_bytes.
-  void set_budget_bytes(std::uint32_t bytes) noexcept { budget_bytes_ = bytes; }
+  void set_budget_bytes(std::uint32_t bytes) noexcept {
+    budget_bytes_ = bytes == 0 ? 0 : std::max(bytes, kMinBudgetBytes);
+  }
   [[nodiscard]] std::uint32_t budget_bytes() const noexcept { return budget_bytes_; }
   // Share coding with other senders (see SnapshotEncodeCache); nullptr: none.
   // The cache must outlive the sender or be unset first.
@@ -152,9 +158,10 @@ class SnapshotSender {
  private:
   struct Candidate {
     float priority;
-    std::uint32_t index;  // slot index of the entity
-    std::uint32_t bits;   // estimated cost of its record
-    bool update;          // the client holds this entity (left out, it keeps that state)
+    std::uint32_t index;      // slot index of the entity
+    std::uint32_t bits;       // estimated cost of its record
+    std::uint32_t hold_bits;  // cost of holding the state last sent instead (see hold_)
+    bool update;              // the client holds this entity (left out, it keeps that state)
   };
 
   void collect(const Snapshot& world, const Snapshot* baseline);
@@ -180,9 +187,12 @@ class SnapshotSender {
   std::vector<float> priority_;        // per slot index: accumulated priority
   std::vector<EntityId> priority_of_;  // per slot index: the entity it belongs to
   std::vector<float> weight_;          // per slot index: this encode's interest (<= 0: none)
-  std::vector<std::uint8_t> chosen_;   // per slot index: goes in this snapshot
-  std::vector<Candidate> candidates_;  // capacity max_entities x 2
-  std::uint32_t irrelevant_ = 0;       // this encode: live entities the interest excluded
+  std::vector<std::uint8_t> chosen_;
+  // Per slot index, for this encode's candidates: the entity's record in the
+  // newest view sent when that differs from the baseline, or nullptr.
+  std::vector<const EntityRecord*> hold_;  // per slot index: goes in this snapshot
+  std::vector<Candidate> candidates_;      // capacity max_entities x 2
+  std::uint32_t irrelevant_ = 0;           // this encode: live entities the interest excluded
   SenderStats stats_;
 };
 

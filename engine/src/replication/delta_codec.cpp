@@ -1,9 +1,11 @@
 // The bit-packed snapshot delta codec. The format is specified bit by bit in
-// docs/PROTOCOL.md, "Snapshots"; the constants below are the ones named there.
+// docs/PROTOCOL.md, "Snapshots"; the constants named there are in
+// delta_walk.hpp, shared with the range codec.
 #include <algorithm>
 #include <array>
 
 #include "replication/bitstream.hpp"
+#include "replication/delta_walk.hpp"
 #include "tickwire/replication.hpp"
 
 namespace tickwire {
@@ -11,19 +13,18 @@ namespace {
 
 using replication::BitReader;
 using replication::BitWriter;
-
-constexpr std::uint32_t kTickBits = 32;
-constexpr std::uint32_t kCountBits = 13;  // entity and record counts, 0 .. 8191
-static_assert((1u << kCountBits) > kMaxEntities);
-
-// Prefix-coded unsigned values: bucket k is written as k one-bits, a zero bit
-// (omitted after the last bucket), then bits[k] payload bits; bucket k holds
-// the 2^bits[k] values that follow those of the buckets before it.
-constexpr std::array<std::uint8_t, 5> kGapBuckets = {0, 3, 6, 9, 12};
-constexpr std::array<std::uint8_t, 3> kGenerationBuckets = {4, 10, 20};
-constexpr std::array<std::uint8_t, 2> kAgeBuckets = {8, 32};
-
-enum class RecordKind : std::uint8_t { update, create, remove };
+using replication::changed_mask;
+using replication::kAgeBuckets;
+using replication::kCountBits;
+using replication::kGapBuckets;
+using replication::kGenerationBuckets;
+using replication::kRawOnlyBits;
+using replication::kTickBits;
+using replication::medium_bits;
+using replication::RecordKind;
+using replication::same_words;
+using replication::small_bits;
+using replication::walk;
 
 template <std::size_t N>
 void write_bucketed(BitWriter& w, std::uint64_t value, const std::array<std::uint8_t, N>& buckets) {
@@ -50,17 +51,6 @@ std::uint64_t read_bucketed(BitReader& r, const std::array<std::uint8_t, N>& buc
     ++k;
   }
   return base + r.read(buckets[k]);
-}
-
-// Component deltas: `0` unchanged; `10` sign, small_bits: |d| in 1 .. 2^small;
-// `110` sign, medium_bits: the next 2^medium; `111` the code raw. Components
-// of at most kRawOnlyBits bits are always written raw, without a prefix.
-constexpr std::uint32_t kRawOnlyBits = 2;
-std::uint32_t small_bits(std::uint32_t bits) {
-  return std::max(1u, bits / 4);
-}
-std::uint32_t medium_bits(std::uint32_t bits) {
-  return std::max(small_bits(bits) + 1, bits / 2);
 }
 
 void write_component(BitWriter& w, std::uint32_t cur, std::uint32_t base, std::uint32_t bits) {
@@ -147,53 +137,6 @@ bool read_component(BitReader& r, std::uint32_t base, ComponentLayout c, std::ui
   return true;
 }
 
-// Whether n codes are equal (short runs: a loop beats a memcmp call).
-inline bool same_words(const std::uint32_t* a, const std::uint32_t* b, std::uint32_t n) {
-  for (std::uint32_t i = 0; i < n; ++i)
-    if (a[i] != b[i]) return false;
-  return true;
-}
-
-// Fields whose codes differ, one bit per field (bit i = field i).
-std::uint32_t changed_mask(const TypeLayout& layout, std::span<const std::uint32_t> cur,
-                           std::span<const std::uint32_t> base) {
-  std::uint32_t mask = 0;
-  for (std::size_t f = 0; f < layout.fields.size(); ++f) {
-    const FieldLayout& fl = layout.fields[f];
-    if (!same_words(cur.data() + fl.first_word, base.data() + fl.first_word, fl.words))
-      mask |= 1u << f;
-  }
-  return mask;
-}
-
-// Calls visit(kind, current entity, baseline entity, mask) for each record of
-// the delta from `base` (may be empty) to `cur`, in increasing index order.
-template <typename Visit>
-void walk(const Schema& schema, const Snapshot& cur, const Snapshot* base, Visit&& visit) {
-  const auto c = cur.entities();
-  const auto b = base != nullptr ? base->entities() : std::span<const EntityRecord>{};
-  std::size_t i = 0, j = 0;
-  while (i < c.size() || j < b.size()) {
-    if (j == b.size() || (i < c.size() && c[i].id.index() < b[j].id.index())) {
-      visit(RecordKind::create, &c[i++], nullptr, 0u);
-    } else if (i == c.size() || b[j].id.index() < c[i].id.index()) {
-      visit(RecordKind::remove, nullptr, &b[j++], 0u);
-    } else {
-      if (base == nullptr || c[i].id != b[j].id || c[i].type != b[j].type) {
-        visit(RecordKind::create, &c[i], &b[j], 0u);
-      } else if (c[i].version != 0 && c[i].version == b[j].version) {
-        // Same change stamp: the same codes (replication.hpp, EntityRecord).
-      } else {
-        const std::uint32_t mask =
-            changed_mask(schema.layout(c[i].type), cur.codes(c[i]), base->codes(b[j]));
-        if (mask != 0) visit(RecordKind::update, &c[i], &b[j], mask);
-      }
-      ++i;
-      ++j;
-    }
-  }
-}
-
 class DeltaCodec final : public SnapshotCodec {
  public:
   DeltaCodec(const Schema& schema, const ReplicationSettings& settings)
@@ -210,7 +153,8 @@ class DeltaCodec final : public SnapshotCodec {
 
   [[nodiscard]] std::size_t max_encoded_bytes() const noexcept override { return max_bytes_; }
   [[nodiscard]] std::uint32_t header_bits(bool delta) const noexcept override {
-    return kTickBits + 1 + (delta ? 1 + kAgeBuckets[0] : 0) + 2 * kCountBits;
+    // The age's longest code: the sender budgets before it knows which.
+    return kTickBits + 1 + (delta ? 1 + kAgeBuckets[1] : 0) + 2 * kCountBits;
   }
   [[nodiscard]] std::uint32_t record_bits(const Snapshot& current, const EntityRecord* cur,
                                           const Snapshot* baseline,

@@ -35,7 +35,7 @@ constexpr std::uint8_t kSame = 2;     // the client already has it as it is
 SnapshotSender::SnapshotSender(const Schema& schema, const ReplicationSettings& settings)
     : schema_(&schema),
       max_entities_(settings.max_entities),
-      codec_(make_delta_codec(schema, settings)),
+      codec_(make_codec(schema, settings)),
       stream_(codec_ ? codec_->max_encoded_bytes() : 0),
       budget_bytes_(settings.budget_bytes) {
   if (codec_ == nullptr) return;
@@ -47,6 +47,7 @@ SnapshotSender::SnapshotSender(const Schema& schema, const ReplicationSettings& 
   priority_of_.assign(settings.max_entities, EntityId{});
   weight_.assign(settings.max_entities, 0.0f);
   chosen_.assign(settings.max_entities, 0);
+  hold_.assign(settings.max_entities, nullptr);
   candidates_.reserve(settings.max_entities);
 }
 
@@ -76,12 +77,18 @@ const Snapshot* SnapshotSender::sent(std::uint32_t tick) const noexcept {
 void SnapshotSender::collect(const Snapshot& world, const Snapshot* baseline) {
   candidates_.clear();
   irrelevant_ = 0;
+  // The newest view sent, when it is not the baseline: the client may already
+  // hold its states (acks lag), so a change left out now must not fall back
+  // to the older baseline state: that would move the entity backwards.
+  const Snapshot* latest = newest_ ? &views_[*newest_] : nullptr;
+  if (latest == baseline || baseline == nullptr) latest = nullptr;
   const auto w = world.entities();
   const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
   auto removal = [&](const EntityRecord& old) {
     chosen_[old.id.index()] = kLeftOut;
     candidates_.push_back({std::numeric_limits<float>::infinity(), old.id.index(),
-                           codec_->record_bits(world, nullptr, baseline, &old), false});
+                           codec_->record_bits(world, nullptr, baseline, &old), 0, false});
+    hold_[old.id.index()] = nullptr;
   };
   std::size_t i = 0, j = 0;
   while (i < w.size() || j < b.size()) {
@@ -114,7 +121,21 @@ void SnapshotSender::collect(const Snapshot& world, const Snapshot* baseline) {
     }
     priority_[index] += weight;
     const bool update = old != nullptr && old->id == e.id && old->type == e.type;
-    candidates_.push_back({priority_[index], index, record_bits(world, e, baseline, old), update});
+    // The state the newest view gave this entity, when it differs from the
+    // baseline's: if the change is left out, the view holds that state.
+    const EntityRecord* hold = nullptr;
+    std::uint32_t hold_bits = 0;
+    if (latest != nullptr) {
+      const EntityRecord* l = latest->find(index);
+      if (l != nullptr && l->id == e.id && l->type == e.type &&
+          !(update && same_state(*latest, *l, *baseline, *old))) {
+        hold = l;
+        hold_bits = codec_->record_bits(*latest, l, baseline, old);
+      }
+    }
+    hold_[index] = hold;
+    candidates_.push_back(
+        {priority_[index], index, record_bits(world, e, baseline, old), hold_bits, update});
   }
 }
 
@@ -148,11 +169,17 @@ std::uint64_t SnapshotSender::choose(std::uint64_t budget_bits, std::uint32_t he
   std::sort(candidates_.begin(), candidates_.end(), [](const Candidate& a, const Candidate& b) {
     return a.priority != b.priority ? a.priority > b.priority : a.index < b.index;
   });
+  // Held states go whatever is chosen (they keep the client from moving
+  // backwards); choosing such an entity only costs the difference.
   std::uint64_t used = header_bits;
+  for (const Candidate& c : candidates_)
+    if (hold_[c.index] != nullptr) used += c.hold_bits + kGapEstimateBits;
   std::uint64_t left_out = 0;
   bool any = false;
   for (const Candidate& c : candidates_) {
-    const std::uint64_t cost = c.bits + kGapEstimateBits;
+    const std::uint64_t cost = hold_[c.index] == nullptr ? c.bits + kGapEstimateBits
+                               : c.bits > c.hold_bits    ? c.bits - c.hold_bits
+                                                         : 0;
     if (!any || used + cost <= budget_bits) {  // the top one always goes: progress
       chosen_[c.index] = kChosen;
       used += cost;
@@ -169,6 +196,7 @@ std::uint64_t SnapshotSender::choose(std::uint64_t budget_bits, std::uint32_t he
 // the client holds them (or absent).
 void SnapshotSender::build_view(const Snapshot& world, const Snapshot* baseline,
                                 std::uint64_t left_out, Snapshot& view) {
+  const Snapshot* latest = newest_ ? &views_[*newest_] : nullptr;
   // Everything relevant and nothing left out: the view is the world. When
   // only updates were left out, it is the world with their old states put back.
   if (irrelevant_ == 0) {
@@ -180,8 +208,10 @@ void SnapshotSender::build_view(const Snapshot& world, const Snapshot* baseline,
       bool patched = true;
       for (const Candidate& c : candidates_) {
         if (chosen_[c.index] == kChosen) continue;
-        const EntityRecord* old = baseline->find(c.index);
-        patched = patched && old != nullptr && view.overwrite(*baseline, *old);
+        const EntityRecord* held = hold_[c.index];
+        const EntityRecord* old = held != nullptr ? held : baseline->find(c.index);
+        patched = patched && old != nullptr &&
+                  view.overwrite(held != nullptr ? *latest : *baseline, *old);
       }
       if (patched) return;
     }
@@ -210,6 +240,8 @@ void SnapshotSender::build_view(const Snapshot& world, const Snapshot* baseline,
       if (old != nullptr && state == kLeftOut) keep(*baseline, *old);  // removal deferred
     } else if (state != kLeftOut) {
       keep(world, e);  // chosen, or the same as the client's
+    } else if (hold_[index] != nullptr) {
+      keep(*latest, *hold_[index]);  // change deferred, at the state last sent
     } else if (old != nullptr && old->id == e.id && old->type == e.type) {
       keep(*baseline, *old);  // change deferred
     }
@@ -255,6 +287,7 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
       std::sort(candidates_.begin(), candidates_.end(), [](const Candidate& a, const Candidate& b) {
         return a.priority != b.priority ? a.priority > b.priority : a.index < b.index;
       });
+    const std::uint64_t left_before = left_out;
     std::uint64_t excess = r.bytes * 8 - budget_bits + 8;
     std::size_t first_chosen = candidates_.size();
     for (std::size_t k = 0; k < candidates_.size(); ++k)
@@ -269,6 +302,7 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
       ++left_out;
       excess = excess > c.bits ? excess - c.bits : 0;
     }
+    if (left_out == left_before) break;  // nothing left to drop: send it as it is
   }
   // What went resets its priority; what waits keeps what it gained.
   for (const Candidate& c : candidates_)
@@ -280,14 +314,7 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
   stats_.stream_bytes += r.bytes;
   (baseline != nullptr ? stats_.delta_sent : stats_.full_sent) += 1;
 
-  // Keep the view over the oldest slot (decoding finished in scratch_, so the
-  // slot may even have held the baseline just used).
-  const std::uint32_t slot = next_;
-  next_ = (next_ + 1) % static_cast<std::uint32_t>(views_.size());
-  std::swap(views_[slot], scratch_);
-  held_[slot] = true;
-  newest_ = slot;
-
+  // The envelope first: the slot the view goes to may hold the baseline.
   protocol::SnapshotHeader header_out;
   header_out.tick = world.tick();
   header_out.has_baseline = baseline != nullptr;
@@ -295,6 +322,14 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
   header_out.acked_input_tick = acked_input_tick;
   header_out.server_time_us = server_time_us;
   protocol::write_snapshot_envelope(header_out, encoded, out);
+
+  // Keep the view over the oldest slot (coding is done, so that slot may even
+  // have held the baseline just used).
+  const std::uint32_t slot = next_;
+  next_ = (next_ + 1) % static_cast<std::uint32_t>(views_.size());
+  std::swap(views_[slot], scratch_);
+  held_[slot] = true;
+  newest_ = slot;
   return SnapshotError::none;
 }
 
@@ -302,7 +337,7 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
 
 SnapshotEncodeCache::SnapshotEncodeCache(const Schema& schema, const ReplicationSettings& settings,
                                          std::uint32_t entries) {
-  const auto codec = make_delta_codec(schema, settings);
+  const auto codec = make_codec(schema, settings);
   if (codec == nullptr) return;
   entries_.resize(std::max<std::uint32_t>(entries, 1));
   costs_.resize(settings.max_entities);
@@ -385,7 +420,7 @@ void SnapshotEncodeCache::store(const Snapshot& view, const Snapshot* baseline,
 }
 
 SnapshotReceiver::SnapshotReceiver(const Schema& schema, const ReplicationSettings& settings)
-    : codec_(make_delta_codec(schema, settings)),
+    : codec_(make_codec(schema, settings)),
       held_(settings.snapshot_ring, false),
       scratch_(schema, settings) {
   ring_.reserve(settings.snapshot_ring);

@@ -208,6 +208,8 @@ Status ReplicationSettings::validate() const {
   if (snapshot_ring < 1 || snapshot_ring > kMaxSnapshotRing)
     return Status(Errc::invalid_settings,
                   "replication: snapshot_ring must be 1.." + std::to_string(kMaxSnapshotRing));
+  if (coding != SnapshotCoding::bitpacked && coding != SnapshotCoding::range)
+    return Status(Errc::invalid_settings, "replication: coding must be bitpacked or range");
   if (budget_bytes != 0 && budget_bytes < kMinBudgetBytes)
     return Status(Errc::invalid_settings,
                   "replication: budget_bytes must be 0 (no limit) or at least " +

@@ -1,5 +1,6 @@
 // Snapshot storage, the server's entity store and the snapshot ring.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "tickwire/replication.hpp"
@@ -53,7 +54,36 @@ std::span<std::uint32_t> Snapshot::append(EntityId id, TypeId type, std::uint16_
   return out;
 }
 
+Snapshot::Snapshot(Snapshot&& other) noexcept
+    : tick_(other.tick_),
+      count_(other.count_),
+      used_words_(other.used_words_),
+      entities_(std::move(other.entities_)),
+      codes_(std::move(other.codes_)),
+      conforms_to_(other.conforms_to_),
+      conforms_max_(other.conforms_max_) {
+  other.entities_.clear();
+  other.codes_.clear();
+  other.clear(0);  // an empty snapshot of capacity 0
+}
+
+Snapshot& Snapshot::operator=(Snapshot&& other) noexcept {
+  if (this == &other) return *this;
+  tick_ = other.tick_;
+  count_ = other.count_;
+  used_words_ = other.used_words_;
+  entities_ = std::move(other.entities_);
+  codes_ = std::move(other.codes_);
+  conforms_to_ = other.conforms_to_;
+  conforms_max_ = other.conforms_max_;
+  other.entities_.clear();
+  other.codes_.clear();
+  other.clear(0);
+  return *this;
+}
+
 bool Snapshot::assign(const Snapshot& other) noexcept {
+  if (this == &other) return true;
   clear(other.tick_);
   if (other.count_ > entities_.size() || other.used_words_ > codes_.size()) return false;
   std::copy_n(other.entities_.begin(), other.count_, entities_.begin());
@@ -110,6 +140,47 @@ bool operator==(const Snapshot& a, const Snapshot& b) noexcept {
 
 // ---- EntityStore ----
 
+namespace {
+// Change stamps come from one counter for the whole process, so stores (and
+// copies of stores) never hand the same stamp to different codes. 0 is
+// skipped: it means "unknown". Wraps after 2^32 captures in all.
+std::uint32_t next_stamp() noexcept {
+  static std::atomic<std::uint32_t> counter{0};
+  std::uint32_t s = 0;
+  do {
+    s = counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  } while (s == 0);
+  return s;
+}
+}  // namespace
+
+EntityStore::EntityStore(const EntityStore& other)
+    : schema_(other.schema_),
+      capacity_(other.capacity_),
+      live_(other.live_),
+      words_per_slot_(other.words_per_slot_),
+      generation_(other.generation_),
+      slot_type_(other.slot_type_),
+      slot_live_(other.slot_live_),
+      free_(other.free_),
+      codes_(other.codes_),
+      changed_(other.changed_) {
+  restamp();
+}
+
+EntityStore& EntityStore::operator=(const EntityStore& other) {
+  if (this == &other) return *this;
+  EntityStore copy(other);
+  *this = std::move(copy);
+  return *this;
+}
+
+void EntityStore::restamp() noexcept {
+  const std::uint32_t s = next_stamp();
+  std::fill(changed_.begin(), changed_.end(), s);
+  stamp_ = next_stamp();
+}
+
 EntityStore::EntityStore(const Schema& schema, const ReplicationSettings& settings)
     : schema_(&schema) {
   if (!usable(schema, settings)) return;
@@ -120,6 +191,7 @@ EntityStore::EntityStore(const Schema& schema, const ReplicationSettings& settin
   slot_live_.assign(capacity_, 0);
   codes_.assign(static_cast<std::size_t>(capacity_) * words_per_slot_, 0);
   changed_.assign(capacity_, 0);
+  stamp_ = next_stamp();
   free_.reserve(capacity_);
   // A stack: lowest indices come out first, which keeps relative indices small.
   for (std::uint32_t i = capacity_; i > 0; --i) free_.push_back(i - 1);
@@ -317,8 +389,7 @@ void EntityStore::capture(std::uint32_t tick, Snapshot& out) const noexcept {
     const std::uint32_t* src = codes_.data() + static_cast<std::size_t>(index) * words_per_slot_;
     std::copy(src, src + words, dst.begin());
   }
-  ++stamp_;  // wraps after 2^32 captures; 0 is skipped (it means "unknown")
-  if (stamp_ == 0) stamp_ = 1;
+  stamp_ = next_stamp();  // changes after this capture get a new stamp
 }
 
 // ---- SnapshotRing ----
