@@ -162,12 +162,17 @@ class SnapshotSender {
     std::uint32_t bits;       // estimated cost of its record
     std::uint32_t hold_bits;  // cost of holding the state last sent instead (see hold_)
     bool update;              // the client holds this entity (left out, it keeps that state)
+    bool removal;             // a removal (destroyed, or no longer relevant)
   };
 
   void collect(const Snapshot& world, const Snapshot* baseline);
   std::uint32_t record_bits(const Snapshot& world, const EntityRecord& e, const Snapshot* baseline,
                             const EntityRecord* old);
-  std::uint64_t choose(std::uint64_t budget_bits, std::uint32_t header_bits);
+  std::uint64_t choose(const Snapshot& world, const Snapshot* baseline, std::uint64_t budget_bits,
+                       std::uint32_t header_bits);
+  std::uint64_t hold(const Snapshot& world, const Snapshot* baseline, const Snapshot* latest,
+                     Candidate& c);
+  [[nodiscard]] const Snapshot* latest_view(const Snapshot* baseline) const noexcept;
   void build_view(const Snapshot& world, const Snapshot* baseline, std::uint64_t left_out,
                   Snapshot& view);
 

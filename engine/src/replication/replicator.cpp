@@ -15,8 +15,8 @@ bool newer(std::uint32_t a, std::uint32_t b) noexcept {
 
 // Whether record `a` of `sa` and `b` of `sb` are the same entity with the same
 // codes; equal non-zero change stamps settle it without comparing.
-bool same_state(const Snapshot& sa, const EntityRecord& a, const Snapshot& sb,
-                const EntityRecord& b) noexcept {
+[[gnu::always_inline]] inline bool same_state(const Snapshot& sa, const EntityRecord& a,
+                                              const Snapshot& sb, const EntityRecord& b) noexcept {
   if (a.id != b.id || a.type != b.type || a.words != b.words) return false;
   if (a.version != 0 && a.version == b.version) return true;
   const std::uint32_t* x = sa.codes(a).data();
@@ -77,17 +77,12 @@ const Snapshot* SnapshotSender::sent(std::uint32_t tick) const noexcept {
 void SnapshotSender::collect(const Snapshot& world, const Snapshot* baseline) {
   candidates_.clear();
   irrelevant_ = 0;
-  // The newest view sent, when it is not the baseline: the client may already
-  // hold its states (acks lag), so a change left out now must not fall back
-  // to the older baseline state: that would move the entity backwards.
-  const Snapshot* latest = newest_ ? &views_[*newest_] : nullptr;
-  if (latest == baseline || baseline == nullptr) latest = nullptr;
   const auto w = world.entities();
   const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
   auto removal = [&](const EntityRecord& old) {
     chosen_[old.id.index()] = kLeftOut;
     candidates_.push_back({std::numeric_limits<float>::infinity(), old.id.index(),
-                           codec_->record_bits(world, nullptr, baseline, &old), 0, false});
+                           codec_->record_bits(world, nullptr, baseline, &old), 0, false, true});
     hold_[old.id.index()] = nullptr;
   };
   std::size_t i = 0, j = 0;
@@ -121,21 +116,9 @@ void SnapshotSender::collect(const Snapshot& world, const Snapshot* baseline) {
     }
     priority_[index] += weight;
     const bool update = old != nullptr && old->id == e.id && old->type == e.type;
-    // The state the newest view gave this entity, when it differs from the
-    // baseline's: if the change is left out, the view holds that state.
-    const EntityRecord* hold = nullptr;
-    std::uint32_t hold_bits = 0;
-    if (latest != nullptr) {
-      const EntityRecord* l = latest->find(index);
-      if (l != nullptr && l->id == e.id && l->type == e.type &&
-          !(update && same_state(*latest, *l, *baseline, *old))) {
-        hold = l;
-        hold_bits = codec_->record_bits(*latest, l, baseline, old);
-      }
-    }
-    hold_[index] = hold;
+    hold_[index] = nullptr;  // set by choose() when this change is left out
     candidates_.push_back(
-        {priority_[index], index, record_bits(world, e, baseline, old), hold_bits, update});
+        {priority_[index], index, record_bits(world, e, baseline, old), 0, update, false});
   }
 }
 
@@ -155,8 +138,35 @@ std::uint32_t SnapshotSender::record_bits(const Snapshot& world, const EntityRec
   return bits;
 }
 
+// The newest view sent, when it is not the baseline (the client may hold it).
+const Snapshot* SnapshotSender::latest_view(const Snapshot* baseline) const noexcept {
+  const Snapshot* latest = newest_ ? &views_[*newest_] : nullptr;
+  return latest == baseline ? nullptr : latest;
+}
+
+// Left out, candidate `c` would fall back to the baseline's state while the
+// client may already hold the newest view's (acks lag): if that differs, the
+// view holds the newest view's state instead. Sets hold_ and c.hold_bits;
+// returns the bits the hold costs (0: none needed).
+std::uint64_t SnapshotSender::hold(const Snapshot& world, const Snapshot* baseline,
+                                   const Snapshot* latest, Candidate& c) {
+  constexpr std::uint32_t kGapEstimateBits = 5;
+  hold_[c.index] = nullptr;
+  c.hold_bits = 0;
+  if (latest == nullptr || c.removal) return 0;
+  const EntityRecord* e = world.find(c.index);
+  const EntityRecord* l = latest->find(c.index);
+  if (e == nullptr || l == nullptr || l->id != e->id || l->type != e->type) return 0;
+  const EntityRecord* old = baseline != nullptr ? baseline->find(c.index) : nullptr;
+  if (c.update && old != nullptr && same_state(*latest, *l, *baseline, *old)) return 0;
+  hold_[c.index] = l;
+  c.hold_bits = codec_->record_bits(*latest, l, baseline, c.update ? old : nullptr);
+  return c.hold_bits + kGapEstimateBits;
+}
+
 // Marks what goes in (chosen_) within `budget_bits`; returns the changes left out.
-std::uint64_t SnapshotSender::choose(std::uint64_t budget_bits, std::uint32_t header_bits) {
+std::uint64_t SnapshotSender::choose(const Snapshot& world, const Snapshot* baseline,
+                                     std::uint64_t budget_bits, std::uint32_t header_bits) {
   // Each record also pays for its index gap: about this many bits at the
   // densities seen in practice (an over-run is caught after encoding).
   constexpr std::uint32_t kGapEstimateBits = 5;
@@ -169,17 +179,11 @@ std::uint64_t SnapshotSender::choose(std::uint64_t budget_bits, std::uint32_t he
   std::sort(candidates_.begin(), candidates_.end(), [](const Candidate& a, const Candidate& b) {
     return a.priority != b.priority ? a.priority > b.priority : a.index < b.index;
   });
-  // Held states go whatever is chosen (they keep the client from moving
-  // backwards); choosing such an entity only costs the difference.
   std::uint64_t used = header_bits;
-  for (const Candidate& c : candidates_)
-    if (hold_[c.index] != nullptr) used += c.hold_bits + kGapEstimateBits;
   std::uint64_t left_out = 0;
   bool any = false;
   for (const Candidate& c : candidates_) {
-    const std::uint64_t cost = hold_[c.index] == nullptr ? c.bits + kGapEstimateBits
-                               : c.bits > c.hold_bits    ? c.bits - c.hold_bits
-                                                         : 0;
+    const std::uint64_t cost = c.bits + kGapEstimateBits;
     if (!any || used + cost <= budget_bits) {  // the top one always goes: progress
       chosen_[c.index] = kChosen;
       used += cost;
@@ -188,6 +192,21 @@ std::uint64_t SnapshotSender::choose(std::uint64_t budget_bits, std::uint32_t he
       chosen_[c.index] = kLeftOut;
       ++left_out;
     }
+  }
+  // Holds for what was left out (only when acks lag behind the newest view);
+  // they go whatever else does, so the lowest-priority chosen changes give
+  // way until the total fits again.
+  const Snapshot* latest = latest_view(baseline);
+  if (latest == nullptr) return left_out;
+  for (Candidate& c : candidates_)
+    if (chosen_[c.index] == kLeftOut) used += hold(world, baseline, latest, c);
+  for (std::size_t k = candidates_.size(); k-- > 1 && used > budget_bits;) {
+    Candidate& c = candidates_[k];
+    if (chosen_[c.index] != kChosen) continue;
+    chosen_[c.index] = kLeftOut;
+    ++left_out;
+    used -= std::min<std::uint64_t>(used, c.bits + kGapEstimateBits);
+    used += hold(world, baseline, latest, c);
   }
   return left_out;
 }
@@ -262,7 +281,7 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
   collect(world, baseline);
   const std::uint64_t budget_bits = std::uint64_t{budget_bytes_} * 8;
   const std::uint32_t header = codec_->header_bits(baseline != nullptr);
-  std::uint64_t left_out = choose(budget_bits, header);
+  std::uint64_t left_out = choose(world, baseline, budget_bits, header);
   EncodeResult r;
   std::span<const std::uint8_t> encoded;
   for (int attempt = 0;; ++attempt) {
@@ -296,9 +315,10 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
         break;
       }
     for (std::size_t k = candidates_.size(); k-- > first_chosen + 1 && excess > 0;) {
-      const Candidate& c = candidates_[k];
+      Candidate& c = candidates_[k];
       if (chosen_[c.index] != kChosen) continue;
       chosen_[c.index] = kLeftOut;
+      hold(world, baseline, latest_view(baseline), c);
       ++left_out;
       excess = excess > c.bits ? excess - c.bits : 0;
     }
