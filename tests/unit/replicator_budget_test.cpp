@@ -484,8 +484,12 @@ void never_backwards(std::uint32_t lag) {
     const EntityRecord* r = got->find(once.index());
     const bool has = r != nullptr && EntityView(schema, *got, *r).get_int(1) == 42;
     if (has && arrived == 0) arrived = tick;
-    if (arrived != 0) EXPECT_TRUE(has) << "the change went away at tick " << tick;
-    if (tick == 130) EXPECT_NE(arrived, 0u) << "the change made at tick 100 has not arrived";
+    if (arrived != 0) {
+      EXPECT_TRUE(has) << "the change went away at tick " << tick;
+    }
+    if (tick == 130) {
+      EXPECT_NE(arrived, 0u) << "the change made at tick 100 has not arrived";
+    }
   }
   EXPECT_GT(checked, 10000u);
   EXPECT_GT(sender.stats().entities_deferred, 1000u) << "the budget must have been saturated";
