@@ -13,6 +13,7 @@
 
 #include <tickwire/replication.hpp>
 
+#include "cli.hpp"
 #include "cubes_sim.hpp"
 #include "stats.hpp"
 
@@ -56,18 +57,6 @@ struct Options {
   std::uint32_t seed = 1;
 };
 
-enum class Parse { Ok, Help, Bad };
-
-bool parse_u32(std::string_view text, std::uint32_t min, std::uint32_t max, std::uint32_t& out) {
-  std::uint32_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
-    return false;
-  }
-  out = value;
-  return true;
-}
-
 Parse parse(int argc, char** argv, Options& options, std::string& error) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -89,9 +78,9 @@ Parse parse(int argc, char** argv, Options& options, std::string& error) {
     }
     bool ok = false;
     if (arg == "--frames") {
-      ok = parse_u32(value, kBaselineAge + 1, 1'000'000, options.frames);
+      ok = parse_number<std::uint32_t>(value, kBaselineAge + 1, 1'000'000, options.frames);
     } else if (arg == "--seed") {
-      ok = parse_u32(value, 0, 0xFFFFFFFFu, options.seed);
+      ok = parse_number<std::uint32_t>(value, 0, 0xFFFFFFFFu, options.seed);
     } else if (arg == "--codec") {
       ok = value == "delta" || value == "range";
       options.codec = value == "range" ? Codec::range : Codec::delta;

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli.hpp"
 #include "server_fleets.hpp"
 #include "server_world.hpp"
 #include "stats.hpp"
@@ -41,19 +42,6 @@ struct Options {
   std::uint32_t seed = 1;
   bool cache = true;  // senders share a SnapshotEncodeCache
 };
-
-enum class Parse { Ok, Help, Bad };
-
-bool parse_u32(std::string_view text, std::uint32_t min, std::uint32_t max, std::uint32_t& out) {
-  std::uint32_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min ||
-      value > max) {
-    return false;
-  }
-  out = value;
-  return true;
-}
 
 Parse parse(int argc, char** argv, Options& options, std::string& error) {
   for (int i = 1; i < argc; ++i) {
@@ -89,20 +77,20 @@ Parse parse(int argc, char** argv, Options& options, std::string& error) {
     bool ok = false;
     std::string range;
     if (arg == "--clients") {
-      ok = parse_u32(value, 1, kMaxClients, options.clients);
+      ok = parse_number<std::uint32_t>(value, 1, kMaxClients, options.clients);
       range = "1.." + std::to_string(kMaxClients);
     } else if (arg == "--entities") {
-      ok = parse_u32(value, 1, kMaxEntities, options.entities);
+      ok = parse_number<std::uint32_t>(value, 1, kMaxEntities, options.entities);
       range = "1.." + std::to_string(kMaxEntities);
     } else if (arg == "--ticks") {
-      ok = parse_u32(value, 1, kMaxTicks, options.ticks);
+      ok = parse_number<std::uint32_t>(value, 1, kMaxTicks, options.ticks);
       range = "1.." + std::to_string(kMaxTicks);
     } else if (arg == "--budget") {
-      ok = parse_u32(value, 0, 1u << 20, options.budget) &&
+      ok = parse_number<std::uint32_t>(value, 0, 1u << 20, options.budget) &&
            (options.budget == 0 || options.budget >= kMinBudgetBytes);
       range = "0 (no limit) or " + std::to_string(kMinBudgetBytes) + "..1048576";
     } else {
-      ok = parse_u32(value, 0, 0xFFFFFFFFu, options.seed);
+      ok = parse_number<std::uint32_t>(value, 0, 0xFFFFFFFFu, options.seed);
       range = "0..4294967295";
     }
     if (!ok) {

@@ -11,6 +11,7 @@
 
 #include <tickwire/settings.hpp>
 
+#include "cli.hpp"
 #include "stats.hpp"
 #include "transport_common.hpp"
 
@@ -27,18 +28,6 @@ struct Options {
   double seconds = 2.0;     // throughput window per variant, over all rounds, s
   int rounds = 3;
 };
-
-enum class Parse { Ok, Help, Bad };
-
-bool parse_int(std::string_view text, int min, int max, int& out) {
-  int value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
-    return false;
-  }
-  out = value;
-  return true;
-}
 
 bool parse_seconds(std::string_view text, double& out) {
   const std::string copy(text);
@@ -82,10 +71,10 @@ Parse parse(int argc, char** argv, Options& options, std::string& error) {
     }
     bool ok = false;
     if (arg == "--round-trips") {
-      ok = parse_int(value, 1, 100'000'000, options.round_trips);
+      ok = parse_number<int>(value, 1, 100'000'000, options.round_trips);
     }
     if (arg == "--rounds") {
-      ok = parse_int(value, 1, 1000, options.rounds);
+      ok = parse_number<int>(value, 1, 1000, options.rounds);
     }
     if (arg == "--seconds") {
       ok = parse_seconds(value, options.seconds);
