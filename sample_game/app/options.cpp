@@ -1,7 +1,10 @@
 #include "app/options.hpp"
 
+#include <tickwire/token.hpp>
+
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <string_view>
 
 namespace arena::app {
@@ -40,11 +43,15 @@ const char* usage() noexcept {
         --duration SEC     exit cleanly after SEC seconds (server and client)
         --stats-json FILE  on exit write stats as JSON to FILE
         --sim SPEC         link conditioner for this process, e.g. "lag=100,jitter=20,loss=5"
-        --code CODE        the room's secret code (6+ characters). A server without --code
-                           or --token-key makes a random one and prints the join line;
-                           players need it to get in. Traffic is always encrypted.
+        --code CODE        the room's secret code: random, 10+ letters and digits (codes
+                           easy to guess are refused). A server without --code or
+                           --token-key makes one and prints the join line; players
+                           need it to get in. Traffic is always encrypted.
         --token FILE       join with a connect token from the game's backend (tw-token make)
         --token-key FILE   server: open backend tokens with this key (tw-token keygen)
+        --max-per-address N
+                           server: connections one IP address may hold (default 8;
+                           0 = no limit). Raise it when many players share one NAT.
         --public-address HOST:PORT
                            server: the address players use when it is not this host's own
                            (port forwarding, NAT); tokens must list it. May be repeated.
@@ -129,6 +136,14 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
       }
       out.max_players = static_cast<int>(n);
       have_max = true;
+    } else if (flag == "--max-per-address") {
+      if (!take(v)) return false;
+      if (!parse_int(v, 0, 32, n)) {
+        error = "--max-per-address: expected 0..32 (0 = no limit), got '" + std::string(v) + "'";
+        return false;
+      }
+      out.max_per_address = static_cast<int>(n);
+      have_max = true;
     } else if (flag == "--connect") {
       if (!take(v)) return false;
       if (v.empty()) {
@@ -157,6 +172,16 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
       if (!take(v)) return false;
       if (v.size() < 6 || v.size() > 128) {
         error = "--code: a room code has 6 to 128 characters";
+        return false;
+      }
+      if (const double bits = tickwire::room_code_bits(v); bits < tickwire::kMinRoomCodeBits) {
+        char text[240];
+        std::snprintf(text, sizeof(text),
+                      "--code: '%.*s' is too easy to guess (about %.0f bits, at least %.0f "
+                      "needed): use 10 or more random letters and digits, or leave --code out "
+                      "and the server makes one",
+                      static_cast<int>(v.size()), v.data(), bits, tickwire::kMinRoomCodeBits);
+        error = text;
         return false;
       }
       out.code = v;
@@ -227,7 +252,9 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
   }
   out.mode = server ? Mode::Server : (out.connect.empty() ? Mode::Local : Mode::Connect);
   if (out.mode == Mode::Connect && (have_bots || have_max)) {
-    error = "--bots and --max-players are for the server (--server or a local match)";
+    error =
+        "--bots, --max-players and --max-per-address are for the server (--server or a local "
+        "match)";
     return false;
   }
   if (out.mode == Mode::Server && (out.bot || have_name || !out.screenshot.empty())) {

@@ -20,6 +20,7 @@ struct Options {
   std::uint16_t port = 27015;  // UDP port to listen on (local, server) or the default to join
   int bots = -1;               // -1: the mode's default (local 3, server 0)
   int max_players = 32;        // 1..32
+  int max_per_address = 8;     // connections one IP address may hold, 0..32; 0 = no limit
   std::string connect;         // "host:port" (the port filled in from --port when absent)
   std::string name;            // empty: the caller picks a default
   bool bot = false;            // the client plays by itself

@@ -88,6 +88,7 @@ server::ServerOptions server_options(const Options& o, bool local) {
   so.port = o.port;
   so.bots = o.bots;
   so.max_players = o.max_players;
+  so.max_per_address = o.max_per_address;
   so.verbose = !local;
   // --sim conditions this process's traffic. In a local match it applies to
   // the client only, or the delays would count twice.
@@ -169,11 +170,12 @@ int run_server(const Options& o) {
       const server::ServerStats s = game.stats();
       std::printf(
           "arena server: t=%.0fs tick=%llu players=%d bots=%d in=%.1fkbps out=%.1fkbps "
-          "bad_msgs=%llu\n",
+          "bad_msgs=%llu dropped: %s refused: %s\n",
           since(start, now), static_cast<unsigned long long>(s.ticks), s.humans + s.bots, s.bots,
           static_cast<double>(s.in_bytes_per_sec) * 8 / 1000,
           static_cast<double>(s.out_bytes_per_sec) * 8 / 1000,
-          static_cast<unsigned long long>(s.bad_messages.total()));
+          static_cast<unsigned long long>(s.bad_messages.total()), drop_summary(s.drops).c_str(),
+          refusal_summary(s.joins_refused).c_str());
       std::fflush(stdout);
       next_status += std::chrono::seconds(5);
     }

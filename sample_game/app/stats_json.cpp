@@ -1,6 +1,7 @@
 #include "app/stats_json.hpp"
 
 #include <cstdio>
+#include <iterator>
 
 namespace arena::app {
 
@@ -98,6 +99,26 @@ bool write_client_json(const std::string& path, const ClientReport& r, std::stri
   return write_file(path, j, error);
 }
 
+std::string drop_summary(const tickwire::DropCounters& drops) {
+  std::string out;
+  for (const tickwire::DropCause& c : tickwire::kDropCauses) {
+    if (drops.*c.count == 0) continue;
+    out += (out.empty() ? "" : " ") + std::string(c.name) + "=" + std::to_string(drops.*c.count);
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::string refusal_summary(const tickwire::JoinRefusals& joins) {
+  std::string out;
+  for (std::size_t i = 0; i < tickwire::kJoinRefusalCount; ++i) {
+    const auto r = static_cast<tickwire::JoinRefusal>(i);
+    if (joins.of(r) == 0) continue;
+    out += (out.empty() ? "" : " ") + std::string(tickwire::to_string(r)) + "=" +
+           std::to_string(joins.of(r));
+  }
+  return out.empty() ? "none" : out;
+}
+
 bool write_server_json(const std::string& path, const server::ServerStats& s, std::uint16_t port,
                        std::string& error) {
   std::string j = "{\n";
@@ -123,7 +144,21 @@ bool write_server_json(const std::string& path, const server::ServerStats& s, st
   j += "  \"late_ticks_skipped\": " + std::to_string(s.late_ticks_skipped) + ",\n";
   j += "  \"bad_messages\": " + std::to_string(s.bad_messages.total()) + ",\n";
   j += "  \"protocol_violations\": " + std::to_string(s.protocol_violations) + ",\n";
-  j += "  \"send_failures\": " + std::to_string(s.send_failures) + "\n";
+  j += "  \"send_failures\": " + std::to_string(s.send_failures) + ",\n";
+  // tickwire's counters: datagrams dropped and joins refused, by cause.
+  j += "  \"drops\": {";
+  for (std::size_t i = 0; i < std::size(tickwire::kDropCauses); ++i) {
+    const tickwire::DropCause& c = tickwire::kDropCauses[i];
+    j += std::string(i ? ", " : "") + "\"" + c.name + "\": " + std::to_string(s.drops.*c.count);
+  }
+  j += "},\n";
+  j += "  \"joins_refused\": {";
+  for (std::size_t i = 0; i < tickwire::kJoinRefusalCount; ++i) {
+    const auto r = static_cast<tickwire::JoinRefusal>(i);
+    j += std::string(i ? ", " : "") + "\"" + tickwire::to_string(r) +
+         "\": " + std::to_string(s.joins_refused.of(r));
+  }
+  j += "}\n";
   j += "}\n";
   return write_file(path, j, error);
 }

@@ -11,7 +11,9 @@
 // slot, state_rate_hz, connected_s, updates_expected (state_rate_hz x connected_s), stale_updates,
 // bad_messages, protocol_violations, send_failures. Server: role "server", the same names where
 // they mean something there, and full_snapshots_sent, delta_snapshots_sent, snapshot_bytes_avg
-// (bytes per envelope sent), snapshot_encode_errors.
+// (bytes per envelope sent), snapshot_encode_errors, drops (tickwire's dropped datagrams by
+// cause, tickwire::kDropCauses) and joins_refused (joins refused or dropped, by
+// tickwire::JoinRefusal).
 #pragma once
 
 #include <string>
@@ -22,6 +24,10 @@
 #include "server/game_server.hpp"
 
 namespace arena::app {
+
+// "none", or the non-zero causes: "enet_malformed=200 auth_failed=3".
+std::string drop_summary(const tickwire::DropCounters& drops);
+std::string refusal_summary(const tickwire::JoinRefusals& joins);
 
 // Snapshot of a client, taken before it disconnects.
 struct ClientReport {

@@ -33,12 +33,16 @@ tickwire::Status GameServer::start(const ServerOptions& options) {
   settings.bind_address = options.bind_address;
   settings.port = options.port;
   settings.max_clients = static_cast<std::uint32_t>(options.max_players);
+  settings.max_sessions_per_address =
+      static_cast<std::uint32_t>(std::max(0, options.max_per_address));
   settings.max_message_bytes = net::kMaxMessageBytes;
   settings.max_queued_bytes = 1u << 20;
   settings.max_receive_buffer_bytes = 1u << 20;
   settings.conditioner = options.conditioner;
   settings.token_key = options.token_key;
   settings.public_addresses = options.public_addresses;
+  // tickwire's own lines: refused joins (rate-limited) and connections that end.
+  settings.log = [this](const std::string& line) { log(line); };
   if (tickwire::Status s = server_.start(settings); !s) return s;
 
   world_ = sim::World{};
@@ -91,7 +95,7 @@ void GameServer::handle_events(Clock::time_point now) {
   while (server_.poll(e)) {
     switch (e.type) {
       case tickwire::EventType::Connected: pending_.push_back({e.connection, now}); break;
-      case tickwire::EventType::Disconnected: on_disconnect(e.connection); break;
+      case tickwire::EventType::Disconnected: on_disconnect(e.connection, e.reason); break;
       case tickwire::EventType::Message: on_message(e.connection, e.data); break;
     }
   }
@@ -196,11 +200,12 @@ void GameServer::on_input(tickwire::ConnectionId from, const net::InputMsg& inpu
   p.input_tick = newest.tick;
 }
 
-void GameServer::on_disconnect(tickwire::ConnectionId id) {
+void GameServer::on_disconnect(tickwire::ConnectionId id, tickwire::DisconnectReason reason) {
   std::erase_if(pending_, [&](const Pending& p) { return p.connection == id; });
   const int slot = find_player(id);
   if (slot < 0) return;
-  log(players_[static_cast<std::size_t>(slot)].name + " left");
+  log(players_[static_cast<std::size_t>(slot)].name + " left (" + tickwire::to_string(reason) +
+      ")");
   sim::remove_player(world_, slot);
   players_[static_cast<std::size_t>(slot)] = Player{};
   scoreboard_dirty_ = true;
@@ -330,6 +335,9 @@ ServerStats GameServer::stats() const {
     s.humans += p.kind == Kind::human;
     s.bots += p.kind == Kind::bot;
   }
+  const tickwire::HostStats host = server_.host_stats();
+  s.drops = host.drops;
+  s.joins_refused = host.joins;
   s.in_bytes_per_sec = s.out_bytes_per_sec = 0;
   for (tickwire::ConnectionId id : server_.connections()) {
     const tickwire::ConnectionStats c = server_.stats(id);

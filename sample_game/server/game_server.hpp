@@ -30,6 +30,7 @@ struct ServerOptions {
   std::uint16_t port = 27015;              // UDP port; 0 picks a free one
   int bots = 0;                            // server-side bots kept in the match, 0..max_players
   int max_players = sim::kMaxPlayers;      // humans + bots, 1..32
+  int max_per_address = 8;                 // connections one IP address may hold; 0 = no limit
   std::uint32_t state_interval_ticks = 2;  // a snapshot every this many ticks (2: 30 Hz)
   std::uint32_t hello_timeout_ms = 5000;   // a connection that sends no Hello is kicked, ms
   tickwire::LinkConditionerSettings conditioner;  // --sim
@@ -56,6 +57,8 @@ struct ServerStats {
   net::DecodeCounters bad_messages;          // messages that failed to decode
   float in_bytes_per_sec = 0;                // all clients, bytes/s
   float out_bytes_per_sec = 0;               // all clients, bytes/s
+  tickwire::DropCounters drops;              // datagrams tickwire dropped, by cause
+  tickwire::JoinRefusals joins_refused;      // joins tickwire refused or dropped, by reason
 };
 
 class GameServer {
@@ -103,7 +106,7 @@ class GameServer {
   void on_message(tickwire::ConnectionId from, std::span<const std::uint8_t> bytes);
   void on_hello(tickwire::ConnectionId from, const net::HelloMsg& hello);
   void on_input(tickwire::ConnectionId from, const net::InputMsg& input);
-  void on_disconnect(tickwire::ConnectionId id);
+  void on_disconnect(tickwire::ConnectionId id, tickwire::DisconnectReason reason);
   void run_tick();
   int find_player(tickwire::ConnectionId id) const noexcept;
   int free_slot() const noexcept;

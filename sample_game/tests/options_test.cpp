@@ -73,6 +73,8 @@ TEST(Options, ProtectedServer) {
   EXPECT_EQ(o.public_addresses,
             (std::vector<std::string>{"203.0.113.7:27015", "relay.example:4000"}));
   ASSERT_TRUE(parse({"--server", "--code", "amber-fox-42"}, o, e)) << e;
+  ASSERT_TRUE(parse({"--server", "--max-per-address", "0"}, o, e)) << e;
+  EXPECT_EQ(o.max_per_address, 0);
 }
 
 TEST(Options, BadFlagsAreRefusedWithAReason) {
@@ -97,6 +99,9 @@ TEST(Options, BadFlagsAreRefusedWithAReason) {
            {"--max-players", "2", "--bots", "3"},
            {"--connect", "x"},  // neither --code nor --token: it could not get in
            {"--connect", "x", "--code", "short"},
+           {"--connect", "x", "--code", "abcdefghijkl"},  // long, but a run: easy to guess
+           {"--server", "--max-per-address", "33"},
+           {"--connect", "x", "--code", "amber-fox-42", "--max-per-address", "2"},
            {"--connect", "x", "--code", "amber-fox-42", "--token", "t"},
            {"--server", "--token", "t"},
            {"--connect", "x", "--code", "amber-fox-42", "--token-key", "k"},
@@ -114,9 +119,10 @@ TEST(Options, BadFlagsAreRefusedWithAReason) {
 
 TEST(Options, HelpListsEveryFlag) {
   const std::string u = usage();
-  for (const char* flag : {"--port", "--server", "--bots", "--max-players", "--connect", "--name",
-                           "--bot", "--headless", "--duration", "--stats-json", "--sim", "--code",
-                           "--token", "--token-key", "--public-address", "--help"})
+  for (const char* flag :
+       {"--port", "--server", "--bots", "--max-players", "--connect", "--name", "--bot",
+        "--headless", "--duration", "--stats-json", "--sim", "--code", "--token", "--token-key",
+        "--public-address", "--max-per-address", "--help"})
     EXPECT_NE(u.find(flag), std::string::npos) << flag;
 }
 

@@ -11,7 +11,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // A token that parses becomes a request, whose private part is opened.
     std::array<std::uint8_t, secure::kRequestBytes> request{};
     const std::array<std::uint8_t, secure::kAttemptBytes> attempt{1, 2, 3, 4, 5, 6, 7, 8};
-    secure::write_request(pub, attempt, request);
+    std::array<std::uint8_t, secure::kKxPublicBytes> kx{};
+    kx.fill(7);  // any point but the few of low order
+    secure::write_request(pub, attempt, kx, request);
     secure::RequestView view;
     if (secure::parse_request(request, view)) {
       secure::Key k;

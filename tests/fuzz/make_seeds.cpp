@@ -1,7 +1,7 @@
 // Writes the seed corpora: real packets of every type from a handshake and a
 // session with the fuzz targets' fixed key, plus a few edge cases.
 // Usage: make_seeds DIR (creates DIR/handshake, DIR/token, DIR/datagram,
-// DIR/snapshot, DIR/snapshot_range, DIR/envelope).
+// DIR/snapshot, DIR/snapshot_range, DIR/envelope, DIR/enet_guard).
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -98,6 +98,30 @@ int main(int argc, char** argv) {
   write(root / "datagram", "rejected", rejected);
   const std::uint8_t empty[1] = {0};
   write(root / "handshake", "byte", empty);
+  // ENet datagrams for the guard, after fuzz_enet_guard's 8-byte model
+  // (live connection taking CONNECTs, MTU 1375, 4 channels, empty queues):
+  // a reliable message with a ping, a fragment of a 5000-byte message, a
+  // CONNECT, and the memory bomb.
+  const std::vector<std::uint8_t> model = {3, 5, 10, 0x03, 0x6B, 4, 0, 0};  // MTU 500 + 875
+  auto guard_seed = [&](const std::string& name, std::vector<std::uint8_t> body) {
+    body.insert(body.begin(), model.begin(), model.end());
+    write(root / "enet_guard", name, body);
+  };
+  guard_seed("reliable", {0x80, 0x01, 0x12, 0x34, 0x86, 0x00, 0x00, 0x07, 0x00, 0x02, 'h', 'i',
+                          0x85, 0xFF, 0x00, 0x08});
+  std::vector<std::uint8_t> frag = {0x80, 0x01, 0x12, 0x34, 0x88, 0x00, 0x00, 0x14, 0x00, 0x14,
+                                    0x05, 0x43, 0,    0,    0,    4,    0,    0,    0,    0,
+                                    0,    0,    0x13, 0x88, 0,    0,    0,    0};
+  frag.insert(frag.end(), 1347, 0xCD);
+  guard_seed("fragment", frag);
+  std::vector<std::uint8_t> connect = {0x8F, 0xFF, 0x12, 0x34, 0x82, 0xFF,
+                                       0x00, 0x01, 0,    0,    0xFF, 0xFF};
+  for (std::uint32_t v : {1375u, 65536u, 4u, 0u, 0u, 5000u, 2u, 2u, 0xC0FFEEu, 0x02123456u})
+    for (int b = 3; b >= 0; --b) connect.push_back(static_cast<std::uint8_t>(v >> (8 * b)));
+  guard_seed("connect", connect);
+  guard_seed("bomb",
+             {0x80, 0x01, 0x12, 0x34, 0x88, 0x00, 0x00, 0x14, 0x00, 0x14, 0x00, 0x01, 0x00, 0x10, 0,
+              0,    0,    0,    0,    0,    0,    0,    0,    1,    0,    0,    0,    0,    0x55});
   return write_snapshot_seeds(root / "snapshot") &&
                  write_snapshot_seeds(root / "snapshot_range", true)
              ? 0

@@ -108,7 +108,7 @@ TEST_F(Session, ServerFullIsToldToTheClient) {
             DisconnectReason::ServerFull);
   EXPECT_EQ(server.connection_count(), 1u);
   EXPECT_EQ(loop.server_events.count(EventType::Connected), 1) << "a refused client is no event";
-  EXPECT_EQ(server.host_stats().refused_server_full, 1u);
+  EXPECT_EQ(server.host_stats().joins.of(JoinRefusal::ServerFull), 1u);
   EXPECT_TRUE(client.connected()) << "the first client is untouched";
 }
 
@@ -138,7 +138,7 @@ TEST_F(Session, VersionMismatchIsToldToAClientOfAnotherVersion) {
   const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_GE(fd, 0);
   std::vector<std::uint8_t> request(1024, 0);
-  const char magic[] = "TWTOKEN2";
+  const char magic[] = "TWTOKEN1";  // the wire version before this one
   std::memcpy(request.data() + 1, magic, 8);
   for (int i = 0; i < 24; ++i) request[25 + i] = static_cast<std::uint8_t>(0xA0 + i);  // nonce
   sockaddr_in to{};

@@ -2,12 +2,15 @@
 // client and server (on path) and from sockets of their own (off path).
 #include <enet/enet.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 
 #include "harness.hpp"
+#include "hostile.hpp"
 #include "relay.hpp"
 #include "secure/crypto.hpp"
+#include "secure/server_stage.hpp"
 #include "secure/token_format.hpp"
 
 namespace tickwire::test {
@@ -15,19 +18,6 @@ namespace {
 
 std::vector<std::uint8_t> as_bytes(const std::string& s) {
   return {s.begin(), s.end()};
-}
-
-std::uint64_t rss_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "VmRSS:") {
-      std::uint64_t kib = 0;
-      status >> kib;
-      return kib;
-    }
-  }
-  return 0;
 }
 
 struct Attack : ::testing::Test {
@@ -91,13 +81,6 @@ TEST_F(Attack, EveryBitFlipOfRecordedDatagramsIsDroppedAndTheSessionGoesOn) {
   std::uint64_t up = 0, down = 0;
   for (const Datagram& d : samples) {
     for (std::size_t bit = 0; bit < d.bytes.size() * 8; ++bit) {
-      // A request's attempt id is the client's own nonce, not authenticated:
-      // a changed one is a valid request for another attempt (its challenge
-      // is refused by the client; see the SecureStage tests).
-      const bool request = d.to_server && d.bytes.size() == secure::kRequestBytes;
-      if (request && bit / 8 >= secure::kRequestAttemptAt &&
-          bit / 8 < secure::kRequestAttemptAt + secure::kAttemptBytes)
-        continue;
       auto flipped = d.bytes;
       flipped[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
       if (d.to_server) {
@@ -196,6 +179,95 @@ TEST_F(Attack, ForgedEnetDisconnectAndAckAreIgnored) {
   ::close(off_path);
 }
 
+// Whoever holds the token key (every room-code holder does) and recorded a
+// player's handshake computes every key it can from what it saw: none opens
+// the session's datagrams, and none forges one the server takes.
+TEST_F(Attack, TheTokenKeyAndARecordedHandshakeNeitherOpenNorForgeTheSession) {
+  expect_alive("before");
+  const std::vector<Datagram> up = recorded(true);
+  const std::vector<Datagram> down = recorded(false);
+  auto type_of = [](const Datagram& d) { return d.bytes[0] & 0x0F; };
+  // The request, opened with the token key: the token's own keys.
+  const auto request = std::find_if(up.begin(), up.end(), [&](const Datagram& d) {
+    return d.bytes.size() == secure::kRequestBytes && type_of(d) == 0;
+  });
+  ASSERT_NE(request, up.end());
+  secure::RequestView view;
+  ASSERT_TRUE(secure::parse_request(request->bytes, view));
+  secure::Key token_key;
+  token_key.bytes = test_key().bytes();
+  secure::PrivateToken token;
+  ASSERT_TRUE(secure::open_private(token_key, view, token));
+  // The challenge, opened with the token's server-to-client key: the
+  // server's ephemeral public key and the challenge token's nonce.
+  const auto challenge = std::find_if(down.begin(), down.end(), [&](const Datagram& d) {
+    return type_of(d) == static_cast<int>(secure::PacketType::Challenge);
+  });
+  ASSERT_NE(challenge, down.end());
+  secure::Header header;
+  ASSERT_TRUE(secure::read_sealed_header(challenge->bytes, header));
+  std::vector<std::uint8_t> body(challenge->bytes.size());
+  std::size_t body_size = 0;
+  ASSERT_TRUE(secure::open(header, token.server_to_client, view.protocol_id, challenge->bytes, body,
+                           body_size));
+  ASSERT_EQ(body_size, secure::kChallengeBodyBytes);
+  const std::span<const std::uint8_t, secure::kKxPublicBytes> server_public(
+      body.data() + secure::kAttemptBytes, secure::kKxPublicBytes);
+  const std::span<const std::uint8_t, secure::kKxPublicBytes> client_public(view.kx_public,
+                                                                            secure::kKxPublicBytes);
+  const std::uint8_t* nonce = body.data() + secure::kAttemptBytes + secure::kKxPublicBytes;
+
+  // Candidate keys per direction: the token's, the scheme before the key
+  // exchange (token key and challenge nonce), and today's without the
+  // exchange's secret.
+  auto old_scheme = [&](const secure::Key& k, char direction) {
+    std::array<std::uint8_t, 8 + secure::kXNonceBytes> m{'t', 'w', '-', 's', 'e', 's', 's', 0};
+    m[7] = static_cast<std::uint8_t>(direction);
+    std::copy(nonce, nonce + secure::kXNonceBytes, m.begin() + 8);
+    secure::Key out;
+    crypto_generichash(out.bytes.data(), out.bytes.size(), m.data(), m.size(), k.bytes.data(),
+                       k.bytes.size());
+    return out;
+  };
+  const std::array<std::uint8_t, secure::kKeyBytes> unknown{};
+  auto candidates = [&](const secure::Key& k, secure::Direction d) {
+    return std::vector<secure::Key>{
+        k, old_scheme(k, static_cast<char>(d)),
+        secure::session_key(k, d, unknown, client_public, server_public)};
+  };
+  const auto c2s = candidates(token.client_to_server, secure::Direction::ClientToServer);
+  const auto s2c = candidates(token.server_to_client, secure::Direction::ServerToClient);
+  std::vector<std::uint8_t> plain(4096);
+  std::size_t opened = 0, payloads = 0;
+  for (const auto& [list, key_set] : {std::pair{&up, &c2s}, std::pair{&down, &s2c}}) {
+    for (const Datagram& d : *list) {
+      if (type_of(d) != static_cast<int>(secure::PacketType::Payload)) continue;
+      ++payloads;
+      secure::Header h;
+      ASSERT_TRUE(secure::read_sealed_header(d.bytes, h));
+      std::size_t n = 0;
+      for (const secure::Key& k : *key_set)
+        opened += secure::open(h, k, view.protocol_id, d.bytes, plain, n);
+    }
+  }
+  EXPECT_GT(payloads, 4u);
+  EXPECT_EQ(opened, 0u) << "a recorded payload opened with a key computed from the handshake";
+
+  // Forged: an ENet DISCONNECT of the player's connection under each candidate.
+  const std::uint64_t auth_failed = server.host_stats().drops.auth_failed;
+  const std::vector<std::uint8_t> disconnect = {0x80, 0x00, 0x12, 0x34, 0x84, 0xFF,
+                                                0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
+  std::vector<std::uint8_t> forged(disconnect.size() + secure::kSealOverhead);
+  for (const secure::Key& k : c2s) {
+    const std::size_t n = secure::seal(secure::PacketType::Payload, 1'000'000, k, view.protocol_id,
+                                       disconnect, forged);
+    relay.inject_to_server({forged.begin(), forged.begin() + static_cast<std::ptrdiff_t>(n)});
+  }
+  loop.run_for(300ms);
+  EXPECT_EQ(server.host_stats().drops.auth_failed - auth_failed, c2s.size());
+  expect_alive("after");
+}
+
 TEST_F(Attack, NothingOnTheWireContainsWhatTheGameSent) {
   const std::string marker = "TICKWIRE-MARKER-5F3A9C-do-not-leak";
   ASSERT_TRUE(client.send(kChannelReliable, bytes(marker)));
@@ -267,7 +339,9 @@ TEST_F(Refusal, ExpiredTokenIsRefusedLocallyAndByTheServer) {
   // The server checks too (a client's clock may be wrong): send the request by hand.
   std::array<std::uint8_t, secure::kRequestBytes> request{};
   const std::array<std::uint8_t, secure::kAttemptBytes> attempt{9, 9, 9, 9, 9, 9, 9, 9};
-  secure::write_request(pub, attempt, request);
+  std::array<std::uint8_t, secure::kKxPublicBytes> kx{};
+  kx.fill(7);  // any point but the few of low order
+  secure::write_request(pub, attempt, kx, request);
   const int fd = bound_udp();
   send_to(fd, server.port(), {request.begin(), request.end()});
   std::vector<std::uint8_t> reply(2048);
@@ -308,14 +382,14 @@ TEST_F(Refusal, TokenForAnotherServerIsRefused) {
 
 TEST_F(Refusal, WrongRoomCodeIsRefusedAndTheRightOneGetsIn) {
   ServerSettings s = loopback_server();
-  ASSERT_TRUE(TokenKey::from_room_code("amber-fox-42", s.protocol_id, s.token_key));
+  ASSERT_TRUE(TokenKey::from_room_code("amber-fox-92", s.protocol_id, s.token_key));
   ASSERT_TRUE(server.start(s));
   ClientSettings cs;
-  ASSERT_TRUE(make_room_token("amber-fox-43", address_of(server), cs.protocol_id, cs.token));
+  ASSERT_TRUE(make_room_token("amber-fox-93", address_of(server), cs.protocol_id, cs.token));
   Client wrong;
   ASSERT_TRUE(wrong.connect(address_of(server), cs));
   EXPECT_EQ(run(wrong), DisconnectReason::TokenInvalid);
-  ASSERT_TRUE(make_room_token("amber-fox-42", address_of(server), cs.protocol_id, cs.token));
+  ASSERT_TRUE(make_room_token("amber-fox-92", address_of(server), cs.protocol_id, cs.token));
   Client right;
   ASSERT_TRUE(right.connect(address_of(server), cs));
   loop.clients = {&right};
@@ -333,14 +407,16 @@ TEST(Flood, TenThousandSourcesDoNotGrowTheServerOrLockOutAPlayer) {
   ASSERT_TRUE(secure::parse_public(stolen.token.bytes, pub));
   std::array<std::uint8_t, secure::kRequestBytes> request{};
   const std::array<std::uint8_t, secure::kAttemptBytes> attempt{9, 9, 9, 9, 9, 9, 9, 9};
-  secure::write_request(pub, attempt, request);
+  std::array<std::uint8_t, secure::kKxPublicBytes> kx{};
+  kx.fill(7);  // any point but the few of low order
+  secure::write_request(pub, attempt, kx, request);
   const std::vector<std::uint8_t> valid(request.begin(), request.end());
   std::vector<std::uint8_t> garbage(1024, 0x42);
 
   Loop loop;
   loop.server = &server;
   loop.run_for(50ms);
-  const std::uint64_t rss_before = rss_kib();
+  const std::uint64_t rss_before = resident_kib();
   int sources = 0;
   for (int i = 0; i < 10'000; ++i) {
     const std::uint32_t ip =
@@ -353,7 +429,7 @@ TEST(Flood, TenThousandSourcesDoNotGrowTheServerOrLockOutAPlayer) {
     if (i % 100 == 99) loop.step();
   }
   loop.run_for(100ms);
-  const std::uint64_t rss_after = rss_kib();
+  const std::uint64_t rss_after = resident_kib();
   EXPECT_EQ(sources, 10'000);
   const HostStats h = server.host_stats();
   EXPECT_GT(h.drops.rate_limited + h.drops.malformed + h.drops.token_rejected, 5'000u);

@@ -25,6 +25,7 @@ enum class DisconnectReason : std::uint8_t {
   TokenExpired,      // the server found the connect token expired
   WrongServer,       // the connect token does not list this server's address
   TokenInUse,        // the connect token already holds a session from another address
+  AddressLimit,      // the server holds as many sessions from this address as it allows
 };
 
 // Lower-case words for logs and JSON ("server full").

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -32,6 +33,18 @@ struct ServerSettings : TransportSettings {
   // bound to 0.0.0.0.
   std::vector<std::string> public_addresses;
   std::uint32_t handshake_replies_per_sec = 2000;  // all senders together, 1/s
+  // Sessions (and so connections) one IPv4 address may hold at once; more
+  // are refused with DisconnectReason::AddressLimit. Players behind one NAT
+  // share an address: raise it for LAN events. 0: no limit.
+  std::uint32_t max_sessions_per_address = 8;
+
+  // Where the server writes one line for each join it refuses or drops (wrong
+  // code or token, expired, wrong server, in use, full, too many from one
+  // address, a session that never connected) and each client that leaves,
+  // with the reason. At most 10 lines a second on average (bursts of 20);
+  // what is held back is counted in the next line. Empty: nothing is logged.
+  // Called from update() and poll(), on the server's thread.
+  std::function<void(const std::string& line)> log;
 
   [[nodiscard]] Status validate() const;
 };

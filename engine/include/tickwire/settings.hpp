@@ -39,11 +39,13 @@ struct TransportSettings {
   std::uint32_t retransmit_cap_ms = 200;
 
   std::uint32_t max_message_bytes = 1u << 20;  // largest message sent or accepted, bytes
-  std::uint32_t max_queued_bytes = 8u << 20;   // per connection: send() refuses beyond this, bytes
+  std::uint32_t max_queued_bytes = 2u << 20;   // per connection: send() refuses beyond this, bytes
   // Per connection: data ENet may hold for reassembly and ordering, bytes.
   // Peers should agree on it: a sender keeps its reliable bytes in flight
-  // (from the oldest unacknowledged message on) under half of it.
-  std::uint32_t max_receive_buffer_bytes = 8u << 20;
+  // (from the oldest unacknowledged message on) under half of it. With the
+  // two above it sets what one connection can cost a server's memory at
+  // most (docs/SECURITY.md, "A hostile client").
+  std::uint32_t max_receive_buffer_bytes = 2u << 20;
 
   // Link conditioner for this host. TICKWIRE_SIM, when set, overrides it at start.
   LinkConditionerSettings conditioner;

@@ -21,10 +21,72 @@ struct DropCounters {
   std::uint64_t conditioner_queue =
       0;                           // the conditioner's delay queue was full or over its rate cap
   std::uint64_t socket_error = 0;  // the OS refused to send or receive it
+  // Authenticated, but refused by the ENet command guard before ENet saw it:
+  std::uint64_t enet_malformed = 0;   // inconsistent ENet commands (forged fragments, bad lengths,
+                                      // unknown types, channels the connection lacks)
+  std::uint64_t enet_over_limit = 0;  // over a connection's bound: too many commands, or
+                                      // commands over a queue cap (those are taken out and the
+                                      // rest goes on; this counts datagrams)
+  std::uint64_t connect_refused = 0;  // a second ENet connection on one session, or a CONNECT
+                                      // asking for another channel layout
 
   [[nodiscard]] std::uint64_t total() const noexcept {
     return oversized + malformed + no_session + auth_failed + replayed + token_rejected +
-           rate_limited + held_overflow + conditioner_loss + conditioner_queue + socket_error;
+           rate_limited + held_overflow + conditioner_loss + conditioner_queue + socket_error +
+           enet_malformed + enet_over_limit + connect_refused;
+  }
+};
+
+// Each drop cause with its snake_case name (the field's), for logs and JSON.
+struct DropCause {
+  const char* name;
+  std::uint64_t DropCounters::*count;
+};
+inline constexpr DropCause kDropCauses[] = {
+    {"oversized", &DropCounters::oversized},
+    {"malformed", &DropCounters::malformed},
+    {"no_session", &DropCounters::no_session},
+    {"auth_failed", &DropCounters::auth_failed},
+    {"replayed", &DropCounters::replayed},
+    {"token_rejected", &DropCounters::token_rejected},
+    {"rate_limited", &DropCounters::rate_limited},
+    {"held_overflow", &DropCounters::held_overflow},
+    {"conditioner_loss", &DropCounters::conditioner_loss},
+    {"conditioner_queue", &DropCounters::conditioner_queue},
+    {"socket_error", &DropCounters::socket_error},
+    {"enet_malformed", &DropCounters::enet_malformed},
+    {"enet_over_limit", &DropCounters::enet_over_limit},
+    {"connect_refused", &DropCounters::connect_refused},
+};
+
+// Why a server refused or dropped a join (a connect token's handshake or an
+// ENet connection attempt).
+enum class JoinRefusal : std::uint8_t {
+  TokenInvalid,      // the token could not be opened: wrong token key or room code
+  TokenExpired,      // the token's expiry passed
+  WrongServer,       // the token does not list this server's address
+  TokenInUse,        // the token already holds a session from another address
+  ServerFull,        // no free session or connection slot
+  AddressLimit,      // the address already holds max_sessions_per_address sessions
+  ProtocolMismatch,  // another game, channel layout or wire version
+  NeverConnected,    // a session that did not complete ENet's connect in time
+};
+inline constexpr std::size_t kJoinRefusalCount = 8;
+// snake_case key for JSON and counters ("token_invalid").
+const char* to_string(JoinRefusal refusal) noexcept;
+// A sentence for a host's log ("the token could not be opened (wrong key or room code)").
+const char* describe(JoinRefusal refusal) noexcept;
+
+// Joins refused or dropped, by reason.
+struct JoinRefusals {
+  std::uint64_t count[kJoinRefusalCount] = {};  // indexed by JoinRefusal
+  [[nodiscard]] std::uint64_t of(JoinRefusal r) const noexcept {
+    return count[static_cast<std::size_t>(r)];
+  }
+  [[nodiscard]] std::uint64_t total() const noexcept {
+    std::uint64_t n = 0;
+    for (std::uint64_t c : count) n += c;
+    return n;
   }
 };
 
@@ -43,6 +105,9 @@ struct ConnectionStats {
 
   std::uint32_t reliable_bytes_in_flight = 0;  // sent reliably, not yet acknowledged, bytes
   std::uint32_t queued_bytes = 0;  // messages accepted by send() and not yet released, bytes
+  // Data ENet holds from this peer for reassembly and ordering, or delivered
+  // and not yet polled, bytes (at most max_receive_buffer_bytes + one message).
+  std::uint64_t receive_buffer_bytes = 0;
 
   std::uint64_t bytes_sent = 0;          // UDP payload since connecting, bytes
   std::uint64_t bytes_received = 0;      // UDP payload since connecting, bytes
@@ -61,8 +126,7 @@ struct HostStats {
   std::uint64_t enet_datagrams_received = 0;  // ENet's own totalReceivedPackets
   std::uint64_t wire_datagrams_sent = 0;  // datagrams that reached the OS (after the conditioner)
   std::uint64_t wire_datagrams_received = 0;  // datagrams read from the OS (before the conditioner)
-  std::uint64_t refused_server_full = 0;      // server: connections refused, no free slot
-  std::uint64_t refused_mismatch = 0;         // server: refused for protocol or version mismatch
+  JoinRefusals joins;                         // server: joins refused or dropped, by reason
   DropCounters drops;                         // all drops on this host's socket
 };
 

@@ -39,7 +39,9 @@ class TokenKey {
   static TokenKey generate();
   // Derives the key of a room from its code (Argon2id with a salt from the
   // protocol id, so a captured request cannot be brute-forced cheaply).
-  // Codes must have at least 6 characters.
+  // Refuses codes estimated below kMinRoomCodeBits (room_code_bits): whoever
+  // captured one connection request can test guesses offline, at the cost of
+  // one Argon2id run each (docs/SECURITY.md).
   static Status from_room_code(std::string_view code, std::uint64_t protocol_id, TokenKey& out);
   // 64 hex digits, surrounding white space ignored.
   static Status from_hex(std::string_view hex, TokenKey& out);
@@ -50,13 +52,33 @@ class TokenKey {
   [[nodiscard]] std::string to_hex() const;
 
   [[nodiscard]] bool empty() const noexcept;
+  // Derived from a room code: clients mint their own tokens with it, so a
+  // server caps their sessions' idle timeout (kRoomSessionTimeoutS).
+  [[nodiscard]] bool from_room() const noexcept { return room_; }
   [[nodiscard]] const std::array<std::uint8_t, kTokenKeyBytes>& bytes() const noexcept {
     return bytes_;
   }
 
  private:
   std::array<std::uint8_t, kTokenKeyBytes> bytes_{};
+  bool room_ = false;
 };
+
+// The least estimated strength of a room code, bits. At about 20 ms per
+// Argon2id guess on one core, 2^47 guesses (half the space) take ~89,000
+// core-years. A random code of 10 characters from 31 letters and digits has
+// 49.5 bits; arena's default (12 characters) has 59.
+inline constexpr double kMinRoomCodeBits = 48.0;
+// Estimated strength of a room code, bits: each character counts log2 of the
+// pool of the character classes the code uses (lower case 26, upper case 26,
+// digits 10, other printable 33), a repeat or a step (aa, ab, 21) only 1
+// bit, separators (- _ . space) nothing. It cannot tell words from random
+// letters: make codes random (arena makes one when none is given).
+double room_code_bits(std::string_view code) noexcept;
+
+// The idle timeout a server allows sessions of room-code tokens, s (a token
+// made from a code is made by the client, who could ask for up to 600 s).
+inline constexpr std::uint32_t kRoomSessionTimeoutS = 15;
 
 struct ConnectTokenParams {
   std::uint64_t client_id = 0;                     // the game's id for this player

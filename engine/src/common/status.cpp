@@ -2,6 +2,7 @@
 #include "tickwire/channel.hpp"
 #include "tickwire/client.hpp"
 #include "tickwire/event.hpp"
+#include "tickwire/stats.hpp"
 
 namespace tickwire {
 
@@ -40,6 +41,36 @@ const char* to_string(DisconnectReason reason) noexcept {
     case DisconnectReason::TokenExpired: return "token expired";
     case DisconnectReason::WrongServer: return "token not valid for this server";
     case DisconnectReason::TokenInUse: return "token in use from another address";
+    case DisconnectReason::AddressLimit: return "too many connections from this address";
+  }
+  return "unknown";
+}
+
+const char* to_string(JoinRefusal refusal) noexcept {
+  switch (refusal) {
+    case JoinRefusal::TokenInvalid: return "token_invalid";
+    case JoinRefusal::TokenExpired: return "token_expired";
+    case JoinRefusal::WrongServer: return "wrong_server";
+    case JoinRefusal::TokenInUse: return "token_in_use";
+    case JoinRefusal::ServerFull: return "server_full";
+    case JoinRefusal::AddressLimit: return "address_limit";
+    case JoinRefusal::ProtocolMismatch: return "protocol_mismatch";
+    case JoinRefusal::NeverConnected: return "never_connected";
+  }
+  return "unknown";
+}
+
+const char* describe(JoinRefusal refusal) noexcept {
+  switch (refusal) {
+    case JoinRefusal::TokenInvalid:
+      return "the connect token could not be opened (wrong room code or token key)";
+    case JoinRefusal::TokenExpired: return "the connect token has expired";
+    case JoinRefusal::WrongServer: return "the connect token is for another server address";
+    case JoinRefusal::TokenInUse: return "the connect token is in use from another address";
+    case JoinRefusal::ServerFull: return "the server is full";
+    case JoinRefusal::AddressLimit: return "too many connections from that address";
+    case JoinRefusal::ProtocolMismatch: return "another game, channel layout or wire version";
+    case JoinRefusal::NeverConnected: return "it did not complete the connection in time";
   }
   return "unknown";
 }

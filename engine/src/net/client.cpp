@@ -22,6 +22,7 @@ DisconnectReason reason_for(secure::DenyReason deny) {
     case secure::DenyReason::ServerFull: return DisconnectReason::ServerFull;
     case secure::DenyReason::ProtocolMismatch: return DisconnectReason::ProtocolMismatch;
     case secure::DenyReason::VersionMismatch: return DisconnectReason::VersionMismatch;
+    case secure::DenyReason::AddressLimit: return DisconnectReason::AddressLimit;
   }
   return DisconnectReason::TokenInvalid;
 }

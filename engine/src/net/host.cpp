@@ -193,6 +193,7 @@ ConnectionStats make_stats(const ENetPeer* peer, const socket::PeerCounters* cou
     s.loss_pct = static_cast<float>(peer->packetLoss) * 100.0f /
                  static_cast<float>(ENET_PEER_PACKET_LOSS_SCALE);
     s.reliable_bytes_in_flight = peer->reliableDataInTransit;
+    s.receive_buffer_bytes = peer->totalWaitingData;
   }
   if (counters != nullptr) {
     s.bytes_sent = counters->bytes_sent;
@@ -248,6 +249,12 @@ Status Host::open(const ENetAddress* bind, std::size_t peer_count,
   // The seam's bytes ride inside the UDP payload: ENet must leave room for them.
   host_->mtu = settings.mtu - pipeline_->overhead();
   for (std::size_t i = 0; i < host_->peerCount; ++i) host_->peers[i].mtu = host_->mtu;
+  // Every opened datagram passes the ENet command guard before ENet parses it.
+  socket::GuardLimits guard;
+  guard.max_message_bytes = settings.max_message_bytes;
+  guard.accept_connect = bind != nullptr;
+  guard.max_mtu = host_->mtu;
+  pipeline_->set_guard(host_, guard);
   return {};
 }
 

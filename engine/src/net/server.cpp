@@ -17,12 +17,15 @@ constexpr std::uint64_t kStopGraceUs = 200'000;     // stop() waits this long fo
 constexpr std::uint32_t kRefusalTimeoutMs = 2'000;  // a refused peer's slot is freed by then
 constexpr std::uint32_t kSlotBits = 12;             // peer index bits in a ConnectionId
 
+constexpr std::uint64_t kHalfOpenUs = 3'000'000;  // an ENet connect not completed by then is reset
+
 enum class SlotState : std::uint8_t { Free, Connected, Kicking, Refusing };
 
 struct Slot {
   SlotState state = SlotState::Free;
   std::uint32_t generation = 0;
   std::uint64_t kick_deadline_us = 0;
+  std::uint64_t pending_since_us = 0;  // when the slot's ENet peer was first seen half-open
   socket::Endpoint endpoint;
   net::SendAccount account;
   net::RateMeter rates;
@@ -38,8 +41,11 @@ struct Server::Impl {
   std::size_t connected = 0;
   std::size_t kicking = 0;
   std::uint64_t next_sample_us = 0;  // when update() next walks the slots for rates
-  std::uint64_t refused_full = 0;
-  std::uint64_t refused_mismatch = 0;
+  JoinRefusals refused;              // at the ENet level; the secure stage counts its own
+  // The host's log, at most kLogPerSec lines a second on average.
+  double log_budget = 0;
+  std::uint64_t log_time_us = 0;
+  std::uint64_t log_held_back = 0;
   ENetPacket* held = nullptr;   // the packet behind the last Message event
   std::deque<Event> synthetic;  // events the engine makes itself; at most one per slot
 
@@ -72,11 +78,68 @@ struct Server::Impl {
     slot.state = SlotState::Free;
   }
   bool translate(const ENetEvent& e, Event& out);
+  void log(const std::string& line);
+  void refuse_join(socket::Endpoint from, JoinRefusal why);
+  // Resets ENet peers that did not complete their connect within kHalfOpenUs.
+  void reap_half_open(std::uint64_t now_us);
   Status send_to(std::size_t index, std::uint8_t channel, std::span<const std::uint8_t> data);
   Status check_message(std::uint8_t channel, std::size_t size) const;
   Status broadcast(const ConnectionId* except, std::uint8_t channel,
                    std::span<const std::uint8_t> data);
 };
+
+void Server::Impl::log(const std::string& line) {
+  if (!settings.log) return;
+  constexpr double kLogPerSec = 10, kLogBurst = 20;
+  const std::uint64_t now = socket::monotonic_us();
+  log_budget =
+      log_time_us == 0
+          ? kLogBurst
+          : std::min(kLogBurst,
+                     log_budget + kLogPerSec * static_cast<double>(now - log_time_us) / 1e6);
+  log_time_us = now;
+  if (log_budget < 1.0) {
+    ++log_held_back;
+    return;
+  }
+  log_budget -= 1.0;
+  if (log_held_back == 0) {
+    settings.log(line);
+  } else {
+    settings.log(line + " (" + std::to_string(log_held_back) + " earlier lines held back)");
+    log_held_back = 0;
+  }
+}
+
+void Server::Impl::refuse_join(socket::Endpoint from, JoinRefusal why) {
+  ENetAddress a{from.host, from.port};
+  log("join refused from " + net::to_string(a) + ": " + describe(why));
+}
+
+void Server::Impl::reap_half_open(std::uint64_t now_us) {
+  ENetHost* h = host.enet();
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    ENetPeer& peer = h->peers[i];
+    const bool half_open =
+        slots[i].state == SlotState::Free && peer.state != ENET_PEER_STATE_DISCONNECTED &&
+        peer.state != ENET_PEER_STATE_ZOMBIE && peer.state != ENET_PEER_STATE_CONNECTED;
+    if (!half_open) {
+      slots[i].pending_since_us = 0;
+      continue;
+    }
+    if (slots[i].pending_since_us == 0) {
+      slots[i].pending_since_us = now_us;
+      continue;
+    }
+    if (now_us - slots[i].pending_since_us < kHalfOpenUs) continue;
+    const socket::Endpoint at = net::endpoint_of(peer.address);
+    enet_peer_reset(&peer);
+    slots[i].pending_since_us = 0;
+    security->end_session(at);  // a new attempt needs a new handshake
+    ++refused.count[static_cast<std::size_t>(JoinRefusal::NeverConnected)];
+    refuse_join(at, JoinRefusal::NeverConnected);
+  }
+}
 
 bool Server::Impl::translate(const ENetEvent& e, Event& out) {
   const std::size_t index = static_cast<std::size_t>(e.peer - host.enet()->peers);
@@ -84,10 +147,18 @@ bool Server::Impl::translate(const ENetEvent& e, Event& out) {
   switch (e.type) {
     case ENET_EVENT_TYPE_CONNECT: {
       DisconnectReason refusal = net::check_connect_code(e.data, code);
+      // The connect code covers the layout, but a hand-made CONNECT can pair
+      // the right code with fewer channels (ENet takes what it asks for).
+      if (refusal == DisconnectReason::None && e.peer->channelCount != host.enet()->channelLimit)
+        refusal = DisconnectReason::ProtocolMismatch;
       if (refusal == DisconnectReason::None && connected >= settings.max_clients)
         refusal = DisconnectReason::ServerFull;
       if (refusal != DisconnectReason::None) {
-        (refusal == DisconnectReason::ServerFull ? refused_full : refused_mismatch) += 1;
+        const JoinRefusal why = refusal == DisconnectReason::ServerFull
+                                    ? JoinRefusal::ServerFull
+                                    : JoinRefusal::ProtocolMismatch;
+        ++refused.count[static_cast<std::size_t>(why)];
+        refuse_join(net::endpoint_of(e.peer->address), why);
         slot.state = SlotState::Refusing;
         slot.endpoint = net::endpoint_of(e.peer->address);  // its session ends with it
         enet_peer_timeout(e.peer, 0, kRefusalTimeoutMs, kRefusalTimeoutMs);
@@ -101,6 +172,7 @@ bool Server::Impl::translate(const ENetEvent& e, Event& out) {
       host.pipeline().peers().insert(slot.endpoint);
       host.configure_peer(e.peer);
       host.configure_connected_peer(e.peer);
+      security->connection_established(slot.endpoint);
       net::send_control(e.peer, settings, net::Control::Welcome);
       ++connected;
       out = Event{EventType::Connected, id_of(index), 0, DisconnectReason::None, {}};
@@ -117,6 +189,8 @@ bool Server::Impl::translate(const ENetEvent& e, Event& out) {
       if (was == SlotState::Refusing) return false;
       const DisconnectReason reason = was == SlotState::Kicking ? DisconnectReason::ClosedLocally
                                                                 : net::decode_disconnect(e.data);
+      log("connection " + std::to_string(id) + " (" + net::to_string(e.peer->address) +
+          ") left: " + (was == SlotState::Kicking ? "kicked" : to_string(reason)));
       out = Event{EventType::Disconnected, id, 0, reason, {}};
       return true;
     }
@@ -234,6 +308,9 @@ Status Server::start(const ServerSettings& settings) {
   security.token_key.bytes = settings.token_key.bytes();
   security.max_sessions = peers;
   security.replies_per_sec = settings.handshake_replies_per_sec;
+  security.max_sessions_per_address = settings.max_sessions_per_address;
+  if (settings.token_key.from_room()) security.max_timeout_s = kRoomSessionTimeoutS;
+  security.on_refusal = [&m](socket::Endpoint from, JoinRefusal why) { m.refuse_join(from, why); };
   auto stage = std::make_unique<secure::ServerSecurity>(std::move(security));
   m.security = stage.get();
   if (Status s = m.host.open(&bind, peers, settings, peers, std::move(stage)); !s) {
@@ -247,11 +324,17 @@ Status Server::start(const ServerSettings& settings) {
     return s;
   }
   m.security->set_public_endpoints(std::move(endpoints));
+  // ENet's own count of peers per address (it would let one address take
+  // every peer): the same limit as the sessions'.
+  m.host.enet()->duplicatePeers =
+      settings.max_sessions_per_address == 0 ? kMaxPeers : settings.max_sessions_per_address;
   m.settings = settings;
+  m.log_budget = 0;
+  m.log_time_us = m.log_held_back = 0;
   m.code = net::connect_code(settings);
   m.slots.assign(peers, Slot{});
   m.connected = m.kicking = 0;
-  m.refused_full = m.refused_mismatch = 0;
+  m.refused = JoinRefusals{};
   m.synthetic.clear();
   return {};
 }
@@ -304,10 +387,13 @@ void Server::update() {
   m.release_held();
   if (!m.host.is_open()) return;
   m.host.service();
-  // The slot walk is for once-a-second rates and pending kicks only.
+  // The slot walk is for once-a-second rates, half-open peers and pending kicks only.
   const std::uint64_t now = socket::monotonic_us();
   if (now < m.next_sample_us && m.kicking == 0) return;
-  if (now >= m.next_sample_us) m.next_sample_us = now + 1'000'000;
+  if (now >= m.next_sample_us) {
+    m.next_sample_us = now + 1'000'000;
+    m.reap_half_open(now);
+  }
   for (std::size_t i = 0; i < m.slots.size(); ++i) {
     Slot& slot = m.slots[i];
     if (slot.state == SlotState::Connected) {
@@ -402,8 +488,8 @@ ConnectionStats Server::stats(ConnectionId id) const {
 
 HostStats Server::host_stats() const {
   HostStats s = impl_->host.stats();
-  s.refused_server_full = impl_->refused_full;
-  s.refused_mismatch = impl_->refused_mismatch;
+  if (impl_->security != nullptr) s.joins = impl_->security->refusals();
+  for (std::size_t i = 0; i < kJoinRefusalCount; ++i) s.joins.count[i] += impl_->refused.count[i];
   return s;
 }
 

@@ -12,22 +12,40 @@ ClientSecurity::ClientSecurity(const PublicToken& token, socket::Endpoint server
 
 void ClientSecurity::new_attempt() {
   randombytes_buf(attempt_.data(), attempt_.size());
-  write_request(token_, attempt_, request_);
+  static_assert(crypto_kx_SECRETKEYBYTES == kKeyBytes &&
+                crypto_kx_PUBLICKEYBYTES == kKxPublicBytes);
+  crypto_kx_keypair(kx_public_.data(), kx_secret_.bytes.data());
+  write_request(token_, attempt_, kx_public_, request_);
   state_ = State::SendingRequest;
 }
 
 void ClientSecurity::take_challenge(std::span<const std::uint8_t> plain, std::uint64_t now_us) {
-  if (plain.size() != kAttemptBytes + kChallengeTokenBytes ||
+  if (plain.size() != kChallengeBodyBytes ||
       !std::equal(attempt_.begin(), attempt_.end(), plain.begin())) {
     wire_->drop(server_, &DropCounters::replayed);  // an answer to another attempt
     return;
   }
-  const auto token = plain.subspan<kAttemptBytes, kChallengeTokenBytes>();
+  const auto server_public = plain.subspan<kAttemptBytes, kKxPublicBytes>();
+  const auto token = plain.subspan<kAttemptBytes + kKxPublicBytes, kChallengeTokenBytes>();
+  std::array<std::uint8_t, crypto_kx_SESSIONKEYBYTES> from_server{}, to_server{};
+  if (crypto_kx_client_session_keys(from_server.data(), to_server.data(), kx_public_.data(),
+                                    kx_secret_.bytes.data(), server_public.data()) != 0) {
+    wire_->drop(server_, &DropCounters::auth_failed);  // not a usable public key
+    return;
+  }
   response_[0] = static_cast<std::uint8_t>(PacketType::Response);
   std::copy(token.begin(), token.end(), response_.begin() + 1);
-  const auto nonce = token.first<kXNonceBytes>();
-  session_c2s_ = session_key(token_.client_to_server, Direction::ClientToServer, nonce);
-  session_s2c_ = session_key(token_.server_to_client, Direction::ServerToClient, nonce);
+  const std::span<const std::uint8_t, kKxPublicBytes> client_public(kx_public_);
+  session_c2s_ = session_key(token_.client_to_server, Direction::ClientToServer,
+                             std::span<const std::uint8_t, kKeyBytes>(to_server), client_public,
+                             server_public);
+  session_s2c_ = session_key(token_.server_to_client, Direction::ServerToClient,
+                             std::span<const std::uint8_t, kKeyBytes>(from_server), client_public,
+                             server_public);
+  sodium_memzero(from_server.data(), from_server.size());
+  sodium_memzero(to_server.data(), to_server.size());
+  // Forward secrecy: with the secret gone, nobody can derive these keys again.
+  kx_secret_ = Key{};
   received_ = ReplayWindow{};
   send_sequence_ = 0;
   state_ = State::SendingResponse;
@@ -128,7 +146,9 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
         const bool ours = plain == 1 + kAttemptBytes &&
                           std::equal(attempt_.begin(), attempt_.end(), scratch_.begin() + 1);
         const std::uint8_t reason = scratch_[0];
-        if (!ours || reason < 1 || reason > 5) {
+        const bool known = (reason >= 1 && reason <= 5) ||
+                           reason == static_cast<std::uint8_t>(DenyReason::AddressLimit);
+        if (!ours || !known) {
           wire_->drop(from, &DropCounters::replayed);
           return 0;
         }

@@ -51,6 +51,10 @@ class ClientSecurity final : public socket::SecureStage {
   State state_ = State::SendingRequest;
   DenyReason denied_{};
   std::array<std::uint8_t, kAttemptBytes> attempt_{};
+  // This attempt's ephemeral X25519 key pair; the secret is wiped once the
+  // session keys are derived.
+  std::array<std::uint8_t, kKxPublicBytes> kx_public_{};
+  Key kx_secret_;
   std::array<std::uint8_t, kRequestBytes> request_{};
   std::array<std::uint8_t, kResponseBytes> response_{};
   Key session_c2s_;  // derived from the challenge; used once established

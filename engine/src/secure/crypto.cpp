@@ -37,13 +37,19 @@ std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> nonce_for(
 }  // namespace
 
 Key session_key(const Key& token_key, Direction direction,
-                std::span<const std::uint8_t, kXNonceBytes> challenge_nonce) {
-  std::array<std::uint8_t, 8 + kXNonceBytes> message{'t', 'w', '-', 's', 'e', 's', 's', 0};
+                std::span<const std::uint8_t, kKeyBytes> exchanged,
+                std::span<const std::uint8_t, kKxPublicBytes> client_public,
+                std::span<const std::uint8_t, kKxPublicBytes> server_public) {
+  std::array<std::uint8_t, 8 + kKeyBytes + 2 * kKxPublicBytes> message{'t', 'w', '-', 's',
+                                                                       'e', 's', 's', 0};
   message[7] = static_cast<std::uint8_t>(direction);
-  std::copy(challenge_nonce.begin(), challenge_nonce.end(), message.begin() + 8);
+  auto at = std::copy(exchanged.begin(), exchanged.end(), message.begin() + 8);
+  at = std::copy(client_public.begin(), client_public.end(), at);
+  std::copy(server_public.begin(), server_public.end(), at);
   Key out;
   crypto_generichash(out.bytes.data(), out.bytes.size(), message.data(), message.size(),
                      token_key.bytes.data(), token_key.bytes.size());
+  sodium_memzero(message.data(), message.size());
   return out;
 }
 

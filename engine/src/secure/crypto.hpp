@@ -47,6 +47,7 @@ enum class DenyReason : std::uint8_t {
   ServerFull = 5,
   ProtocolMismatch = 6,  // the token is for another game (Rejected only)
   VersionMismatch = 7,   // the request is of another wire version (Rejected only)
+  AddressLimit = 8,      // the server holds as many sessions from this address as it allows
 };
 
 // A secret key, wiped when it goes away.
@@ -60,13 +61,19 @@ struct Key {
 
 enum class Direction : std::uint8_t { ClientToServer = 'c', ServerToClient = 's' };
 
+inline constexpr std::size_t kKxPublicBytes = 32;  // X25519 public key (crypto_kx)
+
 // A session's key for one direction: BLAKE2b-256 keyed with the token's key
-// for that direction, over the direction and the challenge token's random
-// nonce. Every session, even of the same token, gets fresh keys, so nonces
-// (sequences from 0) never repeat under a key and datagrams of one session
-// mean nothing in another.
+// for that direction, over the direction, that direction's key from the
+// handshake's ephemeral X25519 exchange (crypto_kx) and both ephemeral
+// public keys. Whoever lacks either secret (the token's keys, or one side's
+// ephemeral secret key, wiped once the session is up) cannot compute it: a
+// room-code holder or a later thief of the token key who recorded the
+// handshake cannot read or forge the session (forward secrecy).
 Key session_key(const Key& token_key, Direction direction,
-                std::span<const std::uint8_t, kXNonceBytes> challenge_nonce);
+                std::span<const std::uint8_t, kKeyBytes> exchanged,
+                std::span<const std::uint8_t, kKxPublicBytes> client_public,
+                std::span<const std::uint8_t, kKxPublicBytes> server_public);
 
 // Little-endian field access.
 inline void put_u64(std::uint8_t* p, std::uint64_t v) {

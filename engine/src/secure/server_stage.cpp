@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 namespace tickwire::secure {
 
@@ -13,10 +14,26 @@ std::uint64_t unix_now_s() {
                                         .count());
 }
 
-// Challenge token plaintext offsets (378 bytes).
+// Challenge token plaintext offsets (410 bytes). c2s and s2c are the
+// session's keys; deny_key is the token's server-to-client key, for a Denied.
 namespace challenge_at {
 constexpr std::size_t client_id = 0, expires_us = 8, host = 16, port = 20, token_id = 22, c2s = 46,
-                      s2c = 78, timeout_s = 110, user_data = 114, attempt = 370;
+                      s2c = 78, timeout_s = 110, user_data = 114, attempt = 370, deny_key = 378;
+}
+static_assert(challenge_at::deny_key + kKeyBytes == kChallengePlainBytes);
+
+DenyReason deny_reason(JoinRefusal why) {
+  switch (why) {
+    case JoinRefusal::TokenExpired: return DenyReason::TokenExpired;
+    case JoinRefusal::WrongServer: return DenyReason::WrongServer;
+    case JoinRefusal::TokenInUse: return DenyReason::TokenInUse;
+    case JoinRefusal::AddressLimit: return DenyReason::AddressLimit;
+    case JoinRefusal::ServerFull:
+    case JoinRefusal::NeverConnected: return DenyReason::ServerFull;
+    case JoinRefusal::ProtocolMismatch: return DenyReason::ProtocolMismatch;
+    case JoinRefusal::TokenInvalid: return DenyReason::TokenInvalid;
+  }
+  return DenyReason::TokenInvalid;
 }
 
 }  // namespace
@@ -42,6 +59,20 @@ bool ServerSecurity::take_reply(std::uint64_t now_us) {
   if (reply_budget_ < 1.0) return false;
   reply_budget_ -= 1.0;
   return true;
+}
+
+void ServerSecurity::refused(socket::Endpoint from, JoinRefusal why) {
+  ++refusals_.count[static_cast<std::size_t>(why)];
+  if (config_.on_refusal) config_.on_refusal(from, why);
+}
+
+bool ServerSecurity::address_full(socket::Endpoint from) {
+  if (config_.max_sessions_per_address == 0) return false;
+  std::uint32_t held = 0;
+  sessions_.for_each([&](socket::Endpoint at, Session&) {
+    if (at.host == from.host && !(at == from)) ++held;
+  });
+  return held >= config_.max_sessions_per_address;
 }
 
 bool ServerSecurity::listed(const PrivateToken& token) const {
@@ -82,7 +113,8 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
                                     std::uint64_t now_us) {
   // Nothing authenticated to answer with: a Rejected echoing the token's
   // nonce, which an off-path sender cannot know, so it cannot forge one.
-  auto reject = [&](const std::uint8_t* nonce, DenyReason reason) {
+  auto reject = [&](const std::uint8_t* nonce, DenyReason reason, JoinRefusal why) {
+    refused(from, why);
     if (!take_reply(now_us)) {
       wire_->drop(from, &DropCounters::rate_limited);
       return;
@@ -102,19 +134,27 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
                    wire.begin() + request_at::magic) &&
         wire[request_at::magic + kMagicVersionAt] != kTokenMagic[kMagicVersionAt];
     if (other_version) {
-      reject(wire.data() + request_at::nonce, DenyReason::VersionMismatch);
+      reject(wire.data() + request_at::nonce, DenyReason::VersionMismatch,
+             JoinRefusal::ProtocolMismatch);
     } else {
       wire_->drop(from, &DropCounters::malformed);
     }
     return;
   }
   if (request.protocol_id != config_.protocol_id) {
-    reject(request.nonce, DenyReason::ProtocolMismatch);
+    reject(request.nonce, DenyReason::ProtocolMismatch, JoinRefusal::ProtocolMismatch);
     return;
   }
   PrivateToken token;
   if (!open_private(config_.token_key, request, token)) {
-    reject(request.nonce, DenyReason::TokenInvalid);
+    reject(request.nonce, DenyReason::TokenInvalid, JoinRefusal::TokenInvalid);
+    return;
+  }
+  // The attempt id and public key travel outside the sealed part: the MAC
+  // under the token's key proves the token's holder chose them.
+  if (sodium_memcmp(request_mac(token.client_to_server, request.attempt, request.kx_public).data(),
+                    request.mac, kRequestMacBytes) != 0) {
+    wire_->drop(from, &DropCounters::auth_failed);
     return;
   }
   if (!take_reply(now_us)) {
@@ -123,21 +163,50 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
   }
   std::array<std::uint8_t, kXNonceBytes> token_id{};
   std::copy_n(request.nonce, kXNonceBytes, token_id.begin());
-  DenyReason refusal{};
+  std::optional<JoinRefusal> refusal;
   if (request.expires_unix_s <= unix_now_s()) {
-    refusal = DenyReason::TokenExpired;
+    refusal = JoinRefusal::TokenExpired;
   } else if (!listed(token)) {
-    refusal = DenyReason::WrongServer;
+    refusal = JoinRefusal::WrongServer;
   } else if (token_in_use(token_id, from)) {
-    refusal = DenyReason::TokenInUse;
+    refusal = JoinRefusal::TokenInUse;
   } else if (sessions_.find(from) == nullptr && sessions_.size() >= sessions_.capacity()) {
-    refusal = DenyReason::ServerFull;
+    refusal = JoinRefusal::ServerFull;
+  } else if (sessions_.find(from) == nullptr && address_full(from)) {
+    refusal = JoinRefusal::AddressLimit;
   }
-  if (refusal != DenyReason{}) {
+  if (refusal) {
+    refused(from, *refusal);
     wire_->drop(from, &DropCounters::token_rejected);
-    send_denied(from, token.server_to_client, refusal, request.attempt);
+    send_denied(from, token.server_to_client, deny_reason(*refusal), request.attempt);
     return;
   }
+
+  // The ephemeral key exchange: a fresh X25519 key pair for this challenge.
+  // Its secret half lives only here; the session keys it yields travel in
+  // the challenge token, sealed under the server's own key.
+  std::array<std::uint8_t, crypto_kx_PUBLICKEYBYTES> server_public{};
+  std::array<std::uint8_t, crypto_kx_SECRETKEYBYTES> server_secret{};
+  std::array<std::uint8_t, crypto_kx_SESSIONKEYBYTES> from_client{}, to_client{};
+  crypto_kx_keypair(server_public.data(), server_secret.data());
+  const int exchanged =
+      crypto_kx_server_session_keys(from_client.data(), to_client.data(), server_public.data(),
+                                    server_secret.data(), request.kx_public);
+  sodium_memzero(server_secret.data(), server_secret.size());
+  if (exchanged != 0) {  // the client's public key is not a usable point
+    wire_->drop(from, &DropCounters::malformed);
+    return;
+  }
+  const std::span<const std::uint8_t, kKxPublicBytes> client_public(request.kx_public,
+                                                                    kKxPublicBytes);
+  const Key c2s = session_key(token.client_to_server, Direction::ClientToServer,
+                              std::span<const std::uint8_t, kKeyBytes>(from_client), client_public,
+                              server_public);
+  const Key s2c = session_key(token.server_to_client, Direction::ServerToClient,
+                              std::span<const std::uint8_t, kKeyBytes>(to_client), client_public,
+                              server_public);
+  sodium_memzero(from_client.data(), from_client.size());
+  sodium_memzero(to_client.data(), to_client.size());
 
   // The challenge token: what the server needs back, sealed under its own key.
   std::array<std::uint8_t, kChallengePlainBytes> plain{};
@@ -146,11 +215,13 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
   std::memcpy(plain.data() + challenge_at::host, &from.host, 4);
   put_u16(plain.data() + challenge_at::port, from.port);
   std::copy(token_id.begin(), token_id.end(), plain.begin() + challenge_at::token_id);
-  std::memcpy(plain.data() + challenge_at::c2s, token.client_to_server.bytes.data(), kKeyBytes);
-  std::memcpy(plain.data() + challenge_at::s2c, token.server_to_client.bytes.data(), kKeyBytes);
-  put_u32(plain.data() + challenge_at::timeout_s, token.timeout_s);
+  std::memcpy(plain.data() + challenge_at::c2s, c2s.bytes.data(), kKeyBytes);
+  std::memcpy(plain.data() + challenge_at::s2c, s2c.bytes.data(), kKeyBytes);
+  put_u32(plain.data() + challenge_at::timeout_s, std::min(token.timeout_s, config_.max_timeout_s));
   std::memcpy(plain.data() + challenge_at::user_data, token.user_data.data(), kUserData);
   std::memcpy(plain.data() + challenge_at::attempt, request.attempt, kAttemptBytes);
+  std::memcpy(plain.data() + challenge_at::deny_key, token.server_to_client.bytes.data(),
+              kKeyBytes);
 
   std::array<std::uint8_t, kChallengeTokenBytes> challenge{};
   randombytes_buf(challenge.data(), kXNonceBytes);
@@ -161,11 +232,14 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
 
   // Sealed with the token's server-to-client key: only the token's holder
   // can read it, and it proves to the client that the server opened the token.
-  // The attempt id in front tells the client it answers this attempt.
-  std::array<std::uint8_t, kAttemptBytes + kChallengeTokenBytes> body{};
+  // The attempt id in front tells the client it answers this attempt; the
+  // server's public key lets it compute the same session keys.
+  std::array<std::uint8_t, kChallengeBodyBytes> body{};
   std::memcpy(body.data(), request.attempt, kAttemptBytes);
-  std::copy(challenge.begin(), challenge.end(), body.begin() + kAttemptBytes);
+  std::copy(server_public.begin(), server_public.end(), body.begin() + kAttemptBytes);
+  std::copy(challenge.begin(), challenge.end(), body.begin() + kAttemptBytes + kKxPublicBytes);
   std::array<std::uint8_t, 1 + 8 + body.size() + kTagBytes> packet{};
+  static_assert(packet.size() < kRequestBytes, "every reply is smaller than its request");
   const std::size_t n = secure::seal(PacketType::Challenge, handshake_sequence_++,
                                      token.server_to_client, config_.protocol_id, body, packet);
   wire_->transmit(from, {packet.data(), n});
@@ -192,15 +266,14 @@ void ServerSecurity::handle_response(socket::Endpoint from, std::span<const std:
   std::array<std::uint8_t, kXNonceBytes> token_id{};
   std::memcpy(token_id.data(), plain.data() + challenge_at::token_id, kXNonceBytes);
   const std::uint8_t* attempt = plain.data() + challenge_at::attempt;
-  Key token_c2s, token_s2c;
-  std::memcpy(token_c2s.bytes.data(), plain.data() + challenge_at::c2s, kKeyBytes);
-  std::memcpy(token_s2c.bytes.data(), plain.data() + challenge_at::s2c, kKeyBytes);
-  const std::span<const std::uint8_t, kXNonceBytes> challenge_nonce(sealed, kXNonceBytes);
+  Key deny_key;
+  std::memcpy(deny_key.bytes.data(), plain.data() + challenge_at::deny_key, kKeyBytes);
 
-  auto refuse = [&](DenyReason reason) {
+  auto refuse = [&](JoinRefusal why) {
+    refused(from, why);
     if (take_reply(now_us)) {
       wire_->drop(from, &DropCounters::token_rejected);
-      send_denied(from, token_s2c, reason, attempt);
+      send_denied(from, deny_key, deny_reason(why), attempt);
     } else {
       wire_->drop(from, &DropCounters::rate_limited);
     }
@@ -222,18 +295,23 @@ void ServerSecurity::handle_response(socket::Endpoint from, std::span<const std:
   } else if (misdirected || now_us > expires_us) {
     wire_->drop(from, &DropCounters::token_rejected);
   } else if (token_in_use(token_id, from)) {
-    refuse(DenyReason::TokenInUse);
+    refuse(JoinRefusal::TokenInUse);
   } else if (sessions_.size() >= sessions_.capacity()) {
-    refuse(DenyReason::ServerFull);
+    refuse(JoinRefusal::ServerFull);
+  } else if (address_full(from)) {
+    refuse(JoinRefusal::AddressLimit);
   } else {
     Session* session = sessions_.insert(from);
     session->client_id = get_u64(plain.data() + challenge_at::client_id);
     session->token_id = token_id;
-    session->client_to_server = session_key(token_c2s, Direction::ClientToServer, challenge_nonce);
-    session->server_to_client = session_key(token_s2c, Direction::ServerToClient, challenge_nonce);
+    std::memcpy(session->client_to_server.bytes.data(), plain.data() + challenge_at::c2s,
+                kKeyBytes);
+    std::memcpy(session->server_to_client.bytes.data(), plain.data() + challenge_at::s2c,
+                kKeyBytes);
     session->timeout_us =
         std::uint64_t{get_u32(plain.data() + challenge_at::timeout_s)} * 1'000'000;
     session->last_receive_us = now_us;
+    session->created_us = now_us;
     std::memcpy(session->user_data.data(), plain.data() + challenge_at::user_data, kUserData);
     // Not charged to the reply budget: one per session made, 18 bytes for 419.
     send_keepalive(from, *session);
@@ -293,7 +371,6 @@ std::size_t ServerSecurity::open(socket::Endpoint from, std::span<const std::uin
     return 0;
   }
   session->received.accept(header.sequence);
-  session->last_receive_us = now_us;
   return plain;
 }
 
@@ -303,10 +380,40 @@ void ServerSecurity::tick(std::uint64_t now_us) {
   // Collect first: erasing while walking would move entries under the walk.
   std::array<socket::Endpoint, 64> expired{};
   std::size_t count = 0;
+  std::array<bool, 64> never_connected{};
   sessions_.for_each([&](socket::Endpoint at, Session& s) {
-    if (now_us - s.last_receive_us > s.timeout_us && count < expired.size()) expired[count++] = at;
+    const bool idle = now_us - s.last_receive_us > s.timeout_us;
+    const bool late = !s.connected && now_us - s.created_us > config_.connect_deadline_us;
+    if ((idle || late) && count < expired.size()) {
+      never_connected[count] = !s.connected;
+      expired[count++] = at;
+    }
   });
-  for (std::size_t i = 0; i < count; ++i) sessions_.erase(expired[i]);
+  for (std::size_t i = 0; i < count; ++i) {
+    sessions_.erase(expired[i]);
+    if (never_connected[i]) refused(expired[i], JoinRefusal::NeverConnected);
+  }
+}
+
+bool ServerSecurity::claim_connection(socket::Endpoint from, std::uint32_t connect_id,
+                                      std::uint64_t /*now_us*/) {
+  Session* session = sessions_.find(from);
+  if (session == nullptr) return false;
+  if (!session->claimed) {
+    session->claimed = true;
+    session->connect_id = connect_id;
+    return true;
+  }
+  // A resent CONNECT names the same connection; any other is a second one.
+  return session->connect_id == connect_id && !session->connected;
+}
+
+void ServerSecurity::accepted(socket::Endpoint from, std::uint64_t now_us) {
+  if (Session* session = sessions_.find(from)) session->last_receive_us = now_us;
+}
+
+void ServerSecurity::connection_established(socket::Endpoint peer) {
+  if (Session* session = sessions_.find(peer)) session->connected = true;
 }
 
 bool ServerSecurity::session_info(socket::Endpoint peer, SessionInfo& out) {

@@ -5,24 +5,37 @@
 //
 // State before a valid response: none per sender. The challenge token, sealed
 // under a key made at start, carries everything the server needs back, bound
-// to the sender's address. Replies never exceed the datagram that caused
-// them, and a reply budget caps them per second. Memory: the session table,
-// fixed at max_sessions entries, nothing else grows.
+// to the sender's address, the session keys included (the server's ephemeral
+// X25519 secret never leaves handle_request). Replies never exceed the
+// datagram that caused them, and a reply budget caps them per second.
+// Memory: the session table, fixed at max_sessions entries, nothing else grows.
+//
+// What one session may hold: one ENet connection (claim_connection), which
+// it must complete within connect_deadline_us; it stays alive only through
+// traffic that passes the ENet command guard (accepted()).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "secure/crypto.hpp"
 #include "secure/token_format.hpp"
 #include "socket/endpoint_map.hpp"
 #include "socket/stage.hpp"
+#include "tickwire/stats.hpp"
 
 namespace tickwire::secure {
 
-inline constexpr std::size_t kChallengePlainBytes = 378;
+// Challenge token plaintext: client id, expiry, address, token id, the two
+// session keys, timeout, user data, attempt id, and the token's
+// server-to-client key (to seal a Denied for a response).
+inline constexpr std::size_t kChallengePlainBytes = 410;
 inline constexpr std::size_t kChallengeTokenBytes = kXNonceBytes + kChallengePlainBytes + kTagBytes;
-inline constexpr std::size_t kResponseBytes = 1 + kChallengeTokenBytes;  // 419
+inline constexpr std::size_t kResponseBytes = 1 + kChallengeTokenBytes;  // 451
+// A Challenge's plaintext: attempt id, the server's ephemeral public key, the challenge token.
+inline constexpr std::size_t kChallengeBodyBytes =
+    kAttemptBytes + kKxPublicBytes + kChallengeTokenBytes;
 inline constexpr std::uint64_t kChallengeLifetimeUs = 10'000'000;
 
 struct ServerSecurityConfig {
@@ -31,6 +44,14 @@ struct ServerSecurityConfig {
   std::vector<socket::Endpoint> public_endpoints;  // addresses tokens must list (one of)
   std::uint32_t max_sessions = 32;
   std::uint32_t replies_per_sec = 2000;  // handshake replies, all senders together
+  // Sessions one IPv4 address may hold at once; 0: no limit.
+  std::uint32_t max_sessions_per_address = 0;
+  // A session's idle timeout is the token's, capped at this, s.
+  std::uint32_t max_timeout_s = 600;
+  // A session whose ENet connection is not established by then ends, us.
+  std::uint64_t connect_deadline_us = 5'000'000;
+  // Told of every join refused or dropped (for the host's log and counters).
+  std::function<void(socket::Endpoint, JoinRefusal)> on_refusal;
 };
 
 struct SessionInfo {
@@ -55,12 +76,20 @@ class ServerSecurity final : public socket::SecureStage {
   bool receive_tally(socket::Endpoint peer, std::uint64_t& accepted,
                      std::uint64_t& newest) const noexcept override;
 
+  bool claim_connection(socket::Endpoint from, std::uint32_t connect_id,
+                        std::uint64_t now_us) override;
+  void accepted(socket::Endpoint from, std::uint64_t now_us) override;
+
   // Who is behind an established session; false when there is none.
   bool session_info(socket::Endpoint peer, SessionInfo& out);
+  // The session's ENet connection is established: its connect deadline no
+  // longer applies.
+  void connection_established(socket::Endpoint peer);
   // Ends a session at once (its keys are wiped): the net layer calls it when
   // ENet's connection ends.
   void end_session(socket::Endpoint peer);
   [[nodiscard]] std::size_t session_count() const noexcept { return sessions_.size(); }
+  [[nodiscard]] const JoinRefusals& refusals() const noexcept { return refusals_; }
 
  private:
   struct Session {
@@ -72,6 +101,10 @@ class ServerSecurity final : public socket::SecureStage {
     std::array<std::uint8_t, kXNonceBytes> token_id{};  // the connect token's nonce
     std::uint64_t timeout_us = 0;
     std::uint64_t last_receive_us = 0;
+    std::uint64_t created_us = 0;
+    std::uint32_t connect_id = 0;  // the ENet connection it carries, once claimed
+    bool claimed = false;
+    bool connected = false;  // ENet's connection is established
     std::array<std::uint8_t, kUserData> user_data{};
   };
 
@@ -89,12 +122,16 @@ class ServerSecurity final : public socket::SecureStage {
   // The session holding this connect token at another address, if any.
   bool token_in_use(const std::array<std::uint8_t, kXNonceBytes>& token_id,
                     socket::Endpoint except);
+  // Whether `from`'s address holds as many sessions as it may (not counting `from`'s own).
+  bool address_full(socket::Endpoint from);
   bool listed(const PrivateToken& token) const;
+  void refused(socket::Endpoint from, JoinRefusal why);
 
   ServerSecurityConfig config_;
   Key challenge_key_;  // made at start, never leaves the process
   std::uint64_t handshake_sequence_ = kHandshakeSequenceBase;  // randomised at construction
   socket::EndpointMap<Session> sessions_;
+  JoinRefusals refusals_;
   double reply_budget_ = 0;
   std::uint64_t budget_time_us_ = 0;
   std::uint64_t next_expiry_check_us_ = 0;

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "net/host.hpp"
 #include "secure/token_format.hpp"
@@ -61,6 +63,7 @@ bool parse_public(std::span<const std::uint8_t> token, PublicToken& out) {
 }
 
 void write_request(const PublicToken& token, std::span<const std::uint8_t, kAttemptBytes> attempt,
+                   std::span<const std::uint8_t, kKxPublicBytes> kx_public,
                    std::span<std::uint8_t, kRequestBytes> out) {
   std::fill(out.begin(), out.end(), std::uint8_t{0});
   std::uint8_t* r = out.data();
@@ -71,6 +74,22 @@ void write_request(const PublicToken& token, std::span<const std::uint8_t, kAtte
   std::memcpy(r + request_at::nonce, token.nonce.data(), kXNonceBytes);
   std::memcpy(r + request_at::sealed, token.sealed.data(), kPrivateSealedBytes);
   std::memcpy(r + kRequestAttemptAt, attempt.data(), kAttemptBytes);
+  std::memcpy(r + kRequestKxAt, kx_public.data(), kKxPublicBytes);
+  const auto mac = request_mac(token.client_to_server, attempt.data(), kx_public.data());
+  std::memcpy(r + kRequestMacAt, mac.data(), kRequestMacBytes);
+}
+
+std::array<std::uint8_t, kRequestMacBytes> request_mac(const Key& client_to_server,
+                                                       const std::uint8_t* attempt,
+                                                       const std::uint8_t* kx_public) {
+  std::array<std::uint8_t, 8 + kAttemptBytes + kKxPublicBytes> message{'t', 'w', '-', 'r',
+                                                                       'e', 'q', 'u', 'e'};
+  std::memcpy(message.data() + 8, attempt, kAttemptBytes);
+  std::memcpy(message.data() + 8 + kAttemptBytes, kx_public, kKxPublicBytes);
+  std::array<std::uint8_t, kRequestMacBytes> mac{};
+  crypto_generichash(mac.data(), mac.size(), message.data(), message.size(),
+                     client_to_server.bytes.data(), client_to_server.bytes.size());
+  return mac;
 }
 
 bool parse_request(std::span<const std::uint8_t> wire, RequestView& out) {
@@ -82,11 +101,13 @@ bool parse_request(std::span<const std::uint8_t> wire, RequestView& out) {
   out.expires_unix_s = get_u64(r + request_at::expires);
   // The padding is not authenticated: it must be zero, or a changed bit in
   // it would pass as the same request.
-  for (std::size_t i = kRequestAttemptAt + kAttemptBytes; i < kRequestBytes; ++i)
+  for (std::size_t i = kRequestMacAt + kRequestMacBytes; i < kRequestBytes; ++i)
     if (r[i] != 0) return false;
   out.nonce = r + request_at::nonce;
   out.sealed = r + request_at::sealed;
   out.attempt = r + kRequestAttemptAt;
+  out.kx_public = r + kRequestKxAt;
+  out.mac = r + kRequestMacAt;
   return true;
 }
 
@@ -168,10 +189,46 @@ TokenKey TokenKey::generate() {
   return key;
 }
 
+double room_code_bits(std::string_view code) noexcept {
+  bool lower = false, upper = false, digit = false, other = false;
+  for (const char ch : code) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '-' || c == '_' || c == '.' || c == ' ') continue;
+    if (std::islower(c))
+      lower = true;
+    else if (std::isupper(c))
+      upper = true;
+    else if (std::isdigit(c))
+      digit = true;
+    else
+      other = true;
+  }
+  const int pool = (lower ? 26 : 0) + (upper ? 26 : 0) + (digit ? 10 : 0) + (other ? 33 : 0);
+  if (pool == 0) return 0;
+  const double per_char = std::log2(static_cast<double>(pool));
+  double bits = 0;
+  int previous = -1000;
+  for (const char ch : code) {
+    const int c = static_cast<unsigned char>(ch);
+    if (c == '-' || c == '_' || c == '.' || c == ' ') continue;
+    bits += std::abs(c - previous) <= 1 ? 1.0 : per_char;
+    previous = c;
+  }
+  return bits;
+}
+
 Status TokenKey::from_room_code(std::string_view code, std::uint64_t protocol_id, TokenKey& out) {
   if (Status s = ensure_sodium(); !s) return s;
   if (code.size() < 6 || code.size() > 128)
     return {Errc::invalid_argument, "room code: must have 6 to 128 characters"};
+  if (const double bits = room_code_bits(code); bits < kMinRoomCodeBits) {
+    char text[200];
+    std::snprintf(text, sizeof(text),
+                  "room code: too easy to guess (about %.0f bits, at least %.0f needed): use 10 "
+                  "or more random letters and digits, or let the server make one",
+                  bits, kMinRoomCodeBits);
+    return {Errc::invalid_argument, text};
+  }
   std::array<std::uint8_t, crypto_pwhash_SALTBYTES> salt{};
   static_assert(crypto_pwhash_SALTBYTES == 16);
   secure::put_u64(salt.data(), protocol_id);
@@ -181,6 +238,7 @@ Status TokenKey::from_room_code(std::string_view code, std::uint64_t protocol_id
   if (crypto_pwhash(out.bytes_.data(), out.bytes_.size(), code.data(), code.size(), salt.data(), 2,
                     8u << 20, crypto_pwhash_ALG_ARGON2ID13) != 0)
     return {Errc::out_of_memory, "room code: key derivation ran out of memory"};
+  out.room_ = true;
   return {};
 }
 

@@ -15,7 +15,7 @@ namespace tickwire::secure {
 // "TWTOKEN" and the wire version as a digit. The first 49 bytes of a request
 // (prefix, magic, protocol id, expiry, nonce) keep their places in every
 // version, so a server can tell a client of another version why it refuses.
-inline constexpr std::array<std::uint8_t, 8> kTokenMagic = {'T', 'W', 'T', 'O', 'K', 'E', 'N', '1'};
+inline constexpr std::array<std::uint8_t, 8> kTokenMagic = {'T', 'W', 'T', 'O', 'K', 'E', 'N', '2'};
 inline constexpr std::size_t kMagicVersionAt = 7;
 inline constexpr std::size_t kTokenBytes = 1024;
 inline constexpr std::size_t kMaxServers = 32;
@@ -27,6 +27,13 @@ inline constexpr std::size_t kRequestBytes = 1024;
 // server echoes it in Challenge tokens and Denied packets, so a reply from an
 // earlier attempt is not taken for an answer to this one.
 inline constexpr std::size_t kRequestAttemptAt = 689;
+// Then the client's ephemeral X25519 public key for this attempt (crypto_kx).
+inline constexpr std::size_t kRequestKxAt = kRequestAttemptAt + kAttemptBytes;  // 697
+// Then a 16-byte BLAKE2b MAC of the attempt id and the public key, keyed with
+// the token's client-to-server key: the server checks it once it has opened
+// the private part, so neither can be changed on the way.
+inline constexpr std::size_t kRequestMacAt = kRequestKxAt + kKxPublicBytes;  // 729
+inline constexpr std::size_t kRequestMacBytes = 16;
 
 // Offsets in the public token.
 namespace token_at {
@@ -77,20 +84,29 @@ void read_servers(const std::uint8_t* at, Servers& servers);
 
 // False when the magic, server count, timeout or padding is wrong.
 bool parse_public(std::span<const std::uint8_t> token, PublicToken& out);
-// The 1024-byte request a client sends for `token` in the attempt `attempt`.
+// The 1024-byte request a client sends for `token` in the attempt `attempt`,
+// with its ephemeral public key `kx_public`.
 void write_request(const PublicToken& token, std::span<const std::uint8_t, kAttemptBytes> attempt,
+                   std::span<const std::uint8_t, kKxPublicBytes> kx_public,
                    std::span<std::uint8_t, kRequestBytes> out);
 
 // Fields of a request, pointing into the datagram.
 struct RequestView {
   std::uint64_t protocol_id = 0;
   std::uint64_t expires_unix_s = 0;
-  const std::uint8_t* nonce = nullptr;    // kXNonceBytes, inside the datagram
-  const std::uint8_t* sealed = nullptr;   // kPrivateSealedBytes, inside the datagram
-  const std::uint8_t* attempt = nullptr;  // kAttemptBytes, inside the datagram
+  const std::uint8_t* nonce = nullptr;      // kXNonceBytes, inside the datagram
+  const std::uint8_t* sealed = nullptr;     // kPrivateSealedBytes, inside the datagram
+  const std::uint8_t* attempt = nullptr;    // kAttemptBytes, inside the datagram
+  const std::uint8_t* kx_public = nullptr;  // kKxPublicBytes, inside the datagram
+  const std::uint8_t* mac = nullptr;        // kRequestMacBytes, inside the datagram
 };
 // False unless the datagram is exactly kRequestBytes with the right prefix and magic.
 bool parse_request(std::span<const std::uint8_t> wire, RequestView& out);
+// The request's MAC over the attempt id and public key, under the token's
+// client-to-server key.
+std::array<std::uint8_t, kRequestMacBytes> request_mac(const Key& client_to_server,
+                                                       const std::uint8_t* attempt,
+                                                       const std::uint8_t* kx_public);
 // Opens and parses the private part; false when it fails authentication or
 // its fields are out of range.
 bool open_private(const Key& token_key, const RequestView& request, PrivateToken& out);

@@ -23,6 +23,48 @@ std::uint64_t monotonic_us() noexcept {
       duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count());
 }
 
+namespace {
+
+// The guard's view of ENet's peer table.
+class EnetPeers final : public GuardPeers {
+ public:
+  explicit EnetPeers(ENetHost* host) : host_(host) {}
+  bool select(std::uint16_t peer_id, Endpoint from) noexcept override {
+    if (peer_id >= host_->peerCount) return false;
+    ENetPeer* peer = &host_->peers[peer_id];
+    if (peer->state == ENET_PEER_STATE_DISCONNECTED || peer->state == ENET_PEER_STATE_ZOMBIE ||
+        peer->address.host != from.host || peer->address.port != from.port)
+      return false;
+    peer_ = peer;
+    return true;
+  }
+  [[nodiscard]] std::uint32_t mtu() const noexcept override { return peer_->mtu; }
+  [[nodiscard]] std::uint32_t channels() const noexcept override {
+    return static_cast<std::uint32_t>(peer_->channelCount);
+  }
+  [[nodiscard]] std::uint32_t queued(std::uint8_t channel, bool reliable,
+                                     std::uint32_t cap) const noexcept override {
+    if (channel >= peer_->channelCount) return 0;
+    ENetList* list = reliable ? &peer_->channels[channel].incomingReliableCommands
+                              : &peer_->channels[channel].incomingUnreliableCommands;
+    std::uint32_t n = 0;
+    for (ENetListIterator it = enet_list_begin(list); it != enet_list_end(list) && n <= cap;
+         it = enet_list_next(it))
+      ++n;
+    return n;
+  }
+  [[nodiscard]] std::uint16_t next_reliable(std::uint8_t channel) const noexcept override {
+    if (channel >= peer_->channelCount) return 0;
+    return static_cast<std::uint16_t>(peer_->channels[channel].incomingReliableSequenceNumber + 1);
+  }
+
+ private:
+  ENetHost* host_;
+  ENetPeer* peer_ = nullptr;
+};
+
+}  // namespace
+
 // ---- Pipeline ---------------------------------------------------------------
 
 Pipeline::Pipeline(std::uint32_t max_peers, SecureStage& secure)
@@ -194,8 +236,27 @@ int Pipeline::on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t 
       if (!in_.pop_due(now, from, held_)) break;
       wire = held_;
     }
-    const std::size_t plain = secure_.open(from, wire, out, now);
+    std::size_t plain = secure_.open(from, wire, out, now);
     if (plain == 0) continue;
+    if (host_ != nullptr) {
+      EnetPeers peers(host_);
+      const GuardVerdict verdict = check_enet_datagram(out.first(plain), from, guard_, peers);
+      if (!verdict.ok()) {
+        count_drop(from, verdict.refusal == GuardRefusal::OverLimit ? &DropCounters::enet_over_limit
+                         : verdict.refusal == GuardRefusal::ConnectRefused
+                             ? &DropCounters::connect_refused
+                             : &DropCounters::enet_malformed);
+        continue;
+      }
+      if (verdict.connect && !secure_.claim_connection(from, verdict.connect_id, now)) {
+        count_drop(from, &DropCounters::connect_refused);
+        continue;
+      }
+      // Commands over a queue cap were taken out; the rest goes on.
+      if (verdict.trimmed > 0) count_drop(from, &DropCounters::enet_over_limit);
+      plain = verdict.size;
+    }
+    secure_.accepted(from, now);
     address->host = from.host;
     address->port = from.port;
     ++seam_received_;

@@ -1,7 +1,8 @@
 // The per-socket datagram pipeline beneath ENet.
 //
 //   send:    ENet -> [capture tap] -> secure: seal -> conditioner -> sendmsg
-//   receive: recvmsg -> conditioner -> secure: open -> [capture tap] -> ENet
+//   receive: recvmsg -> conditioner -> secure: open -> ENet command guard
+//            -> [capture tap] -> ENet
 //
 // (The capture tap arrives with a later issue.) A Pipeline belongs to one ENet
 // host and is used only from the thread that services that host. Everything
@@ -15,6 +16,7 @@
 
 #include "socket/conditioner.hpp"
 #include "socket/endpoint_map.hpp"
+#include "socket/enet_guard.hpp"
 #include "socket/stage.hpp"
 #include "tickwire/stats.hpp"
 
@@ -41,6 +43,13 @@ class Pipeline final : public Wire {
   Pipeline& operator=(const Pipeline&) = delete;
 
   void set_fd(int fd) noexcept { fd_ = fd; }
+  // The ENet host whose datagrams these are, and what its command guard
+  // allows. Until it is set, opened datagrams go to ENet unchecked (only the
+  // seam's self-check host, which never sees a remote sender).
+  void set_guard(ENetHost* host, const GuardLimits& limits) noexcept {
+    host_ = host;
+    guard_ = limits;
+  }
   void set_conditioner(const LinkConditionerSettings& settings);
 
   // Bytes the pipeline adds to every datagram; ENet's MTU is reduced by it.
@@ -87,6 +96,8 @@ class Pipeline final : public Wire {
   void drain_into_conditioner(std::uint64_t now_us);
 
   int fd_ = -1;
+  ENetHost* host_ = nullptr;
+  GuardLimits guard_;
   SecureStage& secure_;
   PeerTable peers_;
   Conditioner out_;

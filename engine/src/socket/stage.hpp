@@ -50,6 +50,17 @@ class SecureStage {
   // Resends, keep-alives and expiry. Called at least once per update().
   virtual void tick(std::uint64_t now_us) = 0;
 
+  // The ENet command guard found a CONNECT from `from` naming the ENet
+  // connection `connect_id`. False refuses it: one secure session carries at
+  // most one ENet connection (a resent CONNECT names the same one).
+  virtual bool claim_connection(Endpoint /*from*/, std::uint32_t /*connect_id*/,
+                                std::uint64_t /*now_us*/) {
+    return true;
+  }
+  // An opened datagram from `from` passed the ENet command guard and goes to
+  // ENet: only such traffic keeps a session alive.
+  virtual void accepted(Endpoint /*from*/, std::uint64_t /*now_us*/) {}
+
   // Datagrams accepted from `peer`'s session so far and the newest sequence
   // among them (sequences count every datagram the peer sealed, so the gap
   // between the two over an interval is the loss on the way in). False when
