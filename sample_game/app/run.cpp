@@ -12,7 +12,7 @@
 
 #include "app/stats_json.hpp"
 #include "client/net_graph.hpp"
-#include "net/messages.hpp"
+#include "proto/messages.hpp"
 
 namespace arena::app {
 
@@ -38,7 +38,7 @@ std::string default_name(const Options& o) {
 }
 
 std::string listen_error(std::uint16_t port, const tickwire::Status& s) {
-  if (s.code == tickwire::Errc::address_in_use)
+  if (s.code == tickwire::Errc::AddressInUse)
     return "UDP port " + std::to_string(port) +
            " is already in use (another arena server?); pick another with --port";
   return "cannot start the server on UDP port " + std::to_string(port) + ": " + s.message;
@@ -76,7 +76,7 @@ bool server_key(const Options& o, const std::string& code, server::ServerOptions
   if (!o.token_key_file.empty()) {
     s = tickwire::TokenKey::load(o.token_key_file, so.token_key);
   } else {
-    s = tickwire::TokenKey::from_room_code(code, net::kProtocolId, so.token_key);
+    s = tickwire::TokenKey::from_room_code(code, proto::kProtocolId, so.token_key);
   }
   if (!s) error = s.message;
   return static_cast<bool>(s);
@@ -155,7 +155,7 @@ int run_server(const Options& o) {
         "--out player.token\n"
         "  arena --connect %s --token player.token\n",
         o.token_key_file.c_str(), o.token_key_file.c_str(),
-        static_cast<unsigned long long>(net::kProtocolId),
+        static_cast<unsigned long long>(proto::kProtocolId),
         join_address(o.public_addresses, game.port()).c_str(),
         join_address(o.public_addresses, game.port()).c_str());
   }

@@ -54,7 +54,7 @@ ClientReport report_of(const client::GameClient& c) {
   r.ever_connected = c.ever_connected();
   r.server = c.server_address();
   r.slot = c.slot();
-  if (const net::PlayerInfo* me = c.player(c.slot())) r.name = me->name;
+  if (const proto::PlayerInfo* me = c.player(c.slot())) r.name = me->name;
   r.state_rate_hz = c.state_rate_hz();
   r.net = c.net_stats();
   r.game = c.stats();
@@ -76,8 +76,8 @@ bool write_client_json(const std::string& path, const ClientReport& r, std::stri
   j += "  \"out_kbps\": " + num(r.net.out_bytes_per_sec * 8.0 / 1000.0) + ",\n";
   j += "  \"updates_received\": " + std::to_string(r.game.updates_received) + ",\n";
   j += "  \"snapshot_bytes_avg\": " + num(r.game.snapshot_bytes_avg) + ",\n";
-  j += "  \"full_snapshots\": " + std::to_string(r.game.full_snapshots) + ",\n";
-  j += "  \"delta_snapshots\": " + std::to_string(r.game.delta_snapshots) + ",\n";
+  j += "  \"full_received\": " + std::to_string(r.game.full_received) + ",\n";
+  j += "  \"delta_received\": " + std::to_string(r.game.delta_received) + ",\n";
   j += "  \"decode_errors\": " + std::to_string(r.game.decode_errors) + ",\n";
   j += "  \"ticks\": " + std::to_string(r.game.input_ticks) + ",\n";
   j += "  \"players_seen\": " + std::to_string(r.game.players_seen) + ",\n";
@@ -131,8 +131,8 @@ bool write_server_json(const std::string& path, const server::ServerStats& s, st
   j += "  \"role\": \"server\",\n";
   j += "  \"port\": " + std::to_string(port) + ",\n";
   j += "  \"updates_sent\": " + std::to_string(s.states_sent) + ",\n";
-  j += "  \"full_snapshots_sent\": " + std::to_string(s.full_snapshots_sent) + ",\n";
-  j += "  \"delta_snapshots_sent\": " + std::to_string(s.delta_snapshots_sent) + ",\n";
+  j += "  \"full_sent\": " + std::to_string(s.full_sent) + ",\n";
+  j += "  \"delta_sent\": " + std::to_string(s.delta_sent) + ",\n";
   j +=
       "  \"snapshot_bytes_avg\": " +
       num(s.states_sent ? static_cast<double>(s.snapshot_bytes) / static_cast<double>(s.states_sent)

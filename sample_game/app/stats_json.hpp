@@ -4,13 +4,13 @@
 // disconnect_reason (string or null while connected), rtt_ms, loss_pct (the
 // server's datagrams lost on the way in, last second), out_loss_pct (our
 // reliable packets lost on the way out, ENet's estimate), in_kbps, out_kbps, updates_received
-// (snapshots kept), snapshot_bytes_avg (mean envelope received, bytes), full_snapshots and
-// delta_snapshots (of those kept, sent whole or as deltas), decode_errors (snapshots refused:
+// (snapshots kept), snapshot_bytes_avg (mean envelope received, bytes), full_received and
+// delta_received (of those kept, sent whole or as deltas), decode_errors (snapshots refused:
 // bad envelope, unknown baseline, bad stream, not a valid world),
 // ticks (input ticks run), players_seen (distinct players, bots included); then role, server, name,
 // slot, state_rate_hz, connected_s, updates_expected (state_rate_hz x connected_s), stale_updates,
 // bad_messages, protocol_violations, send_failures. Server: role "server", the same names where
-// they mean something there, and full_snapshots_sent, delta_snapshots_sent, snapshot_bytes_avg
+// they mean something there, and full_sent, delta_sent, snapshot_bytes_avg
 // (bytes per envelope sent), snapshot_encode_errors, drops (tickwire's dropped datagrams by
 // cause, tickwire::kDropCauses) and joins_refused (joins refused or dropped, by
 // tickwire::JoinRefusal).

@@ -17,11 +17,11 @@ GameClient::GameClient() : epoch_(Clock::now()) {}
 
 tickwire::Status GameClient::connect(const ClientOptions& options) {
   options_ = options;
-  options_.redundant_inputs = std::clamp(options.redundant_inputs, 1, net::kMaxInputFrames);
+  options_.redundant_inputs = std::clamp(options.redundant_inputs, 1, proto::kMaxInputFrames);
   tickwire::ClientSettings settings;
-  settings.protocol_id = net::kProtocolId;
+  settings.protocol_id = proto::kProtocolId;
   settings.connect_timeout_ms = options.connect_timeout_ms;
-  settings.max_message_bytes = net::kMaxMessageBytes;
+  settings.max_message_bytes = proto::kMaxMessageBytes;
   settings.max_queued_bytes = 1u << 20;
   settings.max_receive_buffer_bytes = 1u << 20;
   settings.conditioner = options.conditioner;
@@ -30,11 +30,11 @@ tickwire::Status GameClient::connect(const ClientOptions& options) {
   } else if (!options.room_code.empty()) {
     // No backend: the client makes its own connect token from the room code.
     if (tickwire::Status s = tickwire::make_room_token(options.room_code, options.server,
-                                                       net::kProtocolId, settings.token);
+                                                       proto::kProtocolId, settings.token);
         !s)
       return s;
   } else {
-    return {tickwire::Errc::token_invalid, "no room code and no connect token"};
+    return {tickwire::Errc::TokenInvalid, "no room code and no connect token"};
   }
   if (tickwire::Status s = client_.connect(options.server, settings); !s) return s;
   // Snapshots of an earlier connection are no baseline for this one.
@@ -68,8 +68,8 @@ double GameClient::seconds(Clock::time_point t) const noexcept {
   return std::chrono::duration<double>(t - epoch_).count();
 }
 
-const net::PlayerInfo* GameClient::player(int slot) const noexcept {
-  for (const net::PlayerInfo& p : scoreboard_.players)
+const proto::PlayerInfo* GameClient::player(int slot) const noexcept {
+  for (const proto::PlayerInfo& p : scoreboard_.players)
     if (p.slot == slot) return &p;
   return nullptr;
 }
@@ -84,10 +84,10 @@ void GameClient::pump(Clock::time_point now) {
         ever_connected_ = true;
         connected_at_ = now;
         phase_ = Phase::Joining;
-        net::HelloMsg hello;
-        hello.name = net::sanitize_name(options_.name);
-        net::encode(hello, bytes_);
-        if (!client_.send(net::kLaneReliable, bytes_)) ++stats_.send_failures;
+        proto::HelloMsg hello;
+        hello.name = proto::sanitize_name(options_.name);
+        proto::encode(hello, bytes_);
+        if (!client_.send(proto::kLaneReliable, bytes_)) ++stats_.send_failures;
         next_input_ = now;
         break;
       }
@@ -97,7 +97,7 @@ void GameClient::pump(Clock::time_point now) {
         return;
       case tickwire::EventType::Message:
         // The server sends snapshot envelopes, and only those, on the sequenced lane.
-        if (e.channel == net::kLaneSequenced) {
+        if (e.channel == proto::kLaneSequenced) {
           on_snapshot(e.data, now);
         } else {
           on_message(e.data, now);
@@ -115,25 +115,25 @@ void GameClient::pump(Clock::time_point now) {
 }
 
 void GameClient::on_message(std::span<const std::uint8_t> bytes, Clock::time_point now) {
-  net::Message msg;
-  const net::DecodeResult r = net::decode(bytes, msg);
-  if (r != net::DecodeResult::ok) {
+  proto::Message msg;
+  const proto::DecodeResult r = proto::decode(bytes, msg);
+  if (r != proto::DecodeResult::Ok) {
     stats_.bad_messages.count(r);
     return;
   }
-  if (const auto* board = std::get_if<net::ScoreboardMsg>(&msg)) {
+  if (const auto* board = std::get_if<proto::ScoreboardMsg>(&msg)) {
     scoreboard_ = *board;
-    for (const net::PlayerInfo& p : scoreboard_.players)
+    for (const proto::PlayerInfo& p : scoreboard_.players)
       if (uids_.size() < kMaxUidsTracked) uids_.insert(p.uid);
-  } else if (const auto* kill = std::get_if<net::KillMsg>(&msg)) {
-    const net::PlayerInfo* killer = player(kill->killer);
-    const net::PlayerInfo* victim = player(kill->victim);
+  } else if (const auto* kill = std::get_if<proto::KillMsg>(&msg)) {
+    const proto::PlayerInfo* killer = player(kill->killer);
+    const proto::PlayerInfo* victim = player(kill->victim);
     feed_.push_back({kill->killer, kill->victim, seconds(now),
                      killer ? killer->name : "#" + std::to_string(kill->killer),
                      victim ? victim->name : "#" + std::to_string(kill->victim)});
     while (feed_.size() > kMaxFeed) feed_.pop_front();
-  } else if (const auto* welcome = std::get_if<net::WelcomeMsg>(&msg)) {
-    if (phase_ != Phase::Joining || welcome->game_version != net::kGameVersion) {
+  } else if (const auto* welcome = std::get_if<proto::WelcomeMsg>(&msg)) {
+    if (phase_ != Phase::Joining || welcome->game_version != proto::kGameVersion) {
       ++stats_.protocol_violations;
       return;
     }
@@ -162,22 +162,22 @@ void GameClient::run_input_tick() {
     input = latest ? sim::think(brain_, latest->world, slot_) : sim::Input{};
   }
   // Shift the history: frames[0] is the newest.
-  for (int i = net::kMaxInputFrames - 1; i > 0; --i)
+  for (int i = proto::kMaxInputFrames - 1; i > 0; --i)
     history_.frames[static_cast<std::size_t>(i)] = history_.frames[static_cast<std::size_t>(i - 1)];
   history_.frames[0] = {input_tick_, input};
   history_.count = std::min<int>(options_.redundant_inputs, static_cast<int>(input_tick_));
   history_.snapshot_ack = states_.ack();
-  net::encode(history_, bytes_);
-  if (!client_.send(net::kLaneSequenced, bytes_)) ++stats_.send_failures;
+  proto::encode(history_, bytes_);
+  if (!client_.send(proto::kLaneSequenced, bytes_)) ++stats_.send_failures;
 }
 
 ClientStats GameClient::stats() const {
   ClientStats s = stats_;
-  const net::StateReceiverStats& st = states_.stats();
+  const proto::StateReceiverStats& st = states_.stats();
   s.updates_received = st.received;
   s.stale_updates = st.stale;
-  s.full_snapshots = st.full;
-  s.delta_snapshots = st.delta;
+  s.full_received = st.full_received;
+  s.delta_received = st.delta_received;
   s.snapshot_envelopes = st.envelopes;
   s.snapshot_bytes = st.envelope_bytes;
   s.snapshot_bytes_avg = st.envelope_bytes_avg();

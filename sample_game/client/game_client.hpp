@@ -17,8 +17,8 @@
 
 #include <tickwire/tickwire.hpp>
 
-#include "net/messages.hpp"
-#include "net/state_channel.hpp"
+#include "proto/messages.hpp"
+#include "proto/state_channel.hpp"
 #include "sim/bot.hpp"
 #include "sim/world.hpp"
 
@@ -56,18 +56,18 @@ struct KillFeedEntry {
 struct ClientStats {
   std::uint64_t updates_received = 0;    // snapshots decoded and kept
   std::uint64_t stale_updates = 0;       // snapshots not newer than one already kept
-  std::uint64_t full_snapshots = 0;      // of updates_received, sent whole
-  std::uint64_t delta_snapshots = 0;     // of updates_received, deltas against an acked one
+  std::uint64_t full_received = 0;       // of updates_received, sent whole
+  std::uint64_t delta_received = 0;      // of updates_received, deltas against an acked one
   std::uint64_t snapshot_envelopes = 0;  // snapshot envelopes received, refused ones too
   std::uint64_t snapshot_bytes = 0;      // their total size, bytes
   double snapshot_bytes_avg = 0;         // mean envelope size, bytes
   // Snapshots refused: bad envelope, unknown baseline, undecodable stream,
-  // or not a valid world (net::StateReceiverStats).
+  // or not a valid world (proto::StateReceiverStats).
   std::uint64_t decode_errors = 0;
   std::uint64_t input_ticks = 0;          // input ticks run (and sent while playing)
   std::uint32_t players_seen = 0;         // distinct players (uids) on scoreboards, bots included
   std::uint64_t send_failures = 0;        // sends tickwire refused
-  net::DecodeCounters bad_messages;       // messages that failed to decode
+  proto::DecodeCounters bad_messages;     // messages that failed to decode
   std::uint64_t protocol_violations = 0;  // valid messages that make no sense here
   double connected_s = 0;                 // time spent connected so far, seconds
   double updates_per_sec = 0;             // snapshots kept over the last second, 1/s
@@ -95,9 +95,9 @@ class GameClient {
   [[nodiscard]] const std::string& server_address() const noexcept { return options_.server; }
   [[nodiscard]] std::uint16_t state_rate_hz() const noexcept { return state_rate_; }
 
-  [[nodiscard]] const net::StateReceiver& states() const noexcept { return states_; }
-  [[nodiscard]] const net::ScoreboardMsg& scoreboard() const noexcept { return scoreboard_; }
-  [[nodiscard]] const net::PlayerInfo* player(int slot) const noexcept;
+  [[nodiscard]] const proto::StateReceiver& states() const noexcept { return states_; }
+  [[nodiscard]] const proto::ScoreboardMsg& scoreboard() const noexcept { return scoreboard_; }
+  [[nodiscard]] const proto::PlayerInfo* player(int slot) const noexcept;
   [[nodiscard]] const std::deque<KillFeedEntry>& kill_feed() const noexcept { return feed_; }
 
   [[nodiscard]] ClientStats stats() const;
@@ -126,9 +126,9 @@ class GameClient {
   std::uint32_t input_tick_ = 0;
   sim::Input local_input_;
   sim::BotBrain brain_;
-  net::InputMsg history_;  // frames[0] newest; sent as the InputBatch
-  net::StateReceiver states_;
-  net::ScoreboardMsg scoreboard_;
+  proto::InputMsg history_;  // frames[0] newest; sent as the InputBatch
+  proto::StateReceiver states_;
+  proto::ScoreboardMsg scoreboard_;
   std::deque<KillFeedEntry> feed_;
   std::unordered_set<std::uint32_t> uids_;
   std::deque<double>

@@ -21,7 +21,7 @@ double interpolation_delay_ticks(std::uint16_t state_rate_hz) noexcept {
   return interval + 2.0;
 }
 
-void interpolate(const net::StateReceiver& states, double render_tick, sim::World& out) noexcept {
+void interpolate(const proto::StateReceiver& states, double render_tick, sim::World& out) noexcept {
   out = sim::World{};
   const std::size_t n = states.size();
   if (n == 0) return;

@@ -6,7 +6,7 @@
 // issue replaces this for the local ship.
 #pragma once
 
-#include "net/state_channel.hpp"
+#include "proto/state_channel.hpp"
 #include "sim/world.hpp"
 
 namespace arena::client {
@@ -18,6 +18,6 @@ double interpolation_delay_ticks(std::uint16_t state_rate_hz) noexcept;
 // Fills `out` with the world at the fractional server tick `render_tick`.
 // Before the first state `out` is an empty world; beyond the newest state it
 // is the newest state (no extrapolation). Events are not carried.
-void interpolate(const net::StateReceiver& states, double render_tick, sim::World& out) noexcept;
+void interpolate(const proto::StateReceiver& states, double render_tick, sim::World& out) noexcept;
 
 }  // namespace arena::client

@@ -38,25 +38,25 @@ void NetGraph::frame(double now_s, const tickwire::ConnectionStats& net, const C
 
   // Snapshot size and share of whole ones, per one-second window; until the
   // first window closes (or when counters restart), since connecting.
-  const std::uint64_t kept = game.full_snapshots + game.delta_snapshots;
+  const std::uint64_t kept = game.full_received + game.delta_received;
   auto mean = [](std::uint64_t part, std::uint64_t whole) {
     return whole ? static_cast<float>(static_cast<double>(part) / static_cast<double>(whole))
                  : 0.0f;
   };
   if (snap_mark_.t_s < 0 || game.snapshot_envelopes < snap_mark_.envelopes) {
-    snap_mark_ = {now_s, game.snapshot_envelopes, game.snapshot_bytes, game.full_snapshots, kept};
+    snap_mark_ = {now_s, game.snapshot_envelopes, game.snapshot_bytes, game.full_received, kept};
     snap_bytes_avg = mean(game.snapshot_bytes, game.snapshot_envelopes);
-    snap_full_pct = 100.0f * mean(game.full_snapshots, kept);
+    snap_full_pct = 100.0f * mean(game.full_received, kept);
   } else if (now_s - snap_mark_.t_s >= 1.0) {
     if (game.snapshot_envelopes > snap_mark_.envelopes) {
       snap_bytes_avg = mean(game.snapshot_bytes - snap_mark_.bytes,
                             game.snapshot_envelopes - snap_mark_.envelopes);
-      snap_full_pct = 100.0f * mean(game.full_snapshots - snap_mark_.full, kept - snap_mark_.kept);
+      snap_full_pct = 100.0f * mean(game.full_received - snap_mark_.full, kept - snap_mark_.kept);
     }
-    snap_mark_ = {now_s, game.snapshot_envelopes, game.snapshot_bytes, game.full_snapshots, kept};
+    snap_mark_ = {now_s, game.snapshot_envelopes, game.snapshot_bytes, game.full_received, kept};
   } else if (snap_mark_.envelopes == 0) {
     snap_bytes_avg = mean(game.snapshot_bytes, game.snapshot_envelopes);
-    snap_full_pct = 100.0f * mean(game.full_snapshots, kept);
+    snap_full_pct = 100.0f * mean(game.full_received, kept);
   }
   snap_errors = game.decode_errors;
 }

@@ -24,7 +24,7 @@ void Renderer::Impl::draw_top_bar(const Frame& f) {
   text(FontId::Bold, left, 14, 9, palette::kText);
   if (!c) return;
   const int own = c->slot();
-  const net::PlayerInfo* me = own >= 0 ? c->player(own) : nullptr;
+  const proto::PlayerInfo* me = own >= 0 ? c->player(own) : nullptr;
   std::string right = std::to_string(c->scoreboard().players.size()) + " players";
   if (me) {
     right = me->name + "   kills " + std::to_string(me->score) + "   deaths " +
@@ -134,8 +134,8 @@ void Renderer::Impl::draw_net_graph(const Frame& f) {
 
 void Renderer::Impl::draw_scoreboard(const Frame& f) {
   if (!f.client) return;
-  std::vector<net::PlayerInfo> rows = f.client->scoreboard().players;
-  std::sort(rows.begin(), rows.end(), [](const net::PlayerInfo& a, const net::PlayerInfo& b) {
+  std::vector<proto::PlayerInfo> rows = f.client->scoreboard().players;
+  std::sort(rows.begin(), rows.end(), [](const proto::PlayerInfo& a, const proto::PlayerInfo& b) {
     if (a.score != b.score) return a.score > b.score;
     if (a.deaths != b.deaths) return a.deaths < b.deaths;
     return a.slot < b.slot;
@@ -154,7 +154,7 @@ void Renderer::Impl::draw_scoreboard(const Frame& f) {
   text(FontId::Small, "DEATHS", cd, y, palette::kTextDim, 2);
   text(FontId::Small, "PING", cp, y, palette::kTextDim, 2);
   y += 20;
-  for (const net::PlayerInfo& p : rows) {
+  for (const proto::PlayerInfo& p : rows) {
     if (p.slot == f.client->slot()) fill_rect(px + 6, y - 2, pw - 12, row_h - 2, {40, 48, 66}, 255);
     fill_circle(px + 28, y + row_h / 2 - 2, 6, ship_colour(p.slot));
     text(FontId::Normal, p.name, cn, y + 1, palette::kText);

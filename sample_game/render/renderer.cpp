@@ -307,7 +307,7 @@ void Renderer::draw(const Frame& f) {
       if (i == own) m.ring(x, y, r + 4, 2, {255, 255, 255}, 200);
 
       // Name above, health bar below.
-      const net::PlayerInfo* info = f.client ? f.client->player(i) : nullptr;
+      const proto::PlayerInfo* info = f.client ? f.client->player(i) : nullptr;
       const std::string name = info ? info->name : "#" + std::to_string(i);
       m.text(FontId::Small, name, x, y - r - 19, i == own ? palette::kText : darker(c, 0.95f), 1);
       const float bw = std::max(28.0f, r * 2.6f), bh = 4;

@@ -24,18 +24,18 @@ GameServer::~GameServer() {
 
 tickwire::Status GameServer::start(const ServerOptions& options) {
   if (options.max_players < 1 || options.max_players > sim::kMaxPlayers)
-    return {tickwire::Errc::invalid_settings, "max players: must be within 1..32"};
+    return {tickwire::Errc::InvalidSettings, "max players: must be within 1..32"};
   if (options.bots < 0 || options.bots > options.max_players)
-    return {tickwire::Errc::invalid_settings, "bots: must be within 0..max players"};
+    return {tickwire::Errc::InvalidSettings, "bots: must be within 0..max players"};
   options_ = options;
   tickwire::ServerSettings settings;
-  settings.protocol_id = net::kProtocolId;
+  settings.protocol_id = proto::kProtocolId;
   settings.bind_address = options.bind_address;
   settings.port = options.port;
   settings.max_clients = static_cast<std::uint32_t>(options.max_players);
   settings.max_sessions_per_address =
       static_cast<std::uint32_t>(std::max(0, options.max_per_address));
-  settings.max_message_bytes = net::kMaxMessageBytes;
+  settings.max_message_bytes = proto::kMaxMessageBytes;
   settings.max_queued_bytes = 1u << 20;
   settings.max_receive_buffer_bytes = 1u << 20;
   settings.conditioner = options.conditioner;
@@ -48,7 +48,7 @@ tickwire::Status GameServer::start(const ServerOptions& options) {
   world_ = sim::World{};
   players_ = {};
   pending_.clear();
-  state_ = net::StateSender(options.state_interval_ticks);
+  state_ = proto::StateSender(options.state_interval_ticks);
   stats_ = ServerStats{};
   start_time_ = Clock::now();
   next_tick_ = start_time_;
@@ -112,22 +112,22 @@ void GameServer::handle_events(Clock::time_point now) {
 }
 
 void GameServer::on_message(tickwire::ConnectionId from, std::span<const std::uint8_t> bytes) {
-  net::Message msg;
-  const net::DecodeResult r = net::decode(bytes, msg);
-  if (r != net::DecodeResult::ok) {
+  proto::Message msg;
+  const proto::DecodeResult r = proto::decode(bytes, msg);
+  if (r != proto::DecodeResult::Ok) {
     stats_.bad_messages.count(r);
     return;
   }
-  if (const auto* hello = std::get_if<net::HelloMsg>(&msg)) {
+  if (const auto* hello = std::get_if<proto::HelloMsg>(&msg)) {
     on_hello(from, *hello);
-  } else if (const auto* input = std::get_if<net::InputMsg>(&msg)) {
+  } else if (const auto* input = std::get_if<proto::InputMsg>(&msg)) {
     on_input(from, *input);
   } else {
     ++stats_.protocol_violations;  // a server-to-client message sent to the server
   }
 }
 
-void GameServer::on_hello(tickwire::ConnectionId from, const net::HelloMsg& hello) {
+void GameServer::on_hello(tickwire::ConnectionId from, const proto::HelloMsg& hello) {
   const auto it = std::find_if(pending_.begin(), pending_.end(),
                                [&](const Pending& p) { return p.connection == from; });
   if (it == pending_.end()) {
@@ -135,9 +135,9 @@ void GameServer::on_hello(tickwire::ConnectionId from, const net::HelloMsg& hell
     return;
   }
   pending_.erase(it);
-  if (hello.game_version != net::kGameVersion) {
+  if (hello.game_version != proto::kGameVersion) {
     log("kicked " + server_.address(from) + ": game version " + std::to_string(hello.game_version) +
-        ", this server runs " + std::to_string(net::kGameVersion));
+        ", this server runs " + std::to_string(proto::kGameVersion));
     server_.kick(from);
     return;
   }
@@ -145,7 +145,7 @@ void GameServer::on_hello(tickwire::ConnectionId from, const net::HelloMsg& hell
   if (slot < 0) {
     // Make room by sending a bot home: humans come first.
     for (int i = sim::kMaxPlayers - 1; i >= 0 && slot < 0; --i) {
-      if (players_[static_cast<std::size_t>(i)].kind == Kind::bot) {
+      if (players_[static_cast<std::size_t>(i)].kind == Kind::Bot) {
         sim::remove_player(world_, i);
         players_[static_cast<std::size_t>(i)] = Player{};
         slot = i;
@@ -159,7 +159,7 @@ void GameServer::on_hello(tickwire::ConnectionId from, const net::HelloMsg& hell
   }
   Player& p = players_[static_cast<std::size_t>(slot)];
   p = Player{};
-  p.kind = Kind::human;
+  p.kind = Kind::Human;
   p.connection = from;
   p.uid = next_uid_++;
   p.name = hello.name;
@@ -168,16 +168,16 @@ void GameServer::on_hello(tickwire::ConnectionId from, const net::HelloMsg& hell
   ++stats_.players_seen;
   scoreboard_dirty_ = true;
 
-  net::WelcomeMsg welcome;
+  proto::WelcomeMsg welcome;
   welcome.slot = static_cast<std::uint8_t>(slot);
   welcome.tick = world_.tick;
   welcome.state_rate = state_.rate_hz();
-  net::encode(welcome, bytes_);
+  proto::encode(welcome, bytes_);
   send_reliable(from, bytes_);
   log(p.name + " joined from " + server_.address(from) + " (slot " + std::to_string(slot) + ")");
 }
 
-void GameServer::on_input(tickwire::ConnectionId from, const net::InputMsg& input) {
+void GameServer::on_input(tickwire::ConnectionId from, const proto::InputMsg& input) {
   const int slot = find_player(from);
   if (slot < 0) {
     ++stats_.protocol_violations;  // input before Hello
@@ -187,13 +187,13 @@ void GameServer::on_input(tickwire::ConnectionId from, const net::InputMsg& inpu
   // ignores ticks it never sent and acks older than the newest.
   if (input.snapshot_ack) state_.acknowledge(slot, *input.snapshot_ack);
   Player& p = players_[static_cast<std::size_t>(slot)];
-  const net::InputFrame& newest = input.frames[0];
+  const proto::InputFrame& newest = input.frames[0];
   if (newest.tick <= p.input_tick) return;  // old or repeated: nothing new
   // Frames between the last one applied and the newest were lost or are
   // arriving together; movement simply takes the newest, but a trigger pull
   // in any of them still fires (the simulation enforces the fire rate).
   for (int i = 0; i < input.count; ++i) {
-    const net::InputFrame& f = input.frames[static_cast<std::size_t>(i)];
+    const proto::InputFrame& f = input.frames[static_cast<std::size_t>(i)];
     if (f.tick > p.input_tick && f.input.fire) p.fire_pending = true;
   }
   p.input = newest.input;
@@ -217,9 +217,9 @@ void GameServer::run_tick() {
   for (int i = 0; i < sim::kMaxPlayers; ++i) {
     Player& p = players_[static_cast<std::size_t>(i)];
     sim::Input& in = inputs[static_cast<std::size_t>(i)];
-    if (p.kind == Kind::bot) {
+    if (p.kind == Kind::Bot) {
       in = sim::think(p.brain, world_, i);
-    } else if (p.kind == Kind::human) {
+    } else if (p.kind == Kind::Human) {
       in = p.input;
       if (p.fire_pending) in.fire = true;
       p.fire_pending = false;
@@ -231,25 +231,25 @@ void GameServer::run_tick() {
   for (int i = 0; i < world_.event_count; ++i) {
     const sim::Event& ev = world_.events[static_cast<std::size_t>(i)];
     if (ev.type != sim::EventType::Kill) continue;
-    net::KillMsg kill{world_.tick, ev.other, ev.subject};
-    net::encode(kill, bytes_);
-    if (!server_.broadcast(net::kLaneReliable, bytes_)) ++stats_.send_failures;
+    proto::KillMsg kill{world_.tick, ev.other, ev.subject};
+    proto::encode(kill, bytes_);
+    if (!server_.broadcast(proto::kLaneReliable, bytes_)) ++stats_.send_failures;
     scoreboard_dirty_ = true;
   }
 
   recipients_.clear();
   for (int i = 0; i < sim::kMaxPlayers; ++i) {
     const Player& p = players_[static_cast<std::size_t>(i)];
-    if (p.kind == Kind::human) recipients_.push_back({i, p.input_tick});
+    if (p.kind == Kind::Human) recipients_.push_back({i, p.input_tick});
   }
   // The server's clock at this tick: its scheduled time (pump() runs the
   // tick due at next_tick_), microseconds since start().
   const auto server_time_us = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(next_tick_ - start_time_).count());
   state_.after_step(world_, server_time_us, recipients_,
-                    [&](const net::StateRecipient& r, std::span<const std::uint8_t> b) {
+                    [&](const proto::StateRecipient& r, std::span<const std::uint8_t> b) {
                       const Player& p = players_[static_cast<std::size_t>(r.slot)];
-                      if (!server_.send(p.connection, net::kLaneSequenced, b))
+                      if (!server_.send(p.connection, proto::kLaneSequenced, b))
                         ++stats_.send_failures;
                     });
 
@@ -258,45 +258,45 @@ void GameServer::run_tick() {
 
 void GameServer::send_scoreboard() {
   scoreboard_dirty_ = false;
-  net::ScoreboardMsg board;
+  proto::ScoreboardMsg board;
   for (int i = 0; i < sim::kMaxPlayers; ++i) {
     const Player& p = players_[static_cast<std::size_t>(i)];
-    if (p.kind == Kind::empty) continue;
+    if (p.kind == Kind::Empty) continue;
     const sim::Ship& s = world_.ships[static_cast<std::size_t>(i)];
-    net::PlayerInfo info;
+    proto::PlayerInfo info;
     info.slot = static_cast<std::uint8_t>(i);
     info.uid = p.uid;
     info.name = p.name;
-    info.bot = p.kind == Kind::bot;
+    info.bot = p.kind == Kind::Bot;
     info.score = s.score;
     info.deaths = s.deaths;
-    if (p.kind == Kind::human)
+    if (p.kind == Kind::Human)
       info.ping_ms = static_cast<std::uint16_t>(
           std::clamp(server_.stats(p.connection).rtt_ms + 0.5f, 0.0f, 65535.0f));
     board.players.push_back(std::move(info));
   }
-  net::encode(board, bytes_);
-  if (!server_.broadcast(net::kLaneReliable, bytes_)) ++stats_.send_failures;
+  proto::encode(board, bytes_);
+  if (!server_.broadcast(proto::kLaneReliable, bytes_)) ++stats_.send_failures;
 }
 
 void GameServer::send_reliable(tickwire::ConnectionId to, const std::vector<std::uint8_t>& bytes) {
-  if (!server_.send(to, net::kLaneReliable, bytes)) ++stats_.send_failures;
+  if (!server_.send(to, proto::kLaneReliable, bytes)) ++stats_.send_failures;
 }
 
 int GameServer::find_player(tickwire::ConnectionId id) const noexcept {
   for (int i = 0; i < sim::kMaxPlayers; ++i) {
     const Player& p = players_[static_cast<std::size_t>(i)];
-    if (p.kind == Kind::human && p.connection == id) return i;
+    if (p.kind == Kind::Human && p.connection == id) return i;
   }
   return -1;
 }
 
 int GameServer::free_slot() const noexcept {
   int used = 0;
-  for (const Player& p : players_) used += p.kind != Kind::empty;
+  for (const Player& p : players_) used += p.kind != Kind::Empty;
   if (used >= options_.max_players) return -1;
   for (int i = 0; i < sim::kMaxPlayers; ++i)
-    if (players_[static_cast<std::size_t>(i)].kind == Kind::empty) return i;
+    if (players_[static_cast<std::size_t>(i)].kind == Kind::Empty) return i;
   return -1;
 }
 
@@ -305,7 +305,7 @@ void GameServer::add_bot() {
   if (slot < 0) return;
   Player& p = players_[static_cast<std::size_t>(slot)];
   p = Player{};
-  p.kind = Kind::bot;
+  p.kind = Kind::Bot;
   p.uid = next_uid_++;
   const std::uint32_t n = bot_names_used_++;
   p.name = kBotNames[n % kBotNames.size()];
@@ -318,22 +318,22 @@ void GameServer::add_bot() {
 
 void GameServer::fill_bots() {
   int bots = 0;
-  for (const Player& p : players_) bots += p.kind == Kind::bot;
+  for (const Player& p : players_) bots += p.kind == Kind::Bot;
   for (; bots < options_.bots && free_slot() >= 0; ++bots) add_bot();
 }
 
 ServerStats GameServer::stats() const {
   ServerStats s = stats_;
-  const net::StateSenderStats& st = state_.stats();
+  const proto::StateSenderStats& st = state_.stats();
   s.states_sent = st.sent;
-  s.full_snapshots_sent = st.full_sent;
-  s.delta_snapshots_sent = st.delta_sent;
+  s.full_sent = st.full_sent;
+  s.delta_sent = st.delta_sent;
   s.snapshot_bytes = st.envelope_bytes;
   s.snapshot_encode_errors = st.encode_errors;
   s.humans = s.bots = 0;
   for (const Player& p : players_) {
-    s.humans += p.kind == Kind::human;
-    s.bots += p.kind == Kind::bot;
+    s.humans += p.kind == Kind::Human;
+    s.bots += p.kind == Kind::Bot;
   }
   const tickwire::HostStats host = server_.host_stats();
   s.drops = host.drops;

@@ -16,8 +16,8 @@
 
 #include <tickwire/tickwire.hpp>
 
-#include "net/messages.hpp"
-#include "net/state_channel.hpp"
+#include "proto/messages.hpp"
+#include "proto/state_channel.hpp"
 #include "sim/bot.hpp"
 #include "sim/world.hpp"
 
@@ -44,8 +44,8 @@ struct ServerOptions {
 struct ServerStats {
   std::uint64_t ticks = 0;                   // simulation steps run
   std::uint64_t states_sent = 0;             // snapshot envelopes handed to tickwire, all clients
-  std::uint64_t full_snapshots_sent = 0;     // of those, whole snapshots
-  std::uint64_t delta_snapshots_sent = 0;    // of those, deltas against an acked snapshot
+  std::uint64_t full_sent = 0;               // of those, whole snapshots
+  std::uint64_t delta_sent = 0;              // of those, deltas against an acked snapshot
   std::uint64_t snapshot_bytes = 0;          // their total size, bytes
   std::uint64_t snapshot_encode_errors = 0;  // snapshots a client's sender could not code
   std::uint32_t players_seen = 0;            // distinct players (uids), bots included
@@ -54,7 +54,7 @@ struct ServerStats {
   std::uint64_t late_ticks_skipped = 0;      // ticks dropped because the process fell behind
   std::uint64_t send_failures = 0;           // sends tickwire refused (queue full)
   std::uint64_t protocol_violations = 0;     // messages of the wrong kind or at the wrong time
-  net::DecodeCounters bad_messages;          // messages that failed to decode
+  proto::DecodeCounters bad_messages;        // messages that failed to decode
   float in_bytes_per_sec = 0;                // all clients, bytes/s
   float out_bytes_per_sec = 0;               // all clients, bytes/s
   tickwire::DropCounters drops;              // datagrams tickwire dropped, by cause
@@ -69,7 +69,7 @@ class GameServer {
   GameServer& operator=(const GameServer&) = delete;
 
   // Validates the options and opens the socket. A taken port gives
-  // tickwire::Errc::address_in_use with a readable message.
+  // tickwire::Errc::AddressInUse with a readable message.
   tickwire::Status start(const ServerOptions& options);
   // Tells every client (they see ClosedByPeer) and closes the socket.
   void stop();
@@ -86,9 +86,9 @@ class GameServer {
   [[nodiscard]] ServerStats stats() const;
 
  private:
-  enum class Kind : std::uint8_t { empty, bot, human };
+  enum class Kind : std::uint8_t { Empty, Bot, Human };
   struct Player {
-    Kind kind = Kind::empty;
+    Kind kind = Kind::Empty;
     tickwire::ConnectionId connection = tickwire::kInvalidConnection;
     std::uint32_t uid = 0;
     std::string name;
@@ -104,8 +104,8 @@ class GameServer {
 
   void handle_events(Clock::time_point now);
   void on_message(tickwire::ConnectionId from, std::span<const std::uint8_t> bytes);
-  void on_hello(tickwire::ConnectionId from, const net::HelloMsg& hello);
-  void on_input(tickwire::ConnectionId from, const net::InputMsg& input);
+  void on_hello(tickwire::ConnectionId from, const proto::HelloMsg& hello);
+  void on_input(tickwire::ConnectionId from, const proto::InputMsg& input);
   void on_disconnect(tickwire::ConnectionId id, tickwire::DisconnectReason reason);
   void run_tick();
   int find_player(tickwire::ConnectionId id) const noexcept;
@@ -121,7 +121,7 @@ class GameServer {
   sim::World world_;
   std::array<Player, sim::kMaxPlayers> players_{};
   std::vector<Pending> pending_;  // bounded by tickwire's max_clients
-  net::StateSender state_;
+  proto::StateSender state_;
   Clock::time_point start_time_{};
   Clock::time_point next_tick_{};
   std::uint32_t next_uid_ = 1;
@@ -129,7 +129,7 @@ class GameServer {
   bool scoreboard_dirty_ = true;
   ServerStats stats_;
   std::vector<std::uint8_t> bytes_;  // encode scratch
-  std::vector<net::StateRecipient> recipients_;
+  std::vector<proto::StateRecipient> recipients_;
 };
 
 }  // namespace arena::server

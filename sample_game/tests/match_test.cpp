@@ -20,23 +20,23 @@ using namespace std::chrono_literals;
 constexpr const char* kCode = "match-test-room";
 
 server::ServerOptions keyed(server::ServerOptions so) {
-  EXPECT_TRUE(tickwire::TokenKey::from_room_code(kCode, net::kProtocolId, so.token_key));
+  EXPECT_TRUE(tickwire::TokenKey::from_room_code(kCode, proto::kProtocolId, so.token_key));
   return so;
 }
 
 // Half the quantization step of a ship's position component, units.
 double half_position_step(std::uint32_t component) {
-  const tickwire::Schema& s = net::schema();
-  const tickwire::FieldSpec& f = s.type(net::kShipType).fields[net::kShipPosition];
-  const tickwire::TypeLayout& layout = s.layout(net::kShipType);
-  const std::uint32_t word = layout.fields[net::kShipPosition].first_word + component;
+  const tickwire::Schema& s = proto::schema();
+  const tickwire::FieldSpec& f = s.type(proto::kShipType).fields[proto::kShipPosition];
+  const tickwire::TypeLayout& layout = s.layout(proto::kShipType);
+  const std::uint32_t word = layout.fields[proto::kShipPosition].first_word + component;
   return (f.max[component] - f.min[component]) / ((1u << layout.components[word].bits) - 1) / 2;
 }
 
 // The client's newest state that `history` (the server's worlds, by tick)
 // also holds has every ship where the server had it, within quantization.
 void expect_ships_match_server(const client::GameClient& c, const std::deque<sim::World>& history) {
-  const net::StateReceiver& states = c.states();
+  const proto::StateReceiver& states = c.states();
   for (std::size_t k = states.size(); k-- > 0;) {
     const sim::World& mine = states.at(k).world;
     for (const sim::World& theirs : history) {
@@ -108,9 +108,9 @@ TEST(Match, TwoBotClientsPlayAgainstServerBots) {
     EXPECT_GE(s.updates_received, 80u);
     EXPECT_EQ(s.bad_messages.total(), 0u);
     // Snapshots: whole first, then deltas against what the client acked.
-    EXPECT_GE(s.full_snapshots, 1u);
-    EXPECT_GT(s.delta_snapshots, s.full_snapshots);
-    EXPECT_EQ(s.full_snapshots + s.delta_snapshots, s.updates_received);
+    EXPECT_GE(s.full_received, 1u);
+    EXPECT_GT(s.delta_received, s.full_received);
+    EXPECT_EQ(s.full_received + s.delta_received, s.updates_received);
     EXPECT_EQ(s.decode_errors, 0u);
     EXPECT_GT(s.snapshot_bytes_avg, 0.0);
     expect_ships_match_server(*c, history);
@@ -130,7 +130,7 @@ TEST(Match, TwoBotClientsPlayAgainstServerBots) {
   EXPECT_EQ(ss.bots, 2);
   EXPECT_EQ(ss.bad_messages.total(), 0u);
   EXPECT_EQ(ss.protocol_violations, 0u);
-  EXPECT_GT(ss.delta_snapshots_sent, ss.full_snapshots_sent);
+  EXPECT_GT(ss.delta_sent, ss.full_sent);
   EXPECT_EQ(ss.snapshot_encode_errors, 0u);
 
   // A clean leave: the server frees the slot.
@@ -183,7 +183,7 @@ TEST(Match, APortInUseIsAClearError) {
   ASSERT_TRUE(first.start(so));
   so.port = first.port();
   const tickwire::Status s = second.start(so);
-  EXPECT_EQ(s.code, tickwire::Errc::address_in_use) << s.message;
+  EXPECT_EQ(s.code, tickwire::Errc::AddressInUse) << s.message;
 }
 
 }  // namespace

@@ -10,9 +10,9 @@
 #include <random>
 
 #include "arena_generated.h"
-#include "net/messages.hpp"
+#include "proto/messages.hpp"
 
-namespace arena::net {
+namespace arena::proto {
 namespace {
 
 template <typename T>
@@ -20,7 +20,7 @@ T round_trip(const T& in) {
   std::vector<std::uint8_t> bytes;
   encode(in, bytes);
   Message out;
-  EXPECT_EQ(decode(bytes, out), DecodeResult::ok);
+  EXPECT_EQ(decode(bytes, out), DecodeResult::Ok);
   EXPECT_TRUE(std::holds_alternative<T>(out));
   return std::get<T>(out);
 }
@@ -82,7 +82,7 @@ TEST(Protocol, InputBatchCarriesTheSnapshotAck) {
   encode(im, bytes);
   for (std::size_t n = 0; n < bytes.size(); ++n) {
     Message m;
-    EXPECT_NE(decode({bytes.data(), n}, m), DecodeResult::ok) << n << " bytes";
+    EXPECT_NE(decode({bytes.data(), n}, m), DecodeResult::Ok) << n << " bytes";
   }
 }
 
@@ -105,19 +105,19 @@ TEST(Protocol, OutOfRangeValuesAreRefused) {
     std::vector<w::InputFrame> frames(kMaxInputFrames + 1);
     const auto v = b.CreateVectorOfStructs(frames);
     EXPECT_EQ(decode_bytes(finish(b, w::Body::InputBatch, w::CreateInputBatch(b, v).Union())),
-              DecodeResult::out_of_range);
+              DecodeResult::OutOfRange);
   }
   {
     fb::FlatBufferBuilder b;
     EXPECT_EQ(decode_bytes(finish(b, w::Body::InputBatch, w::CreateInputBatch(b).Union())),
-              DecodeResult::out_of_range);
+              DecodeResult::OutOfRange);
   }
   {
     fb::FlatBufferBuilder b;  // an ack tick without the flag
     w::InputFrame f(1, 0, 0, 1, 0, 0);
     const auto v = b.CreateVectorOfStructs(&f, 1);
     EXPECT_EQ(decode_bytes(finish(b, w::Body::InputBatch, w::CreateInputBatch(b, v, 7).Union())),
-              DecodeResult::out_of_range);
+              DecodeResult::OutOfRange);
   }
   {
     fb::FlatBufferBuilder b;  // game version 1's State (union type 4) is gone
@@ -127,20 +127,20 @@ TEST(Protocol, OutOfRangeValuesAreRefused) {
     mb.add_body(body);
     w::FinishMessageBuffer(b, mb.Finish());
     EXPECT_EQ(decode_bytes({b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()}),
-              DecodeResult::unknown);
+              DecodeResult::Unknown);
   }
   {
     fb::FlatBufferBuilder b;
     EXPECT_EQ(decode_bytes(finish(b, w::Body::Kill, w::CreateKill(b, 1, 200, 1).Union())),
-              DecodeResult::out_of_range);
+              DecodeResult::OutOfRange);
   }
   {
     fb::FlatBufferBuilder b;  // type says Hello, no table
-    EXPECT_EQ(decode_bytes(finish(b, w::Body::Hello, 0)), DecodeResult::malformed);
+    EXPECT_EQ(decode_bytes(finish(b, w::Body::Hello, 0)), DecodeResult::Malformed);
   }
   {
     fb::FlatBufferBuilder b;  // no body at all
-    EXPECT_EQ(decode_bytes(finish(b, w::Body::NONE, 0)), DecodeResult::unknown);
+    EXPECT_EQ(decode_bytes(finish(b, w::Body::NONE, 0)), DecodeResult::Unknown);
   }
   {
     fb::FlatBufferBuilder b;  // a union type from a future version
@@ -150,7 +150,7 @@ TEST(Protocol, OutOfRangeValuesAreRefused) {
     mb.add_body(body);
     w::FinishMessageBuffer(b, mb.Finish());
     EXPECT_EQ(decode_bytes({b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()}),
-              DecodeResult::unknown);
+              DecodeResult::Unknown);
   }
 }
 
@@ -195,7 +195,7 @@ TEST(Protocol, DecoderSurvivesRandomAndMutatedBytes) {
     Message m;
     const DecodeResult r = decode(bytes, m);
     counters.count(r);
-    ok += r == DecodeResult::ok;
+    ok += r == DecodeResult::Ok;
   }
   EXPECT_EQ(counters.total() + ok, static_cast<std::uint64_t>(rounds));
   EXPECT_GT(counters.malformed, 1000u);
@@ -208,11 +208,11 @@ TEST(Protocol, DecoderSurvivesRandomAndMutatedBytes) {
 }
 
 TEST(Protocol, OversizedAndTinyBuffersAreMalformed) {
-  EXPECT_EQ(decode_bytes({}), DecodeResult::malformed);
-  EXPECT_EQ(decode_bytes(std::vector<std::uint8_t>(4, 0)), DecodeResult::malformed);
+  EXPECT_EQ(decode_bytes({}), DecodeResult::Malformed);
+  EXPECT_EQ(decode_bytes(std::vector<std::uint8_t>(4, 0)), DecodeResult::Malformed);
   EXPECT_EQ(decode_bytes(std::vector<std::uint8_t>(kMaxMessageBytes + 1, 0)),
-            DecodeResult::malformed);
+            DecodeResult::Malformed);
 }
 
 }  // namespace
-}  // namespace arena::net
+}  // namespace arena::proto

@@ -7,10 +7,10 @@
 #include <numbers>
 #include <vector>
 
-#include "net/replication.hpp"
-#include "net/state_channel.hpp"
+#include "proto/replication.hpp"
+#include "proto/state_channel.hpp"
 
-namespace arena::net {
+namespace arena::proto {
 namespace {
 
 namespace tw = ::tickwire;
@@ -115,7 +115,7 @@ TEST(Replication, ASnapshotComesBackAsTheWorldWithinQuantization) {
   mirror.store().capture(w.tick, snap);
   EXPECT_EQ(snap.size(), static_cast<std::uint32_t>(w.player_count() + w.projectile_count()));
   sim::World back;
-  ASSERT_EQ(to_world(snap, back), WorldError::none);
+  ASSERT_EQ(to_world(snap, back), WorldError::None);
   expect_world_near(w, back);
   EXPECT_TRUE(mirror.ship(0).valid());
   EXPECT_FALSE(mirror.ship(1).valid());
@@ -130,7 +130,7 @@ TEST(Replication, ShotsWhoseLifetimeRanOutAreLeftOut) {
   // The same entities seen a lifetime later (a removal still on its way).
   mirror.store().capture(w.tick + sim::kProjectileTicks, snap);
   sim::World back;
-  ASSERT_EQ(to_world(snap, back), WorldError::none);
+  ASSERT_EQ(to_world(snap, back), WorldError::None);
   EXPECT_EQ(back.projectile_count(), 0);
   EXPECT_EQ(back.player_count(), w.player_count());
 }
@@ -144,7 +144,7 @@ TEST(Replication, TwoShipsInOneSlotAreRefused) {
   tw::Snapshot snap(schema(), replication_settings());
   store.capture(10, snap);
   sim::World back;
-  EXPECT_EQ(to_world(snap, back), WorldError::duplicate_slot);
+  EXPECT_EQ(to_world(snap, back), WorldError::DuplicateSlot);
 }
 
 // A snapshot the engine decodes but the game refuses is counted and never
@@ -158,7 +158,7 @@ TEST(StateChannel, ARefusedWorldIsNotAcked) {
   StateReceiver receiver;
   std::vector<std::uint8_t> envelope;
   ASSERT_NE(ring.capture(store, 10), nullptr);
-  ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), tw::SnapshotError::none);
+  ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), tw::SnapshotError::None);
   ASSERT_TRUE(receiver.receive(envelope, 1.0));
   EXPECT_EQ(receiver.ack(), std::optional<std::uint32_t>(10));
   sender.acknowledge(10);
@@ -166,7 +166,7 @@ TEST(StateChannel, ARefusedWorldIsNotAcked) {
   const tw::EntityId b = store.create(kShipType);
   ASSERT_TRUE(store.set_int(b, kShipSlot, 3));
   ASSERT_NE(ring.capture(store, 12), nullptr);
-  ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), tw::SnapshotError::none);
+  ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), tw::SnapshotError::None);
   EXPECT_FALSE(receiver.receive(envelope, 1.1));
   EXPECT_EQ(receiver.stats().bad_world, 1u);
   EXPECT_EQ(receiver.ack(), std::optional<std::uint32_t>(10)) << "still the last world taken";
@@ -197,8 +197,8 @@ TEST(StateChannel, SendsDeltasAgainstAckedSnapshots) {
   EXPECT_EQ(sent, 20);
   const StateReceiverStats& rs = receiver.stats();
   EXPECT_EQ(rs.received, 20u);
-  EXPECT_EQ(rs.full, 1u);
-  EXPECT_EQ(rs.delta, 19u);
+  EXPECT_EQ(rs.full_received, 1u);
+  EXPECT_EQ(rs.delta_received, 19u);
   EXPECT_EQ(rs.decode_errors(), 0u);
   EXPECT_EQ(sender.stats().full_sent, 1u);
   EXPECT_EQ(sender.stats().delta_sent, 19u);
@@ -262,4 +262,4 @@ TEST(StateChannel, AFullArenaFitsTheBudget) {
 }
 
 }  // namespace
-}  // namespace arena::net
+}  // namespace arena::proto

@@ -12,8 +12,9 @@
 #include <memory>
 #include <vector>
 
-#include <tickwire/replication.hpp>
-#include <tickwire/replicator.hpp>
+#include <tickwire/entity_store.hpp>
+#include <tickwire/snapshot_codec.hpp>
+#include <tickwire/snapshot_stream.hpp>
 
 namespace {
 
@@ -106,8 +107,8 @@ struct CodecCase {
     stream.resize(codec->max_encoded_bytes());
     const EncodeResult r = codec->encode(current, base, stream);
     bytes = r.bytes;
-    ok = r.error == SnapshotError::none &&
-         codec->decode({stream.data(), bytes}, base, decoded) == SnapshotError::none &&
+    ok = r.error == SnapshotError::None &&
+         codec->decode({stream.data(), bytes}, base, decoded) == SnapshotError::None &&
          decoded == current;
   }
 
@@ -172,7 +173,7 @@ void BM_SenderEncode(benchmark::State& state) {
   for (int i = 0; i < 16; ++i) {
     world.move(percent);
     world.capture(++tick, snapshot);
-    if (sender.encode(snapshot, 0, 0, envelope) != SnapshotError::none) {
+    if (sender.encode(snapshot, 0, 0, envelope) != SnapshotError::None) {
       state.SkipWithError("SnapshotSender::encode failed");
       return;
     }

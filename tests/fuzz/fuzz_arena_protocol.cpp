@@ -11,11 +11,11 @@
 #include <variant>
 #include <vector>
 
-#include "net/messages.hpp"
+#include "proto/messages.hpp"
 
 namespace {
 
-using namespace arena::net;
+using namespace arena::proto;
 using arena::sim::kMaxPlayers;
 
 // Floats compare by bits: the wire carries them raw, NaNs included.
@@ -95,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Message msg;
   const DecodeResult r = decode(std::span<const std::uint8_t>(data, size), msg);
   counters.count(r);
-  if (r != DecodeResult::ok) return 0;
+  if (r != DecodeResult::Ok) return 0;
   std::visit(
       [](const auto& m) {
         using Msg = std::decay_t<decltype(m)>;
@@ -103,7 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         encode(m, encoded);
         if (encoded.size() > kMaxMessageBytes) __builtin_trap();
         Message again;
-        if (decode(encoded, again) != DecodeResult::ok) __builtin_trap();
+        if (decode(encoded, again) != DecodeResult::Ok) __builtin_trap();
         const Msg* back = std::get_if<Msg>(&again);
         if (back == nullptr || !equal(m, *back)) __builtin_trap();
       },

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "arena_state_input.hpp"
-#include "net/messages.hpp"
-#include "net/replication.hpp"
-#include "net/state_channel.hpp"
+#include "proto/messages.hpp"
+#include "proto/replication.hpp"
+#include "proto/state_channel.hpp"
 #include "sim/bot.hpp"
 #include "sim/world.hpp"
 
@@ -36,12 +36,12 @@ bool write(const fs::path& dir, const std::string& name, std::span<const std::ui
 template <typename Msg>
 bool write_message(const fs::path& dir, const std::string& name, const Msg& m) {
   std::vector<std::uint8_t> bytes;
-  net::encode(m, bytes);
+  proto::encode(m, bytes);
   return write(dir, name, bytes);
 }
 
 bool write_protocol_seeds(const fs::path& dir) {
-  using namespace net;
+  using namespace proto;
   bool ok = write_message(dir, "hello", HelloMsg{kGameVersion, "ace"});
   ok &= write_message(dir, "hello_empty", HelloMsg{kGameVersion, ""});
   ok &= write_message(dir, "hello_hostile",
@@ -108,14 +108,14 @@ std::vector<std::uint8_t> play(const Match& m) {
   };
   for (int t = 0; t < m.warmup; ++t) step();
 
-  net::StateSender sender(m.interval);
-  net::StateReceiver receiver;
+  proto::StateSender sender(m.interval);
+  proto::StateReceiver receiver;
   sender.reset(0);
   std::vector<std::uint8_t> input;
   int index = 0;
   for (int t = 0; t < m.ticks; ++t) {
     step();
-    const net::StateRecipient to[] = {{0, world.tick - 1}};
+    const proto::StateRecipient to[] = {{0, world.tick - 1}};
     sender.after_step(world, std::uint64_t{1000} * world.tick, to, [&](const auto&, auto envelope) {
       const bool lost = m.lose_every > 0 && index % m.lose_every == m.lose_every - 1;
       if (!lost && input.size() + envelope.size() < 8192) {
@@ -136,17 +136,17 @@ std::vector<std::uint8_t> play(const Match& m) {
 // the budget left out arrive in later ones. Empty if one cannot be coded.
 template <typename Fill>
 std::vector<std::uint8_t> hostile(int count, Fill fill) {
-  tickwire::EntityStore store(net::schema(), net::replication_settings());
+  tickwire::EntityStore store(proto::schema(), proto::replication_settings());
   fill(store);
-  tickwire::SnapshotRing ring(net::schema(), net::replication_settings());
-  tickwire::SnapshotSender sender(net::schema(), net::replication_settings());
-  tickwire::SnapshotReceiver receiver(net::schema(), net::replication_settings());
+  tickwire::SnapshotRing ring(proto::schema(), proto::replication_settings());
+  tickwire::SnapshotSender sender(proto::schema(), proto::replication_settings());
+  tickwire::SnapshotReceiver receiver(proto::schema(), proto::replication_settings());
   std::vector<std::uint8_t> input, envelope;
   for (int i = 0; i < count; ++i) {
     const std::uint32_t tick = 10 + 2 * static_cast<std::uint32_t>(i);
     const tickwire::Snapshot* snapshot = ring.capture(store, tick);
     if (snapshot == nullptr ||
-        sender.encode(*snapshot, tick, 0, envelope) != tickwire::SnapshotError::none)
+        sender.encode(*snapshot, tick, 0, envelope) != tickwire::SnapshotError::None)
       return {};
     arena::fuzz::append_envelope(input, envelope);
     if (receiver.receive(envelope) != nullptr) sender.acknowledge(tick);
@@ -156,19 +156,19 @@ std::vector<std::uint8_t> hostile(int count, Fill fill) {
 
 void add_shot(tickwire::EntityStore& store, std::int64_t id, std::int64_t origin_tick,
               std::int64_t ticks_left) {
-  const tickwire::EntityId e = store.create(net::kProjectileType);
-  (void)store.set_int(e, net::kShotId, id);
-  (void)store.set_int(e, net::kShotOwner, id % sim::kMaxPlayers);
-  (void)store.set_vec2(e, net::kShotOrigin, {sim::kArenaWidth, 0});
-  (void)store.set_vec2(e, net::kShotVelocity, {sim::kProjectileSpeed, -sim::kProjectileSpeed});
-  (void)store.set_int(e, net::kShotOriginTick, origin_tick);
-  (void)store.set_int(e, net::kShotTicksLeft, ticks_left);
+  const tickwire::EntityId e = store.create(proto::kProjectileType);
+  (void)store.set_int(e, proto::kShotId, id);
+  (void)store.set_int(e, proto::kShotOwner, id % sim::kMaxPlayers);
+  (void)store.set_vec2(e, proto::kShotOrigin, {sim::kArenaWidth, 0});
+  (void)store.set_vec2(e, proto::kShotVelocity, {sim::kProjectileSpeed, -sim::kProjectileSpeed});
+  (void)store.set_int(e, proto::kShotOriginTick, origin_tick);
+  (void)store.set_int(e, proto::kShotTicksLeft, ticks_left);
 }
 
 bool write_state_seeds(const fs::path& dir) {
   bool ok = write(dir, "duplicate_slot", hostile(1, [](tickwire::EntityStore& store) {
                     for (int i = 0; i < 2; ++i)
-                      (void)store.set_int(store.create(net::kShipType), net::kShipSlot, 3);
+                      (void)store.set_int(store.create(proto::kShipType), proto::kShipSlot, 3);
                   }));
   // More live shots than sim::kMaxProjectiles, at the edges of every range.
   ok &= write(dir, "too_many_shots", hostile(8, [](tickwire::EntityStore& store) {
@@ -176,16 +176,16 @@ bool write_state_seeds(const fs::path& dir) {
                   add_shot(store, i, 255, sim::kProjectileTicks);
               }));
   // Shots whose lifetime ran out before the snapshot's tick, and one ship.
-  ok &=
-      write(dir, "expired_shots", hostile(2, [](tickwire::EntityStore& store) {
-              const tickwire::EntityId ship = store.create(net::kShipType);
-              (void)store.set_int(ship, net::kShipSlot, sim::kMaxPlayers - 1);
-              (void)store.set_vec2(ship, net::kShipPosition, {sim::kArenaWidth, sim::kArenaHeight});
-              (void)store.set_int(ship, net::kShipScore, net::kMaxScore);
-              add_shot(store, 1, 0, 1);
-              add_shot(store, 2, 9, 1);
-              add_shot(store, 3, 200, 0);
-            }));
+  ok &= write(
+      dir, "expired_shots", hostile(2, [](tickwire::EntityStore& store) {
+        const tickwire::EntityId ship = store.create(proto::kShipType);
+        (void)store.set_int(ship, proto::kShipSlot, sim::kMaxPlayers - 1);
+        (void)store.set_vec2(ship, proto::kShipPosition, {sim::kArenaWidth, sim::kArenaHeight});
+        (void)store.set_int(ship, proto::kShipScore, proto::kMaxScore);
+        add_shot(store, 1, 0, 1);
+        add_shot(store, 2, 9, 1);
+        add_shot(store, 3, 200, 0);
+      }));
 
   ok &= write(dir, "match", play({.ticks = 30}));
   ok &= write(dir, "first_full", play({.ticks = 2}));

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "fuzz_common.hpp"
-#include "protocol/envelope.hpp"
 #include "snapshot_world.hpp"
+#include "wire/envelope.hpp"
 
 namespace {
 namespace fs = std::filesystem;
@@ -37,13 +37,13 @@ bool write_snapshot_seeds(const fs::path& dir, bool range = false) {
   std::vector<std::uint8_t> buffer(codec->max_encoded_bytes());
   auto encode = [&](const std::string& name, const Snapshot& s, const Snapshot* base) {
     const EncodeResult r = codec->encode(s, base, buffer);
-    if (r.error != SnapshotError::none) return false;
+    if (r.error != SnapshotError::None) return false;
     write(dir, name, std::span<const std::uint8_t>(buffer.data(), r.bytes));
     if (range) return true;
     // The same stream in its envelope, for the envelope target.
     std::vector<std::uint8_t> envelope;
-    protocol::write_snapshot_envelope({s.tick(), base ? base->tick() : 0u, base != nullptr, 7, 99},
-                                      {buffer.data(), r.bytes}, envelope);
+    wire::write_snapshot_envelope({s.tick(), base ? base->tick() : 0u, base != nullptr, 7, 99},
+                                  {buffer.data(), r.bytes}, envelope);
     write(dir.parent_path() / "envelope", name, envelope);
     return true;
   };

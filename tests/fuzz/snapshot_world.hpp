@@ -8,7 +8,8 @@
 #include <span>
 #include <vector>
 
-#include "tickwire/replication.hpp"
+#include "tickwire/entity_store.hpp"
+#include "tickwire/snapshot_codec.hpp"
 
 namespace tickwire::fuzz {
 
@@ -75,11 +76,11 @@ int decode_round_trip(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> bytes(data, size);
   for (const Snapshot* baseline :
        {static_cast<const Snapshot*>(&f.baseline), static_cast<const Snapshot*>(nullptr)}) {
-    if (f.codec->decode(bytes, baseline, f.out) != SnapshotError::none) continue;
+    if (f.codec->decode(bytes, baseline, f.out) != SnapshotError::None) continue;
     const EncodeResult r = f.codec->encode(f.out, baseline, f.buffer);
-    if (r.error != SnapshotError::none) __builtin_trap();
+    if (r.error != SnapshotError::None) __builtin_trap();
     const std::span<const std::uint8_t> encoded(f.buffer.data(), r.bytes);
-    if (f.codec->decode(encoded, baseline, f.again) != SnapshotError::none) __builtin_trap();
+    if (f.codec->decode(encoded, baseline, f.again) != SnapshotError::None) __builtin_trap();
     if (!(f.again == f.out)) __builtin_trap();
   }
   return 0;

@@ -73,7 +73,7 @@ TEST_F(Session, KickReachesTheClientAsKicked) {
   const ConnectionId id = server.connections().at(0);
   server.kick(id);
   EXPECT_FALSE(server.connected(id));
-  EXPECT_EQ(server.send(id, 0, bytes("x")).code, Errc::unknown_connection);
+  EXPECT_EQ(server.send(id, 0, bytes("x")).code, Errc::UnknownConnection);
   ASSERT_TRUE(loop.until(
       [&] {
         return loop.client_events[0].count(EventType::Disconnected) == 1 &&
@@ -247,12 +247,12 @@ TEST(Connect, NoServerTimesOutAtTheConnectTimeout) {
 
 TEST(Connect, BadAddressesAreClearErrors) {
   Client client;
-  EXPECT_EQ(client.connect("127.0.0.1:0", {}).code, Errc::invalid_argument);
-  EXPECT_EQ(client.connect("", {}).code, Errc::invalid_argument);
-  EXPECT_EQ(client.connect("no-such-host.invalid:4000", {}).code, Errc::resolve_failed);
-  EXPECT_EQ(client.connect("127.0.0.1:4000", {}).code, Errc::token_invalid) << "no token";
+  EXPECT_EQ(client.connect("127.0.0.1:0", {}).code, Errc::InvalidArgument);
+  EXPECT_EQ(client.connect("", {}).code, Errc::InvalidArgument);
+  EXPECT_EQ(client.connect("no-such-host.invalid:4000", {}).code, Errc::ResolveFailed);
+  EXPECT_EQ(client.connect("127.0.0.1:4000", {}).code, Errc::TokenInvalid) << "no token";
   EXPECT_EQ(client.state(), ClientState::Disconnected);
-  EXPECT_EQ(client.send(0, bytes("x")).code, Errc::not_running);
+  EXPECT_EQ(client.send(0, bytes("x")).code, Errc::NotRunning);
 }
 
 TEST(Start, PortInUseIsAClearError) {
@@ -261,7 +261,7 @@ TEST(Start, PortInUseIsAClearError) {
   ServerSettings s = loopback_server();
   s.port = first.port();
   const Status status = second.start(s);
-  EXPECT_EQ(status.code, Errc::address_in_use) << status.message;
+  EXPECT_EQ(status.code, Errc::AddressInUse) << status.message;
   EXPECT_NE(status.message.find(std::to_string(first.port())), std::string::npos) << status.message;
   EXPECT_FALSE(second.running());
 }
@@ -271,7 +271,7 @@ TEST(Start, MalformedSimulationVariableIsRefused) {
   Server server;
   const Status status = server.start(loopback_server());
   ::unsetenv("TICKWIRE_SIM");
-  EXPECT_EQ(status.code, Errc::invalid_settings);
+  EXPECT_EQ(status.code, Errc::InvalidSettings);
   EXPECT_NE(status.message.find("TICKWIRE_SIM"), std::string::npos) << status.message;
   EXPECT_FALSE(server.running());
 }
@@ -280,7 +280,7 @@ TEST(Start, InvalidSettingsAreRefused) {
   Server server;
   ServerSettings s = loopback_server();
   s.mtu = 100;
-  EXPECT_EQ(server.start(s).code, Errc::invalid_settings);
+  EXPECT_EQ(server.start(s).code, Errc::InvalidSettings);
   EXPECT_FALSE(server.running());
 }
 
@@ -294,15 +294,15 @@ TEST_F(Session, SendErrorsAreReported) {
   connect(s, cs);
   const ConnectionId id = server.connections().at(0);
   const std::vector<std::uint8_t> big(1001, 1), ok(1000, 2);
-  EXPECT_EQ(server.send(id, 3, ok).code, Errc::invalid_argument);
-  EXPECT_EQ(server.send(id, 0, big).code, Errc::message_too_large);
-  EXPECT_EQ(server.send(id + 1, 0, ok).code, Errc::unknown_connection);
-  EXPECT_EQ(client.send(7, ok).code, Errc::invalid_argument);
-  EXPECT_EQ(client.send(0, big).code, Errc::message_too_large);
+  EXPECT_EQ(server.send(id, 3, ok).code, Errc::InvalidArgument);
+  EXPECT_EQ(server.send(id, 0, big).code, Errc::MessageTooLarge);
+  EXPECT_EQ(server.send(id + 1, 0, ok).code, Errc::UnknownConnection);
+  EXPECT_EQ(client.send(7, ok).code, Errc::InvalidArgument);
+  EXPECT_EQ(client.send(0, big).code, Errc::MessageTooLarge);
   // Four fit in the queue; the fifth is refused until ENet releases some.
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(client.send(kChannelReliable, ok)) << i;
   EXPECT_EQ(client.stats().queued_bytes, 4000u);
-  EXPECT_EQ(client.send(kChannelReliable, ok).code, Errc::queue_full);
+  EXPECT_EQ(client.send(kChannelReliable, ok).code, Errc::QueueFull);
   ASSERT_TRUE(loop.until([&] { return client.stats().queued_bytes == 0; }, 3s));
   EXPECT_TRUE(client.send(kChannelReliable, ok));
 }

@@ -84,7 +84,7 @@ TEST(Delivery, ReliableOrderedExactlyOnceInOrderUnderHostileLink) {
           sent % 500 == 499 ? 65536 : static_cast<std::size_t>(std::exp(log_size(rng)));
       const auto m = make_message(sent, size);
       const Status status = p.client.send(kChannelReliable, m);
-      if (status.code == Errc::queue_full) break;  // back-pressure: try again next frame
+      if (status.code == Errc::QueueFull) break;  // back-pressure: try again next frame
       ASSERT_TRUE(status) << status.message << " after " << sent << " messages; client "
                           << to_string(p.client.state()) << ", "
                           << to_string(p.client.disconnect_reason());
@@ -182,7 +182,7 @@ TEST(Delivery, CustomLanes) {
   loop.on_server_message = [&](const Event& e) { lanes.push_back(e.channel); };
   ASSERT_TRUE(client.send(4, bytes("four")));
   ASSERT_TRUE(client.send(2, bytes("two")));
-  EXPECT_EQ(client.send(5, bytes("five")).code, Errc::invalid_argument);
+  EXPECT_EQ(client.send(5, bytes("five")).code, Errc::InvalidArgument);
   ASSERT_TRUE(loop.until([&] { return lanes.size() == 2; }, 3s));
   std::sort(lanes.begin(), lanes.end());
   EXPECT_EQ(lanes, (std::vector<std::uint8_t>{2, 4}));

@@ -115,7 +115,7 @@ void converge_under_loss(float loss_pct, std::uint64_t seed) {
     std::vector<std::uint8_t> envelope;
     for (std::size_t i = 0; i < connections.size(); ++i) {
       ASSERT_EQ(senders[i]->encode(*ring.newest(), 0, tick * 16667ull, envelope),
-                SnapshotError::none);
+                SnapshotError::None);
       ASSERT_TRUE(server.send(connections[i], kChannelSequenced, envelope));
     }
     // Pump until the next tick is due, then each client acks what it holds.

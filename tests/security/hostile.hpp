@@ -18,7 +18,7 @@
 #include "enet_datagrams.hpp"
 #include "harness.hpp"
 #include "net/host.hpp"
-#include "secure/client_stage.hpp"
+#include "secure/client_security.hpp"
 #include "secure/token_format.hpp"
 #include "socket/enet_guard.hpp"
 

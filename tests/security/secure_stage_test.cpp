@@ -10,8 +10,8 @@
 #include <memory>
 #include <vector>
 
-#include "secure/client_stage.hpp"
-#include "secure/server_stage.hpp"
+#include "secure/client_security.hpp"
+#include "secure/server_security.hpp"
 #include "tickwire/token.hpp"
 
 namespace tickwire::secure {

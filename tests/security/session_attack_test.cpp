@@ -10,7 +10,7 @@
 #include "hostile.hpp"
 #include "relay.hpp"
 #include "secure/crypto.hpp"
-#include "secure/server_stage.hpp"
+#include "secure/server_security.hpp"
 #include "secure/token_format.hpp"
 
 namespace tickwire::test {
@@ -335,7 +335,7 @@ TEST_F(Refusal, ExpiredTokenIsRefusedLocallyAndByTheServer) {
   ASSERT_TRUE(secure::parse_public(cs.token.bytes, pub));
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   Client client;
-  EXPECT_EQ(client.connect(address_of(server), cs).code, Errc::token_expired);
+  EXPECT_EQ(client.connect(address_of(server), cs).code, Errc::TokenExpired);
   // The server checks too (a client's clock may be wrong): send the request by hand.
   std::array<std::uint8_t, secure::kRequestBytes> request{};
   const std::array<std::uint8_t, secure::kAttemptBytes> attempt{9, 9, 9, 9, 9, 9, 9, 9};
@@ -369,7 +369,7 @@ TEST_F(Refusal, TokenForAnotherServerIsRefused) {
   ASSERT_TRUE(make_connect_token(test_key(), params, cs.token));
   Client client;
   const Status local = client.connect(address_of(server), cs);
-  EXPECT_EQ(local.code, Errc::wrong_server) << local.message;
+  EXPECT_EQ(local.code, Errc::WrongServer) << local.message;
   // Through a relay the server does not know as its own: the server refuses.
   Relay relay;
   relay.set_server_port(server.port());

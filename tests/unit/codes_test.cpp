@@ -49,10 +49,10 @@ TEST(Resolve, ParsesHostAndPort) {
   EXPECT_EQ(to_string(a), "127.0.0.1:4000");
   ASSERT_TRUE(resolve("127.0.0.1", 27015, a));
   EXPECT_EQ(a.port, 27015);
-  EXPECT_EQ(resolve("127.0.0.1:0", 1, a).code, Errc::invalid_argument);
-  EXPECT_EQ(resolve("127.0.0.1:99999", 1, a).code, Errc::invalid_argument);
-  EXPECT_EQ(resolve("127.0.0.1:x", 1, a).code, Errc::invalid_argument);
-  EXPECT_EQ(resolve(":5", 1, a).code, Errc::invalid_argument);
+  EXPECT_EQ(resolve("127.0.0.1:0", 1, a).code, Errc::InvalidArgument);
+  EXPECT_EQ(resolve("127.0.0.1:99999", 1, a).code, Errc::InvalidArgument);
+  EXPECT_EQ(resolve("127.0.0.1:x", 1, a).code, Errc::InvalidArgument);
+  EXPECT_EQ(resolve(":5", 1, a).code, Errc::InvalidArgument);
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ TEST(ConditionerSpec, MalformedIsAClearErrorAndLeavesSettingsAlone) {
     s.outgoing.latency_ms = 7;
     const Status status = parse_conditioner_spec(spec, s);
     EXPECT_FALSE(status) << spec;
-    EXPECT_EQ(status.code, Errc::invalid_settings) << spec;
+    EXPECT_EQ(status.code, Errc::InvalidSettings) << spec;
     EXPECT_NE(status.message.find("link conditioner"), std::string::npos) << status.message;
     EXPECT_EQ(s.outgoing.latency_ms, 7u) << "settings changed by a failed parse: " << spec;
   }

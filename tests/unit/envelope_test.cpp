@@ -3,10 +3,10 @@
 
 #include <random>
 
-#include "protocol/envelope.hpp"
-#include "tickwire/replicator.hpp"
+#include "tickwire/snapshot_stream.hpp"
+#include "wire/envelope.hpp"
 
-namespace tickwire::protocol {
+namespace tickwire::wire {
 namespace {
 
 std::vector<std::uint8_t> sample(SnapshotHeader& header) {
@@ -37,7 +37,7 @@ TEST(SnapshotEnvelope, RoundTrips) {
   const auto bytes = sample(header);
   SnapshotHeader read;
   std::span<const std::uint8_t> payload;
-  ASSERT_EQ(read_snapshot_envelope(bytes, read, payload), EnvelopeError::ok);
+  ASSERT_EQ(read_snapshot_envelope(bytes, read, payload), EnvelopeError::Ok);
   EXPECT_EQ(read.tick, 1234u);
   EXPECT_EQ(read.baseline_tick, 1228u);
   EXPECT_TRUE(read.has_baseline);
@@ -56,7 +56,7 @@ TEST(SnapshotEnvelope, RefusesWhatDoesNotVerify) {
   // went (then the payload is whole and inside what is left).
   const std::vector<std::uint8_t> whole = {1, 2, 3, 4, 5, 250};
   for (std::size_t n = 0; n < bytes.size(); ++n) {
-    if (read_snapshot_envelope({bytes.data(), n}, header, payload) != EnvelopeError::ok) continue;
+    if (read_snapshot_envelope({bytes.data(), n}, header, payload) != EnvelopeError::Ok) continue;
     EXPECT_GE(n, bytes.size() - 7) << "more than padding was cut: " << n;
     EXPECT_LE(payload.data() + payload.size(), bytes.data() + n);
     EXPECT_EQ(std::vector<std::uint8_t>(payload.begin(), payload.end()), whole);
@@ -66,7 +66,7 @@ TEST(SnapshotEnvelope, RefusesWhatDoesNotVerify) {
   int accepted = 0;
   for (int i = 0; i < 2000; ++i) {
     for (auto& b : junk) b = static_cast<std::uint8_t>(rng());
-    accepted += read_snapshot_envelope(junk, header, payload) == EnvelopeError::ok;
+    accepted += read_snapshot_envelope(junk, header, payload) == EnvelopeError::Ok;
   }
   EXPECT_EQ(accepted, 0) << "random bytes lack the identifier and do not verify";
   // Every bit flip either still verifies (a different but well-formed
@@ -74,14 +74,14 @@ TEST(SnapshotEnvelope, RefusesWhatDoesNotVerify) {
   for (std::size_t bit = 0; bit < bytes.size() * 8; ++bit) {
     auto flipped = bytes;
     flipped[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
-    if (read_snapshot_envelope(flipped, header, payload) == EnvelopeError::ok) {
+    if (read_snapshot_envelope(flipped, header, payload) == EnvelopeError::Ok) {
       EXPECT_GE(payload.data(), flipped.data());
       EXPECT_LE(payload.data() + payload.size(), flipped.data() + flipped.size());
     }
   }
   std::vector<std::uint8_t> huge(kMaxEnvelopeBytes + 1);
-  EXPECT_EQ(read_snapshot_envelope(huge, header, payload), EnvelopeError::too_large);
+  EXPECT_EQ(read_snapshot_envelope(huge, header, payload), EnvelopeError::TooLarge);
 }
 
 }  // namespace
-}  // namespace tickwire::protocol
+}  // namespace tickwire::wire

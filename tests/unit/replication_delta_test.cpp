@@ -8,7 +8,8 @@
 
 #include "replication/bitstream.hpp"
 #include "replication_test_util.hpp"
-#include "tickwire/replication.hpp"
+#include "tickwire/entity_store.hpp"
+#include "tickwire/snapshot_codec.hpp"
 
 namespace tickwire {
 namespace {
@@ -24,7 +25,7 @@ class DeltaCodec : public ::testing::Test {
 
   std::vector<std::uint8_t> encode(const Snapshot& current, const Snapshot* baseline) {
     const EncodeResult r = codec->encode(current, baseline, buffer);
-    EXPECT_EQ(r.error, SnapshotError::none) << to_string(r.error);
+    EXPECT_EQ(r.error, SnapshotError::None) << to_string(r.error);
     return {buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(r.bytes)};
   }
 
@@ -54,17 +55,17 @@ TEST_F(DeltaCodec, RandomWorldsRoundTripExactlyFullAndDelta) {
     ASSERT_NE(current, nullptr);
 
     const auto full = encode(*current, nullptr);
-    ASSERT_EQ(codec->decode(full, nullptr, decoded), SnapshotError::none) << "tick " << tick;
+    ASSERT_EQ(codec->decode(full, nullptr, decoded), SnapshotError::None) << "tick " << tick;
     ASSERT_TRUE(decoded == *current) << "full, tick " << tick;
 
     const std::uint32_t back = std::uniform_int_distribution<std::uint32_t>(1, 15)(rng);
     const Snapshot* baseline = ring.find(tick - back);
     if (baseline == nullptr) continue;
     const auto delta = encode(*current, baseline);
-    ASSERT_EQ(codec->decode(delta, baseline, decoded), SnapshotError::none) << "tick " << tick;
+    ASSERT_EQ(codec->decode(delta, baseline, decoded), SnapshotError::None) << "tick " << tick;
     ASSERT_TRUE(decoded == *current) << "delta against " << tick - back << ", tick " << tick;
     // A full stream decodes the same whether or not a baseline is offered.
-    ASSERT_EQ(codec->decode(full, baseline, decoded), SnapshotError::none);
+    ASSERT_EQ(codec->decode(full, baseline, decoded), SnapshotError::None);
     ASSERT_TRUE(decoded == *current);
     ++deltas;
   }
@@ -83,12 +84,12 @@ TEST_F(DeltaCodec, UnchangedWorldIsAHeaderOnly) {
   store.capture(11, b);
   const auto delta = encode(b, &a);
   EXPECT_LE(delta.size(), 10u);  // tick, flag, age, two counts
-  ASSERT_EQ(codec->decode(delta, &a, decoded), SnapshotError::none);
+  ASSERT_EQ(codec->decode(delta, &a, decoded), SnapshotError::None);
   EXPECT_TRUE(decoded == b);
   Snapshot empty(schema, settings);
   empty.clear(3);
   const auto none = encode(empty, nullptr);
-  ASSERT_EQ(codec->decode(none, nullptr, decoded), SnapshotError::none);
+  ASSERT_EQ(codec->decode(none, nullptr, decoded), SnapshotError::None);
   EXPECT_TRUE(decoded == empty);
 }
 
@@ -117,7 +118,7 @@ TEST_F(DeltaCodec, DeltaIsMuchSmallerThanFullWhenFewChange) {
         test::randomise(moved, cubes[i], rng, true);
     moved.capture(++tick, cur);
     const auto delta = encode(cur, &base);
-    ASSERT_EQ(codec->decode(delta, &base, decoded), SnapshotError::none);
+    ASSERT_EQ(codec->decode(delta, &base, decoded), SnapshotError::None);
     ASSERT_TRUE(decoded == cur);
     std::printf("[ sizes    ] delta with %5.1f%% of cubes moved a little: %zu bytes\n",
                 fraction * 100, delta.size());
@@ -151,7 +152,7 @@ class DeltaDecoder : public DeltaCodec {
   // Decodes `bytes`: either an error with a cause or a well-formed snapshot.
   SnapshotError check(const std::vector<std::uint8_t>& bytes, const Snapshot* baseline) {
     const SnapshotError e = codec->decode(bytes, baseline, out);
-    if (e == SnapshotError::none) {
+    if (e == SnapshotError::None) {
       EXPECT_TRUE(test::well_formed(schema, settings, out));
     } else {
       EXPECT_EQ(out.size(), 0u) << "left empty on error";
@@ -169,7 +170,7 @@ TEST_F(DeltaDecoder, RejectsEveryTruncation) {
     const auto stream = encode(cur, baseline);
     for (std::size_t n = 0; n < stream.size(); ++n) {
       const std::vector<std::uint8_t> cut(stream.begin(), stream.begin() + static_cast<long>(n));
-      EXPECT_EQ(check(cut, &base), SnapshotError::overrun) << "length " << n;
+      EXPECT_EQ(check(cut, &base), SnapshotError::Overrun) << "length " << n;
     }
   }
 }
@@ -183,7 +184,7 @@ TEST_F(DeltaDecoder, SurvivesEveryBitFlip) {
       auto flipped = stream;
       flipped[bit / 8] ^= static_cast<std::uint8_t>(0x80u >> (bit % 8));
       const SnapshotError e = check(flipped, &base);
-      (e == SnapshotError::none ? accepted : rejected)++;
+      (e == SnapshotError::None ? accepted : rejected)++;
     }
   }
   const CodecStats& stats = codec->stats();
@@ -203,24 +204,24 @@ TEST_F(DeltaDecoder, SurvivesEveryBitFlip) {
 TEST_F(DeltaDecoder, RejectsTrailingData) {
   auto stream = encode(cur, &base);
   stream.push_back(0);
-  EXPECT_EQ(check(stream, &base), SnapshotError::trailing_data);
+  EXPECT_EQ(check(stream, &base), SnapshotError::TrailingData);
 }
 
 TEST_F(DeltaDecoder, RejectsAWrongOrMissingBaseline) {
   const auto delta = encode(cur, &base);
-  EXPECT_EQ(check(delta, nullptr), SnapshotError::missing_baseline);
-  EXPECT_EQ(check(delta, &cur), SnapshotError::wrong_baseline);
+  EXPECT_EQ(check(delta, nullptr), SnapshotError::MissingBaseline);
+  EXPECT_EQ(check(delta, &cur), SnapshotError::WrongBaseline);
   Snapshot other = base;
   other.clear(19);
-  EXPECT_EQ(check(delta, &other), SnapshotError::wrong_baseline);
-  EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::wrong_baseline)], 2u);
+  EXPECT_EQ(check(delta, &other), SnapshotError::WrongBaseline);
+  EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::WrongBaseline)], 2u);
 }
 
 TEST_F(DeltaDecoder, RejectsMoreEntitiesThanItsCapacity) {
   auto small = make_delta_codec(schema, ReplicationSettings{8, 4});
   Snapshot small_out(schema, ReplicationSettings{8, 4});
   const auto full = encode(cur, nullptr);
-  EXPECT_EQ(small->decode(full, nullptr, small_out), SnapshotError::too_many_entities);
+  EXPECT_EQ(small->decode(full, nullptr, small_out), SnapshotError::TooManyEntities);
   EXPECT_EQ(small_out.size(), 0u);
 }
 
@@ -262,35 +263,34 @@ class DeltaDecoderCrafted : public ::testing::Test {
 };
 
 TEST_F(DeltaDecoderCrafted, MatchesTheDocumentedFormat) {
-  ASSERT_EQ(codec->decode(full(1, 1, 0b0, 1, 1, 100), nullptr, out), SnapshotError::none);
+  ASSERT_EQ(codec->decode(full(1, 1, 0b0, 1, 1, 100), nullptr, out), SnapshotError::None);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out.entities()[0].id, EntityId::make(0, 1));
   EXPECT_EQ(out.codes(out.entities()[0])[0], 100u);
   // Gap bucket 1 ("10" + 3 bits): 1 + 4 = index 5.
-  ASSERT_EQ(codec->decode(full(1, 1, 0b10100, 5, 3, 7), nullptr, out), SnapshotError::none);
+  ASSERT_EQ(codec->decode(full(1, 1, 0b10100, 5, 3, 7), nullptr, out), SnapshotError::None);
   EXPECT_EQ(out.entities()[0].id, EntityId::make(5, 3));
   // That stream is 76 bits: 4 padding bits, which must be zero.
   auto padded = full(1, 1, 0b10100, 5, 3, 7);
   ASSERT_EQ(padded.size(), 10u);
   padded.back() |= 1;
-  EXPECT_EQ(codec->decode(padded, nullptr, out), SnapshotError::trailing_data);
+  EXPECT_EQ(codec->decode(padded, nullptr, out), SnapshotError::TrailingData);
   auto longer = full(1, 1, 0b0, 1, 1, 100);
   longer.push_back(0);
-  EXPECT_EQ(codec->decode(longer, nullptr, out), SnapshotError::trailing_data);
+  EXPECT_EQ(codec->decode(longer, nullptr, out), SnapshotError::TrailingData);
 }
 
 TEST_F(DeltaDecoderCrafted, RejectsEachInconsistency) {
   EXPECT_EQ(codec->decode(full(1, 1, 0b0, 1, 1, 101), nullptr, out),
-            SnapshotError::value_out_of_range);
-  EXPECT_EQ(codec->decode(full(1, 1, 0b0, 1, 0, 1), nullptr, out), SnapshotError::bad_generation);
-  EXPECT_EQ(codec->decode(full(17, 1, 0b0, 1, 1, 1), nullptr, out),
-            SnapshotError::too_many_entities);
+            SnapshotError::ValueOutOfRange);
+  EXPECT_EQ(codec->decode(full(1, 1, 0b0, 1, 0, 1), nullptr, out), SnapshotError::BadGeneration);
+  EXPECT_EQ(codec->decode(full(17, 1, 0b0, 1, 1, 1), nullptr, out), SnapshotError::TooManyEntities);
   EXPECT_EQ(codec->decode(full(1, 8191, 0b0, 1, 1, 1), nullptr, out),
-            SnapshotError::too_many_entities);
-  EXPECT_EQ(codec->decode(full(2, 1, 0b0, 1, 1, 1), nullptr, out), SnapshotError::count_mismatch);
+            SnapshotError::TooManyEntities);
+  EXPECT_EQ(codec->decode(full(2, 1, 0b0, 1, 1, 1), nullptr, out), SnapshotError::CountMismatch);
   // Gap bucket 2 ("110" + 6 bits): 9 + 7 = index 16, beyond max_entities 16.
   EXPECT_EQ(codec->decode(full(1, 1, 0b110000111, 9, 1, 1), nullptr, out),
-            SnapshotError::index_out_of_range);
+            SnapshotError::IndexOutOfRange);
 
   Schema two;
   two.add({"a", {FieldSpec::integer("n", 0, 100)}});
@@ -311,7 +311,7 @@ TEST_F(DeltaDecoderCrafted, RejectsEachInconsistency) {
   w.write(1, 4);
   w.write(0, 7);  // value
   bytes.resize(w.finish());
-  EXPECT_EQ(three_types->decode(bytes, nullptr, three_out), SnapshotError::unknown_type);
+  EXPECT_EQ(three_types->decode(bytes, nullptr, three_out), SnapshotError::UnknownType);
 }
 
 TEST_F(DeltaDecoderCrafted, RejectsDeltaRecordsWithoutABaselineEntity) {
@@ -331,10 +331,10 @@ TEST_F(DeltaDecoderCrafted, RejectsDeltaRecordsWithoutABaselineEntity) {
     bytes.resize(w.finish());
     return bytes;
   };
-  EXPECT_EQ(codec->decode(delta(0b11, 2, 0, 1), &baseline, out), SnapshotError::no_such_entity);
-  EXPECT_EQ(codec->decode(delta(0b0, 1, 1, 1), &baseline, out), SnapshotError::no_such_entity);
-  EXPECT_EQ(codec->decode(delta(0b0, 1, 1, 0), &baseline, out), SnapshotError::empty_update);
-  EXPECT_EQ(codec->decode(delta(0b11, 2, 0, 0), &baseline, out), SnapshotError::none);
+  EXPECT_EQ(codec->decode(delta(0b11, 2, 0, 1), &baseline, out), SnapshotError::NoSuchEntity);
+  EXPECT_EQ(codec->decode(delta(0b0, 1, 1, 1), &baseline, out), SnapshotError::NoSuchEntity);
+  EXPECT_EQ(codec->decode(delta(0b0, 1, 1, 0), &baseline, out), SnapshotError::EmptyUpdate);
+  EXPECT_EQ(codec->decode(delta(0b11, 2, 0, 0), &baseline, out), SnapshotError::None);
   EXPECT_EQ(out.size(), 0u) << "the removal was applied";
   EXPECT_EQ(out.tick(), 5u);
 }
@@ -345,12 +345,12 @@ TEST_F(DeltaCodec, EncodeRefusesASmallBufferAndForeignSnapshots) {
   Snapshot s(schema, settings);
   store.capture(1, s);
   std::uint8_t tiny[8];
-  EXPECT_EQ(codec->encode(s, nullptr, tiny).error, SnapshotError::buffer_too_small);
+  EXPECT_EQ(codec->encode(s, nullptr, tiny).error, SnapshotError::BufferTooSmall);
   Snapshot bad(schema, settings);
   bad.clear(1);
   (void)bad.append(EntityId::make(0, 1), 7, 1);  // unknown type
-  EXPECT_EQ(codec->encode(bad, nullptr, buffer).error, SnapshotError::bad_snapshot);
-  EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::buffer_too_small)], 1u);
+  EXPECT_EQ(codec->encode(bad, nullptr, buffer).error, SnapshotError::BadSnapshot);
+  EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::BufferTooSmall)], 1u);
 }
 
 }  // namespace

@@ -7,8 +7,8 @@
 #include <limits>
 #include <random>
 
+#include "replication/quantize.hpp"
 #include "replication_test_util.hpp"
-#include "tickwire/replication.hpp"
 
 namespace tickwire {
 namespace {

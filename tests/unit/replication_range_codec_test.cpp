@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "replication_test_util.hpp"
-#include "tickwire/replication.hpp"
+#include "tickwire/entity_store.hpp"
+#include "tickwire/snapshot_codec.hpp"
 
 namespace tickwire {
 namespace {
@@ -32,7 +33,7 @@ class RangeCodec : public ::testing::Test {
                                    SnapshotCodec* with = nullptr) {
     SnapshotCodec& c = with != nullptr ? *with : *codec;
     const EncodeResult r = c.encode(current, baseline, buffer);
-    EXPECT_EQ(r.error, SnapshotError::none) << to_string(r.error);
+    EXPECT_EQ(r.error, SnapshotError::None) << to_string(r.error);
     return {buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(r.bytes)};
   }
 
@@ -70,17 +71,17 @@ TEST_F(RangeCodec, RandomWorldsRoundTripExactlyFullAndDelta) {
 
     const auto full = encode(*current, nullptr);
     ASSERT_LE(full.size(), codec->max_encoded_bytes());
-    ASSERT_EQ(codec->decode(full, nullptr, decoded), SnapshotError::none) << "tick " << tick;
+    ASSERT_EQ(codec->decode(full, nullptr, decoded), SnapshotError::None) << "tick " << tick;
     ASSERT_TRUE(decoded == *current) << "full, tick " << tick;
 
     const std::uint32_t back = std::uniform_int_distribution<std::uint32_t>(1, 15)(rng);
     const Snapshot* baseline = ring.find(tick - back);
     if (baseline == nullptr) continue;
     const auto stream = encode(*current, baseline);
-    ASSERT_EQ(codec->decode(stream, baseline, decoded), SnapshotError::none) << "tick " << tick;
+    ASSERT_EQ(codec->decode(stream, baseline, decoded), SnapshotError::None) << "tick " << tick;
     ASSERT_TRUE(decoded == *current) << "delta against " << tick - back << ", tick " << tick;
     // A full stream decodes the same whether or not a baseline is offered.
-    ASSERT_EQ(codec->decode(full, baseline, decoded), SnapshotError::none);
+    ASSERT_EQ(codec->decode(full, baseline, decoded), SnapshotError::None);
     ASSERT_TRUE(decoded == *current);
     range_bytes += stream.size();
     delta_bytes += encode(*current, baseline, delta.get()).size();
@@ -111,13 +112,13 @@ TEST_F(RangeCodec, EveryFieldKindAndEveryRecordKindRoundTrip) {
   for (int i = 0; i < 4; ++i) (void)world.create();
   store.capture(9, b);
   const auto stream = encode(b, &a);
-  ASSERT_EQ(codec->decode(stream, &a, decoded), SnapshotError::none);
+  ASSERT_EQ(codec->decode(stream, &a, decoded), SnapshotError::None);
   EXPECT_TRUE(decoded == b);
   const auto full = encode(b, nullptr);
-  ASSERT_EQ(codec->decode(full, nullptr, decoded), SnapshotError::none);
+  ASSERT_EQ(codec->decode(full, nullptr, decoded), SnapshotError::None);
   EXPECT_TRUE(decoded == b);
   // The codec keeps no state between streams: an older stream decodes again.
-  ASSERT_EQ(codec->decode(stream, &a, decoded), SnapshotError::none);
+  ASSERT_EQ(codec->decode(stream, &a, decoded), SnapshotError::None);
   EXPECT_TRUE(decoded == b);
 }
 
@@ -140,10 +141,10 @@ TEST_F(RangeCodec, ExtremeCodesRoundTrip) {
   }
   for (const auto& [cur, base] : {std::pair{&hi, &lo}, std::pair{&lo, &hi}}) {
     const auto stream = encode(*cur, base);
-    ASSERT_EQ(codec->decode(stream, base, decoded), SnapshotError::none);
+    ASSERT_EQ(codec->decode(stream, base, decoded), SnapshotError::None);
     EXPECT_TRUE(decoded == *cur);
     const auto full = encode(*cur, nullptr);
-    ASSERT_EQ(codec->decode(full, nullptr, decoded), SnapshotError::none);
+    ASSERT_EQ(codec->decode(full, nullptr, decoded), SnapshotError::None);
     EXPECT_TRUE(decoded == *cur);
   }
 }
@@ -190,7 +191,7 @@ TEST_F(RangeCodec, SmallerThanBitPackingOnALargeLowEntropyDelta) {
         test::randomise(moved, cubes[i], rng, true);
     moved.capture(++tick, cur);
     const auto stream = encode(cur, &base);
-    ASSERT_EQ(codec->decode(stream, &base, decoded), SnapshotError::none);
+    ASSERT_EQ(codec->decode(stream, &base, decoded), SnapshotError::None);
     ASSERT_TRUE(decoded == cur);
     const std::size_t packed = encode(cur, &base, delta.get()).size();
     std::printf(
@@ -214,12 +215,12 @@ TEST_F(RangeCodec, UnchangedAndEmptyWorldsAreShort) {
   store.capture(11, b);
   const auto stream = encode(b, &a);
   EXPECT_LE(stream.size(), 12u);  // tick, flag, age, two counts, flush
-  ASSERT_EQ(codec->decode(stream, &a, decoded), SnapshotError::none);
+  ASSERT_EQ(codec->decode(stream, &a, decoded), SnapshotError::None);
   EXPECT_TRUE(decoded == b);
   Snapshot empty(schema, settings);
   empty.clear(3);
   const auto none = encode(empty, nullptr);
-  ASSERT_EQ(codec->decode(none, nullptr, decoded), SnapshotError::none);
+  ASSERT_EQ(codec->decode(none, nullptr, decoded), SnapshotError::None);
   EXPECT_TRUE(decoded == empty);
 }
 
@@ -229,17 +230,17 @@ TEST_F(RangeCodec, EncodeRefusesASmallBufferAndForeignSnapshots) {
   Snapshot s(schema, settings);
   store.capture(1, s);
   std::uint8_t tiny[8];
-  EXPECT_EQ(codec->encode(s, nullptr, tiny).error, SnapshotError::buffer_too_small);
+  EXPECT_EQ(codec->encode(s, nullptr, tiny).error, SnapshotError::BufferTooSmall);
   const auto stream = encode(s, nullptr);
   std::vector<std::uint8_t> exact(stream.size());
   EXPECT_EQ(codec->encode(s, nullptr, exact).bytes, stream.size()) << "an exact buffer is enough";
   std::vector<std::uint8_t> short_by_one(stream.size() - 1);
-  EXPECT_EQ(codec->encode(s, nullptr, short_by_one).error, SnapshotError::buffer_too_small);
+  EXPECT_EQ(codec->encode(s, nullptr, short_by_one).error, SnapshotError::BufferTooSmall);
   Snapshot bad(schema, settings);
   bad.clear(1);
   (void)bad.append(EntityId::make(0, 1), 7, 1);  // unknown type
-  EXPECT_EQ(codec->encode(bad, nullptr, buffer).error, SnapshotError::bad_snapshot);
-  EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::buffer_too_small)], 2u);
+  EXPECT_EQ(codec->encode(bad, nullptr, buffer).error, SnapshotError::BadSnapshot);
+  EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::BufferTooSmall)], 2u);
 }
 
 // --- Rejection ---------------------------------------------------------------
@@ -263,7 +264,7 @@ class RangeDecoder : public RangeCodec {
   // Decodes `bytes`: either an error with a cause or a well-formed snapshot.
   SnapshotError check(std::span<const std::uint8_t> bytes, const Snapshot* baseline) {
     const SnapshotError e = codec->decode(bytes, baseline, out);
-    if (e == SnapshotError::none) {
+    if (e == SnapshotError::None) {
       EXPECT_TRUE(test::well_formed(schema, settings, out));
     } else {
       EXPECT_EQ(out.size(), 0u) << "left empty on error";
@@ -292,11 +293,11 @@ TEST_F(RangeDecoder, RejectsEveryTruncation) {
     const auto stream = encode(cur, baseline);
     for (std::size_t n = 0; n < stream.size(); ++n) {
       const std::span<const std::uint8_t> cut(stream.data(), n);
-      EXPECT_NE(check(cut, &base), SnapshotError::none) << "length " << n;
+      EXPECT_NE(check(cut, &base), SnapshotError::None) << "length " << n;
     }
   }
   // The flushed bytes make any cut run out inside the stream.
-  EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::overrun)],
+  EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::Overrun)],
             codec->stats().decode_errors);
 }
 
@@ -304,12 +305,12 @@ TEST_F(RangeDecoder, RejectsTrailingAndAlteredEndBytes) {
   const auto stream = encode(cur, &base);
   auto longer = stream;
   longer.push_back(0);
-  EXPECT_EQ(check(longer, &base), SnapshotError::trailing_data);
+  EXPECT_EQ(check(longer, &base), SnapshotError::TrailingData);
   // Any change to the last byte moves the code off the flushed low end.
   for (std::uint32_t x = 1; x < 256; ++x) {
     auto altered = stream;
     altered.back() = static_cast<std::uint8_t>(altered.back() ^ x);
-    EXPECT_NE(check(altered, &base), SnapshotError::none) << "xor " << x;
+    EXPECT_NE(check(altered, &base), SnapshotError::None) << "xor " << x;
   }
 }
 
@@ -322,7 +323,7 @@ TEST_F(RangeDecoder, SurvivesEveryBitFlip) {
       auto flipped = stream;
       flipped[bit / 8] ^= static_cast<std::uint8_t>(0x80u >> (bit % 8));
       const SnapshotError e = check(flipped, &base);
-      (e == SnapshotError::none ? accepted : rejected)++;
+      (e == SnapshotError::None ? accepted : rejected)++;
     }
   }
   EXPECT_EQ(codec->stats().decode_errors, rejected);
@@ -343,12 +344,12 @@ TEST_F(RangeDecoder, RandomBytesAreRefusedOrAValidSnapshot) {
     for (auto& byte : bytes) byte = static_cast<std::uint8_t>(rng());
     if (i % 2 == 0 && bytes.size() > 4) bytes[4] &= 0x7F;  // often a delta header
     const Snapshot* baseline = i % 3 == 0 ? nullptr : &base;
-    if (check(bytes, baseline) != SnapshotError::none) continue;
+    if (check(bytes, baseline) != SnapshotError::None) continue;
     ++accepted;
     // What decodes re-encodes to a stream that decodes to the same.
     const EncodeResult r = codec->encode(out, baseline, again);
-    ASSERT_EQ(r.error, SnapshotError::none);
-    ASSERT_EQ(codec->decode({again.data(), r.bytes}, baseline, round), SnapshotError::none);
+    ASSERT_EQ(r.error, SnapshotError::None);
+    ASSERT_EQ(codec->decode({again.data(), r.bytes}, baseline, round), SnapshotError::None);
     EXPECT_TRUE(round == out);
   }
   print_causes("random", accepted);
@@ -356,19 +357,19 @@ TEST_F(RangeDecoder, RandomBytesAreRefusedOrAValidSnapshot) {
 
 TEST_F(RangeDecoder, RejectsAWrongOrMissingBaseline) {
   const auto stream = encode(cur, &base);
-  EXPECT_EQ(check(stream, nullptr), SnapshotError::missing_baseline);
-  EXPECT_EQ(check(stream, &cur), SnapshotError::wrong_baseline);
+  EXPECT_EQ(check(stream, nullptr), SnapshotError::MissingBaseline);
+  EXPECT_EQ(check(stream, &cur), SnapshotError::WrongBaseline);
   Snapshot other = base;
   other.clear(19);
-  EXPECT_EQ(check(stream, &other), SnapshotError::wrong_baseline);
-  EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::wrong_baseline)], 2u);
+  EXPECT_EQ(check(stream, &other), SnapshotError::WrongBaseline);
+  EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::WrongBaseline)], 2u);
 }
 
 TEST_F(RangeDecoder, RejectsMoreEntitiesThanItsCapacity) {
   auto small = make_range_codec(schema, ReplicationSettings{8, 4});
   Snapshot small_out(schema, ReplicationSettings{8, 4});
   const auto full = encode(cur, nullptr);
-  EXPECT_EQ(small->decode(full, nullptr, small_out), SnapshotError::too_many_entities);
+  EXPECT_EQ(small->decode(full, nullptr, small_out), SnapshotError::TooManyEntities);
   EXPECT_EQ(small_out.size(), 0u);
 }
 
@@ -396,7 +397,7 @@ class RangeDecoderChecks : public ::testing::Test {
   }
   std::vector<std::uint8_t> encode(const Snapshot& s, const Snapshot* base) {
     const EncodeResult r = codec->encode(s, base, buffer);
-    EXPECT_EQ(r.error, SnapshotError::none);
+    EXPECT_EQ(r.error, SnapshotError::None);
     return {buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(r.bytes)};
   }
 
@@ -414,28 +415,28 @@ TEST_F(RangeDecoderChecks, RejectsEachInconsistency) {
   // An update of index 3 (50 -> 55, a medium delta) against a baseline without index 3, or
   // where the same delta leaves the range.
   const auto update = encode(one(5, 3, 55), &base);
-  ASSERT_EQ(codec->decode(update, &base, out), SnapshotError::none);
-  EXPECT_EQ(codec->decode(update, &empty, out), SnapshotError::no_such_entity);
-  EXPECT_EQ(codec->decode(update, &near_top, out), SnapshotError::value_out_of_range);
+  ASSERT_EQ(codec->decode(update, &base, out), SnapshotError::None);
+  EXPECT_EQ(codec->decode(update, &empty, out), SnapshotError::NoSuchEntity);
+  EXPECT_EQ(codec->decode(update, &near_top, out), SnapshotError::ValueOutOfRange);
   EXPECT_EQ(out.size(), 0u);
   // A removal of index 3 against a baseline without it.
   const auto removal = encode(one(5, kNone, 0), &base);
-  EXPECT_EQ(codec->decode(removal, &other, out), SnapshotError::no_such_entity);
+  EXPECT_EQ(codec->decode(removal, &other, out), SnapshotError::NoSuchEntity);
   // No record and one entity stated, against an empty baseline.
   const auto unchanged = encode(one(5, 3, 50), &base);
-  EXPECT_EQ(codec->decode(unchanged, &empty, out), SnapshotError::count_mismatch);
+  EXPECT_EQ(codec->decode(unchanged, &empty, out), SnapshotError::CountMismatch);
   // Index 20 read by a codec for 16 entities; type 3 by one for three types
   // (the same type bits).
   const auto far = encode(one(5, 20, 1), nullptr);
   auto narrow = make_range_codec(schema, ReplicationSettings{16, 4});
   Snapshot narrow_out(schema, ReplicationSettings{16, 4});
-  EXPECT_EQ(narrow->decode(far, nullptr, narrow_out), SnapshotError::index_out_of_range);
+  EXPECT_EQ(narrow->decode(far, nullptr, narrow_out), SnapshotError::IndexOutOfRange);
   const auto typed = encode(one(5, 2, 1, 3), nullptr);
   auto three_types = make_range_codec(three, settings);
   Snapshot three_out(three, settings);
-  EXPECT_EQ(three_types->decode(typed, nullptr, three_out), SnapshotError::unknown_type);
+  EXPECT_EQ(three_types->decode(typed, nullptr, three_out), SnapshotError::UnknownType);
   // The same stream with the right codec decodes.
-  ASSERT_EQ(codec->decode(typed, nullptr, out), SnapshotError::none);
+  ASSERT_EQ(codec->decode(typed, nullptr, out), SnapshotError::None);
   EXPECT_EQ(out.entities()[0].type, 3u);
 }
 

@@ -4,7 +4,8 @@
 #include <string>
 
 #include "replication_test_util.hpp"
-#include "tickwire/replication.hpp"
+#include "tickwire/entity_store.hpp"
+#include "tickwire/snapshot_codec.hpp"
 
 namespace tickwire {
 namespace {
@@ -55,7 +56,7 @@ TEST(ReplicationSchema, RejectsBadFieldsWithAReadableMessage) {
   };
   for (const Case& c : cases) {
     const Status s = validate_one(c.field);
-    EXPECT_EQ(s.code, Errc::invalid_settings) << c.field.name;
+    EXPECT_EQ(s.code, Errc::InvalidSettings) << c.field.name;
     EXPECT_NE(s.message.find(c.expect), std::string::npos) << s.message;
     EXPECT_NE(s.message.find("'thing' field '" + c.field.name + "'"), std::string::npos)
         << s.message;
@@ -240,8 +241,8 @@ TEST(EntityView, ReadsADecodedSnapshotAsTheStoreReadsItself) {
   auto codec = make_delta_codec(schema, settings);
   std::vector<std::uint8_t> buffer(codec->max_encoded_bytes());
   const EncodeResult r = codec->encode(sent, nullptr, buffer);
-  ASSERT_EQ(r.error, SnapshotError::none);
-  ASSERT_EQ(codec->decode({buffer.data(), r.bytes}, nullptr, got), SnapshotError::none);
+  ASSERT_EQ(r.error, SnapshotError::None);
+  ASSERT_EQ(codec->decode({buffer.data(), r.bytes}, nullptr, got), SnapshotError::None);
   for (EntityId id : ids) {
     const EntityRecord* e = got.find(id.index());
     ASSERT_NE(e, nullptr);
@@ -308,9 +309,9 @@ TEST(ReplicationStamps, FollowRealChangesOnly) {
   auto codec = make_delta_codec(schema, settings);
   std::vector<std::uint8_t> buffer(codec->max_encoded_bytes());
   const EncodeResult r = codec->encode(b, &a, buffer);
-  ASSERT_EQ(r.error, SnapshotError::none);
+  ASSERT_EQ(r.error, SnapshotError::None);
   Snapshot out(schema, settings);
-  ASSERT_EQ(codec->decode({buffer.data(), r.bytes}, &a, out), SnapshotError::none);
+  ASSERT_EQ(codec->decode({buffer.data(), r.bytes}, &a, out), SnapshotError::None);
   EXPECT_TRUE(out == b);
   EXPECT_EQ(r.bytes,
             (codec->header_bits(true) - 24 + 5 +

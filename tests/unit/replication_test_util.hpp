@@ -7,7 +7,8 @@
 #include <random>
 #include <vector>
 
-#include "tickwire/replication.hpp"
+#include "tickwire/entity_store.hpp"
+#include "tickwire/snapshot_codec.hpp"
 
 namespace tickwire::test {
 

@@ -54,7 +54,7 @@ TEST(SendAccount, AdmitRefusesBeyondTheLimits) {
   ENetPacket* second =
       make_packet(std::vector<std::uint8_t>(1000, 0), ChannelKind::ReliableOrdered, &account);
   const Status full = account.admit(1, ChannelKind::ReliableOrdered, settings);
-  EXPECT_EQ(full.code, Errc::queue_full);
+  EXPECT_EQ(full.code, Errc::QueueFull);
   EXPECT_NE(full.message.find("reliable window"), std::string::npos) << full.message;
   EXPECT_TRUE(account.admit(1000, ChannelKind::Unreliable, settings))
       << "unreliable lanes are not held by the receiver";
@@ -63,7 +63,7 @@ TEST(SendAccount, AdmitRefusesBeyondTheLimits) {
       << "the oldest is still unacknowledged";
   enet_packet_destroy(first);
   EXPECT_TRUE(account.admit(2000, ChannelKind::ReliableOrdered, settings));
-  EXPECT_EQ(account.admit(10'001, ChannelKind::Unreliable, settings).code, Errc::queue_full);
+  EXPECT_EQ(account.admit(10'001, ChannelKind::Unreliable, settings).code, Errc::QueueFull);
 }
 
 }  // namespace

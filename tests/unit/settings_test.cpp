@@ -9,7 +9,7 @@ namespace {
 
 void expect_invalid(const Status& s, const char* field) {
   EXPECT_FALSE(s);
-  EXPECT_EQ(s.code, Errc::invalid_settings);
+  EXPECT_EQ(s.code, Errc::InvalidSettings);
   EXPECT_NE(s.message.find(field), std::string::npos) << s.message;
 }
 

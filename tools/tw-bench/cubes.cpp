@@ -11,7 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include <tickwire/replication.hpp>
+#include <tickwire/entity_store.hpp>
+#include <tickwire/snapshot_codec.hpp>
 
 #include "cli.hpp"
 #include "cubes_sim.hpp"
@@ -44,15 +45,15 @@ constexpr double kZResolution = 16.0 / 8191.0;
 constexpr std::uint32_t kQuaternionBits = 9;
 enum Field : std::uint32_t { kX, kY, kZ, kOrientation, kInteracting };
 
-enum class Codec { delta, range };
+enum class Codec { Delta, Range };
 
 const char* to_string(Codec codec) {
-  return codec == Codec::range ? "range" : "delta";
+  return codec == Codec::Range ? "range" : "delta";
 }
 
 struct Options {
   bool json = false;
-  Codec codec = Codec::delta;
+  Codec codec = Codec::Delta;
   std::uint32_t frames = 2800;
   std::uint32_t seed = 1;
 };
@@ -83,7 +84,7 @@ Parse parse(int argc, char** argv, Options& options, std::string& error) {
       ok = parse_number<std::uint32_t>(value, 0, 0xFFFFFFFFu, options.seed);
     } else if (arg == "--codec") {
       ok = value == "delta" || value == "range";
-      options.codec = value == "range" ? Codec::range : Codec::delta;
+      options.codec = value == "range" ? Codec::Range : Codec::Delta;
     } else {
       error = "unknown option '" + std::string(argv[i]) + "'";
       return Parse::Bad;
@@ -168,7 +169,7 @@ bool run(const Options& options, Results& r) {
   const ReplicationSettings settings{1024, kBaselineAge + 2};
   EntityStore store(schema, settings);
   SnapshotRing ring(schema, settings);
-  const auto codec = options.codec == Codec::range ? make_range_codec(schema, settings)
+  const auto codec = options.codec == Codec::Range ? make_range_codec(schema, settings)
                                                    : make_delta_codec(schema, settings);
   std::vector<std::uint8_t> buffer(codec->max_encoded_bytes());
   Snapshot decoded(schema, settings);
@@ -206,7 +207,7 @@ bool run(const Options& options, Results& r) {
     auto start = std::chrono::steady_clock::now();
     const EncodeResult encoded = codec->encode(*current, baseline, buffer);
     const double encode_us = elapsed_us(start);
-    if (encoded.error != SnapshotError::none) {
+    if (encoded.error != SnapshotError::None) {
       r.failure = std::string("encode: ") + to_string(encoded.error);
       return false;
     }
@@ -214,7 +215,7 @@ bool run(const Options& options, Results& r) {
     start = std::chrono::steady_clock::now();
     const SnapshotError error = codec->decode(payload, baseline, decoded);
     const double decode_us = elapsed_us(start);
-    if (error != SnapshotError::none) {
+    if (error != SnapshotError::None) {
       r.failure = std::string("decode: ") + to_string(error);
       return false;
     }

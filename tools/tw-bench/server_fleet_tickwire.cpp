@@ -144,11 +144,11 @@ bool TickwireFleet::tick(std::uint32_t tick, TickTimes& times, std::span<std::ui
   world_->step(tick);
   const Snapshot* world = ring_.capture(world_->store(), tick);
   const std::int64_t t2 = now_ns();
-  SnapshotError encoded = SnapshotError::none;
+  SnapshotError encoded = SnapshotError::None;
   if (world != nullptr) {
     for (const auto& r : remotes_) {
       const SnapshotError result = r->sender.encode(*world, 0, server_time_us, r->envelope);
-      if (result != SnapshotError::none) encoded = result;
+      if (result != SnapshotError::None) encoded = result;
     }
   }
   const std::int64_t t3 = now_ns();
@@ -167,7 +167,7 @@ bool TickwireFleet::tick(std::uint32_t tick, TickTimes& times, std::span<std::ui
     error = "a tickwire client disconnected from the server";
   } else if (world == nullptr) {
     error = "the snapshot ring refused tick " + std::to_string(tick);
-  } else if (encoded != SnapshotError::none) {
+  } else if (encoded != SnapshotError::None) {
     error = std::string("SnapshotSender::encode: ") + to_string(encoded);
   } else if (!sent) {
     error = "Server::send: " + sent.message;

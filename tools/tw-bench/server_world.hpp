@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <tickwire/replication.hpp>
+#include <tickwire/entity_store.hpp>
+#include <tickwire/snapshot_codec.hpp>
 
 namespace twbench {
 

@@ -42,7 +42,7 @@ struct LinkConditionerSettings {
 // seed, queue. A bare key conditions the outgoing direction; prefix it with
 // "in." for the incoming direction or "both." for both ("in.loss=2").
 // An unknown key, a missing or malformed value, or a value out of range gives
-// Errc::invalid_settings with a message naming the offending part.
+// Errc::InvalidSettings with a message naming the offending part.
 Status parse_conditioner_spec(std::string_view spec, LinkConditionerSettings& out);
 
 // Reads the TICKWIRE_SIM environment variable. Unset or empty: ok, `out` is

@@ -21,7 +21,7 @@ namespace tickwire {
 
 struct ServerSettings : TransportSettings {
   std::string bind_address = "0.0.0.0";  // IPv4 address or host name to listen on
-  std::uint16_t port = 27015;            // UDP port; 0 picks a free one (see Server::port())
+  std::uint16_t port = kDefaultPort;     // UDP port; 0 picks a free one (see Server::port())
   std::uint32_t max_clients = 32;        // connected clients at once, 1..kMaxPeers
 
   // Opens connect tokens; shared with the game's backend (tw-token keygen),

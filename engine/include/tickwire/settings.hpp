@@ -12,6 +12,9 @@
 
 namespace tickwire {
 
+// The UDP port a server listens on, and a client connects to, when none is given.
+inline constexpr std::uint16_t kDefaultPort = 27015;
+
 // Largest number of peers ENet can address (ENET_PROTOCOL_MAXIMUM_PEER_ID).
 inline constexpr std::uint32_t kMaxPeers = 4095;
 

@@ -8,21 +8,21 @@ namespace tickwire {
 
 const char* to_string(Errc code) noexcept {
   switch (code) {
-    case Errc::ok: return "ok";
-    case Errc::invalid_settings: return "invalid_settings";
-    case Errc::invalid_argument: return "invalid_argument";
-    case Errc::resolve_failed: return "resolve_failed";
-    case Errc::address_in_use: return "address_in_use";
-    case Errc::socket_error: return "socket_error";
-    case Errc::seam_unavailable: return "seam_unavailable";
-    case Errc::not_running: return "not_running";
-    case Errc::unknown_connection: return "unknown_connection";
-    case Errc::message_too_large: return "message_too_large";
-    case Errc::queue_full: return "queue_full";
-    case Errc::out_of_memory: return "out_of_memory";
-    case Errc::token_invalid: return "token_invalid";
-    case Errc::token_expired: return "token_expired";
-    case Errc::wrong_server: return "wrong_server";
+    case Errc::Ok: return "ok";
+    case Errc::InvalidSettings: return "invalid_settings";
+    case Errc::InvalidArgument: return "invalid_argument";
+    case Errc::ResolveFailed: return "resolve_failed";
+    case Errc::AddressInUse: return "address_in_use";
+    case Errc::SocketError: return "socket_error";
+    case Errc::SeamUnavailable: return "seam_unavailable";
+    case Errc::NotRunning: return "not_running";
+    case Errc::UnknownConnection: return "unknown_connection";
+    case Errc::MessageTooLarge: return "message_too_large";
+    case Errc::QueueFull: return "queue_full";
+    case Errc::OutOfMemory: return "out_of_memory";
+    case Errc::TokenInvalid: return "token_invalid";
+    case Errc::TokenExpired: return "token_expired";
+    case Errc::WrongServer: return "wrong_server";
   }
   return "unknown";
 }

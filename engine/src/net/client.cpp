@@ -2,16 +2,13 @@
 
 #include <optional>
 
-#include <chrono>
-
 #include "net/host.hpp"
-#include "secure/client_stage.hpp"
+#include "secure/client_security.hpp"
 
 namespace tickwire {
 
 namespace {
 constexpr std::uint64_t kDisconnectGraceUs = 1'000'000;  // wait this long for the server's ack
-constexpr std::uint16_t kDefaultPort = 27015;
 
 DisconnectReason reason_for(secure::DenyReason deny) {
   switch (deny) {
@@ -31,24 +28,21 @@ DisconnectReason reason_for(secure::DenyReason deny) {
 Status check_token(const ClientSettings& settings, const ENetAddress& server,
                    std::string_view server_text, secure::PublicToken& out) {
   if (settings.token.empty())
-    return {Errc::token_invalid,
+    return {Errc::TokenInvalid,
             "no connect token: set ClientSettings::token (from the game's "
             "backend, tw-token, or make_room_token)"};
   if (!secure::parse_public(settings.token.bytes, out))
-    return {Errc::token_invalid, "the connect token is malformed"};
+    return {Errc::TokenInvalid, "the connect token is malformed"};
   if (out.protocol_id != settings.protocol_id)
-    return {Errc::token_invalid,
+    return {Errc::TokenInvalid,
             "the connect token is for another game or version (its protocol id differs from "
             "ClientSettings::protocol_id)"};
-  const auto now =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-  if (out.expires_unix_s <= now) return {Errc::token_expired, "the connect token has expired"};
+  if (out.expires_unix_s <= unix_seconds())
+    return {Errc::TokenExpired, "the connect token has expired"};
   for (std::size_t i = 0; i < out.server_count; ++i)
     if (out.servers[i] == net::endpoint_of(server)) return {};
-  return {Errc::wrong_server, "the connect token is not valid for " + std::string(server_text) +
-                                  " (" + net::to_string(server) + ")"};
+  return {Errc::WrongServer, "the connect token is not valid for " + std::string(server_text) +
+                                 " (" + net::to_string(server) + ")"};
 }
 }  // namespace
 
@@ -133,7 +127,7 @@ Status Client::connect(std::string_view server, const ClientSettings& settings) 
   m.peer = nullptr;
   m.synthetic.reset();
   m.state = ClientState::Disconnected;
-  if (sodium_init() < 0) return {Errc::socket_error, "libsodium failed to initialise"};
+  if (sodium_init() < 0) return {Errc::SocketError, "libsodium failed to initialise"};
   auto stage = std::make_unique<secure::ClientSecurity>(token, net::endpoint_of(address));
   m.security = stage.get();
   if (Status s = m.host.open(nullptr, 1, settings, 1, std::move(stage)); !s) {
@@ -146,15 +140,15 @@ Status Client::connect(std::string_view server, const ClientSettings& settings) 
   if (m.peer == nullptr) {
     m.host.close();
     m.security = nullptr;
-    return {Errc::out_of_memory, "ENet could not start a connection"};
+    return {Errc::OutOfMemory, "ENet could not start a connection"};
   }
   m.host.configure_peer(m.peer);
   m.endpoint = net::endpoint_of(address);
   m.host.pipeline().peers().insert(m.endpoint);
-  m.rates.reset(socket::monotonic_us());
+  m.rates.reset(monotonic_us());
   m.state = ClientState::Connecting;
   m.reason = DisconnectReason::None;
-  m.deadline_us = socket::monotonic_us() + std::uint64_t{settings.connect_timeout_ms} * 1000;
+  m.deadline_us = monotonic_us() + std::uint64_t{settings.connect_timeout_ms} * 1000;
   m.host.flush();  // the CONNECT leaves now, not at the next update()
   return {};
 }
@@ -168,7 +162,7 @@ void Client::disconnect() {
     enet_peer_disconnect(m.peer, net::disconnect_code(DisconnectReason::ClosedLocally));
     m.host.flush();
     m.state = ClientState::Disconnecting;
-    m.deadline_us = socket::monotonic_us() + kDisconnectGraceUs;
+    m.deadline_us = monotonic_us() + kDisconnectGraceUs;
   }
 }
 
@@ -184,7 +178,7 @@ void Client::update() {
   m.release_held();
   if (!m.host.is_open()) return;
   m.host.service();
-  const std::uint64_t now = socket::monotonic_us();
+  const std::uint64_t now = monotonic_us();
   if (m.state == ClientState::Connecting &&
       m.security->state() == secure::ClientSecurity::State::Denied) {
     m.end(reason_for(m.security->denied()));
@@ -273,20 +267,20 @@ bool Client::wait(std::uint32_t timeout_ms) {
 
 Status Client::send(std::uint8_t channel, std::span<const std::uint8_t> data) {
   Impl& m = *impl_;
-  if (m.state != ClientState::Connected) return {Errc::not_running, "the client is not connected"};
+  if (m.state != ClientState::Connected) return {Errc::NotRunning, "the client is not connected"};
   if (channel >= m.settings.channels.size())
-    return {Errc::invalid_argument, "channel " + std::to_string(channel) + " does not exist (" +
-                                        std::to_string(m.settings.channels.size()) + " channels)"};
+    return {Errc::InvalidArgument, "channel " + std::to_string(channel) + " does not exist (" +
+                                       std::to_string(m.settings.channels.size()) + " channels)"};
   if (data.size() > m.settings.max_message_bytes)
-    return {Errc::message_too_large,
+    return {Errc::MessageTooLarge,
             "message of " + std::to_string(data.size()) + " bytes exceeds max_message_bytes"};
   if (Status s = m.account.admit(data.size(), m.settings.channels[channel], m.settings); !s)
     return s;
   ENetPacket* packet = net::make_packet(data, m.settings.channels[channel], &m.account);
-  if (packet == nullptr) return {Errc::out_of_memory, "cannot allocate a packet"};
+  if (packet == nullptr) return {Errc::OutOfMemory, "cannot allocate a packet"};
   if (enet_peer_send(m.peer, channel, packet) != 0) {
     enet_packet_destroy(packet);
-    return {Errc::out_of_memory, "ENet refused the packet"};
+    return {Errc::OutOfMemory, "ENet refused the packet"};
   }
   return {};
 }

@@ -63,42 +63,6 @@ std::uint32_t packet_flags(ChannelKind kind) noexcept {
   return ENET_PACKET_FLAG_RELIABLE;
 }
 
-socket::Endpoint endpoint_of(const ENetAddress& address) noexcept {
-  return socket::Endpoint{address.host, address.port};
-}
-
-std::string to_string(const ENetAddress& address) {
-  char ip[INET_ADDRSTRLEN] = {};
-  in_addr in{};
-  in.s_addr = address.host;
-  inet_ntop(AF_INET, &in, ip, sizeof(ip));
-  return std::string(ip) + ":" + std::to_string(address.port);
-}
-
-Status resolve(std::string_view text, std::uint16_t default_port, ENetAddress& out) {
-  std::string_view host = text;
-  std::uint16_t port = default_port;
-  if (const std::size_t colon = text.rfind(':'); colon != std::string_view::npos) {
-    host = text.substr(0, colon);
-    const std::string_view digits = text.substr(colon + 1);
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || value == 0 ||
-        value > 65535)
-      return {Errc::invalid_argument,
-              "'" + std::string(text) + "': the port must be a number within 1..65535"};
-    port = static_cast<std::uint16_t>(value);
-  }
-  if (host.empty())
-    return {Errc::invalid_argument, "'" + std::string(text) + "': no host name or address"};
-  const std::string name(host);
-  out = ENetAddress{};
-  if (enet_address_set_host(&out, name.c_str()) != 0)
-    return {Errc::resolve_failed, "cannot resolve host '" + name + "'"};
-  out.port = port;
-  return {};
-}
-
 bool send_control(ENetPeer* peer, const TransportSettings& settings, Control type) {
   const auto byte = static_cast<std::uint8_t>(type);
   ENetPacket* packet = enet_packet_create(&byte, 1, ENET_PACKET_FLAG_RELIABLE);
@@ -113,10 +77,10 @@ bool send_control(ENetPeer* peer, const TransportSettings& settings, Control typ
 Status SendAccount::admit(std::size_t size, ChannelKind kind,
                           const TransportSettings& settings) const {
   if (queued_ + size > settings.max_queued_bytes)
-    return {Errc::queue_full, "send queue is full (max_queued_bytes)"};
+    return {Errc::QueueFull, "send queue is full (max_queued_bytes)"};
   if (kind == ChannelKind::ReliableOrdered &&
       reliable_span() + size > settings.max_receive_buffer_bytes / 2)
-    return {Errc::queue_full,
+    return {Errc::QueueFull,
             "reliable window is full: the peer could not buffer more while an earlier message "
             "is being resent (max_receive_buffer_bytes / 2)"};
   return {};
@@ -217,7 +181,7 @@ Status Host::open(const ENetAddress* bind, std::size_t peer_count,
                   const TransportSettings& settings, std::uint32_t tracked_peers,
                   std::unique_ptr<socket::SecureStage> stage) {
   close();
-  if (sodium_init() < 0) return {Errc::socket_error, "libsodium failed to initialise"};
+  if (sodium_init() < 0) return {Errc::SocketError, "libsodium failed to initialise"};
   if (Status s = socket::ensure_seam(); !s) return s;
   settings_ = settings;
   if (Status s = conditioner_from_env(settings_.conditioner); !s) return s;
@@ -229,12 +193,12 @@ Status Host::open(const ENetAddress* bind, std::size_t peer_count,
   if (host_ == nullptr) {
     const int err = errno;
     if (bind != nullptr && err == EADDRINUSE)
-      return {Errc::address_in_use, "UDP port " + std::to_string(bind->port) +
-                                        " is already in use on " +
-                                        to_string(*bind).substr(0, to_string(*bind).rfind(':'))};
+      return {Errc::AddressInUse, "UDP port " + std::to_string(bind->port) +
+                                      " is already in use on " +
+                                      to_string(*bind).substr(0, to_string(*bind).rfind(':'))};
     std::string what = bind ? "cannot listen on " + to_string(*bind) : "cannot open a UDP socket";
     if (err != 0) what += std::string(": ") + std::strerror(err);
-    return {Errc::socket_error, what};
+    return {Errc::SocketError, what};
   }
   stage_ = std::move(stage);
   pipeline_ = std::make_unique<socket::Pipeline>(tracked_peers, *stage_);
@@ -317,13 +281,16 @@ void Host::service() {
 bool Host::wait(std::uint32_t timeout_ms) {
   if (host_ == nullptr) return false;
   std::uint64_t limit_us = std::uint64_t{timeout_ms} * 1000;
-  const std::uint64_t now = socket::monotonic_us();
+  const std::uint64_t now = monotonic_us();
   for (const socket::Conditioner* held : {&pipeline_->incoming(), &pipeline_->outgoing()}) {
     std::uint64_t due = 0;
     if (held->next_due(due)) limit_us = std::min(limit_us, due > now ? due - now : 0);
   }
   if (limit_us == 0) return true;
-  pollfd p{host_->socket, POLLIN, 0};
+  // An I/O without a descriptor (an in-memory link) cannot be waited on.
+  const int fd = pipeline_->io() != nullptr ? pipeline_->io()->wait_fd() : -1;
+  if (fd < 0) return true;
+  pollfd p{fd, POLLIN, 0};
   const int ms = static_cast<int>((limit_us + 999) / 1000);
   int r;
   do {
@@ -340,7 +307,7 @@ void Host::flush() {
 
 Status Host::set_conditioner(const LinkConditionerSettings& settings) {
   if (Status s = settings.validate(); !s) return s;
-  if (host_ == nullptr) return {Errc::not_running, "set_conditioner: the host is not open"};
+  if (host_ == nullptr) return {Errc::NotRunning, "set_conditioner: the host is not open"};
   settings_.conditioner = settings;
   pipeline_->set_conditioner(settings);
   return {};

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "socket/address.hpp"
 #include "socket/pipeline.hpp"
 #include "tickwire/event.hpp"
 #include "tickwire/settings.hpp"
@@ -46,10 +47,9 @@ bool send_control(ENetPeer* peer, const TransportSettings& settings, Control typ
 // ENet packet flags for a lane's kind.
 std::uint32_t packet_flags(ChannelKind kind) noexcept;
 
-socket::Endpoint endpoint_of(const ENetAddress& address) noexcept;
-std::string to_string(const ENetAddress& address);
-// Parses "host[:port]"; resolves names. `default_port` when none is given.
-Status resolve(std::string_view text, std::uint16_t default_port, ENetAddress& out);
+using socket::endpoint_of;
+using socket::resolve;
+using socket::to_string;
 
 // What one connection has sent and ENet has not yet released. ENet calls a
 // packet's free callback when it is done with it: a reliable packet once

@@ -7,7 +7,7 @@
 #include <netinet/in.h>
 
 #include "net/host.hpp"
-#include "secure/server_stage.hpp"
+#include "secure/server_security.hpp"
 
 namespace tickwire {
 
@@ -91,7 +91,7 @@ struct Server::Impl {
 void Server::Impl::log(const std::string& line) {
   if (!settings.log) return;
   constexpr double kLogPerSec = 10, kLogBurst = 20;
-  const std::uint64_t now = socket::monotonic_us();
+  const std::uint64_t now = monotonic_us();
   log_budget =
       log_time_us == 0
           ? kLogBurst
@@ -168,7 +168,7 @@ bool Server::Impl::translate(const ENetEvent& e, Event& out) {
       slot.state = SlotState::Connected;
       ++slot.generation;
       slot.endpoint = net::endpoint_of(e.peer->address);
-      slot.rates.reset(socket::monotonic_us());
+      slot.rates.reset(monotonic_us());
       host.pipeline().peers().insert(slot.endpoint);
       host.configure_peer(e.peer);
       host.configure_connected_peer(e.peer);
@@ -211,12 +211,12 @@ bool Server::Impl::translate(const ENetEvent& e, Event& out) {
 
 Status Server::Impl::check_message(std::uint8_t channel, std::size_t size) const {
   if (channel >= settings.channels.size())
-    return {Errc::invalid_argument, "channel " + std::to_string(channel) + " does not exist (" +
-                                        std::to_string(settings.channels.size()) + " channels)"};
+    return {Errc::InvalidArgument, "channel " + std::to_string(channel) + " does not exist (" +
+                                       std::to_string(settings.channels.size()) + " channels)"};
   if (size > settings.max_message_bytes)
-    return {Errc::message_too_large, "message of " + std::to_string(size) +
-                                         " bytes exceeds max_message_bytes (" +
-                                         std::to_string(settings.max_message_bytes) + ")"};
+    return {Errc::MessageTooLarge, "message of " + std::to_string(size) +
+                                       " bytes exceeds max_message_bytes (" +
+                                       std::to_string(settings.max_message_bytes) + ")"};
   return {};
 }
 
@@ -228,17 +228,17 @@ Status Server::Impl::send_to(std::size_t index, std::uint8_t channel,
     return s;
   }
   ENetPacket* packet = net::make_packet(data, settings.channels[channel], &slot.account);
-  if (packet == nullptr) return {Errc::out_of_memory, "cannot allocate a packet"};
+  if (packet == nullptr) return {Errc::OutOfMemory, "cannot allocate a packet"};
   if (enet_peer_send(&host.enet()->peers[index], channel, packet) != 0) {
     enet_packet_destroy(packet);
-    return {Errc::out_of_memory, "ENet refused the packet"};
+    return {Errc::OutOfMemory, "ENet refused the packet"};
   }
   return {};
 }
 
 Status Server::Impl::broadcast(const ConnectionId* except, std::uint8_t channel,
                                std::span<const std::uint8_t> data) {
-  if (!host.is_open()) return {Errc::not_running, "the server is not running"};
+  if (!host.is_open()) return {Errc::NotRunning, "the server is not running"};
   if (Status s = check_message(channel, data.size()); !s) return s;
   std::size_t skipped = 0;
   for (std::size_t i = 0; i < slots.size(); ++i) {
@@ -247,7 +247,7 @@ Status Server::Impl::broadcast(const ConnectionId* except, std::uint8_t channel,
     if (!send_to(i, channel, data)) ++skipped;
   }
   if (skipped > 0)
-    return {Errc::queue_full, std::to_string(skipped) + " client(s) skipped: send queue full"};
+    return {Errc::QueueFull, std::to_string(skipped) + " client(s) skipped: send queue full"};
   return {};
 }
 
@@ -271,7 +271,7 @@ Status public_endpoints(const ServerSettings& settings, const ENetAddress& bind,
   }
   ifaddrs* list = nullptr;
   if (getifaddrs(&list) != 0)
-    return {Errc::socket_error, "cannot list this host's addresses; set public_addresses"};
+    return {Errc::SocketError, "cannot list this host's addresses; set public_addresses"};
   for (ifaddrs* it = list; it != nullptr && out.size() < 64; it = it->ifa_next) {
     if (it->ifa_addr == nullptr || it->ifa_addr->sa_family != AF_INET) continue;
     const auto* sin = reinterpret_cast<const sockaddr_in*>(it->ifa_addr);
@@ -295,14 +295,14 @@ Status Server::start(const ServerSettings& settings) {
   Impl& m = *impl_;
   ENetAddress bind{};
   if (enet_address_set_host(&bind, settings.bind_address.c_str()) != 0)
-    return {Errc::resolve_failed, "cannot resolve bind address '" + settings.bind_address + "'"};
+    return {Errc::ResolveFailed, "cannot resolve bind address '" + settings.bind_address + "'"};
   bind.port = settings.port;
   // Spare ENet peers so that a client over the limit is told ServerFull
   // instead of being ignored (ENet drops a CONNECT when no peer is free).
   const std::uint32_t spare =
       std::min(16 + settings.max_clients / 8, kMaxPeers - settings.max_clients);
   const std::uint32_t peers = settings.max_clients + spare;
-  if (sodium_init() < 0) return {Errc::socket_error, "libsodium failed to initialise"};
+  if (sodium_init() < 0) return {Errc::SocketError, "libsodium failed to initialise"};
   secure::ServerSecurityConfig security;
   security.protocol_id = settings.protocol_id;
   security.token_key.bytes = settings.token_key.bytes();
@@ -352,8 +352,8 @@ void Server::stop() {
   }
   // Give the disconnects a moment to be acknowledged, so clients learn at
   // once instead of timing out.
-  const std::uint64_t until = socket::monotonic_us() + kStopGraceUs;
-  while (any && socket::monotonic_us() < until) {
+  const std::uint64_t until = monotonic_us() + kStopGraceUs;
+  while (any && monotonic_us() < until) {
     m.host.service();
     any = false;
     for (std::size_t i = 0; i < host->peerCount; ++i)
@@ -388,7 +388,7 @@ void Server::update() {
   if (!m.host.is_open()) return;
   m.host.service();
   // The slot walk is for once-a-second rates, half-open peers and pending kicks only.
-  const std::uint64_t now = socket::monotonic_us();
+  const std::uint64_t now = monotonic_us();
   if (now < m.next_sample_us && m.kicking == 0) return;
   if (now >= m.next_sample_us) {
     m.next_sample_us = now + 1'000'000;
@@ -435,9 +435,9 @@ bool Server::wait(std::uint32_t timeout_ms) {
 
 Status Server::send(ConnectionId to, std::uint8_t channel, std::span<const std::uint8_t> data) {
   Impl& m = *impl_;
-  if (!m.host.is_open()) return {Errc::not_running, "the server is not running"};
+  if (!m.host.is_open()) return {Errc::NotRunning, "the server is not running"};
   if (m.live(to) == nullptr)
-    return {Errc::unknown_connection, "connection " + std::to_string(to) + " is not connected"};
+    return {Errc::UnknownConnection, "connection " + std::to_string(to) + " is not connected"};
   if (Status s = m.check_message(channel, data.size()); !s) return s;
   return m.send_to(to & ((1u << kSlotBits) - 1), channel, data);
 }
@@ -458,7 +458,7 @@ void Server::kick(ConnectionId id) {
   if (slot == nullptr) return;
   enet_peer_disconnect(peer, net::disconnect_code(DisconnectReason::Kicked));
   slot->state = SlotState::Kicking;
-  slot->kick_deadline_us = socket::monotonic_us() + kKickGraceUs;
+  slot->kick_deadline_us = monotonic_us() + kKickGraceUs;
   ++m.kicking;
 }
 

@@ -6,7 +6,7 @@ namespace tickwire {
 
 namespace {
 Status invalid(std::string message) {
-  return {Errc::invalid_settings, std::move(message)};
+  return {Errc::InvalidSettings, std::move(message)};
 }
 }  // namespace
 

@@ -6,7 +6,8 @@
 
 #include "replication/bitstream.hpp"
 #include "replication/delta_walk.hpp"
-#include "tickwire/replication.hpp"
+#include "replication/quantize.hpp"
+#include "tickwire/snapshot_codec.hpp"
 
 namespace tickwire {
 namespace {
@@ -200,7 +201,7 @@ std::uint32_t DeltaCodec::record_bits(const Snapshot& current, const EntityRecor
 EncodeResult DeltaCodec::do_encode(const Snapshot& current, const Snapshot* baseline,
                                    std::span<std::uint8_t> out) noexcept {
   if (!fits(current) || (baseline != nullptr && !fits(*baseline)))
-    return {SnapshotError::bad_snapshot, 0};
+    return {SnapshotError::BadSnapshot, 0};
   std::uint32_t records = 0;
   BitWriter w(out);
   w.write(current.tick(), kTickBits);
@@ -218,15 +219,15 @@ EncodeResult DeltaCodec::do_encode(const Snapshot& current, const Snapshot* base
          write_bucketed(w, static_cast<std::uint64_t>(index - prev - 1), kGapBuckets);
          prev = index;
          if (baseline != nullptr) {
-           if (kind == RecordKind::update)
+           if (kind == RecordKind::Update)
              w.write(0b0, 1);
            else
-             w.write(kind == RecordKind::create ? 0b10 : 0b11, 2);
+             w.write(kind == RecordKind::Create ? 0b10 : 0b11, 2);
          }
-         if (kind == RecordKind::remove) return;
+         if (kind == RecordKind::Remove) return;
          const TypeLayout& layout = schema_.layout(cur->type);
          const auto codes = current.codes(*cur);
-         if (kind == RecordKind::create) {
+         if (kind == RecordKind::Create) {
            w.write(cur->type, schema_.type_bits());
            write_bucketed(w, cur->id.generation(), kGenerationBuckets);
            for (std::size_t k = 0; k < layout.components.size(); ++k)
@@ -243,9 +244,9 @@ EncodeResult DeltaCodec::do_encode(const Snapshot& current, const Snapshot* base
          }
        });
   const std::size_t bytes = w.finish();
-  if (w.overflow()) return {SnapshotError::buffer_too_small, 0};
+  if (w.overflow()) return {SnapshotError::BufferTooSmall, 0};
   w.patch(records_at, records, kCountBits);
-  return {SnapshotError::none, bytes};
+  return {SnapshotError::None, bytes};
 }
 
 SnapshotError DeltaCodec::do_decode(std::span<const std::uint8_t> in, const Snapshot* baseline,
@@ -256,7 +257,7 @@ SnapshotError DeltaCodec::do_decode(std::span<const std::uint8_t> in, const Snap
   // the stream ran out before a check failed.
   auto fail = [&](SnapshotError e) {
     out.clear(0);
-    return r.overrun() ? SnapshotError::overrun : e;
+    return r.overrun() ? SnapshotError::Overrun : e;
   };
 
   const std::uint32_t tick = r.read(kTickBits);
@@ -264,17 +265,17 @@ SnapshotError DeltaCodec::do_decode(std::span<const std::uint8_t> in, const Snap
   const Snapshot* base = nullptr;
   if (delta) {
     const std::uint64_t age = read_bucketed(r, kAgeBuckets);
-    if (age > 0xFFFFFFFFull) return fail(SnapshotError::bad_header);
-    if (r.overrun()) return fail(SnapshotError::overrun);
-    if (baseline == nullptr) return fail(SnapshotError::missing_baseline);
+    if (age > 0xFFFFFFFFull) return fail(SnapshotError::BadHeader);
+    if (r.overrun()) return fail(SnapshotError::Overrun);
+    if (baseline == nullptr) return fail(SnapshotError::MissingBaseline);
     if (baseline->tick() != tick - static_cast<std::uint32_t>(age))
-      return fail(SnapshotError::wrong_baseline);
+      return fail(SnapshotError::WrongBaseline);
     base = baseline;
   }
   const std::uint32_t count = r.read(kCountBits);
   const std::uint32_t records = r.read(kCountBits);
   if (count > max_entities_ || records > max_entities_ || count > out.capacity())
-    return fail(SnapshotError::too_many_entities);
+    return fail(SnapshotError::TooManyEntities);
   out.clear(tick);
 
   const auto b = base != nullptr ? base->entities() : std::span<const EntityRecord>{};
@@ -291,50 +292,50 @@ SnapshotError DeltaCodec::do_decode(std::span<const std::uint8_t> in, const Snap
   for (std::uint32_t n = 0; n < records; ++n) {
     const std::uint64_t index =
         static_cast<std::uint64_t>(prev + 1) + read_bucketed(r, kGapBuckets);
-    if (r.overrun()) return fail(SnapshotError::overrun);
-    if (index >= max_entities_) return fail(SnapshotError::index_out_of_range);
+    if (r.overrun()) return fail(SnapshotError::Overrun);
+    if (index >= max_entities_) return fail(SnapshotError::IndexOutOfRange);
     prev = static_cast<std::int64_t>(index);
     for (; j < b.size() && b[j].id.index() < index; ++j)
-      if (!copy_through(b[j])) return fail(SnapshotError::too_many_entities);
+      if (!copy_through(b[j])) return fail(SnapshotError::TooManyEntities);
     const EntityRecord* old = (j < b.size() && b[j].id.index() == index) ? &b[j] : nullptr;
 
-    RecordKind kind = RecordKind::create;
+    RecordKind kind = RecordKind::Create;
     if (delta && r.read(1) == 0)
-      kind = RecordKind::update;
+      kind = RecordKind::Update;
     else if (delta)
-      kind = r.read(1) == 0 ? RecordKind::create : RecordKind::remove;
-    if (r.overrun()) return fail(SnapshotError::overrun);
-    if (kind != RecordKind::create && old == nullptr) return fail(SnapshotError::no_such_entity);
+      kind = r.read(1) == 0 ? RecordKind::Create : RecordKind::Remove;
+    if (r.overrun()) return fail(SnapshotError::Overrun);
+    if (kind != RecordKind::Create && old == nullptr) return fail(SnapshotError::NoSuchEntity);
     if (old != nullptr) ++j;  // consumed: removed, updated or replaced
-    if (kind == RecordKind::remove) continue;
+    if (kind == RecordKind::Remove) continue;
 
-    if (kind == RecordKind::create) {
+    if (kind == RecordKind::Create) {
       const std::uint32_t type = r.read(schema_.type_bits());
       const std::uint64_t generation = read_bucketed(r, kGenerationBuckets);
-      if (r.overrun()) return fail(SnapshotError::overrun);
-      if (type >= schema_.type_count()) return fail(SnapshotError::unknown_type);
+      if (r.overrun()) return fail(SnapshotError::Overrun);
+      if (type >= schema_.type_count()) return fail(SnapshotError::UnknownType);
       if (generation == 0 || generation > EntityId::kMaxGeneration)
-        return fail(SnapshotError::bad_generation);
+        return fail(SnapshotError::BadGeneration);
       const TypeLayout& layout = schema_.layout(static_cast<TypeId>(type));
       const auto dst = out.append(
           EntityId::make(static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(generation)),
           static_cast<TypeId>(type), static_cast<std::uint16_t>(layout.words));
-      if (dst.size() != layout.words) return fail(SnapshotError::too_many_entities);
+      if (dst.size() != layout.words) return fail(SnapshotError::TooManyEntities);
       for (std::size_t k = 0; k < layout.components.size(); ++k) {
         dst[k] = r.read(layout.components[k].bits);
-        if (dst[k] > layout.components[k].max_code) return fail(SnapshotError::value_out_of_range);
+        if (dst[k] > layout.components[k].max_code) return fail(SnapshotError::ValueOutOfRange);
       }
-      if (r.overrun()) return fail(SnapshotError::overrun);
+      if (r.overrun()) return fail(SnapshotError::Overrun);
       continue;
     }
 
     const TypeLayout& layout = schema_.layout(old->type);
     const auto field_count = static_cast<std::uint32_t>(layout.fields.size());
     const std::uint32_t mask = r.read(field_count);
-    if (r.overrun()) return fail(SnapshotError::overrun);
-    if (mask == 0) return fail(SnapshotError::empty_update);
+    if (r.overrun()) return fail(SnapshotError::Overrun);
+    if (mask == 0) return fail(SnapshotError::EmptyUpdate);
     const auto dst = out.append(old->id, old->type, old->words);
-    if (dst.size() != old->words) return fail(SnapshotError::too_many_entities);
+    if (dst.size() != old->words) return fail(SnapshotError::TooManyEntities);
     const auto base_codes = base->codes(*old);
     std::copy(base_codes.begin(), base_codes.end(), dst.begin());
     for (std::uint32_t f = 0; f < field_count; ++f) {
@@ -342,37 +343,37 @@ SnapshotError DeltaCodec::do_decode(std::span<const std::uint8_t> in, const Snap
       const FieldLayout& fl = layout.fields[f];
       for (std::uint32_t k = fl.first_word; k < fl.first_word + fl.words; ++k)
         if (!read_component(r, base_codes[k], layout.components[k], dst[k]))
-          return fail(SnapshotError::value_out_of_range);
+          return fail(SnapshotError::ValueOutOfRange);
     }
-    if (r.overrun()) return fail(SnapshotError::overrun);
+    if (r.overrun()) return fail(SnapshotError::Overrun);
   }
   for (; j < b.size(); ++j)
-    if (!copy_through(b[j])) return fail(SnapshotError::too_many_entities);
-  if (out.size() != count) return fail(SnapshotError::count_mismatch);
-  if (!r.at_padded_end()) return fail(SnapshotError::trailing_data);
-  return SnapshotError::none;
+    if (!copy_through(b[j])) return fail(SnapshotError::TooManyEntities);
+  if (out.size() != count) return fail(SnapshotError::CountMismatch);
+  if (!r.at_padded_end()) return fail(SnapshotError::TrailingData);
+  return SnapshotError::None;
 }
 
 }  // namespace
 
 const char* to_string(SnapshotError error) noexcept {
   switch (error) {
-    case SnapshotError::none: return "none";
-    case SnapshotError::overrun: return "overrun";
-    case SnapshotError::trailing_data: return "trailing_data";
-    case SnapshotError::bad_header: return "bad_header";
-    case SnapshotError::missing_baseline: return "missing_baseline";
-    case SnapshotError::wrong_baseline: return "wrong_baseline";
-    case SnapshotError::too_many_entities: return "too_many_entities";
-    case SnapshotError::index_out_of_range: return "index_out_of_range";
-    case SnapshotError::unknown_type: return "unknown_type";
-    case SnapshotError::bad_generation: return "bad_generation";
-    case SnapshotError::no_such_entity: return "no_such_entity";
-    case SnapshotError::empty_update: return "empty_update";
-    case SnapshotError::value_out_of_range: return "value_out_of_range";
-    case SnapshotError::count_mismatch: return "count_mismatch";
-    case SnapshotError::buffer_too_small: return "buffer_too_small";
-    case SnapshotError::bad_snapshot: return "bad_snapshot";
+    case SnapshotError::None: return "none";
+    case SnapshotError::Overrun: return "overrun";
+    case SnapshotError::TrailingData: return "trailing_data";
+    case SnapshotError::BadHeader: return "bad_header";
+    case SnapshotError::MissingBaseline: return "missing_baseline";
+    case SnapshotError::WrongBaseline: return "wrong_baseline";
+    case SnapshotError::TooManyEntities: return "too_many_entities";
+    case SnapshotError::IndexOutOfRange: return "index_out_of_range";
+    case SnapshotError::UnknownType: return "unknown_type";
+    case SnapshotError::BadGeneration: return "bad_generation";
+    case SnapshotError::NoSuchEntity: return "no_such_entity";
+    case SnapshotError::EmptyUpdate: return "empty_update";
+    case SnapshotError::ValueOutOfRange: return "value_out_of_range";
+    case SnapshotError::CountMismatch: return "count_mismatch";
+    case SnapshotError::BufferTooSmall: return "buffer_too_small";
+    case SnapshotError::BadSnapshot: return "bad_snapshot";
   }
   return "unknown";
 }
@@ -380,7 +381,7 @@ const char* to_string(SnapshotError error) noexcept {
 EncodeResult SnapshotCodec::encode(const Snapshot& current, const Snapshot* baseline,
                                    std::span<std::uint8_t> out) noexcept {
   const EncodeResult result = do_encode(current, baseline, out);
-  if (result.error != SnapshotError::none) {
+  if (result.error != SnapshotError::None) {
     ++stats_.errors[static_cast<std::size_t>(result.error)];
   } else {
     ++stats_.encoded;
@@ -392,7 +393,7 @@ EncodeResult SnapshotCodec::encode(const Snapshot& current, const Snapshot* base
 SnapshotError SnapshotCodec::decode(std::span<const std::uint8_t> in, const Snapshot* baseline,
                                     Snapshot& out) noexcept {
   const SnapshotError error = do_decode(in, baseline, out);
-  if (error != SnapshotError::none) {
+  if (error != SnapshotError::None) {
     ++stats_.decode_errors;
     ++stats_.errors[static_cast<std::size_t>(error)];
   } else {

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <span>
 
-#include "tickwire/replication.hpp"
+#include "tickwire/snapshot_codec.hpp"
 
 namespace tickwire::replication {
 
@@ -25,7 +25,7 @@ inline constexpr std::array<std::uint8_t, 5> kGapBuckets = {0, 3, 6, 9, 12};
 inline constexpr std::array<std::uint8_t, 3> kGenerationBuckets = {4, 10, 20};
 inline constexpr std::array<std::uint8_t, 2> kAgeBuckets = {8, 32};
 
-enum class RecordKind : std::uint8_t { update, create, remove };
+enum class RecordKind : std::uint8_t { Update, Create, Remove };
 
 // Component deltas: `0` unchanged; `10` sign, small_bits: |d| in 1 .. 2^small;
 // `110` sign, medium_bits: the next 2^medium; `111` the code raw. Components
@@ -66,18 +66,18 @@ void walk(const Schema& schema, const Snapshot& cur, const Snapshot* base, Visit
   std::size_t i = 0, j = 0;
   while (i < c.size() || j < b.size()) {
     if (j == b.size() || (i < c.size() && c[i].id.index() < b[j].id.index())) {
-      visit(RecordKind::create, &c[i++], nullptr, 0u);
+      visit(RecordKind::Create, &c[i++], nullptr, 0u);
     } else if (i == c.size() || b[j].id.index() < c[i].id.index()) {
-      visit(RecordKind::remove, nullptr, &b[j++], 0u);
+      visit(RecordKind::Remove, nullptr, &b[j++], 0u);
     } else {
       if (base == nullptr || c[i].id != b[j].id || c[i].type != b[j].type) {
-        visit(RecordKind::create, &c[i], &b[j], 0u);
+        visit(RecordKind::Create, &c[i], &b[j], 0u);
       } else if (c[i].version != 0 && c[i].version == b[j].version) {
-        // Same change stamp: the same codes (replication.hpp, EntityRecord).
+        // Same change stamp: the same codes (tickwire/snapshot.hpp, EntityRecord).
       } else {
         const std::uint32_t mask =
             changed_mask(schema.layout(c[i].type), cur.codes(c[i]), base->codes(b[j]));
-        if (mask != 0) visit(RecordKind::update, &c[i], &b[j], mask);
+        if (mask != 0) visit(RecordKind::Update, &c[i], &b[j], mask);
       }
       ++i;
       ++j;

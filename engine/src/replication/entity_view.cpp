@@ -1,5 +1,6 @@
 // EntityView: dequantizing one entity's codes, field by field.
-#include "tickwire/replication.hpp"
+#include "replication/quantize.hpp"
+#include "tickwire/snapshot.hpp"
 
 namespace tickwire {
 

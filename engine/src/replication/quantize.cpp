@@ -13,7 +13,7 @@
 // 4 e. For N = 4 the bound fails (about 4.2 e), hence kMinQuaternionBits.
 #include <cmath>
 
-#include "tickwire/replication.hpp"
+#include "replication/quantize.hpp"
 
 namespace tickwire {
 namespace {

@@ -42,7 +42,8 @@
 #include <vector>
 
 #include "replication/delta_walk.hpp"
-#include "tickwire/replication.hpp"
+#include "replication/quantize.hpp"
+#include "tickwire/snapshot_codec.hpp"
 
 namespace tickwire {
 namespace {
@@ -364,7 +365,7 @@ class RangeCodec final : public SnapshotCodec {
 
  private:
   struct Record {
-    RecordKind kind = RecordKind::update;
+    RecordKind kind = RecordKind::Update;
     const EntityRecord* cur = nullptr;
     const EntityRecord* base = nullptr;
     std::uint32_t mask = 0;
@@ -515,7 +516,7 @@ bool RangeCodec::decode_component(RangeDecoder& d, TypeId type, std::size_t k, s
 EncodeResult RangeCodec::do_encode(const Snapshot& current, const Snapshot* baseline,
                                    std::span<std::uint8_t> out) noexcept {
   if (!fits(current) || (baseline != nullptr && !fits(*baseline)))
-    return {SnapshotError::bad_snapshot, 0};
+    return {SnapshotError::BadSnapshot, 0};
   // The records first: the header states their count.
   std::uint32_t records = 0;
   bool too_many = false;
@@ -527,7 +528,7 @@ EncodeResult RangeCodec::do_encode(const Snapshot& current, const Snapshot* base
          }
          records_[records++] = Record{kind, cur, base, mask};
        });
-  if (too_many) return {SnapshotError::bad_snapshot, 0};
+  if (too_many) return {SnapshotError::BadSnapshot, 0};
 
   start_stream();
   RangeEncoder e(out);
@@ -548,15 +549,15 @@ EncodeResult RangeCodec::do_encode(const Snapshot& current, const Snapshot* base
     prev = index;
     if (baseline != nullptr) {
       Prob* kind = m + kKindAt + std::size_t{2} * prev_kind;
-      if (e.bit(kind[0], r.kind == RecordKind::update ? 0 : 1) == 1)
-        e.bit(kind[1], r.kind == RecordKind::create ? 0 : 1);
+      if (e.bit(kind[0], r.kind == RecordKind::Update ? 0 : 1) == 1)
+        e.bit(kind[1], r.kind == RecordKind::Create ? 0 : 1);
       prev_kind = static_cast<std::uint32_t>(r.kind);
     }
-    if (r.kind == RecordKind::remove) continue;
+    if (r.kind == RecordKind::Remove) continue;
     const TypeId type = r.cur->type;
     const TypeLayout& layout = schema_.layout(type);
     const auto codes = current.codes(*r.cur);
-    if (r.kind == RecordKind::create) {
+    if (r.kind == RecordKind::Create) {
       code_tree(e, m + kTypeAt, type, schema_.type_bits());
       code_bucketed(e, m + kGenerationAt, r.cur->id.generation(), kGenerationBuckets);
       for (std::size_t k = 0; k < layout.components.size(); ++k) code_raw(e, type, k, codes[k]);
@@ -572,8 +573,8 @@ EncodeResult RangeCodec::do_encode(const Snapshot& current, const Snapshot* base
     }
   }
   const std::size_t bytes = e.finish();
-  if (e.overflow()) return {SnapshotError::buffer_too_small, 0};
-  return {SnapshotError::none, bytes};
+  if (e.overflow()) return {SnapshotError::BufferTooSmall, 0};
+  return {SnapshotError::None, bytes};
 }
 
 SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snapshot* baseline,
@@ -586,7 +587,7 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
   // whenever the stream ran out before a check failed.
   auto fail = [&](SnapshotError e) {
     out.clear(0);
-    return d.overrun() ? SnapshotError::overrun : e;
+    return d.overrun() ? SnapshotError::Overrun : e;
   };
 
   const std::uint32_t tick = d.direct(0, kTickBits);
@@ -594,17 +595,17 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
   const Snapshot* base = nullptr;
   if (delta) {
     const std::uint64_t age = code_bucketed(d, m + kAgeAt, 0, kAgeBuckets);
-    if (age > 0xFFFFFFFFull) return fail(SnapshotError::bad_header);
-    if (d.overrun()) return fail(SnapshotError::overrun);
-    if (baseline == nullptr) return fail(SnapshotError::missing_baseline);
+    if (age > 0xFFFFFFFFull) return fail(SnapshotError::BadHeader);
+    if (d.overrun()) return fail(SnapshotError::Overrun);
+    if (baseline == nullptr) return fail(SnapshotError::MissingBaseline);
     if (baseline->tick() != tick - static_cast<std::uint32_t>(age))
-      return fail(SnapshotError::wrong_baseline);
+      return fail(SnapshotError::WrongBaseline);
     base = baseline;
   }
   const std::uint32_t count = d.direct(0, kCountBits);
   const std::uint32_t records = d.direct(0, kCountBits);
   if (count > max_entities_ || records > max_entities_ || count > out.capacity())
-    return fail(SnapshotError::too_many_entities);
+    return fail(SnapshotError::TooManyEntities);
   out.clear(tick);
 
   const auto b = base != nullptr ? base->entities() : std::span<const EntityRecord>{};
@@ -622,55 +623,55 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
   for (std::uint32_t n = 0; n < records; ++n) {
     const std::uint64_t index =
         static_cast<std::uint64_t>(prev + 1) + code_bucketed(d, m + kGapAt, 0, kGapBuckets);
-    if (d.overrun()) return fail(SnapshotError::overrun);
-    if (index >= max_entities_) return fail(SnapshotError::index_out_of_range);
+    if (d.overrun()) return fail(SnapshotError::Overrun);
+    if (index >= max_entities_) return fail(SnapshotError::IndexOutOfRange);
     prev = static_cast<std::int64_t>(index);
     for (; j < b.size() && b[j].id.index() < index; ++j)
-      if (!copy_through(b[j])) return fail(SnapshotError::too_many_entities);
+      if (!copy_through(b[j])) return fail(SnapshotError::TooManyEntities);
     const EntityRecord* old = (j < b.size() && b[j].id.index() == index) ? &b[j] : nullptr;
 
-    RecordKind kind = RecordKind::create;
+    RecordKind kind = RecordKind::Create;
     if (delta) {
       Prob* km = m + kKindAt + std::size_t{2} * prev_kind;
       if (d.bit(km[0]) == 0)
-        kind = RecordKind::update;
+        kind = RecordKind::Update;
       else
-        kind = d.bit(km[1]) == 0 ? RecordKind::create : RecordKind::remove;
+        kind = d.bit(km[1]) == 0 ? RecordKind::Create : RecordKind::Remove;
       prev_kind = static_cast<std::uint32_t>(kind);
     }
-    if (d.overrun()) return fail(SnapshotError::overrun);
-    if (kind != RecordKind::create && old == nullptr) return fail(SnapshotError::no_such_entity);
+    if (d.overrun()) return fail(SnapshotError::Overrun);
+    if (kind != RecordKind::Create && old == nullptr) return fail(SnapshotError::NoSuchEntity);
     if (old != nullptr) ++j;  // consumed: removed, updated or replaced
-    if (kind == RecordKind::remove) continue;
+    if (kind == RecordKind::Remove) continue;
 
-    if (kind == RecordKind::create) {
+    if (kind == RecordKind::Create) {
       const std::uint32_t type = code_tree(d, m + kTypeAt, 0, schema_.type_bits());
       const std::uint64_t generation = code_bucketed(d, m + kGenerationAt, 0, kGenerationBuckets);
-      if (d.overrun()) return fail(SnapshotError::overrun);
-      if (type >= schema_.type_count()) return fail(SnapshotError::unknown_type);
+      if (d.overrun()) return fail(SnapshotError::Overrun);
+      if (type >= schema_.type_count()) return fail(SnapshotError::UnknownType);
       if (generation == 0 || generation > EntityId::kMaxGeneration)
-        return fail(SnapshotError::bad_generation);
+        return fail(SnapshotError::BadGeneration);
       const auto t = static_cast<TypeId>(type);
       const TypeLayout& layout = schema_.layout(t);
       const auto dst = out.append(
           EntityId::make(static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(generation)),
           t, static_cast<std::uint16_t>(layout.words));
-      if (dst.size() != layout.words) return fail(SnapshotError::too_many_entities);
+      if (dst.size() != layout.words) return fail(SnapshotError::TooManyEntities);
       for (std::size_t k = 0; k < layout.components.size(); ++k) {
         dst[k] = code_raw(d, t, k, 0);
-        if (dst[k] > layout.components[k].max_code) return fail(SnapshotError::value_out_of_range);
+        if (dst[k] > layout.components[k].max_code) return fail(SnapshotError::ValueOutOfRange);
       }
-      if (d.overrun()) return fail(SnapshotError::overrun);
+      if (d.overrun()) return fail(SnapshotError::Overrun);
       continue;
     }
 
     const TypeLayout& layout = schema_.layout(old->type);
     const auto field_count = static_cast<std::uint32_t>(layout.fields.size());
     const std::uint32_t mask = code_mask(d, old->type, 0);
-    if (d.overrun()) return fail(SnapshotError::overrun);
-    if (mask == 0) return fail(SnapshotError::empty_update);
+    if (d.overrun()) return fail(SnapshotError::Overrun);
+    if (mask == 0) return fail(SnapshotError::EmptyUpdate);
     const auto dst = out.append(old->id, old->type, old->words);
-    if (dst.size() != old->words) return fail(SnapshotError::too_many_entities);
+    if (dst.size() != old->words) return fail(SnapshotError::TooManyEntities);
     const auto base_codes = base->codes(*old);
     std::copy(base_codes.begin(), base_codes.end(), dst.begin());
     for (std::uint32_t f = 0; f < field_count; ++f) {
@@ -678,16 +679,16 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
       const FieldLayout& fl = layout.fields[f];
       for (std::uint32_t k = fl.first_word; k < fl.first_word + fl.words; ++k)
         if (!decode_component(d, old->type, k, base_codes[k], dst[k]))
-          return fail(SnapshotError::value_out_of_range);
+          return fail(SnapshotError::ValueOutOfRange);
     }
-    if (d.overrun()) return fail(SnapshotError::overrun);
+    if (d.overrun()) return fail(SnapshotError::Overrun);
   }
   for (; j < b.size(); ++j)
-    if (!copy_through(b[j])) return fail(SnapshotError::too_many_entities);
-  if (out.size() != count) return fail(SnapshotError::count_mismatch);
-  if (d.overrun()) return fail(SnapshotError::overrun);
-  if (!d.at_end()) return fail(SnapshotError::trailing_data);
-  return SnapshotError::none;
+    if (!copy_through(b[j])) return fail(SnapshotError::TooManyEntities);
+  if (out.size() != count) return fail(SnapshotError::CountMismatch);
+  if (d.overrun()) return fail(SnapshotError::Overrun);
+  if (!d.at_end()) return fail(SnapshotError::TrailingData);
+  return SnapshotError::None;
 }
 
 }  // namespace
@@ -705,7 +706,7 @@ namespace tickwire {
 
 std::unique_ptr<SnapshotCodec> make_codec(const Schema& schema,
                                           const ReplicationSettings& settings) {
-  return settings.coding == SnapshotCoding::range ? make_range_codec(schema, settings)
+  return settings.coding == SnapshotCoding::Range ? make_range_codec(schema, settings)
                                                   : make_delta_codec(schema, settings);
 }
 

@@ -3,13 +3,14 @@
 #include <string>
 #include <utility>
 
-#include "tickwire/replication.hpp"
+#include "replication/quantize.hpp"
+#include "tickwire/schema.hpp"
 
 namespace tickwire {
 namespace {
 
 Status field_error(const EntityTypeSpec& type, const FieldSpec& field, const std::string& what) {
-  return Status(Errc::invalid_settings,
+  return Status(Errc::InvalidSettings,
                 "replication schema: type '" + type.name + "' field '" + field.name + "': " + what);
 }
 
@@ -171,20 +172,20 @@ Status Schema::validate() {
   validated_ = false;
   layouts_.clear();
   max_words_ = max_full_bits_ = type_bits_ = 0;
-  if (types_.empty()) return Status(Errc::invalid_settings, "replication schema: no entity types");
+  if (types_.empty()) return Status(Errc::InvalidSettings, "replication schema: no entity types");
   if (types_.size() > kMaxEntityTypes)
-    return Status(Errc::invalid_settings, "replication schema: more than " +
-                                              std::to_string(kMaxEntityTypes) + " entity types");
+    return Status(Errc::InvalidSettings, "replication schema: more than " +
+                                             std::to_string(kMaxEntityTypes) + " entity types");
   std::vector<TypeLayout> layouts;
   layouts.reserve(types_.size());
   for (const EntityTypeSpec& type : types_) {
     if (type.fields.empty())
-      return Status(Errc::invalid_settings,
+      return Status(Errc::InvalidSettings,
                     "replication schema: type '" + type.name + "' has no fields");
     if (type.fields.size() > kMaxFieldsPerType)
-      return Status(Errc::invalid_settings, "replication schema: type '" + type.name +
-                                                "' has more than " +
-                                                std::to_string(kMaxFieldsPerType) + " fields");
+      return Status(Errc::InvalidSettings, "replication schema: type '" + type.name +
+                                               "' has more than " +
+                                               std::to_string(kMaxFieldsPerType) + " fields");
     TypeLayout layout;
     for (const FieldSpec& field : type.fields) {
       Status s = lay_out_field(type, field, layout);
@@ -203,15 +204,15 @@ Status Schema::validate() {
 
 Status ReplicationSettings::validate() const {
   if (max_entities < 1 || max_entities > kMaxEntities)
-    return Status(Errc::invalid_settings,
+    return Status(Errc::InvalidSettings,
                   "replication: max_entities must be 1.." + std::to_string(kMaxEntities));
   if (snapshot_ring < 1 || snapshot_ring > kMaxSnapshotRing)
-    return Status(Errc::invalid_settings,
+    return Status(Errc::InvalidSettings,
                   "replication: snapshot_ring must be 1.." + std::to_string(kMaxSnapshotRing));
-  if (coding != SnapshotCoding::bitpacked && coding != SnapshotCoding::range)
-    return Status(Errc::invalid_settings, "replication: coding must be bitpacked or range");
+  if (coding != SnapshotCoding::Bitpacked && coding != SnapshotCoding::Range)
+    return Status(Errc::InvalidSettings, "replication: coding must be bitpacked or range");
   if (budget_bytes != 0 && budget_bytes < kMinBudgetBytes)
-    return Status(Errc::invalid_settings,
+    return Status(Errc::InvalidSettings,
                   "replication: budget_bytes must be 0 (no limit) or at least " +
                       std::to_string(kMinBudgetBytes));
   return {};

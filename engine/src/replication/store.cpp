@@ -3,7 +3,8 @@
 #include <atomic>
 #include <cmath>
 
-#include "tickwire/replication.hpp"
+#include "replication/quantize.hpp"
+#include "tickwire/entity_store.hpp"
 
 namespace tickwire {
 namespace {

@@ -5,13 +5,14 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
-#include "net/host.hpp"
+#include "common/clock.hpp"
 #include "secure/token_format.hpp"
+#include "socket/address.hpp"
+#include "tickwire/settings.hpp"
 #include "tickwire/token.hpp"
 
 namespace tickwire {
@@ -140,20 +141,14 @@ bool open_private(const Key& token_key, const RequestView& request, PrivateToken
 
 namespace {
 
-std::uint64_t unix_now_s() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
 Status write_secret_file(const std::string& path, const void* data, std::size_t size) {
   const mode_t old = ::umask(077);
   std::FILE* f = std::fopen(path.c_str(), "wb");
   ::umask(old);
-  if (f == nullptr) return {Errc::invalid_argument, "cannot write '" + path + "'"};
+  if (f == nullptr) return {Errc::InvalidArgument, "cannot write '" + path + "'"};
   const bool ok = std::fwrite(data, 1, size, f) == size;
   ::chmod(path.c_str(), 0600);
-  if (std::fclose(f) != 0 || !ok) return {Errc::invalid_argument, "cannot write '" + path + "'"};
+  if (std::fclose(f) != 0 || !ok) return {Errc::InvalidArgument, "cannot write '" + path + "'"};
   return {};
 }
 
@@ -171,7 +166,7 @@ std::size_t read_secret_file(const std::string& path, char* buffer, std::size_t 
 }
 
 Status ensure_sodium() {
-  if (sodium_init() < 0) return {Errc::socket_error, "libsodium failed to initialise"};
+  if (sodium_init() < 0) return {Errc::SocketError, "libsodium failed to initialise"};
   return {};
 }
 
@@ -220,14 +215,14 @@ double room_code_bits(std::string_view code) noexcept {
 Status TokenKey::from_room_code(std::string_view code, std::uint64_t protocol_id, TokenKey& out) {
   if (Status s = ensure_sodium(); !s) return s;
   if (code.size() < 6 || code.size() > 128)
-    return {Errc::invalid_argument, "room code: must have 6 to 128 characters"};
+    return {Errc::InvalidArgument, "room code: must have 6 to 128 characters"};
   if (const double bits = room_code_bits(code); bits < kMinRoomCodeBits) {
     char text[200];
     std::snprintf(text, sizeof(text),
                   "room code: too easy to guess (about %.0f bits, at least %.0f needed): use 10 "
                   "or more random letters and digits, or let the server make one",
                   bits, kMinRoomCodeBits);
-    return {Errc::invalid_argument, text};
+    return {Errc::InvalidArgument, text};
   }
   std::array<std::uint8_t, crypto_pwhash_SALTBYTES> salt{};
   static_assert(crypto_pwhash_SALTBYTES == 16);
@@ -237,7 +232,7 @@ Status TokenKey::from_room_code(std::string_view code, std::uint64_t protocol_id
   // guess of an attacker who captured a request costs the same.
   if (crypto_pwhash(out.bytes_.data(), out.bytes_.size(), code.data(), code.size(), salt.data(), 2,
                     8u << 20, crypto_pwhash_ALG_ARGON2ID13) != 0)
-    return {Errc::out_of_memory, "room code: key derivation ran out of memory"};
+    return {Errc::OutOfMemory, "room code: key derivation ran out of memory"};
   out.room_ = true;
   return {};
 }
@@ -252,8 +247,8 @@ Status TokenKey::from_hex(std::string_view hex, TokenKey& out) {
       sodium_hex2bin(key.bytes_.data(), key.bytes_.size(), hex.data(), hex.size(), nullptr,
                      &bin_len, nullptr) != 0 ||
       bin_len != kTokenKeyBytes)
-    return {Errc::invalid_argument, "token key: expected 64 hex digits"};
-  if (key.empty()) return {Errc::invalid_argument, "token key: all zero"};
+    return {Errc::InvalidArgument, "token key: expected 64 hex digits"};
+  if (key.empty()) return {Errc::InvalidArgument, "token key: all zero"};
   out = key;
   return {};
 }
@@ -262,8 +257,7 @@ Status TokenKey::load(const std::string& path, TokenKey& out) {
   // Unbuffered, into a buffer that is wiped: no copy of the key is left behind.
   std::array<char, 200> text{};
   const std::size_t n = read_secret_file(path, text.data(), text.size());
-  if (n == kUnreadable)
-    return {Errc::invalid_argument, "cannot read token key file '" + path + "'"};
+  if (n == kUnreadable) return {Errc::InvalidArgument, "cannot read token key file '" + path + "'"};
   Status s = from_hex({text.data(), n}, out);
   sodium_memzero(text.data(), text.size());
   if (!s) s.message = "'" + path + "': " + s.message;
@@ -305,12 +299,11 @@ Status ConnectToken::load(const std::string& path, ConnectToken& out) {
   std::array<char, kConnectTokenBytes + 1> bytes{};  // one more: to see a longer file
   const std::size_t n = read_secret_file(path, bytes.data(), bytes.size());
   if (n == kUnreadable)
-    return {Errc::invalid_argument, "cannot read connect token file '" + path + "'"};
+    return {Errc::InvalidArgument, "cannot read connect token file '" + path + "'"};
   std::memcpy(token.bytes.data(), bytes.data(), std::min(n, kConnectTokenBytes));
   sodium_memzero(bytes.data(), bytes.size());
   if (n != kConnectTokenBytes)
-    return {Errc::invalid_argument,
-            "'" + path + "': a connect token file holds exactly 1024 bytes"};
+    return {Errc::InvalidArgument, "'" + path + "': a connect token file holds exactly 1024 bytes"};
   ConnectTokenInfo info;
   if (Status s = inspect_token(token, info); !s) {
     s.message = "'" + path + "': " + s.message;
@@ -327,31 +320,27 @@ Status ConnectToken::save(const std::string& path) const {
 Status inspect_token(const ConnectToken& token, ConnectTokenInfo& out) {
   secure::PublicToken pub;
   if (!secure::parse_public(token.bytes, pub))
-    return {Errc::invalid_argument, "not a tickwire connect token (bad magic or fields)"};
+    return {Errc::InvalidArgument, "not a tickwire connect token (bad magic or fields)"};
   out.protocol_id = pub.protocol_id;
   out.created_unix_s = pub.created_unix_s;
   out.expires_unix_s = pub.expires_unix_s;
   out.timeout_s = pub.timeout_s;
   out.servers.clear();
-  for (std::size_t i = 0; i < pub.server_count; ++i) {
-    ENetAddress a{};
-    a.host = pub.servers[i].host;
-    a.port = pub.servers[i].port;
-    out.servers.push_back(net::to_string(a));
-  }
+  for (std::size_t i = 0; i < pub.server_count; ++i)
+    out.servers.push_back(socket::to_string(pub.servers[i]));
   return {};
 }
 
 Status make_connect_token(const TokenKey& key, const ConnectTokenParams& params,
                           ConnectToken& out) {
   if (Status s = ensure_sodium(); !s) return s;
-  if (key.empty()) return {Errc::invalid_settings, "token key is not set"};
+  if (key.empty()) return {Errc::InvalidSettings, "token key is not set"};
   if (params.servers.empty() || params.servers.size() > kMaxTokenServers)
-    return {Errc::invalid_argument, "a token lists 1 to 32 servers"};
+    return {Errc::InvalidArgument, "a token lists 1 to 32 servers"};
   if (params.timeout_s < 1 || params.timeout_s > 600)
-    return {Errc::invalid_argument, "timeout_s: must be within 1..600 s"};
+    return {Errc::InvalidArgument, "timeout_s: must be within 1..600 s"};
   if (params.expires_in_s < 1 || params.expires_in_s > 365u * 24 * 3600)
-    return {Errc::invalid_argument, "expires_in_s: must be within 1 s..365 days"};
+    return {Errc::InvalidArgument, "expires_in_s: must be within 1 s..365 days"};
 
   secure::PrivateToken priv;
   priv.client_id = params.client_id;
@@ -359,7 +348,7 @@ Status make_connect_token(const TokenKey& key, const ConnectTokenParams& params,
   priv.server_count = static_cast<std::uint8_t>(params.servers.size());
   for (std::size_t i = 0; i < params.servers.size(); ++i) {
     ENetAddress a{};
-    if (Status s = net::resolve(params.servers[i], 27015, a); !s) return s;
+    if (Status s = socket::resolve(params.servers[i], kDefaultPort, a); !s) return s;
     priv.servers[i] = socket::Endpoint{a.host, a.port};
   }
   crypto_aead_chacha20poly1305_ietf_keygen(priv.client_to_server.bytes.data());
@@ -375,7 +364,7 @@ Status make_connect_token(const TokenKey& key, const ConnectTokenParams& params,
   std::memcpy(plain.data() + 237, priv.server_to_client.bytes.data(), secure::kKeyBytes);
   std::memcpy(plain.data() + 269, priv.user_data.data(), secure::kUserData);
 
-  const std::uint64_t now = unix_now_s();
+  const std::uint64_t now = unix_seconds();
   ConnectToken token;
   std::uint8_t* t = token.bytes.data();
   namespace at = secure::token_at;

@@ -14,7 +14,7 @@ constexpr std::uint32_t kMaxDelayMs = 10'000;
 constexpr std::uint32_t kMaxQueue = 1u << 20;
 
 Status bad(std::string_view part, const std::string& why) {
-  return {Errc::invalid_settings, "link conditioner: '" + std::string(part) + "': " + why};
+  return {Errc::InvalidSettings, "link conditioner: '" + std::string(part) + "': " + why};
 }
 
 bool parse_uint(std::string_view text, std::uint64_t& out) {
@@ -76,10 +76,10 @@ void append(std::string& out, std::string_view prefix, const LinkDirection& d) {
 Status validate_direction(const LinkDirection& d, const char* name) {
   auto pct_ok = [](float v) { return v >= 0.0f && v <= 100.0f; };
   if (d.latency_ms > kMaxDelayMs || d.jitter_ms > kMaxDelayMs)
-    return {Errc::invalid_settings,
+    return {Errc::InvalidSettings,
             std::string("link conditioner: ") + name + " latency and jitter must be <= 10000 ms"};
   if (!pct_ok(d.loss_pct) || !pct_ok(d.duplicate_pct) || !pct_ok(d.reorder_pct))
-    return {Errc::invalid_settings,
+    return {Errc::InvalidSettings,
             std::string("link conditioner: ") + name + " percentages must be within 0..100"};
   return {};
 }
@@ -90,7 +90,7 @@ Status LinkConditionerSettings::validate() const {
   if (Status s = validate_direction(outgoing, "outgoing"); !s) return s;
   if (Status s = validate_direction(incoming, "incoming"); !s) return s;
   if (queue_capacity == 0 || queue_capacity > kMaxQueue)
-    return {Errc::invalid_settings, "link conditioner: queue_capacity must be within 1..1048576"};
+    return {Errc::InvalidSettings, "link conditioner: queue_capacity must be within 1..1048576"};
   return {};
 }
 

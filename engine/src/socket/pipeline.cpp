@@ -1,12 +1,8 @@
 #include "socket/pipeline.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <bit>
-#include <cerrno>
-#include <chrono>
 #include <cstring>
 
 namespace tickwire::socket {
@@ -16,12 +12,6 @@ namespace tickwire::socket {
 static_assert(sizeof(ENetBuffer) == sizeof(struct iovec));
 static_assert(offsetof(ENetBuffer, data) == offsetof(struct iovec, iov_base));
 static_assert(offsetof(ENetBuffer, dataLength) == offsetof(struct iovec, iov_len));
-
-std::uint64_t monotonic_us() noexcept {
-  using namespace std::chrono;
-  return static_cast<std::uint64_t>(
-      duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count());
-}
 
 namespace {
 
@@ -88,30 +78,20 @@ void Pipeline::count_drop(Endpoint peer, std::uint64_t DropCounters::*cause) {
   if (PeerCounters* counters = peers_.find(peer)) ++(counters->drops.*cause);
 }
 
-bool Pipeline::write_wire(Endpoint to, const struct iovec* iov, std::size_t count,
-                          std::size_t total) {
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = to.host;
-  sin.sin_port = htons(to.port);
-  msghdr msg{};
-  msg.msg_name = &sin;
-  msg.msg_namelen = sizeof(sin);
-  msg.msg_iov = const_cast<struct iovec*>(iov);
-  msg.msg_iovlen = count;
-  ssize_t sent;
-  do {
-    sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-  } while (sent < 0 && errno == EINTR);
-  if (sent < 0) {
-    // EAGAIN (buffer full), unreachable networks, ICMP errors: the datagram
-    // is lost, as it would be on the wire. ENet retransmits what matters.
+void Pipeline::set_fd(int fd) {
+  socket_io_ = std::make_unique<UdpSocketIo>(fd);
+  io_ = socket_io_.get();
+}
+
+bool Pipeline::write_wire(Endpoint to, std::span<const std::uint8_t> datagram) {
+  const iovec part{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
+  if (io_ == nullptr || io_->send(to, &part, 1) <= 0) {
     count_drop(to, &DropCounters::socket_error);
     return false;
   }
   ++wire_sent_;
   if (PeerCounters* counters = peers_.find(to)) {
-    counters->bytes_sent += total;
+    counters->bytes_sent += datagram.size();
     ++counters->datagrams_sent;
   }
   return true;
@@ -145,8 +125,7 @@ void Pipeline::transmit(Endpoint to, std::span<const std::uint8_t> datagram) {
 
 void Pipeline::send_sealed(Endpoint to, std::span<const std::uint8_t> datagram) {
   if (!out_.active()) {
-    iovec iov{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
-    write_wire(to, &iov, 1, datagram.size());
+    write_wire(to, datagram);
     return;
   }
   switch (out_.offer(monotonic_us(), to, datagram)) {
@@ -166,49 +145,25 @@ void Pipeline::pump_conditioner() {
   if (out_.held() == 0) return;
   const std::uint64_t now = monotonic_us();
   Endpoint to;
-  while (out_.pop_due(now, to, held_)) {
-    iovec iov{held_.data(), held_.size()};
-    write_wire(to, &iov, 1, held_.size());
-  }
+  while (out_.pop_due(now, to, held_)) write_wire(to, held_);
 }
 
 Pipeline::Read Pipeline::read_wire(std::uint8_t* buffer, std::size_t capacity, Endpoint& from,
                                    std::size_t& length) {
-  sockaddr_in sin{};
-  iovec iov{buffer, capacity};
-  msghdr msg{};
-  msg.msg_name = &sin;
-  msg.msg_namelen = sizeof(sin);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  ssize_t got;
-  do {
-    got = ::recvmsg(fd_, &msg, MSG_DONTWAIT | MSG_TRUNC);
-  } while (got < 0 && errno == EINTR);
-  if (got < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Read::Empty;
-    if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) {
-      ++drops_.socket_error;  // a queued ICMP error; the socket is still fine
-      return Read::Dropped;
-    }
-    return Read::Dead;
-  }
-  from = Endpoint{sin.sin_addr.s_addr, ntohs(sin.sin_port)};
-  ++wire_received_;
-  PeerCounters* counters = peers_.find(from);
-  if (counters) {
-    counters->bytes_received += static_cast<std::uint64_t>(got);
-    ++counters->datagrams_received;
-  }
-  // MSG_TRUNC makes recvmsg return the real length: larger than the buffer
-  // means it did not fit. Empty datagrams carry nothing ENet could use, and
-  // returning 0 for them would end ENet's receive loop early.
-  if (static_cast<std::size_t>(got) > capacity || (msg.msg_flags & MSG_TRUNC) || got == 0) {
-    count_drop(from, &DropCounters::oversized);
+  if (io_ == nullptr) return Read::Dead;
+  const Read r = io_->receive({buffer, capacity}, from, length);
+  if (r == Read::Empty || r == Read::Dead) return r;
+  if (r == Read::Error) {
+    ++drops_.socket_error;  // a queued ICMP error; nobody to charge it to
     return Read::Dropped;
   }
-  length = static_cast<std::size_t>(got);
-  return Read::Datagram;
+  ++wire_received_;
+  if (PeerCounters* counters = peers_.find(from)) {
+    counters->bytes_received += length;
+    ++counters->datagrams_received;
+  }
+  if (r == Read::Dropped) count_drop(from, &DropCounters::oversized);
+  return r;
 }
 
 int Pipeline::on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t count) {

@@ -1,7 +1,7 @@
 // The per-socket datagram pipeline beneath ENet.
 //
-//   send:    ENet -> [capture tap] -> secure: seal -> conditioner -> sendmsg
-//   receive: recvmsg -> conditioner -> secure: open -> ENet command guard
+//   send:    ENet -> [capture tap] -> secure: seal -> conditioner -> datagram I/O
+//   receive: datagram I/O -> conditioner -> secure: open -> ENet command guard
 //            -> [capture tap] -> ENet
 //
 // (The capture tap arrives with a later issue.) A Pipeline belongs to one ENet
@@ -12,9 +12,12 @@
 #include <enet/enet.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "socket/conditioner.hpp"
+#include "socket/datagram_io.hpp"
 #include "socket/endpoint_map.hpp"
 #include "socket/enet_guard.hpp"
 #include "socket/stage.hpp"
@@ -42,7 +45,12 @@ class Pipeline final : public Wire {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  void set_fd(int fd) noexcept { fd_ = fd; }
+  // Datagram I/O on ENet's socket `fd` (what attach() sets up).
+  void set_fd(int fd);
+  // Datagram I/O through `io` instead (an in-memory link in tests); it must
+  // outlive the pipeline or be replaced first.
+  void set_io(DatagramIo* io) noexcept { io_ = io; }
+  [[nodiscard]] DatagramIo* io() const noexcept { return io_; }
   // The ENet host whose datagrams these are, and what its command guard
   // allows. Until it is set, opened datagrams go to ENet unchecked (only the
   // seam's self-check host, which never sees a remote sender).
@@ -82,11 +90,11 @@ class Pipeline final : public Wire {
   [[nodiscard]] const Conditioner& incoming() const noexcept { return in_; }
 
  private:
-  enum class Read : std::uint8_t { Datagram, Empty, Dropped, Dead };
-  // One recvmsg into `buffer`; fills `from` and `length`.
+  using Read = DatagramIo::Read;
+  // One datagram from the I/O into `buffer`, counted; fills `from` and `length`.
   Read read_wire(std::uint8_t* buffer, std::size_t capacity, Endpoint& from, std::size_t& length);
-  // One sendmsg of the gathered buffers; false when dropped (counted).
-  bool write_wire(Endpoint to, const struct iovec* iov, std::size_t count, std::size_t total);
+  // One datagram to the I/O, counted; false when it was lost (counted).
+  bool write_wire(Endpoint to, std::span<const std::uint8_t> datagram);
   void count_drop(Endpoint peer, std::uint64_t DropCounters::*cause);
 
   // After the secure stage: conditioner or straight to the socket.
@@ -95,7 +103,8 @@ class Pipeline final : public Wire {
   // Moves what the socket holds into the incoming conditioner's delay queue.
   void drain_into_conditioner(std::uint64_t now_us);
 
-  int fd_ = -1;
+  std::unique_ptr<DatagramIo> socket_io_;  // the UDP socket's, once set_fd() ran
+  DatagramIo* io_ = nullptr;               // where datagrams go: socket_io_ or set_io()'s
   ENetHost* host_ = nullptr;
   GuardLimits guard_;
   SecureStage& secure_;
@@ -112,8 +121,5 @@ class Pipeline final : public Wire {
   std::uint64_t wire_sent_ = 0;
   std::uint64_t wire_received_ = 0;
 };
-
-// Microseconds on a monotonic clock: the pipeline's and the conditioner's time.
-std::uint64_t monotonic_us() noexcept;
 
 }  // namespace tickwire::socket

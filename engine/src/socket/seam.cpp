@@ -7,13 +7,13 @@
 #include "socket/seam.hpp"
 
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <array>
 #include <atomic>
-#include <cerrno>
 #include <mutex>
+
+#include "socket/datagram_io.hpp"
 
 namespace tickwire::socket {
 namespace {
@@ -29,43 +29,34 @@ Pipeline* lookup(ENetSocket fd) noexcept {
 }
 
 // Plain pass-through for sockets tickwire does not own (bare ENet hosts in
-// benchmarks and tests). Same results as ENet's own unix implementation,
-// except that an oversized datagram is skipped instead of failing the host.
+// benchmarks and tests), through the same datagram I/O as the pipeline's.
+// Same results as ENet's own unix implementation, except that an oversized
+// datagram is skipped instead of failing the host.
 int plain_send(ENetSocket fd, const ENetAddress* address, const ENetBuffer* buffers,
                std::size_t count) {
-  sockaddr_in sin{};
-  msghdr msg{};
-  if (address != nullptr) {
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = address->host;
-    sin.sin_port = htons(address->port);
-    msg.msg_name = &sin;
-    msg.msg_namelen = sizeof(sin);
-  }
-  msg.msg_iov = reinterpret_cast<struct iovec*>(const_cast<ENetBuffer*>(buffers));
-  msg.msg_iovlen = count;
-  const ssize_t sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-  if (sent < 0) return errno == EWOULDBLOCK ? 0 : -1;
+  static_assert(sizeof(ENetBuffer) == sizeof(iovec));
+  const Endpoint to = address ? Endpoint{address->host, address->port} : Endpoint{};
+  const long sent = UdpSocketIo(fd).send(to, reinterpret_cast<const iovec*>(buffers), count);
   return static_cast<int>(sent);
 }
 
 int plain_receive(ENetSocket fd, ENetAddress* address, ENetBuffer* buffers, std::size_t count) {
+  if (count == 0) return 0;
+  UdpSocketIo io(fd);
+  const std::span<std::uint8_t> buffer(static_cast<std::uint8_t*>(buffers[0].data),
+                                       buffers[0].dataLength);
   for (;;) {
-    sockaddr_in sin{};
-    msghdr msg{};
-    msg.msg_name = &sin;
-    msg.msg_namelen = sizeof(sin);
-    msg.msg_iov = reinterpret_cast<struct iovec*>(buffers);
-    msg.msg_iovlen = count;
-    const ssize_t got = ::recvmsg(fd, &msg, MSG_DONTWAIT);
-    if (got < 0) return errno == EWOULDBLOCK ? 0 : -1;
-    if (msg.msg_flags & MSG_TRUNC) continue;
-    if (address != nullptr) {
-      address->host = sin.sin_addr.s_addr;
-      address->port = ntohs(sin.sin_port);
+    Endpoint from;
+    std::size_t length = 0;
+    switch (io.receive(buffer, from, length)) {
+      case DatagramIo::Read::Datagram:
+        if (address != nullptr) *address = ENetAddress{from.host, from.port};
+        return static_cast<int>(length);
+      case DatagramIo::Read::Empty: return 0;
+      case DatagramIo::Read::Dead: return -1;
+      case DatagramIo::Read::Dropped:
+      case DatagramIo::Read::Error: break;
     }
-    if (got == 0) continue;
-    return static_cast<int>(got);
   }
 }
 
@@ -78,13 +69,13 @@ struct Probe {
 std::atomic<Probe*> g_probe{nullptr};
 
 Status run_self_check() {
-  if (enet_initialize() != 0) return {Errc::socket_error, "enet_initialize failed"};
+  if (enet_initialize() != 0) return {Errc::SocketError, "enet_initialize failed"};
   ENetAddress bind{};
   bind.host = htonl(INADDR_LOOPBACK);
   bind.port = 0;
   ENetHost* host = enet_host_create(&bind, 1, 1, 0, 0);
   if (host == nullptr)
-    return {Errc::socket_error, "seam self-check: cannot open a loopback ENet host"};
+    return {Errc::SocketError, "seam self-check: cannot open a loopback ENet host"};
   Probe probe;
   probe.fd = host->socket;
   g_probe.store(&probe, std::memory_order_release);
@@ -105,7 +96,7 @@ Status run_self_check() {
   enet_host_destroy(host);
 
   if (probe.sends.load() == 0 || probe.receives.load() == 0) {
-    return {Errc::seam_unavailable,
+    return {Errc::SeamUnavailable,
             "ENet does not call tickwire's datagram seam (enet_socket_send/receive are bound "
             "inside libenet), so traffic would bypass it; refusing to open a host. Link "
             "tickwire::engine statically into the executable and libenet dynamically."};
@@ -124,7 +115,7 @@ Status ensure_seam() {
 
 Status attach(int fd, Pipeline* pipeline) {
   if (fd < 0 || fd >= kMaxFd) {
-    return {Errc::socket_error,
+    return {Errc::SocketError,
             "socket descriptor " + std::to_string(fd) + " is beyond the seam's registry"};
   }
   pipeline->set_fd(fd);

@@ -10,7 +10,7 @@ namespace tickwire::socket {
 
 // Proves once per process that libenet calls the engine's socket functions
 // (by sending one datagram through a throw-away ENet host on loopback).
-// Fails with Errc::seam_unavailable if it does not: no host may then be
+// Fails with Errc::SeamUnavailable if it does not: no host may then be
 // created, since traffic would bypass the seam.
 Status ensure_seam();
 

@@ -1,9 +1,9 @@
-#include "net/replication.hpp"
+#include "proto/replication.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace arena::net {
+namespace arena::proto {
 
 namespace tw = ::tickwire;
 
@@ -63,9 +63,9 @@ tw::ReplicationSettings replication_settings() noexcept {
 
 const char* to_string(WorldError e) noexcept {
   switch (e) {
-    case WorldError::none: return "none";
-    case WorldError::duplicate_slot: return "two ships in one slot";
-    case WorldError::too_many_shots: return "too many projectiles";
+    case WorldError::None: return "none";
+    case WorldError::DuplicateSlot: return "two ships in one slot";
+    case WorldError::TooManyShots: return "too many projectiles";
   }
   return "?";
 }
@@ -149,7 +149,7 @@ WorldError to_world(const tw::Snapshot& snapshot, sim::World& out) noexcept {
       const std::int64_t slot = v.get_int(kShipSlot).value_or(-1);
       if (slot < 0 || slot >= sim::kMaxPlayers) continue;
       sim::Ship& s = out.ships[static_cast<std::size_t>(slot)];
-      if (s.active) return WorldError::duplicate_slot;
+      if (s.active) return WorldError::DuplicateSlot;
       const tw::Vec2 pos = v.get_vec2(kShipPosition).value_or(tw::Vec2{});
       const tw::Vec2 vel = v.get_vec2(kShipVelocity).value_or(tw::Vec2{});
       const float aim = v.get_angle(kShipAim).value_or(0.0f);
@@ -171,7 +171,7 @@ WorldError to_world(const tw::Snapshot& snapshot, sim::World& out) noexcept {
       const std::uint32_t age = (snapshot.tick() - origin_tick) % kShotTickModulus;
       const std::int64_t left = v.get_int(kShotTicksLeft).value_or(0) - std::int64_t{age};
       if (left <= 0) continue;  // expired by this tick: its removal is still on the way
-      if (shots == out.projectiles.size()) return WorldError::too_many_shots;
+      if (shots == out.projectiles.size()) return WorldError::TooManyShots;
       const tw::Vec2 origin = v.get_vec2(kShotOrigin).value_or(tw::Vec2{});
       const tw::Vec2 vel = v.get_vec2(kShotVelocity).value_or(tw::Vec2{});
       const float flown = static_cast<float>(age) * sim::kTickSeconds;
@@ -186,7 +186,7 @@ WorldError to_world(const tw::Snapshot& snapshot, sim::World& out) noexcept {
       p.ticks_left = static_cast<std::int32_t>(left);
     }
   }
-  return WorldError::none;
+  return WorldError::None;
 }
 
-}  // namespace arena::net
+}  // namespace arena::proto

@@ -1,8 +1,8 @@
-#include "protocol/envelope.hpp"
+#include "wire/envelope.hpp"
 
 #include "tickwire/schemas/snapshot_generated.h"
 
-namespace tickwire::protocol {
+namespace tickwire::wire {
 
 void write_snapshot_envelope(const SnapshotHeader& header, std::span<const std::uint8_t> payload,
                              std::vector<std::uint8_t>& out) {
@@ -21,21 +21,21 @@ void write_snapshot_envelope(const SnapshotHeader& header, std::span<const std::
 
 EnvelopeError read_snapshot_envelope(std::span<const std::uint8_t> bytes, SnapshotHeader& header,
                                      std::span<const std::uint8_t>& payload) {
-  if (bytes.size() > kMaxEnvelopeBytes) return EnvelopeError::too_large;
+  if (bytes.size() > kMaxEnvelopeBytes) return EnvelopeError::TooLarge;
   // Depth and table limits far above what the schema needs: a crafted buffer
   // cannot make verification expensive.
   flatbuffers::Verifier verifier(bytes.data(), bytes.size(), /*max_depth=*/8,
                                  /*max_tables=*/16);
-  if (!wire::VerifySnapshotEnvelopeBuffer(verifier)) return EnvelopeError::not_verified;
+  if (!wire::VerifySnapshotEnvelopeBuffer(verifier)) return EnvelopeError::NotVerified;
   const wire::SnapshotEnvelope* envelope = wire::GetSnapshotEnvelope(bytes.data());
-  if (envelope->payload() == nullptr) return EnvelopeError::missing_payload;
+  if (envelope->payload() == nullptr) return EnvelopeError::MissingPayload;
   header.tick = envelope->tick();
   header.baseline_tick = envelope->baseline_tick();
   header.has_baseline = envelope->has_baseline();
   header.acked_input_tick = envelope->acked_input_tick();
   header.server_time_us = envelope->server_time_us();
   payload = {envelope->payload()->data(), envelope->payload()->size()};
-  return EnvelopeError::ok;
+  return EnvelopeError::Ok;
 }
 
-}  // namespace tickwire::protocol
+}  // namespace tickwire::wire

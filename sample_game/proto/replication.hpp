@@ -26,11 +26,12 @@
 #include <optional>
 #include <span>
 
-#include <tickwire/replication.hpp>
+#include <tickwire/entity_store.hpp>
+#include <tickwire/snapshot_codec.hpp>
 
 #include "sim/world.hpp"
 
-namespace arena::net {
+namespace arena::proto {
 
 // Entity types, in the order the schema adds them.
 inline constexpr tickwire::TypeId kShipType = 0;
@@ -108,9 +109,9 @@ class WorldMirror {
 // Why a decoded snapshot is not a world the game accepts. Only a broken or
 // hostile server sends these; the codec has already checked every range.
 enum class WorldError : std::uint8_t {
-  none,
-  duplicate_slot,  // two ship entities claim one slot
-  too_many_shots,  // more projectiles than sim::kMaxProjectiles
+  None,
+  DuplicateSlot,  // two ship entities claim one slot
+  TooManyShots,   // more projectiles than sim::kMaxProjectiles
 };
 const char* to_string(WorldError e) noexcept;
 
@@ -120,4 +121,4 @@ const char* to_string(WorldError e) noexcept;
 // out. Events are not carried. On error `out` is unspecified.
 WorldError to_world(const tickwire::Snapshot& snapshot, sim::World& out) noexcept;
 
-}  // namespace arena::net
+}  // namespace arena::proto

@@ -1,9 +1,9 @@
-#include "net/state_channel.hpp"
+#include "proto/state_channel.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace arena::net {
+namespace arena::proto {
 
 StateSender::StateSender(std::uint32_t interval_ticks)
     : interval_(std::clamp<std::uint32_t>(interval_ticks, 1, sim::kTickRate)),
@@ -46,7 +46,7 @@ std::size_t StateSender::after_step(const sim::World& world, std::uint64_t serve
     if (r.slot < 0 || r.slot >= sim::kMaxPlayers) continue;
     tickwire::SnapshotSender& s = sender(r.slot);
     const std::uint64_t full_before = s.full_sent();
-    if (s.encode(*snapshot, r.input_ack, server_time_us, bytes_) != tickwire::SnapshotError::none) {
+    if (s.encode(*snapshot, r.input_ack, server_time_us, bytes_) != tickwire::SnapshotError::None) {
       ++stats_.encode_errors;
       continue;
     }
@@ -67,8 +67,8 @@ void StateReceiver::sync_stats() noexcept {
   stats_.bad_envelope = r.bad_envelope;
   stats_.unknown_baseline = r.unknown_baseline;
   stats_.bad_stream = r.decode_errors;
-  stats_.full = r.full_received;
-  stats_.delta = r.delta_received;
+  stats_.full_received = r.full_received;
+  stats_.delta_received = r.delta_received;
 }
 
 bool StateReceiver::receive(std::span<const std::uint8_t> envelope, double arrival_s) {
@@ -77,7 +77,7 @@ bool StateReceiver::receive(std::span<const std::uint8_t> envelope, double arriv
   const tickwire::Snapshot* snapshot = snapshots_.receive(envelope);
   sync_stats();
   if (snapshot == nullptr) return false;
-  if (to_world(*snapshot, scratch_) != WorldError::none) {
+  if (to_world(*snapshot, scratch_) != WorldError::None) {
     ++stats_.bad_world;
     return false;
   }
@@ -124,4 +124,4 @@ double StateReceiver::estimated_server_tick(double now_s) const noexcept {
   return (now_s - offset_s_) / static_cast<double>(sim::kTickSeconds);
 }
 
-}  // namespace arena::net
+}  // namespace arena::proto

@@ -24,7 +24,8 @@
 #include <span>
 #include <vector>
 
-#include "tickwire/replication.hpp"
+#include "tickwire/entity_store.hpp"
+#include "tickwire/snapshot_codec.hpp"
 
 namespace tickwire {
 

@@ -18,7 +18,7 @@
 
 #include "sim/world.hpp"
 
-namespace arena::net {
+namespace arena::proto {
 
 // 2: world state as tickwire snapshots, InputBatch carries the snapshot ack.
 inline constexpr std::uint16_t kGameVersion = 2;
@@ -84,10 +84,10 @@ struct KillMsg {
 using Message = std::variant<HelloMsg, WelcomeMsg, InputMsg, ScoreboardMsg, KillMsg>;
 
 enum class DecodeResult : std::uint8_t {
-  ok,
-  malformed,     // not a valid arena buffer (size, identifier, FlatBuffers verifier)
-  out_of_range,  // valid buffer, but a value breaks the protocol's limits
-  unknown,       // no body or a body type this build does not know
+  Ok,
+  Malformed,   // not a valid arena buffer (size, identifier, FlatBuffers verifier)
+  OutOfRange,  // valid buffer, but a value breaks the protocol's limits
+  Unknown,     // no body or a body type this build does not know
 };
 const char* to_string(DecodeResult r) noexcept;
 
@@ -115,4 +115,4 @@ void encode(const KillMsg& m, std::vector<std::uint8_t>& out);
 // kMaxNameBytes, surrounding spaces trimmed; "player" when nothing is left.
 std::string sanitize_name(std::string_view raw);
 
-}  // namespace arena::net
+}  // namespace arena::proto

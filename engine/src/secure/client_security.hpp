@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "secure/crypto.hpp"
-#include "secure/server_stage.hpp"
+#include "secure/server_security.hpp"
 #include "secure/token_format.hpp"
 #include "socket/stage.hpp"
 

@@ -6,7 +6,7 @@
 #include <deque>
 #include <random>
 
-#include "tickwire/replicator.hpp"
+#include "tickwire/snapshot_stream.hpp"
 
 namespace tickwire {
 namespace {
@@ -92,7 +92,7 @@ void run(float loss_pct, std::uint32_t seed) {
     for (int c = 0; c < kClients; ++c) {
       std::vector<std::uint8_t> envelope;
       ASSERT_EQ(senders[c].encode(*ring.newest(), 0, tick * 16667ull, envelope),
-                SnapshotError::none);
+                SnapshotError::None);
       down[c].send(rng, tick, loss, std::move(envelope));
       down[c].deliver(tick,
                       [&](const std::vector<std::uint8_t>& bytes) { receivers[c].receive(bytes); });
@@ -143,14 +143,14 @@ TEST(Replicator, AnAckOlderThanTheRingMeansAFullSnapshot) {
   SnapshotReceiver receiver(schema, settings);
   std::vector<std::uint8_t> envelope;
   ring.capture(store, 1);
-  ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::none);
+  ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::None);
   ASSERT_NE(receiver.receive(envelope), nullptr);
   sender.acknowledge(*receiver.ack());
   ASSERT_EQ(sender.acked(), 1u);
   // Ticks 2..9 are sent and lost: the sender's own ring moves past tick 1.
   for (std::uint32_t t = 2; t <= 10; ++t) {
     ring.capture(store, t);
-    ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::none);
+    ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::None);
   }
   EXPECT_EQ(sender.sent(1), nullptr);
   // Ticks 2..5 were deltas against tick 1; tick 5 took tick 1's slot of the
@@ -176,7 +176,7 @@ TEST(Replicator, AcksOfTicksNeverSentAreIgnored) {
   SnapshotSender sender(schema, settings);
   std::vector<std::uint8_t> envelope;
   ring.capture(store, 5);
-  ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::none);
+  ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::None);
   sender.acknowledge(4);
   sender.acknowledge(6);
   sender.acknowledge(0xFFFFFFFFu);
@@ -184,7 +184,7 @@ TEST(Replicator, AcksOfTicksNeverSentAreIgnored) {
   sender.acknowledge(5);
   EXPECT_EQ(sender.acked(), 5u);
   // A world tick that is not newer than the last one sent is refused.
-  EXPECT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::bad_snapshot);
+  EXPECT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::BadSnapshot);
 }
 
 }  // namespace

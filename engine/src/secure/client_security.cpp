@@ -1,4 +1,4 @@
-#include "secure/client_stage.hpp"
+#include "secure/client_security.hpp"
 
 #include <algorithm>
 

@@ -1,9 +1,9 @@
-#include "tickwire/replicator.hpp"
+#include "tickwire/snapshot_stream.hpp"
 
 #include <algorithm>
 #include <limits>
 
-#include "protocol/envelope.hpp"
+#include "wire/envelope.hpp"
 
 namespace tickwire {
 
@@ -271,11 +271,11 @@ void SnapshotSender::build_view(const Snapshot& world, const Snapshot* baseline,
 SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_input_tick,
                                      std::uint64_t server_time_us, std::vector<std::uint8_t>& out) {
   if (codec_ == nullptr || world.capacity() > scratch_.capacity())
-    return SnapshotError::bad_snapshot;
-  if (newest_ && !newer(world.tick(), views_[*newest_].tick())) return SnapshotError::bad_snapshot;
+    return SnapshotError::BadSnapshot;
+  if (newest_ && !newer(world.tick(), views_[*newest_].tick())) return SnapshotError::BadSnapshot;
   // Checked here, once per world however many clients it is coded for: the
   // views copy the answer along with the world's entities.
-  if (!world.conforms(*schema_, max_entities_)) return SnapshotError::bad_snapshot;
+  if (!world.conforms(*schema_, max_entities_)) return SnapshotError::BadSnapshot;
   // The newest view the client has that is still kept; none: a full snapshot.
   const Snapshot* baseline = acked_ ? sent(*acked_) : nullptr;
   collect(world, baseline);
@@ -290,10 +290,10 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
         cache_ != nullptr ? cache_->find(scratch_, baseline) : std::span<const std::uint8_t>{};
     if (!encoded.empty()) {
       ++stats_.cache_hits;
-      r = {SnapshotError::none, encoded.size()};
+      r = {SnapshotError::None, encoded.size()};
     } else {
       r = codec_->encode(scratch_, baseline, stream_);
-      if (r.error != SnapshotError::none) return r.error;
+      if (r.error != SnapshotError::None) return r.error;
       encoded = {stream_.data(), r.bytes};
       if (cache_ != nullptr) cache_->store(scratch_, baseline, encoded);
     }
@@ -335,13 +335,13 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
   (baseline != nullptr ? stats_.delta_sent : stats_.full_sent) += 1;
 
   // The envelope first: the slot the view goes to may hold the baseline.
-  protocol::SnapshotHeader header_out;
+  wire::SnapshotHeader header_out;
   header_out.tick = world.tick();
   header_out.has_baseline = baseline != nullptr;
   header_out.baseline_tick = baseline != nullptr ? baseline->tick() : 0;
   header_out.acked_input_tick = acked_input_tick;
   header_out.server_time_us = server_time_us;
-  protocol::write_snapshot_envelope(header_out, encoded, out);
+  wire::write_snapshot_envelope(header_out, encoded, out);
 
   // Keep the view over the oldest slot (coding is done, so that slot may even
   // have held the baseline just used).
@@ -350,7 +350,7 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
   std::swap(views_[slot], scratch_);
   held_[slot] = true;
   newest_ = slot;
-  return SnapshotError::none;
+  return SnapshotError::None;
 }
 
 // ---- SnapshotEncodeCache ----
@@ -463,10 +463,10 @@ std::optional<std::uint32_t> SnapshotReceiver::ack() const noexcept {
 }
 
 const Snapshot* SnapshotReceiver::receive(std::span<const std::uint8_t> envelope) {
-  protocol::SnapshotHeader header;
+  wire::SnapshotHeader header;
   std::span<const std::uint8_t> stream;
   if (codec_ == nullptr ||
-      protocol::read_snapshot_envelope(envelope, header, stream) != protocol::EnvelopeError::ok) {
+      wire::read_snapshot_envelope(envelope, header, stream) != wire::EnvelopeError::Ok) {
     ++stats_.bad_envelope;
     return nullptr;
   }
@@ -482,7 +482,7 @@ const Snapshot* SnapshotReceiver::receive(std::span<const std::uint8_t> envelope
       return nullptr;
     }
   }
-  if (codec_->decode(stream, baseline, scratch_) != SnapshotError::none ||
+  if (codec_->decode(stream, baseline, scratch_) != SnapshotError::None ||
       scratch_.tick() != header.tick) {
     ++stats_.decode_errors;
     return nullptr;

@@ -8,7 +8,7 @@
 #include <map>
 #include <random>
 
-#include "tickwire/replicator.hpp"
+#include "tickwire/snapshot_stream.hpp"
 
 namespace tickwire {
 namespace {
@@ -36,7 +36,7 @@ struct Pair {
     EXPECT_NE(ring.capture(store, tick), nullptr);
     const std::uint64_t before = sender.stats().stream_bytes;
     std::vector<std::uint8_t> envelope;
-    EXPECT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::none);
+    EXPECT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::None);
     if (deliver) {
       EXPECT_NE(receiver.receive(envelope), nullptr);
       if (auto ack = receiver.ack()) sender.acknowledge(*ack);
@@ -192,7 +192,7 @@ TEST(ReplicatorBudget, OneEntityLargerThanTheBudgetStillGoes) {
   std::vector<std::uint8_t> envelope;
   for (std::uint32_t tick = 1; tick <= 3; ++tick) {
     ring.capture(store, tick);
-    ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::none);
+    ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::None);
     const Snapshot* got = receiver.receive(envelope);
     ASSERT_NE(got, nullptr);
     EXPECT_EQ(got->size(), tick) << "one entity a snapshot";
@@ -264,10 +264,10 @@ TEST(ReplicatorInterest, EachClientGetsItsOwnView) {
   std::vector<std::uint8_t> envelope;
   for (std::uint32_t tick = 1; tick <= 3; ++tick) {
     ring.capture(store, tick);
-    ASSERT_EQ(even.encode(*ring.newest(), 0, 0, envelope), SnapshotError::none);
+    ASSERT_EQ(even.encode(*ring.newest(), 0, 0, envelope), SnapshotError::None);
     ASSERT_NE(even_rx.receive(envelope), nullptr);
     even.acknowledge(*even_rx.ack());
-    ASSERT_EQ(odd.encode(*ring.newest(), 0, 0, envelope), SnapshotError::none);
+    ASSERT_EQ(odd.encode(*ring.newest(), 0, 0, envelope), SnapshotError::None);
     ASSERT_NE(odd_rx.receive(envelope), nullptr);
     odd.acknowledge(*odd_rx.ack());
   }
@@ -294,7 +294,7 @@ TEST(ReplicatorCodec, RecordBitsMatchTheEncodedSize) {
   auto header = [&](bool delta) { return codec->header_bits(delta) - (delta ? 24 : 0); };
   auto check = [&](const Snapshot& cur, const Snapshot* base) {
     const EncodeResult r = codec->encode(cur, base, out);
-    ASSERT_EQ(r.error, SnapshotError::none);
+    ASSERT_EQ(r.error, SnapshotError::None);
     const EntityRecord* c = cur.find(0);
     const EntityRecord* o = base != nullptr ? base->find(0) : nullptr;
     const std::uint32_t bits = header(base != nullptr) + 1 + codec->record_bits(cur, c, base, o);
@@ -311,7 +311,7 @@ TEST(ReplicatorCodec, RecordBitsMatchTheEncodedSize) {
   ASSERT_TRUE(store.destroy(id));
   store.capture(4, b);
   const EncodeResult r = codec->encode(b, &a, out);
-  ASSERT_EQ(r.error, SnapshotError::none);
+  ASSERT_EQ(r.error, SnapshotError::None);
   EXPECT_EQ(r.bytes, (header(true) + 1 + codec->record_bits(b, nullptr, &a, a.find(0)) + 7) / 8);
 }
 
@@ -349,7 +349,7 @@ TEST(ReplicatorCache, SharesStreamsOnlyBetweenClientsInTheSameState) {
     for (std::size_t k = 0; k < ids.size(); k += 3) move_randomly(store, ids[k], rng);
     ASSERT_NE(ring.capture(store, tick), nullptr);
     for (int c = 0; c < kClients; ++c) {
-      ASSERT_EQ(senders[c]->encode(*ring.newest(), 0, 0, envelopes[c]), SnapshotError::none);
+      ASSERT_EQ(senders[c]->encode(*ring.newest(), 0, 0, envelopes[c]), SnapshotError::None);
       if (c == 2 && tick % 3 == 0) continue;
       const Snapshot* got = receivers[c]->receive(envelopes[c]);
       ASSERT_NE(got, nullptr) << "client " << c << " tick " << tick;
@@ -367,7 +367,7 @@ TEST(ReplicatorCache, SharesStreamsOnlyBetweenClientsInTheSameState) {
   for (std::uint32_t tick = 201; tick <= 260; ++tick) {
     ring.capture(store, tick);
     for (int c = 0; c < kClients; ++c) {
-      ASSERT_EQ(senders[c]->encode(*ring.newest(), 0, 0, envelopes[c]), SnapshotError::none);
+      ASSERT_EQ(senders[c]->encode(*ring.newest(), 0, 0, envelopes[c]), SnapshotError::None);
       ASSERT_NE(receivers[c]->receive(envelopes[c]), nullptr);
       senders[c]->acknowledge(tick);
     }
@@ -393,9 +393,9 @@ TEST(ReplicatorSender, RefusesAWorldThatDoesNotFitTheSchema) {
   ASSERT_FALSE(codes.empty());
   codes[2] = 101;  // hp is 0..100
   std::vector<std::uint8_t> envelope;
-  EXPECT_EQ(sender.encode(world, 0, 0, envelope), SnapshotError::bad_snapshot);
+  EXPECT_EQ(sender.encode(world, 0, 0, envelope), SnapshotError::BadSnapshot);
   codes[2] = 100;
-  EXPECT_EQ(sender.encode(world, 0, 0, envelope), SnapshotError::none) << "now it does";
+  EXPECT_EQ(sender.encode(world, 0, 0, envelope), SnapshotError::None) << "now it does";
   EXPECT_TRUE(world.conforms(schema, settings.max_entities));
   EXPECT_FALSE(world.conforms(schema, 3)) << "index 3 is beyond 3 entities";
 }
@@ -452,7 +452,7 @@ void never_backwards(std::uint32_t lag) {
     }
     ASSERT_NE(ring.capture(store, tick), nullptr);
     std::vector<std::uint8_t> envelope;
-    ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::none);
+    ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::None);
     const Snapshot* got = receiver.receive(envelope);
     ASSERT_NE(got, nullptr) << tick;
     acks.push_back(*receiver.ack());
@@ -513,7 +513,7 @@ TEST(ReplicatorReview, StoresAndCopiesNeverShareStamps) {
   std::vector<std::uint8_t> envelope;
   auto send = [&](const EntityStore& store, std::uint32_t tick) {
     ASSERT_NE(ring.capture(store, tick), nullptr);
-    ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::none);
+    ASSERT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::None);
     ASSERT_NE(receiver.receive(envelope), nullptr);
     sender.acknowledge(tick);
     EXPECT_TRUE(*receiver.newest() == *ring.newest()) << "tick " << tick;
@@ -555,7 +555,7 @@ TEST(ReplicatorCoding, RangeCodedStreamsCarryTheSameViewsInFewerBytes) {
   ReplicationSettings packed;
   packed.budget_bytes = 0;
   ReplicationSettings ranged = packed;
-  ranged.coding = SnapshotCoding::range;
+  ranged.coding = SnapshotCoding::Range;
   ASSERT_TRUE(ranged.validate());
   const Schema schema = unit_schema();
   EntityStore store(schema, packed);
@@ -570,8 +570,8 @@ TEST(ReplicatorCoding, RangeCodedStreamsCarryTheSameViewsInFewerBytes) {
   for (std::uint32_t tick = 1; tick <= 60; ++tick) {
     for (std::size_t k = 0; k < ids.size(); k += 4) move_randomly(store, ids[k], rng);
     ASSERT_NE(ring.capture(store, tick), nullptr);
-    ASSERT_EQ(send_packed.encode(*ring.newest(), 0, 0, a), SnapshotError::none);
-    ASSERT_EQ(send_ranged.encode(*ring.newest(), 0, 0, b), SnapshotError::none);
+    ASSERT_EQ(send_packed.encode(*ring.newest(), 0, 0, a), SnapshotError::None);
+    ASSERT_EQ(send_ranged.encode(*ring.newest(), 0, 0, b), SnapshotError::None);
     ASSERT_NE(recv_packed.receive(a), nullptr);
     const Snapshot* got = recv_ranged.receive(b);
     ASSERT_NE(got, nullptr);

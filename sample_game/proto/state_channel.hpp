@@ -1,7 +1,7 @@
 // arena — the state channel: how the server's world reaches the clients.
 //
 // The server mirrors its world into tickwire entities after every step
-// (net/replication.hpp) and, every `interval_ticks`, captures a snapshot and
+// (proto/replication.hpp) and, every `interval_ticks`, captures a snapshot and
 // codes it for each client with that client's tickwire::SnapshotSender: a
 // delta against the newest snapshot the client acknowledged (the ack rides
 // in its InputBatch), or whole when it has none. The envelope goes on the
@@ -19,12 +19,12 @@
 #include <span>
 #include <vector>
 
-#include <tickwire/replicator.hpp>
+#include <tickwire/snapshot_stream.hpp>
 
-#include "net/replication.hpp"
+#include "proto/replication.hpp"
 #include "sim/world.hpp"
 
-namespace arena::net {
+namespace arena::proto {
 
 // One client the server sends state to.
 struct StateRecipient {
@@ -83,8 +83,8 @@ struct StateReceiverStats {
   std::uint64_t envelopes = 0;       // envelopes handed to receive()
   std::uint64_t envelope_bytes = 0;  // their total size, bytes
   std::uint64_t received = 0;        // snapshots decoded and kept as states
-  std::uint64_t full = 0;            // of those, sent whole
-  std::uint64_t delta = 0;           // of those, deltas
+  std::uint64_t full_received = 0;   // of those, sent whole
+  std::uint64_t delta_received = 0;  // of those, deltas
   std::uint64_t stale = 0;           // not newer than the newest kept: ignored
   // Refused: the envelope did not verify, its baseline is not held, the
   // stream did not decode, or the snapshot is not a valid world.
@@ -157,4 +157,4 @@ class StateReceiver {
   bool have_offset_ = false;
 };
 
-}  // namespace arena::net
+}  // namespace arena::proto

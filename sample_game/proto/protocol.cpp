@@ -4,9 +4,9 @@
 #include <algorithm>
 
 #include "arena_generated.h"
-#include "net/messages.hpp"
+#include "proto/messages.hpp"
 
-namespace arena::net {
+namespace arena::proto {
 
 namespace fb = ::flatbuffers;
 namespace w = ::arena::wire;
@@ -29,25 +29,25 @@ void finish(fb::FlatBufferBuilder& b, w::Body type, fb::Offset<void> body,
 DecodeResult decode_hello(const w::Hello& h, HelloMsg& m) {
   m.game_version = h.game_version();
   m.name = sanitize_name(h.name() ? h.name()->string_view() : std::string_view{});
-  return DecodeResult::ok;
+  return DecodeResult::Ok;
 }
 
 DecodeResult decode_welcome(const w::Welcome& h, WelcomeMsg& m) {
   if (h.slot() >= sim::kMaxPlayers || h.tick_rate() == 0 || h.state_rate() == 0 ||
       h.state_rate() > h.tick_rate())
-    return DecodeResult::out_of_range;
+    return DecodeResult::OutOfRange;
   m.game_version = h.game_version();
   m.slot = h.slot();
   m.tick = h.tick();
   m.tick_rate = h.tick_rate();
   m.state_rate = h.state_rate();
-  return DecodeResult::ok;
+  return DecodeResult::Ok;
 }
 
 DecodeResult decode_input(const w::InputBatch& b, InputMsg& m) {
   const auto* frames = b.frames();
   if (!frames || frames->size() == 0 || frames->size() > kMaxInputFrames)
-    return DecodeResult::out_of_range;
+    return DecodeResult::OutOfRange;
   m.count = static_cast<int>(frames->size());
   for (fb::uoffset_t i = 0; i < frames->size(); ++i) {
     const w::InputFrame* f = frames->Get(i);
@@ -61,20 +61,20 @@ DecodeResult decode_input(const w::InputBatch& b, InputMsg& m) {
     out.input.fire = (f->buttons() & 1u) != 0;
   }
   // An ack tick without the flag is a confused or forged batch.
-  if (!b.has_snapshot_ack() && b.snapshot_ack() != 0) return DecodeResult::out_of_range;
+  if (!b.has_snapshot_ack() && b.snapshot_ack() != 0) return DecodeResult::OutOfRange;
   m.snapshot_ack.reset();
   if (b.has_snapshot_ack()) m.snapshot_ack = b.snapshot_ack();
-  return DecodeResult::ok;
+  return DecodeResult::Ok;
 }
 
 DecodeResult decode_scoreboard(const w::Scoreboard& s, ScoreboardMsg& m) {
   m.players.clear();
   const auto* players = s.players();
-  if (!players) return DecodeResult::ok;
-  if (players->size() > sim::kMaxPlayers) return DecodeResult::out_of_range;
+  if (!players) return DecodeResult::Ok;
+  if (players->size() > sim::kMaxPlayers) return DecodeResult::OutOfRange;
   m.players.reserve(players->size());
   for (const w::PlayerInfo* p : *players) {
-    if (p->slot() >= sim::kMaxPlayers) return DecodeResult::out_of_range;
+    if (p->slot() >= sim::kMaxPlayers) return DecodeResult::OutOfRange;
     PlayerInfo info;
     info.slot = p->slot();
     info.uid = p->uid();
@@ -85,22 +85,22 @@ DecodeResult decode_scoreboard(const w::Scoreboard& s, ScoreboardMsg& m) {
     info.ping_ms = p->ping_ms();
     m.players.push_back(std::move(info));
   }
-  return DecodeResult::ok;
+  return DecodeResult::Ok;
 }
 
 DecodeResult decode_kill(const w::Kill& k, KillMsg& m) {
   if (k.killer() >= sim::kMaxPlayers || k.victim() >= sim::kMaxPlayers)
-    return DecodeResult::out_of_range;
+    return DecodeResult::OutOfRange;
   m.tick = k.tick();
   m.killer = k.killer();
   m.victim = k.victim();
-  return DecodeResult::ok;
+  return DecodeResult::Ok;
 }
 
 // A union whose type is set but whose table is absent passes the verifier.
 template <typename Wire, typename Msg, typename Fn>
 DecodeResult decode_body(const Wire* body, Message& out, Fn fn) {
-  if (!body) return DecodeResult::malformed;
+  if (!body) return DecodeResult::Malformed;
   return fn(*body, out.emplace<Msg>());
 }
 
@@ -108,29 +108,29 @@ DecodeResult decode_body(const Wire* body, Message& out, Fn fn) {
 
 const char* to_string(DecodeResult r) noexcept {
   switch (r) {
-    case DecodeResult::ok: return "ok";
-    case DecodeResult::malformed: return "malformed";
-    case DecodeResult::out_of_range: return "out of range";
-    case DecodeResult::unknown: return "unknown";
+    case DecodeResult::Ok: return "ok";
+    case DecodeResult::Malformed: return "malformed";
+    case DecodeResult::OutOfRange: return "out of range";
+    case DecodeResult::Unknown: return "unknown";
   }
   return "?";
 }
 
 void DecodeCounters::count(DecodeResult r) noexcept {
   switch (r) {
-    case DecodeResult::ok: break;
-    case DecodeResult::malformed: ++malformed; break;
-    case DecodeResult::out_of_range: ++out_of_range; break;
-    case DecodeResult::unknown: ++unknown; break;
+    case DecodeResult::Ok: break;
+    case DecodeResult::Malformed: ++malformed; break;
+    case DecodeResult::OutOfRange: ++out_of_range; break;
+    case DecodeResult::Unknown: ++unknown; break;
   }
 }
 
 DecodeResult decode(std::span<const std::uint8_t> bytes, Message& out) {
-  if (bytes.size() < 8 || bytes.size() > kMaxMessageBytes) return DecodeResult::malformed;
+  if (bytes.size() < 8 || bytes.size() > kMaxMessageBytes) return DecodeResult::Malformed;
   // Depth 8 and 2048 tables are far beyond any honest message and bound the
   // verifier's work on a hostile one.
   fb::Verifier verifier(bytes.data(), bytes.size(), 8, 2048);
-  if (!w::VerifyMessageBuffer(verifier)) return DecodeResult::malformed;
+  if (!w::VerifyMessageBuffer(verifier)) return DecodeResult::Malformed;
   const w::Message* msg = w::GetMessage(bytes.data());
   switch (msg->body_type()) {
     case w::Body::Hello:
@@ -143,7 +143,7 @@ DecodeResult decode(std::span<const std::uint8_t> bytes, Message& out) {
       return decode_body<w::Scoreboard, ScoreboardMsg>(msg->body_as_Scoreboard(), out,
                                                        decode_scoreboard);
     case w::Body::Kill: return decode_body<w::Kill, KillMsg>(msg->body_as_Kill(), out, decode_kill);
-    default: return DecodeResult::unknown;
+    default: return DecodeResult::Unknown;
   }
 }
 
@@ -205,4 +205,4 @@ std::string sanitize_name(std::string_view raw) {
   return name.substr(first, last - first + 1);
 }
 
-}  // namespace arena::net
+}  // namespace arena::proto

@@ -1,18 +1,13 @@
-#include "secure/server_stage.hpp"
+#include "secure/server_security.hpp"
+
+#include "common/clock.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <optional>
 
 namespace tickwire::secure {
 
 namespace {
-
-std::uint64_t unix_now_s() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
 
 // Challenge token plaintext offsets (410 bytes). c2s and s2c are the
 // session's keys; deny_key is the token's server-to-client key, for a Denied.
@@ -164,7 +159,7 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
   std::array<std::uint8_t, kXNonceBytes> token_id{};
   std::copy_n(request.nonce, kXNonceBytes, token_id.begin());
   std::optional<JoinRefusal> refusal;
-  if (request.expires_unix_s <= unix_now_s()) {
+  if (request.expires_unix_s <= unix_seconds()) {
     refusal = JoinRefusal::TokenExpired;
   } else if (!listed(token)) {
     refusal = JoinRefusal::WrongServer;

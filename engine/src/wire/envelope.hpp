@@ -7,7 +7,7 @@
 #include <span>
 #include <vector>
 
-namespace tickwire::protocol {
+namespace tickwire::wire {
 
 struct SnapshotHeader {
   std::uint32_t tick = 0;
@@ -25,10 +25,10 @@ inline constexpr std::size_t kMaxEnvelopeBytes = 1u << 20;
 void write_snapshot_envelope(const SnapshotHeader& header, std::span<const std::uint8_t> payload,
                              std::vector<std::uint8_t>& out);
 
-enum class EnvelopeError : std::uint8_t { ok, too_large, not_verified, missing_payload };
+enum class EnvelopeError : std::uint8_t { Ok, TooLarge, NotVerified, MissingPayload };
 
 // Reads an envelope; on success `payload` points into `bytes`.
 EnvelopeError read_snapshot_envelope(std::span<const std::uint8_t> bytes, SnapshotHeader& header,
                                      std::span<const std::uint8_t>& payload);
 
-}  // namespace tickwire::protocol
+}  // namespace tickwire::wire

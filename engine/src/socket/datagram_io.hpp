@@ -1,0 +1,74 @@
+// Datagram I/O beneath the seam: the one place where tickwire's datagrams
+// meet the operating system. A Pipeline reads and writes through a
+// DatagramIo; the default is a UDP socket (UdpSocketIo), and a test can put
+// an in-memory link (MemoryLink) in its place, so the secure stage, the
+// conditioner and the capture tap run unchanged over either.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "socket/endpoint.hpp"
+
+namespace tickwire::socket {
+
+class DatagramIo {
+ public:
+  enum class Read : std::uint8_t {
+    Datagram,  // one datagram: `from` and `length` are set
+    Empty,     // nothing waits
+    Dropped,   // one was taken and refused (larger than the buffer, or empty): `from` is set
+    Error,     // a queued error (an ICMP report) was taken; the socket is fine
+    Dead,      // the socket failed for good
+  };
+  virtual ~DatagramIo() = default;
+
+  // Sends one datagram to `to`, gathered from `parts`. The bytes sent; 0 when
+  // it was lost (the OS would block, or refused it: as on the wire); -1 when
+  // the socket failed for good.
+  virtual long send(Endpoint to, const iovec* parts, std::size_t count) noexcept = 0;
+  // Takes one datagram into `buffer`, without blocking.
+  virtual Read receive(std::span<std::uint8_t> buffer, Endpoint& from,
+                       std::size_t& length) noexcept = 0;
+  // A descriptor that polls readable when receive() has something, or -1.
+  [[nodiscard]] virtual int wait_fd() const noexcept = 0;
+};
+
+// A bound IPv4 UDP socket (ENet's): sendmsg and recvmsg, non-blocking.
+class UdpSocketIo final : public DatagramIo {
+ public:
+  explicit UdpSocketIo(int fd) noexcept : fd_(fd) {}
+  long send(Endpoint to, const iovec* parts, std::size_t count) noexcept override;
+  Read receive(std::span<std::uint8_t> buffer, Endpoint& from,
+               std::size_t& length) noexcept override;
+  [[nodiscard]] int wait_fd() const noexcept override { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Two endpoints joined in memory: what one sends the other receives, in
+// order, with nothing lost (put a Conditioner in the pipeline for that).
+// Bounded: a side holds at most `capacity` datagrams; beyond that a send is
+// lost, as a full socket buffer would lose it. Single-threaded.
+class MemoryLink {
+ public:
+  MemoryLink(Endpoint a, Endpoint b, std::size_t capacity = 4096);
+  ~MemoryLink();
+  MemoryLink(const MemoryLink&) = delete;
+  MemoryLink& operator=(const MemoryLink&) = delete;
+  // The two sides; each lives as long as the link.
+  [[nodiscard]] DatagramIo& side_a() noexcept;
+  [[nodiscard]] DatagramIo& side_b() noexcept;
+
+ private:
+  class Side;
+  std::unique_ptr<Side> a_, b_;
+};
+
+}  // namespace tickwire::socket
