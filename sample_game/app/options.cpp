@@ -2,35 +2,12 @@
 
 #include <tickwire/token.hpp>
 
-#include <charconv>
-#include <cmath>
 #include <cstdio>
 #include <string_view>
 
+#include "args.hpp"
+
 namespace arena::app {
-
-namespace {
-
-bool parse_int(std::string_view text, long lo, long hi, long& out) {
-  long v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size() || v < lo || v > hi) return false;
-  out = v;
-  return true;
-}
-
-bool parse_seconds(std::string_view text, double& out) {
-  // std::from_chars for double is in GCC 11+.
-  double v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(v) || v <= 0 ||
-      v > 1e7)
-    return false;
-  out = v;
-  return true;
-}
-
-}  // namespace
 
 const char* usage() noexcept {
   return R"(usage:
@@ -69,182 +46,115 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
   out = Options{};
   bool server = false, have_bots = false, have_max = false;
   bool have_name = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    // Flags that take a value: accept "--flag VALUE" and "--flag=VALUE".
-    std::string_view flag = arg, value;
-    bool inline_value = false;
-    if (arg.starts_with("--")) {
-      if (const auto eq = arg.find('='); eq != std::string_view::npos) {
-        flag = arg.substr(0, eq);
-        value = arg.substr(eq + 1);
-        inline_value = true;
+  using tickwire::cli::Flag;
+  auto set = [](bool& flag) {
+    return [&flag](std::string_view) { return (flag = true), std::string(); };
+  };
+  auto count = [](const char* name, long lo, long hi, int& to, bool* seen = nullptr) {
+    return [=, &to](std::string_view v) {
+      long n = 0;
+      std::string e = tickwire::cli::number(name, v, lo, hi, n);
+      if (e.empty()) {
+        to = static_cast<int>(n);
+        if (seen != nullptr) *seen = true;
       }
-    }
-    auto take = [&](std::string_view& v) {
-      if (inline_value) {
-        v = value;
-        return true;
-      }
-      if (i + 1 >= argc) {
-        error = std::string(flag) + " needs a value";
-        return false;
-      }
-      v = argv[++i];
-      return true;
+      return e;
     };
-    auto no_value = [&] {
-      if (!inline_value) return true;
-      error = std::string(flag) + " takes no value";
-      return false;
+  };
+  auto file = [](const char* name, std::string& to) {
+    return [=, &to](std::string_view v) {
+      if (v.empty()) return std::string(name) + ": expected a file name";
+      to = v;
+      return std::string();
     };
-    std::string_view v;
-    long n = 0;
-    if (flag == "--help" || flag == "-h") {
-      if (!no_value()) return false;
-      out.help = true;
-    } else if (flag == "--server") {
-      if (!no_value()) return false;
-      server = true;
-    } else if (flag == "--bot") {
-      if (!no_value()) return false;
-      out.bot = true;
-    } else if (flag == "--headless") {
-      if (!no_value()) return false;
-      out.headless = true;
-    } else if (flag == "--port") {
-      if (!take(v)) return false;
-      // 0 (any free port) is for tests of a local match or a server.
-      if (!parse_int(v, 0, 65535, n)) {
-        error = "--port: expected a UDP port 1..65535, got '" + std::string(v) + "'";
-        return false;
-      }
-      out.port = static_cast<std::uint16_t>(n);
-    } else if (flag == "--bots") {
-      if (!take(v)) return false;
-      if (!parse_int(v, 0, 32, n)) {
-        error = "--bots: expected 0..32, got '" + std::string(v) + "'";
-        return false;
-      }
-      out.bots = static_cast<int>(n);
-      have_bots = true;
-    } else if (flag == "--max-players") {
-      if (!take(v)) return false;
-      if (!parse_int(v, 1, 32, n)) {
-        error = "--max-players: expected 1..32, got '" + std::string(v) + "'";
-        return false;
-      }
-      out.max_players = static_cast<int>(n);
-      have_max = true;
-    } else if (flag == "--max-per-address") {
-      if (!take(v)) return false;
-      if (!parse_int(v, 0, 32, n)) {
-        error = "--max-per-address: expected 0..32 (0 = no limit), got '" + std::string(v) + "'";
-        return false;
-      }
-      out.max_per_address = static_cast<int>(n);
-      have_max = true;
-    } else if (flag == "--connect") {
-      if (!take(v)) return false;
-      if (v.empty()) {
-        error = "--connect: expected HOST[:PORT]";
-        return false;
-      }
-      out.connect = v;
-    } else if (flag == "--name") {
-      if (!take(v)) return false;
-      out.name = v;
-      have_name = true;
-    } else if (flag == "--duration") {
-      if (!take(v)) return false;
-      if (!parse_seconds(v, out.duration_s)) {
-        error = "--duration: expected a positive number of seconds, got '" + std::string(v) + "'";
-        return false;
-      }
-    } else if (flag == "--stats-json") {
-      if (!take(v)) return false;
-      if (v.empty()) {
-        error = "--stats-json: expected a file name";
-        return false;
-      }
-      out.stats_json = v;
-    } else if (flag == "--code") {
-      if (!take(v)) return false;
-      if (v.size() < 6 || v.size() > 128) {
-        error = "--code: a room code has 6 to 128 characters";
-        return false;
-      }
-      if (const double bits = tickwire::room_code_bits(v); bits < tickwire::kMinRoomCodeBits) {
-        char text[240];
-        std::snprintf(text, sizeof(text),
-                      "--code: '%.*s' is too easy to guess (about %.0f bits, at least %.0f "
-                      "needed): use 10 or more random letters and digits, or leave --code out "
-                      "and the server makes one",
-                      static_cast<int>(v.size()), v.data(), bits, tickwire::kMinRoomCodeBits);
-        error = text;
-        return false;
-      }
-      out.code = v;
-    } else if (flag == "--token") {
-      if (!take(v)) return false;
-      if (v.empty()) {
-        error = "--token: expected a file name";
-        return false;
-      }
-      out.token_file = v;
-    } else if (flag == "--token-key") {
-      if (!take(v)) return false;
-      if (v.empty()) {
-        error = "--token-key: expected a file name";
-        return false;
-      }
-      out.token_key_file = v;
-    } else if (flag == "--public-address") {
-      if (!take(v)) return false;
-      const auto colon = v.rfind(':');
-      long port_check = 0;
-      if (colon == std::string_view::npos || colon == 0 ||
-          !parse_int(v.substr(colon + 1), 1, 65535, port_check)) {
-        error = "--public-address: expected HOST:PORT, got '" + std::string(v) + "'";
-        return false;
-      }
-      out.public_addresses.emplace_back(v);
-    } else if (flag == "--sim") {
-      if (!take(v)) return false;
-      out.sim = v;
-      if (tickwire::Status s = tickwire::parse_conditioner_spec(v, out.conditioner); !s) {
-        error = "--sim: " + s.message;
-        return false;
-      }
-    } else if (flag == "--screenshot") {
-      if (!take(v)) return false;
-      out.screenshot = v;
-    } else if (flag == "--screenshot-at") {
-      if (!take(v)) return false;
-      if (!parse_seconds(v, out.screenshot_at_s)) {
-        error = "--screenshot-at: expected seconds";
-        return false;
-      }
-    } else if (flag == "--scoreboard") {
-      if (!no_value()) return false;
-      out.scoreboard = true;
-    } else if (flag == "--size") {
-      if (!take(v)) return false;
-      const auto x = v.find('x');
-      long w = 0, h = 0;
-      if (x == std::string_view::npos || !parse_int(v.substr(0, x), 320, 7680, w) ||
-          !parse_int(v.substr(x + 1), 240, 4320, h)) {
-        error = "--size: expected WIDTHxHEIGHT, e.g. 1280x720";
-        return false;
-      }
-      out.width = static_cast<int>(w);
-      out.height = static_cast<int>(h);
-    } else {
-      error = "unknown option '" + std::string(arg) + "'";
-      return false;
-    }
+  };
+  auto seconds = [](const char* name, double& to) {
+    return [=, &to](std::string_view v) { return tickwire::cli::seconds(name, v, 1e7, to); };
+  };
+  const Flag flags[] = {
+      {"--server", false, set(server)},
+      {"--bot", false, set(out.bot)},
+      {"--headless", false, set(out.headless)},
+      {"--scoreboard", false, set(out.scoreboard)},
+      {"--port", true,
+       [&](std::string_view v) {
+         // 0 (any free port) is for tests of a local match or a server.
+         long n = 0;
+         if (!tickwire::cli::parse_number(v, 0L, 65535L, n))
+           return "--port: expected a UDP port 1..65535, got '" + std::string(v) + "'";
+         out.port = static_cast<std::uint16_t>(n);
+         return std::string();
+       }},
+      {"--bots", true, count("--bots", 0, 32, out.bots, &have_bots)},
+      {"--max-players", true, count("--max-players", 1, 32, out.max_players, &have_max)},
+      {"--max-per-address", true,
+       count("--max-per-address", 0, 32, out.max_per_address, &have_max)},
+      {"--connect", true,
+       [&](std::string_view v) {
+         if (v.empty()) return std::string("--connect: expected HOST[:PORT]");
+         out.connect = v;
+         return std::string();
+       }},
+      {"--name", true,
+       [&](std::string_view v) { return (out.name = v), (have_name = true), std::string(); }},
+      {"--duration", true, seconds("--duration", out.duration_s)},
+      {"--stats-json", true, file("--stats-json", out.stats_json)},
+      {"--code", true,
+       [&](std::string_view v) {
+         if (v.size() < 6 || v.size() > 128)
+           return std::string("--code: a room code has 6 to 128 characters");
+         if (const double bits = tickwire::room_code_bits(v); bits < tickwire::kMinRoomCodeBits) {
+           char text[240];
+           std::snprintf(text, sizeof(text),
+                         "--code: '%.*s' is too easy to guess (about %.0f bits, at least %.0f "
+                         "needed): use 10 or more random letters and digits, or leave --code "
+                         "out and the server makes one",
+                         static_cast<int>(v.size()), v.data(), bits, tickwire::kMinRoomCodeBits);
+           return std::string(text);
+         }
+         out.code = v;
+         return std::string();
+       }},
+      {"--token", true, file("--token", out.token_file)},
+      {"--token-key", true, file("--token-key", out.token_key_file)},
+      {"--public-address", true,
+       [&](std::string_view v) {
+         const auto colon = v.rfind(':');
+         long port = 0;
+         if (colon == std::string_view::npos || colon == 0 ||
+             !tickwire::cli::parse_number(v.substr(colon + 1), 1L, 65535L, port))
+           return "--public-address: expected HOST:PORT, got '" + std::string(v) + "'";
+         out.public_addresses.emplace_back(v);
+         return std::string();
+       }},
+      {"--sim", true,
+       [&](std::string_view v) {
+         out.sim = v;
+         if (tickwire::Status s = tickwire::parse_conditioner_spec(v, out.conditioner); !s)
+           return "--sim: " + s.message;
+         return std::string();
+       }},
+      {"--screenshot", true,
+       [&](std::string_view v) { return (out.screenshot = v), std::string(); }},
+      {"--screenshot-at", true, seconds("--screenshot-at", out.screenshot_at_s)},
+      {"--size", true,
+       [&](std::string_view v) {
+         const auto x = v.find('x');
+         long w = 0, h = 0;
+         if (x == std::string_view::npos ||
+             !tickwire::cli::parse_number(v.substr(0, x), 320L, 7680L, w) ||
+             !tickwire::cli::parse_number(v.substr(x + 1), 240L, 4320L, h))
+           return std::string("--size: expected WIDTHxHEIGHT, e.g. 1280x720");
+         out.width = static_cast<int>(w);
+         out.height = static_cast<int>(h);
+         return std::string();
+       }},
+  };
+  switch (tickwire::cli::parse(argc, argv, flags, error)) {
+    case tickwire::cli::Outcome::Help: out.help = true; return true;
+    case tickwire::cli::Outcome::Bad: return false;
+    case tickwire::cli::Outcome::Ok: break;
   }
-  if (out.help) return true;
 
   if (server && !out.connect.empty()) {
     error = "--server and --connect cannot be used together";
@@ -290,7 +200,8 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
     } else {
       long port_check = 0;
       const auto colon = out.connect.rfind(':');
-      if (!parse_int(std::string_view(out.connect).substr(colon + 1), 1, 65535, port_check) ||
+      if (!tickwire::cli::parse_number(std::string_view(out.connect).substr(colon + 1), 1L, 65535L,
+                                       port_check) ||
           colon == 0) {
         error = "--connect: expected HOST[:PORT] with a port 1..65535, got '" + out.connect + "'";
         return false;

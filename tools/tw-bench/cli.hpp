@@ -1,28 +1,24 @@
-// Command-line helpers shared by tw-bench's subcommands.
+// Command-line helpers shared by tw-bench's subcommands, on the project's
+// common helper (tools/common/args.hpp).
 #pragma once
 
-#include <charconv>
-#include <string_view>
-#include <system_error>
+#include "args.hpp"
 
 namespace twbench {
+
+namespace cli = tickwire::cli;
+using cli::parse_number;
 
 // What a subcommand's option parser found.
 enum class Parse { Ok, Help, Bad };
 
-// `text` as a whole decimal integer in [min, max] into `out`; false (and
-// `out` unchanged) for anything else: empty, signs where T has none, trailing
-// characters, out of range.
-template <typename T>
-bool parse_number(std::string_view text, T min, T max, T& out) {
-  T value{};
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min ||
-      value > max) {
-    return false;
+inline Parse to_parse(cli::Outcome outcome) noexcept {
+  switch (outcome) {
+    case cli::Outcome::Ok: return Parse::Ok;
+    case cli::Outcome::Help: return Parse::Help;
+    case cli::Outcome::Bad: return Parse::Bad;
   }
-  out = value;
-  return true;
+  return Parse::Bad;
 }
 
 }  // namespace twbench

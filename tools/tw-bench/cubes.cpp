@@ -59,42 +59,26 @@ struct Options {
 };
 
 Parse parse(int argc, char** argv, Options& options, std::string& error) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") return Parse::Help;
-    if (arg == "--json") {
-      options.json = true;
-      continue;
-    }
-    std::string_view value;
-    if (const std::size_t eq = arg.find('='); eq != std::string_view::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else if (arg == "--frames" || arg == "--seed" || arg == "--codec") {
-      if (i + 1 >= argc) {
-        error = std::string(arg) + " needs a value";
-        return Parse::Bad;
-      }
-      value = argv[++i];
-    }
-    bool ok = false;
-    if (arg == "--frames") {
-      ok = parse_number<std::uint32_t>(value, kBaselineAge + 1, 1'000'000, options.frames);
-    } else if (arg == "--seed") {
-      ok = parse_number<std::uint32_t>(value, 0, 0xFFFFFFFFu, options.seed);
-    } else if (arg == "--codec") {
-      ok = value == "delta" || value == "range";
-      options.codec = value == "range" ? Codec::Range : Codec::Delta;
-    } else {
-      error = "unknown option '" + std::string(argv[i]) + "'";
-      return Parse::Bad;
-    }
-    if (!ok) {
-      error = "bad value '" + std::string(value) + "' for " + std::string(arg);
-      return Parse::Bad;
-    }
-  }
-  return Parse::Ok;
+  const cli::Flag flags[] = {
+      {"--json", false, [&](std::string_view) { return (options.json = true), std::string(); }},
+      {"--frames", true,
+       [&](std::string_view v) {
+         return cli::number<std::uint32_t>("--frames", v, kBaselineAge + 1, 1'000'000,
+                                           options.frames);
+       }},
+      {"--seed", true,
+       [&](std::string_view v) {
+         return cli::number<std::uint32_t>("--seed", v, 0, 0xFFFFFFFFu, options.seed);
+       }},
+      {"--codec", true,
+       [&](std::string_view v) {
+         if (v != "delta" && v != "range")
+           return "--codec: expected delta or range, got '" + std::string(v) + "'";
+         options.codec = v == "range" ? Codec::Range : Codec::Delta;
+         return std::string();
+       }},
+  };
+  return to_parse(cli::parse(argc, argv, flags, error));
 }
 
 Schema make_cube_schema() {

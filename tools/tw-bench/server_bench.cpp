@@ -44,62 +44,29 @@ struct Options {
 };
 
 Parse parse(int argc, char** argv, Options& options, std::string& error) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") return Parse::Help;
-    if (arg == "--json") {
-      options.json = true;
-      continue;
-    }
-    if (arg == "--no-cache") {
-      options.cache = false;
-      continue;
-    }
-    std::string_view value;
-    bool has_value = false;
-    if (const std::size_t eq = arg.find('='); eq != std::string_view::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
-    if (arg != "--clients" && arg != "--entities" && arg != "--ticks" && arg != "--budget" &&
-        arg != "--seed") {
-      error = "unknown option '" + std::string(argv[i]) + "'";
-      return Parse::Bad;
-    }
-    if (!has_value) {
-      if (i + 1 >= argc) {
-        error = std::string(arg) + " needs a value";
-        return Parse::Bad;
-      }
-      value = argv[++i];
-    }
-    bool ok = false;
-    std::string range;
-    if (arg == "--clients") {
-      ok = parse_number<std::uint32_t>(value, 1, kMaxClients, options.clients);
-      range = "1.." + std::to_string(kMaxClients);
-    } else if (arg == "--entities") {
-      ok = parse_number<std::uint32_t>(value, 1, kMaxEntities, options.entities);
-      range = "1.." + std::to_string(kMaxEntities);
-    } else if (arg == "--ticks") {
-      ok = parse_number<std::uint32_t>(value, 1, kMaxTicks, options.ticks);
-      range = "1.." + std::to_string(kMaxTicks);
-    } else if (arg == "--budget") {
-      ok = parse_number<std::uint32_t>(value, 0, 1u << 20, options.budget) &&
-           (options.budget == 0 || options.budget >= kMinBudgetBytes);
-      range = "0 (no limit) or " + std::to_string(kMinBudgetBytes) + "..1048576";
-    } else {
-      ok = parse_number<std::uint32_t>(value, 0, 0xFFFFFFFFu, options.seed);
-      range = "0..4294967295";
-    }
-    if (!ok) {
-      error = "bad value '" + std::string(value) + "' for " + std::string(arg) + " (expected " +
-              range + ")";
-      return Parse::Bad;
-    }
-  }
-  return Parse::Ok;
+  auto u32 = [](const char* flag, std::uint32_t min, std::uint32_t max, std::uint32_t& out) {
+    return [=, &out](std::string_view v) { return cli::number(flag, v, min, max, out); };
+  };
+  const cli::Flag flags[] = {
+      {"--json", false, [&](std::string_view) { return (options.json = true), std::string(); }},
+      {"--no-cache", false,
+       [&](std::string_view) { return (options.cache = false), std::string(); }},
+      {"--clients", true, u32("--clients", 1, kMaxClients, options.clients)},
+      {"--entities", true, u32("--entities", 1, kMaxEntities, options.entities)},
+      {"--ticks", true, u32("--ticks", 1, kMaxTicks, options.ticks)},
+      {"--seed", true, u32("--seed", 0, 0xFFFFFFFFu, options.seed)},
+      {"--budget", true,
+       [&](std::string_view v) {
+         std::uint32_t budget = 0;
+         if (!parse_number<std::uint32_t>(v, 0, 1u << 20, budget) ||
+             (budget != 0 && budget < kMinBudgetBytes))
+           return "--budget: expected 0 (no limit) or " + std::to_string(kMinBudgetBytes) +
+                  "..1048576, got '" + std::string(v) + "'";
+         options.budget = budget;
+         return std::string();
+       }},
+  };
+  return to_parse(cli::parse(argc, argv, flags, error));
 }
 
 // Samples of one server, ms, with their summaries.

@@ -29,62 +29,19 @@ struct Options {
   int rounds = 3;
 };
 
-bool parse_seconds(std::string_view text, double& out) {
-  const std::string copy(text);
-  char* end = nullptr;
-  const double value = std::strtod(copy.c_str(), &end);
-  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(value) || value <= 0.0 ||
-      value > 3600.0) {
-    return false;
-  }
-  out = value;
-  return true;
-}
-
 Parse parse(int argc, char** argv, Options& options, std::string& error) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      return Parse::Help;
-    }
-    if (arg == "--json") {
-      options.json = true;
-      continue;
-    }
-    std::string_view value;
-    bool has_value = false;
-    if (const std::size_t eq = arg.find('='); eq != std::string_view::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
-    if (arg != "--round-trips" && arg != "--seconds" && arg != "--rounds") {
-      error = "unknown option '" + std::string(argv[i]) + "'";
-      return Parse::Bad;
-    }
-    if (!has_value) {
-      if (i + 1 >= argc) {
-        error = std::string(arg) + " needs a value";
-        return Parse::Bad;
-      }
-      value = argv[++i];
-    }
-    bool ok = false;
-    if (arg == "--round-trips") {
-      ok = parse_number<int>(value, 1, 100'000'000, options.round_trips);
-    }
-    if (arg == "--rounds") {
-      ok = parse_number<int>(value, 1, 1000, options.rounds);
-    }
-    if (arg == "--seconds") {
-      ok = parse_seconds(value, options.seconds);
-    }
-    if (!ok) {
-      error = "bad value '" + std::string(value) + "' for " + std::string(arg);
-      return Parse::Bad;
-    }
-  }
-  return Parse::Ok;
+  const cli::Flag flags[] = {
+      {"--json", false, [&](std::string_view) { return (options.json = true), std::string(); }},
+      {"--round-trips", true,
+       [&](std::string_view v) {
+         return cli::number("--round-trips", v, 1, 100'000'000, options.round_trips);
+       }},
+      {"--rounds", true,
+       [&](std::string_view v) { return cli::number("--rounds", v, 1, 1000, options.rounds); }},
+      {"--seconds", true,
+       [&](std::string_view v) { return cli::seconds("--seconds", v, 3600.0, options.seconds); }},
+  };
+  return to_parse(cli::parse(argc, argv, flags, error));
 }
 
 struct Variant {

@@ -2,13 +2,15 @@
 // backend or for testing. See `tw-token --help`.
 #include <unistd.h>
 
-#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "args.hpp"
 #include "tickwire/token.hpp"
 
 namespace {
@@ -56,14 +58,11 @@ int fail(const std::string& why) {
   return 1;
 }
 
+// A whole number, decimal or 0x-prefixed hex.
 bool parse_u64(std::string_view text, std::uint64_t& out) {
-  int base = 10;
-  if (text.starts_with("0x")) {
-    text.remove_prefix(2);
-    base = 16;
-  }
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out, base);
-  return !text.empty() && ec == std::errc{} && end == text.data() + text.size();
+  const bool hex = text.starts_with("0x");
+  return tickwire::cli::parse_number<std::uint64_t>(hex ? text.substr(2) : text, 0, UINT64_MAX, out,
+                                                    hex ? 16 : 10);
 }
 
 // Writes bytes to `path`, or to standard output when empty.
@@ -86,26 +85,30 @@ std::string format_time(std::uint64_t unix_s) {
   return buf;
 }
 
+// A subcommand's arguments: argv from after the subcommand's name.
 struct Args {
-  std::vector<std::string_view> items;
-  std::size_t at = 0;
-  bool next(std::string_view& out) {
-    if (at >= items.size()) return false;
-    out = items[at++];
-    return true;
-  }
+  int argc;
+  const char* const* argv;
+  int first;
 };
 
-int keygen(Args& args) {
-  std::string out;
-  std::string_view arg, value;
-  while (args.next(arg)) {
-    if (arg == "--out" && args.next(value)) {
-      out = value;
-    } else {
-      return usage_error("keygen: unexpected '" + std::string(arg) + "'");
-    }
+// Parses `args` against `flags` and says why not: 0 when fine, else the exit status.
+int parse_flags(const Args& args, std::span<const tickwire::cli::Flag> flags, const char* command) {
+  std::string error;
+  switch (tickwire::cli::parse(args.argc, args.argv, flags, error, args.first)) {
+    case tickwire::cli::Outcome::Ok: return 0;
+    case tickwire::cli::Outcome::Help: std::fputs(kUsage, stdout); return -1;
+    case tickwire::cli::Outcome::Bad: return usage_error(std::string(command) + ": " + error);
   }
+  return 2;
+}
+
+int keygen(const Args& args) {
+  std::string out;
+  const tickwire::cli::Flag flags[] = {
+      {"--out", true, [&](std::string_view v) { return (out = v), std::string(); }},
+  };
+  if (const int status = parse_flags(args, flags, "keygen")) return status < 0 ? 0 : status;
   const tickwire::TokenKey key = tickwire::TokenKey::generate();
   if (key.empty()) return fail("cannot generate a key (libsodium failed)");
   if (!out.empty()) {
@@ -117,52 +120,55 @@ int keygen(Args& args) {
   return emit("", hex.data(), hex.size(), false);
 }
 
-int make(Args& args, bool room) {
+int make(const Args& args, bool room) {
   tickwire::ConnectTokenParams params;
   std::string key_path, out, code;
   bool have_id = false;
-  std::string_view arg, value;
-  while (args.next(arg)) {
-    if (!args.next(value)) return usage_error(std::string(arg) + " needs a value");
-    std::uint64_t n = 0;
-    if (arg == "--key" && !room) {
-      key_path = value;
-    } else if (arg == "--code" && room) {
-      code = value;
-    } else if (arg == "--server") {
-      params.servers.emplace_back(value);
-    } else if (arg == "--out") {
-      out = value;
-    } else if (arg == "--client-id" && !room) {
-      if (!parse_u64(value, params.client_id)) return usage_error("--client-id: expected a number");
-      have_id = true;
-    } else if (arg == "--expires" && !room) {
-      if (!parse_u64(value, n) || n == 0 || n > 365ull * 24 * 3600)
-        return usage_error("--expires: expected seconds, 1..31536000");
-      params.expires_in_s = static_cast<std::uint32_t>(n);
-    } else if (arg == "--timeout" && !room) {
-      if (!parse_u64(value, n) || n == 0 || n > 600)
-        return usage_error("--timeout: expected seconds, 1..600");
-      params.timeout_s = static_cast<std::uint32_t>(n);
-    } else if (arg == "--protocol-id") {
-      if (!parse_u64(value, params.protocol_id))
-        return usage_error("--protocol-id: expected a number");
-    } else if (arg == "--user-data" && !room) {
-      if (value.size() % 2 != 0 || value.size() > 2 * tickwire::kUserDataBytes)
-        return usage_error("--user-data: expected up to 256 bytes as hex");
-      for (std::size_t i = 0; i < value.size() / 2; ++i) {
-        unsigned byte = 0;
-        const auto [end, ec] =
-            std::from_chars(value.data() + 2 * i, value.data() + 2 * i + 2, byte, 16);
-        if (ec != std::errc{} || end != value.data() + 2 * i + 2)
-          return usage_error("--user-data: expected hex digits");
-        params.user_data[i] = static_cast<std::uint8_t>(byte);
-      }
-    } else {
-      return usage_error(std::string(room ? "room" : "make") + ": unexpected '" + std::string(arg) +
-                         "'");
-    }
+  auto seconds = [](const char* flag, std::uint32_t max, std::uint32_t& to) {
+    return [=, &to](std::string_view v) { return tickwire::cli::number(flag, v, 1u, max, to); };
+  };
+  std::vector<tickwire::cli::Flag> flags = {
+      {"--server", true,
+       [&](std::string_view v) { return params.servers.emplace_back(v), std::string(); }},
+      {"--out", true, [&](std::string_view v) { return (out = v), std::string(); }},
+      {"--protocol-id", true,
+       [&](std::string_view v) {
+         return parse_u64(v, params.protocol_id)
+                    ? std::string()
+                    : "--protocol-id: expected a number (decimal or 0x hex), got '" +
+                          std::string(v) + "'";
+       }},
+  };
+  if (room) {
+    flags.push_back(
+        {"--code", true, [&](std::string_view v) { return (code = v), std::string(); }});
+  } else {
+    flags.push_back(
+        {"--key", true, [&](std::string_view v) { return (key_path = v), std::string(); }});
+    flags.push_back({"--client-id", true, [&](std::string_view v) {
+                       have_id = parse_u64(v, params.client_id);
+                       return have_id
+                                  ? std::string()
+                                  : "--client-id: expected a number, got '" + std::string(v) + "'";
+                     }});
+    flags.push_back(
+        {"--expires", true, seconds("--expires", 365u * 24 * 3600, params.expires_in_s)});
+    flags.push_back({"--timeout", true, seconds("--timeout", 600u, params.timeout_s)});
+    flags.push_back(
+        {"--user-data", true, [&](std::string_view v) -> std::string {
+           if (v.size() % 2 != 0 || v.size() > 2 * tickwire::kUserDataBytes)
+             return "--user-data: expected up to 256 bytes as hex";
+           for (std::size_t i = 0; i < v.size() / 2; ++i) {
+             unsigned byte = 0;
+             if (!tickwire::cli::parse_number<unsigned>(v.substr(2 * i, 2), 0, 255, byte, 16))
+               return "--user-data: expected hex digits";
+             params.user_data[i] = static_cast<std::uint8_t>(byte);
+           }
+           return {};
+         }});
   }
+  if (const int status = parse_flags(args, flags, room ? "room" : "make"))
+    return status < 0 ? 0 : status;
   if (params.servers.empty()) return usage_error("at least one --server HOST:PORT is needed");
   tickwire::ConnectToken token;
   if (room) {
@@ -188,9 +194,15 @@ int make(Args& args, bool room) {
   return emit("", token.bytes.data(), token.bytes.size(), true);
 }
 
-int inspect(Args& args) {
-  std::string_view path;
-  if (!args.next(path) || args.at != args.items.size()) return usage_error("inspect FILE");
+int inspect(const Args& args) {
+  if (args.argc - args.first == 1 && (std::string_view(args.argv[args.first]) == "--help" ||
+                                      std::string_view(args.argv[args.first]) == "-h")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (args.argc - args.first != 1 || std::string_view(args.argv[args.first]).starts_with("--"))
+    return usage_error("inspect FILE");
+  const std::string_view path = args.argv[args.first];
   tickwire::ConnectToken token;
   if (tickwire::Status s = tickwire::ConnectToken::load(std::string(path), token); !s)
     return fail(s.message);
@@ -209,19 +221,13 @@ int inspect(Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Args args;
-  for (int i = 1; i < argc; ++i) args.items.emplace_back(argv[i]);
-  std::string_view command;
-  if (!args.next(command)) return usage_error("no command given");
+  if (argc < 2) return usage_error("no command given");
+  const std::string_view command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  for (std::string_view a : args.items)
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
+  const Args args{argc, argv, 2};
   if (command == "keygen") return keygen(args);
   if (command == "make") return make(args, false);
   if (command == "room") return make(args, true);

@@ -114,8 +114,11 @@ class SnapshotSender {
   // `schema` must be validated and outlive the sender. The sender keeps the
   // last settings.snapshot_ring snapshots it sent (what this client may hold
   // as a baseline). Memory: about snapshot_ring x max_entities x
-  // (12 + 4 x max words) bytes plus 12 bytes per entity slot.
+  // (12 + 4 x max words) bytes plus 20 bytes per entity slot.
   SnapshotSender(const Schema& schema, const ReplicationSettings& settings);
+  ~SnapshotSender();
+  SnapshotSender(SnapshotSender&&) noexcept;
+  SnapshotSender& operator=(SnapshotSender&&) noexcept;
 
   // The client says it has snapshot `tick` (acks older than the one held are ignored).
   void acknowledge(std::uint32_t tick) noexcept;
@@ -123,17 +126,15 @@ class SnapshotSender {
   void reset() noexcept;
 
   // Relevance and priority for this client; none: everything, priority 1.
-  void set_interest(InterestFn interest) { interest_ = std::move(interest); }
+  void set_interest(InterestFn interest);
   // Most bytes of stream per snapshot for this client (the envelope adds
-  // kSnapshotEnvelopeOverhead at most); 0: no limit. Starts at
-  // settings.budget_bytes.
-  void set_budget_bytes(std::uint32_t bytes) noexcept {
-    budget_bytes_ = bytes == 0 ? 0 : std::max(bytes, kMinBudgetBytes);
-  }
-  [[nodiscard]] std::uint32_t budget_bytes() const noexcept { return budget_bytes_; }
+  // kSnapshotEnvelopeOverhead at most); 0: no limit; otherwise at least
+  // kMinBudgetBytes. Starts at settings.budget_bytes.
+  void set_budget_bytes(std::uint32_t bytes) noexcept;
+  [[nodiscard]] std::uint32_t budget_bytes() const noexcept;
   // Share coding with other senders (see SnapshotEncodeCache); nullptr: none.
   // The cache must outlive the sender or be unset first.
-  void set_cache(SnapshotEncodeCache* cache) noexcept { cache_ = cache; }
+  void set_cache(SnapshotEncodeCache* cache) noexcept;
 
   // Codes `world` (the server's snapshot of this tick, ticks increasing) for
   // this client into `out`: a snapshot envelope holding the tick, the
@@ -149,57 +150,16 @@ class SnapshotSender {
   SnapshotError encode(const Snapshot& world, std::uint32_t acked_input_tick,
                        std::uint64_t server_time_us, std::vector<std::uint8_t>& out);
 
-  [[nodiscard]] std::optional<std::uint32_t> acked() const noexcept { return acked_; }
+  [[nodiscard]] std::optional<std::uint32_t> acked() const noexcept;
   // The view sent for `tick`, or nullptr when it is no longer kept.
   [[nodiscard]] const Snapshot* sent(std::uint32_t tick) const noexcept;
-  [[nodiscard]] const SenderStats& stats() const noexcept { return stats_; }
-  [[nodiscard]] std::uint64_t full_sent() const noexcept { return stats_.full_sent; }
-  [[nodiscard]] std::uint64_t delta_sent() const noexcept { return stats_.delta_sent; }
+  [[nodiscard]] const SenderStats& stats() const noexcept;
+  [[nodiscard]] std::uint64_t full_sent() const noexcept { return stats().full_sent; }
+  [[nodiscard]] std::uint64_t delta_sent() const noexcept { return stats().delta_sent; }
 
  private:
-  struct Candidate {
-    float priority;
-    std::uint32_t index;      // slot index of the entity
-    std::uint32_t bits;       // estimated cost of its record
-    std::uint32_t hold_bits;  // cost of holding the state last sent instead (see hold_)
-    bool update;              // the client holds this entity (left out, it keeps that state)
-    bool removal;             // a removal (destroyed, or no longer relevant)
-  };
-
-  void collect(const Snapshot& world, const Snapshot* baseline);
-  std::uint32_t record_bits(const Snapshot& world, const EntityRecord& e, const Snapshot* baseline,
-                            const EntityRecord* old);
-  std::uint64_t choose(const Snapshot& world, const Snapshot* baseline, std::uint64_t budget_bits,
-                       std::uint32_t header_bits);
-  std::uint64_t hold(const Snapshot& world, const Snapshot* baseline, const Snapshot* latest,
-                     Candidate& c);
-  [[nodiscard]] const Snapshot* latest_view(const Snapshot* baseline) const noexcept;
-  void build_view(const Snapshot& world, const Snapshot* baseline, std::uint64_t left_out,
-                  Snapshot& view);
-
-  const Schema* schema_;
-  std::uint32_t max_entities_ = 0;
-  std::unique_ptr<SnapshotCodec> codec_;
-  std::vector<std::uint8_t> stream_;
-  std::vector<Snapshot> views_;  // ring of sent views, settings.snapshot_ring slots
-  std::vector<bool> held_;
-  std::uint32_t next_ = 0;
-  std::optional<std::uint32_t> newest_;  // slot of the newest view
-  Snapshot scratch_;                     // the view being built
-  std::optional<std::uint32_t> acked_;
-  InterestFn interest_;
-  SnapshotEncodeCache* cache_ = nullptr;
-  std::uint32_t budget_bytes_ = 0;
-  std::vector<float> priority_;        // per slot index: accumulated priority
-  std::vector<EntityId> priority_of_;  // per slot index: the entity it belongs to
-  std::vector<float> weight_;          // per slot index: this encode's interest (<= 0: none)
-  std::vector<std::uint8_t> chosen_;
-  // Per slot index, for this encode's candidates: the entity's record in the
-  // newest view sent when that differs from the baseline, or nullptr.
-  std::vector<const EntityRecord*> hold_;  // per slot index: goes in this snapshot
-  std::vector<Candidate> candidates_;      // capacity max_entities x 2
-  std::uint32_t irrelevant_ = 0;           // this encode: live entities the interest excluded
-  SenderStats stats_;
+  struct Impl;  // engine/src/replication/snapshot_stream.cpp
+  std::unique_ptr<Impl> impl_;
 };
 
 // Why a received snapshot was not used (besides the codec's own causes).
@@ -219,6 +179,9 @@ class SnapshotReceiver {
   // `schema` must be validated and outlive the receiver. Keeps the last
   // settings.snapshot_ring snapshots.
   SnapshotReceiver(const Schema& schema, const ReplicationSettings& settings);
+  ~SnapshotReceiver();
+  SnapshotReceiver(SnapshotReceiver&&) noexcept;
+  SnapshotReceiver& operator=(SnapshotReceiver&&) noexcept;
 
   // Takes one envelope from the server. Returns the kept snapshot, or nullptr
   // when it was stale or refused (counted in stats()).
@@ -229,21 +192,14 @@ class SnapshotReceiver {
   [[nodiscard]] const Snapshot* newest() const noexcept;
   [[nodiscard]] const Snapshot* find(std::uint32_t tick) const noexcept;
   // The server's acked input tick and time from the newest envelope kept.
-  [[nodiscard]] std::uint32_t acked_input_tick() const noexcept { return acked_input_tick_; }
-  [[nodiscard]] std::uint64_t server_time_us() const noexcept { return server_time_us_; }
-  [[nodiscard]] const ReceiverStats& stats() const noexcept { return stats_; }
-  [[nodiscard]] const CodecStats& codec_stats() const noexcept { return codec_->stats(); }
+  [[nodiscard]] std::uint32_t acked_input_tick() const noexcept;
+  [[nodiscard]] std::uint64_t server_time_us() const noexcept;
+  [[nodiscard]] const ReceiverStats& stats() const noexcept;
+  [[nodiscard]] const CodecStats& codec_stats() const noexcept;
 
  private:
-  std::unique_ptr<SnapshotCodec> codec_;
-  std::vector<Snapshot> ring_;  // fixed: settings.snapshot_ring slots
-  std::vector<bool> held_;
-  std::uint32_t next_ = 0;
-  std::optional<std::uint32_t> newest_slot_;
-  Snapshot scratch_;  // decode target; swapped into the ring when good
-  std::uint32_t acked_input_tick_ = 0;
-  std::uint64_t server_time_us_ = 0;
-  ReceiverStats stats_;
+  struct Impl;  // engine/src/replication/snapshot_stream.cpp
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace tickwire
