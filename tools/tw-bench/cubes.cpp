@@ -58,8 +58,9 @@ struct Options {
   std::uint32_t seed = 1;
 };
 
-Parse parse(int argc, char** argv, Options& options, std::string& error) {
-  const cli::Flag flags[] = {
+// The subcommand's flags, writing into `options`.
+std::vector<cli::Flag> flags(Options& options) {
+  return {
       {"--json", false, [&](std::string_view) { return (options.json = true), std::string(); }},
       {"--frames", true,
        [&](std::string_view v) {
@@ -78,7 +79,6 @@ Parse parse(int argc, char** argv, Options& options, std::string& error) {
          return std::string();
        }},
   };
-  return to_parse(cli::parse(argc, argv, flags, error));
 }
 
 Schema make_cube_schema() {
@@ -328,15 +328,8 @@ void cubes_usage(std::FILE* to, const char* program, bool brief) {
 
 int cubes_main(int argc, char** argv) {
   Options options;
-  std::string error;
-  switch (parse(argc, argv, options, error)) {
-    case Parse::Help: cubes_usage(stdout, "tw-bench", false); return 0;
-    case Parse::Bad:
-      std::fprintf(stderr, "tw-bench cubes: %s\n", error.c_str());
-      cubes_usage(stderr, "tw-bench", true);
-      return 2;
-    case Parse::Ok: break;
-  }
+  if (const int status = start("cubes", argc, argv, flags(options), &cubes_usage); status >= 0)
+    return status;
   Results results;
   if (!run(options, results)) {
     std::fprintf(stderr, "tw-bench cubes: %s\n", results.failure.c_str());

@@ -43,11 +43,12 @@ struct Options {
   bool cache = true;  // senders share a SnapshotEncodeCache
 };
 
-Parse parse(int argc, char** argv, Options& options, std::string& error) {
+// The subcommand's flags, writing into `options`.
+std::vector<cli::Flag> flags(Options& options) {
   auto u32 = [](const char* flag, std::uint32_t min, std::uint32_t max, std::uint32_t& out) {
     return [=, &out](std::string_view v) { return cli::number(flag, v, min, max, out); };
   };
-  const cli::Flag flags[] = {
+  return {
       {"--json", false, [&](std::string_view) { return (options.json = true), std::string(); }},
       {"--no-cache", false,
        [&](std::string_view) { return (options.cache = false), std::string(); }},
@@ -66,7 +67,6 @@ Parse parse(int argc, char** argv, Options& options, std::string& error) {
          return std::string();
        }},
   };
-  return to_parse(cli::parse(argc, argv, flags, error));
 }
 
 // Samples of one server, ms, with their summaries.
@@ -442,24 +442,10 @@ void server_usage(std::FILE* to, const char* program, bool brief) {
 
 int server_main(int argc, char** argv) {
   Options options;
+  if (const int status = start("server", argc, argv, flags(options), &server_usage); status >= 0)
+    return status;
   std::string error;
-  switch (parse(argc, argv, options, error)) {
-    case Parse::Help: server_usage(stdout, "tw-bench", false); return 0;
-    case Parse::Bad:
-      std::fprintf(stderr, "tw-bench server: %s\n", error.c_str());
-      server_usage(stderr, "tw-bench", true);
-      return 2;
-    case Parse::Ok: break;
-  }
-  if (const char* sim = std::getenv("TICKWIRE_SIM"); sim != nullptr && *sim != '\0') {
-    // It would condition tickwire's links only; the comparison would be meaningless.
-    std::fprintf(stderr, "tw-bench server: ignoring TICKWIRE_SIM=%s\n", sim);
-    unsetenv("TICKWIRE_SIM");
-  }
-  if (enet_initialize() != 0) {
-    std::fprintf(stderr, "tw-bench server: enet_initialize failed\n");
-    return 1;
-  }
+  if (!start_enet("server")) return 1;
   Results results;
   if (!run(options, results, error)) {
     std::fprintf(stderr, "tw-bench server: %s\n", error.c_str());

@@ -29,8 +29,9 @@ struct Options {
   int rounds = 3;
 };
 
-Parse parse(int argc, char** argv, Options& options, std::string& error) {
-  const cli::Flag flags[] = {
+// The subcommand's flags, writing into `options`.
+std::vector<cli::Flag> flags(Options& options) {
+  return {
       {"--json", false, [&](std::string_view) { return (options.json = true), std::string(); }},
       {"--round-trips", true,
        [&](std::string_view v) {
@@ -41,7 +42,6 @@ Parse parse(int argc, char** argv, Options& options, std::string& error) {
       {"--seconds", true,
        [&](std::string_view v) { return cli::seconds("--seconds", v, 3600.0, options.seconds); }},
   };
-  return to_parse(cli::parse(argc, argv, flags, error));
 }
 
 struct Variant {
@@ -148,24 +148,11 @@ void transport_usage(std::FILE* to, const char* program, bool brief) {
 
 int transport_main(int argc, char** argv) {
   Options options;
+  if (const int status = start("transport", argc, argv, flags(options), &transport_usage);
+      status >= 0)
+    return status;
   std::string error;
-  switch (parse(argc, argv, options, error)) {
-    case Parse::Help: transport_usage(stdout, "tw-bench", false); return 0;
-    case Parse::Bad:
-      std::fprintf(stderr, "tw-bench transport: %s\n", error.c_str());
-      transport_usage(stderr, "tw-bench", true);
-      return 2;
-    case Parse::Ok: break;
-  }
-  if (const char* sim = std::getenv("TICKWIRE_SIM"); sim != nullptr && *sim != '\0') {
-    // It would condition tickwire's links only; the comparison would be meaningless.
-    std::fprintf(stderr, "tw-bench transport: ignoring TICKWIRE_SIM=%s\n", sim);
-    unsetenv("TICKWIRE_SIM");
-  }
-  if (enet_initialize() != 0) {
-    std::fprintf(stderr, "tw-bench transport: enet_initialize failed\n");
-    return 1;
-  }
+  if (!start_enet("transport")) return 1;
 
   Variant variants[3] = {
       {"udp", &run_udp, {}}, {"enet", &run_enet, {}}, {"tickwire", &run_tickwire, {}}};

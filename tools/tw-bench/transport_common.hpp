@@ -228,6 +228,22 @@ bool measure_throughput(Link& link, const std::atomic<std::uint64_t>& received,
   }
 }
 
+// One variant end to end: its server on a thread, a Link connected to it,
+// the round trips, then the throughput. Each variant's file instantiates it
+// with its own Link and server function.
+template <class Link, class Serve>
+bool run_variant(Serve serve, const PhasePlan& plan, VariantSamples& out, std::string& error) {
+  ServerThread server(serve);
+  if (!server.shared().wait_ready(error)) return false;
+  Link link;
+  if (!link.connect(server.shared().port.load())) {
+    error = link.error();
+    return false;
+  }
+  return measure_rtt(link, plan, out, error) &&
+         measure_throughput(link, server.shared().bulk_bytes, plan, out, error);
+}
+
 // The three variants: each connects, runs both phases once (ping-pong, then
 // bulk) and tears down. False with `error` set when something failed.
 bool run_udp(const PhasePlan& plan, VariantSamples& out, std::string& error);

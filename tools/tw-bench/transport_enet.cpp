@@ -229,17 +229,7 @@ class EnetLink {
 }  // namespace
 
 bool run_enet(const PhasePlan& plan, VariantSamples& out, std::string& error) {
-  ServerThread server(serve_enet);
-  if (!server.shared().wait_ready(error)) {
-    return false;
-  }
-  EnetLink link;
-  if (!link.connect(server.shared().port.load())) {
-    error = link.error();
-    return false;
-  }
-  return measure_rtt(link, plan, out, error) &&
-         measure_throughput(link, server.shared().bulk_bytes, plan, out, error);
+  return run_variant<EnetLink>(serve_enet, plan, out, error);
 }
 
 }  // namespace twbench

@@ -123,17 +123,7 @@ class TickwireLink {
 }  // namespace
 
 bool run_tickwire(const PhasePlan& plan, VariantSamples& out, std::string& error) {
-  ServerThread server(serve_tickwire);
-  if (!server.shared().wait_ready(error)) {
-    return false;
-  }
-  TickwireLink link;
-  if (!link.connect(server.shared().port.load())) {
-    error = link.error();
-    return false;
-  }
-  return measure_rtt(link, plan, out, error) &&
-         measure_throughput(link, server.shared().bulk_bytes, plan, out, error);
+  return run_variant<TickwireLink>(serve_tickwire, plan, out, error);
 }
 
 }  // namespace twbench

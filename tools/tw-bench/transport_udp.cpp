@@ -132,17 +132,7 @@ class UdpLink {
 }  // namespace
 
 bool run_udp(const PhasePlan& plan, VariantSamples& out, std::string& error) {
-  ServerThread server(serve_udp);
-  if (!server.shared().wait_ready(error)) {
-    return false;
-  }
-  UdpLink link;
-  if (!link.connect(server.shared().port.load())) {
-    error = link.error();
-    return false;
-  }
-  return measure_rtt(link, plan, out, error) &&
-         measure_throughput(link, server.shared().bulk_bytes, plan, out, error);
+  return run_variant<UdpLink>(serve_udp, plan, out, error);
 }
 
 }  // namespace twbench
