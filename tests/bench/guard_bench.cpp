@@ -15,7 +15,7 @@ using namespace tickwire::socket;
 
 struct Peers final : GuardPeers {
   std::uint32_t queued_now = 0;
-  bool select(std::uint16_t, Endpoint) noexcept override { return true; }
+  bool select(std::uint16_t, std::uint8_t, Endpoint) noexcept override { return true; }
   std::uint32_t mtu() const noexcept override { return 1375; }
   std::uint32_t channels() const noexcept override { return 4; }
   std::uint32_t queued(std::uint8_t, bool, std::uint32_t) const noexcept override {

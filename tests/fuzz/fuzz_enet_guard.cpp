@@ -18,7 +18,9 @@ using namespace tickwire::socket;
 struct Model final : GuardPeers {
   bool live = false;
   std::uint32_t mtu_ = 1375, channels_ = 4, reliable_ = 0, unreliable_ = 0;
-  bool select(std::uint16_t peer_id, Endpoint) noexcept override { return live && peer_id < 8; }
+  bool select(std::uint16_t peer_id, std::uint8_t session, Endpoint) noexcept override {
+    return live && peer_id < 8 && session == 0;
+  }
   std::uint32_t mtu() const noexcept override { return mtu_; }
   std::uint32_t channels() const noexcept override { return channels_; }
   std::uint32_t queued(std::uint8_t, bool reliable, std::uint32_t cap) const noexcept override {

@@ -184,10 +184,14 @@ TEST(SecureStage, EveryBitFlipOfEveryPacketTypeIsDropped) {
     }
   }
   EXPECT_GT(flips, 10'000u);
-  // The controls: the untouched response still makes a session, and the
-  // session still carries payloads both ways.
+  // The controls: the untouched response, its session ended, is a replay
+  // and makes none (AReplayedResponseNeverRemakesAnEndedSession); a fresh
+  // handshake makes one, and it carries payloads.
   w.server->end_session(kClient);
   EXPECT_EQ(w.to_server(w.recorded["response"]), 0u);
+  EXPECT_EQ(w.server->session_count(), 0u);
+  w.client = w.make_client();
+  w.establish();
   EXPECT_EQ(w.server->session_count(), 1u);
   Bytes sealed(64);
   const Bytes ping = {'p'};
@@ -406,6 +410,10 @@ TEST(SecureStage, ClientKeepAlivesAreRefused) {
 
 TEST(SecureStage, SessionsExpireAfterTheTokenTimeout) {
   World w;
+  std::vector<Endpoint> expired;
+  w.server = w.make_server(4, [&](ServerSecurityConfig& c) {
+    c.on_expired = [&](Endpoint at) { expired.push_back(at); };
+  });
   w.establish();
   w.server->connection_established(kClient);  // else the connect deadline ends it first
   w.now += 9'000'000;
@@ -414,6 +422,27 @@ TEST(SecureStage, SessionsExpireAfterTheTokenTimeout) {
   w.now += 2'000'000;
   w.server->tick(w.now);
   EXPECT_EQ(w.server->session_count(), 0u);
+  // The net layer is told, so the ENet connection at that address ends too.
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0], kClient);
+}
+
+// A session that ended while its challenge token was still valid: replaying
+// the Response (on path, from the client's address) must not make it again,
+// which would reuse its keys from sequence 0.
+TEST(SecureStage, AReplayedResponseNeverRemakesAnEndedSession) {
+  World w;
+  w.establish();
+  w.server->end_session(kClient);
+  ASSERT_EQ(w.server->session_count(), 0u);
+  const std::uint64_t replayed = w.server_wire.drops.replayed;
+  EXPECT_EQ(w.to_server(w.recorded["response"]), 0u);
+  EXPECT_EQ(w.server->session_count(), 0u);
+  EXPECT_EQ(w.server_wire.drops.replayed, replayed + 1);
+  // A fresh handshake from the same client still works.
+  w.client = w.make_client();
+  w.establish();
+  EXPECT_EQ(w.server->session_count(), 1u);
 }
 
 TEST(SecureStage, OneSessionClaimsOneEnetConnection) {

@@ -26,8 +26,9 @@ struct ModelPeers final : GuardPeers {
   std::uint32_t channels_ = 4;
   std::map<std::pair<int, bool>, std::uint32_t> queues;
   std::uint16_t next = 1;
-  bool select(std::uint16_t peer_id, Endpoint from) noexcept override {
-    return live && peer_id == id && from == kFrom;
+  std::uint8_t session = 0;
+  bool select(std::uint16_t peer_id, std::uint8_t s, Endpoint from) noexcept override {
+    return live && peer_id == id && s == session && from == kFrom;
   }
   std::uint32_t mtu() const noexcept override { return mtu_; }
   std::uint32_t channels() const noexcept override { return channels_; }
@@ -148,6 +149,9 @@ TEST_F(Guard, StructuralErrorsAreRefused) {
   Bytes other_peer = header(4);
   reliable(other_peer, 0, 1, 1);
   EXPECT_EQ(refusal(other_peer), GuardRefusal::Malformed) << "no such connection";
+  Bytes other_session = header(static_cast<std::uint16_t>(3 | (1u << 12)));
+  reliable(other_session, 0, 1, 1);
+  EXPECT_EQ(refusal(other_session), GuardRefusal::Malformed) << "an earlier session of the slot";
   Bytes many = header();
   for (int i = 0; i < 33; ++i) many.insert(many.end(), {kPing | 0x80, 0xFF, 0, 1});
   EXPECT_EQ(refusal(many), GuardRefusal::OverLimit) << "ENet sends at most 32 commands";

@@ -44,6 +44,8 @@ TEST(Settings, TransportBounds) {
   ClientSettings s;
   s.mtu = 500;
   expect_invalid(s.validate(), "mtu");
+  s.mtu = 600;  // ENet's would be 575: the ends would cut fragments differently
+  expect_invalid(s.validate(), "mtu");
   s = {};
   s.channels.clear();
   expect_invalid(s.validate(), "channels");

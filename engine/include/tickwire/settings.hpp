@@ -24,7 +24,7 @@ struct TransportSettings {
   std::uint64_t protocol_id = kDefaultProtocolId;          // "tickwire"
   std::vector<ChannelKind> channels = default_channels();  // 1..255 lanes; must match the peer's
 
-  std::uint32_t mtu = 1400;  // largest UDP payload sent, bytes (576..4096), seam overhead included
+  std::uint32_t mtu = 1400;  // largest UDP payload sent, bytes (601..4096), seam overhead included
   std::uint32_t idle_timeout_ms = 10000;  // a silent peer is dropped after this long, ms
   std::uint32_t ping_interval_ms = 250;   // keep-alive when idle; also paces RTT samples, ms
   std::uint32_t incoming_bandwidth = 0;   // downstream limit announced to peers, bytes/s; 0 = none

@@ -82,6 +82,8 @@ struct Server::Impl {
   void refuse_join(socket::Endpoint from, JoinRefusal why);
   // Resets ENet peers that did not complete their connect within kHalfOpenUs.
   void reap_half_open(std::uint64_t now_us);
+  // The secure session at `at` ended by itself: so does its ENet connection.
+  void session_expired(socket::Endpoint at);
   Status send_to(std::size_t index, std::uint8_t channel, std::span<const std::uint8_t> data);
   Status check_message(std::uint8_t channel, std::size_t size) const;
   Status broadcast(const ConnectionId* except, std::uint8_t channel,
@@ -138,6 +140,32 @@ void Server::Impl::reap_half_open(std::uint64_t now_us) {
     security->end_session(at);  // a new attempt needs a new handshake
     ++refused.count[static_cast<std::size_t>(JoinRefusal::NeverConnected)];
     refuse_join(at, JoinRefusal::NeverConnected);
+  }
+}
+
+void Server::Impl::session_expired(socket::Endpoint at) {
+  ENetHost* h = host.enet();
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    ENetPeer& peer = h->peers[i];
+    if (peer.state == ENET_PEER_STATE_DISCONNECTED || !(net::endpoint_of(peer.address) == at))
+      continue;
+    Slot& slot = slots[i];
+    const bool reported = slot.state == SlotState::Connected || slot.state == SlotState::Kicking;
+    const ConnectionId id = id_of(i);
+    const bool kicked = slot.state == SlotState::Kicking;
+    enet_peer_reset(&peer);
+    if (slot.state != SlotState::Free) free_slot(i);
+    slot.pending_since_us = 0;
+    if (reported) {
+      log("connection " + std::to_string(id) + " (" + net::to_string(at) +
+          ") left: its session timed out");
+      synthetic.push_back(
+          Event{EventType::Disconnected,
+                id,
+                0,
+                kicked ? DisconnectReason::ClosedLocally : DisconnectReason::Timeout,
+                {}});
+    }
   }
 }
 
@@ -311,6 +339,7 @@ Status Server::start(const ServerSettings& settings) {
   security.max_sessions_per_address = settings.max_sessions_per_address;
   if (settings.token_key.from_room()) security.max_timeout_s = kRoomSessionTimeoutS;
   security.on_refusal = [&m](socket::Endpoint from, JoinRefusal why) { m.refuse_join(from, why); };
+  security.on_expired = [&m](socket::Endpoint at) { m.session_expired(at); };
   auto stage = std::make_unique<secure::ServerSecurity>(std::move(security));
   m.security = stage.get();
   if (Status s = m.host.open(&bind, peers, settings, peers, std::move(stage)); !s) {

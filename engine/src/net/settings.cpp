@@ -1,4 +1,6 @@
 #include "tickwire/settings.hpp"
+
+#include "secure/crypto.hpp"
 #include "tickwire/client.hpp"
 #include "tickwire/server.hpp"
 
@@ -19,7 +21,11 @@ Status TransportSettings::validate() const {
         kind != ChannelKind::Unreliable)
       return invalid("channels: unknown channel kind");
   }
-  if (mtu < 576 || mtu > 4096) return invalid("mtu: must be within 576..4096 bytes");
+  // ENet's own MTU (this less the seam's overhead) must stay at or above
+  // ENet's least, 576: ENet raises a smaller one on one side only, and the
+  // two ends would then cut fragments differently.
+  if (mtu < 576 + secure::kSealOverhead || mtu > 4096)
+    return invalid("mtu: must be within 601..4096 bytes (ENet's least, 576, plus the seam's 25)");
   if (idle_timeout_ms < 1000 || idle_timeout_ms > 600'000)
     return invalid("idle_timeout_ms: must be within 1000..600000 ms");
   if (ping_interval_ms < 10 || ping_interval_ms >= idle_timeout_ms)

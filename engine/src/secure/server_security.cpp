@@ -34,7 +34,9 @@ DenyReason deny_reason(JoinRefusal why) {
 }  // namespace
 
 ServerSecurity::ServerSecurity(ServerSecurityConfig config)
-    : config_(std::move(config)), sessions_(config_.max_sessions) {
+    : config_(std::move(config)),
+      sessions_(config_.max_sessions),
+      burnt_(std::max<std::size_t>(64, std::size_t{config_.max_sessions} * 4)) {
   crypto_aead_xchacha20poly1305_ietf_keygen(challenge_key_.bytes.data());
   handshake_sequence_ =
       kHandshakeSequenceBase + std::uint64_t{randombytes_random() % (1u << 30)} * (1ull << 32);
@@ -54,6 +56,21 @@ bool ServerSecurity::take_reply(std::uint64_t now_us) {
   if (reply_budget_ < 1.0) return false;
   reply_budget_ -= 1.0;
   return true;
+}
+
+void ServerSecurity::erase(socket::Endpoint peer) {
+  if (const Session* s = sessions_.find(peer)) {
+    burnt_[next_burnt_] = Burnt{s->challenge_nonce, s->challenge_expires_us};
+    next_burnt_ = (next_burnt_ + 1) % burnt_.size();
+  }
+  sessions_.erase(peer);
+}
+
+bool ServerSecurity::burnt(const std::uint8_t* challenge_nonce, std::uint64_t now_us) const {
+  for (const Burnt& b : burnt_)
+    if (b.expires_us >= now_us && sodium_memcmp(b.nonce.data(), challenge_nonce, kXNonceBytes) == 0)
+      return true;
+  return false;
 }
 
 void ServerSecurity::refused(socket::Endpoint from, JoinRefusal why) {
@@ -289,6 +306,8 @@ void ServerSecurity::handle_response(socket::Endpoint from, std::span<const std:
     }
   } else if (misdirected || now_us > expires_us) {
     wire_->drop(from, &DropCounters::token_rejected);
+  } else if (burnt(sealed, now_us)) {
+    wire_->drop(from, &DropCounters::replayed);  // its session already was, and ended
   } else if (token_in_use(token_id, from)) {
     refuse(JoinRefusal::TokenInUse);
   } else if (sessions_.size() >= sessions_.capacity()) {
@@ -307,6 +326,8 @@ void ServerSecurity::handle_response(socket::Endpoint from, std::span<const std:
         std::uint64_t{get_u32(plain.data() + challenge_at::timeout_s)} * 1'000'000;
     session->last_receive_us = now_us;
     session->created_us = now_us;
+    std::copy_n(sealed, kXNonceBytes, session->challenge_nonce.begin());
+    session->challenge_expires_us = expires_us;
     std::memcpy(session->user_data.data(), plain.data() + challenge_at::user_data, kUserData);
     // Not charged to the reply budget: one per session made, 18 bytes for 419.
     send_keepalive(from, *session);
@@ -385,8 +406,9 @@ void ServerSecurity::tick(std::uint64_t now_us) {
     }
   });
   for (std::size_t i = 0; i < count; ++i) {
-    sessions_.erase(expired[i]);
+    erase(expired[i]);
     if (never_connected[i]) refused(expired[i], JoinRefusal::NeverConnected);
+    if (config_.on_expired) config_.on_expired(expired[i]);
   }
 }
 
@@ -429,7 +451,7 @@ bool ServerSecurity::receive_tally(socket::Endpoint peer, std::uint64_t& accepte
 }
 
 void ServerSecurity::end_session(socket::Endpoint peer) {
-  sessions_.erase(peer);
+  erase(peer);
 }
 
 }  // namespace tickwire::secure

@@ -52,6 +52,10 @@ struct ServerSecurityConfig {
   std::uint64_t connect_deadline_us = 5'000'000;
   // Told of every join refused or dropped (for the host's log and counters).
   std::function<void(socket::Endpoint, JoinRefusal)> on_refusal;
+  // Told of every session that ended by itself (idle, or not connected in
+  // time), so the ENet connection at that address ends with it: a new
+  // session from the same address must never inherit it.
+  std::function<void(socket::Endpoint)> on_expired;
 };
 
 struct SessionInfo {
@@ -105,6 +109,10 @@ class ServerSecurity final : public socket::SecureStage {
     std::uint32_t connect_id = 0;  // the ENet connection it carries, once claimed
     bool claimed = false;
     bool connected = false;  // ENet's connection is established
+    // The challenge token it was made from, until that token expires: a
+    // replayed Response must not make the session (and its keys) again.
+    std::array<std::uint8_t, kXNonceBytes> challenge_nonce{};
+    std::uint64_t challenge_expires_us = 0;
     std::array<std::uint8_t, kUserData> user_data{};
   };
 
@@ -126,11 +134,24 @@ class ServerSecurity final : public socket::SecureStage {
   bool address_full(socket::Endpoint from);
   bool listed(const PrivateToken& token) const;
   void refused(socket::Endpoint from, JoinRefusal why);
+  // Ends a session, remembering its challenge token while that could still
+  // be answered (so a replayed Response is refused, never a session made
+  // twice with the same keys and sequences).
+  void erase(socket::Endpoint peer);
+  [[nodiscard]] bool burnt(const std::uint8_t* challenge_nonce, std::uint64_t now_us) const;
 
   ServerSecurityConfig config_;
   Key challenge_key_;  // made at start, never leaves the process
   std::uint64_t handshake_sequence_ = kHandshakeSequenceBase;  // randomised at construction
   socket::EndpointMap<Session> sessions_;
+  // Challenge tokens of ended sessions, newest over oldest; 4 x max_sessions
+  // of them (a token lives 10 s, and every session needs one).
+  struct Burnt {
+    std::array<std::uint8_t, kXNonceBytes> nonce{};
+    std::uint64_t expires_us = 0;
+  };
+  std::vector<Burnt> burnt_;
+  std::size_t next_burnt_ = 0;
   JoinRefusals refusals_;
   double reply_budget_ = 0;
   std::uint64_t budget_time_us_ = 0;

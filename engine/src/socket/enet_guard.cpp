@@ -88,7 +88,8 @@ GuardVerdict check_enet_datagram(std::span<std::uint8_t> datagram, Endpoint from
   if (size <= header) return refuse(GuardRefusal::Malformed, "no commands");
   const std::uint16_t peer_id = peer_field & kPeerIdMask;
   const bool connecting = peer_id == kNoPeer;
-  if (!connecting && !peers.select(peer_id, from))
+  const auto session = static_cast<std::uint8_t>((peer_field >> kSessionShift) & 3);
+  if (!connecting && !peers.select(peer_id, session, from))
     return refuse(GuardRefusal::Malformed, "no live connection with that peer id at this address");
 
   GuardVerdict verdict;

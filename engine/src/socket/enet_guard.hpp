@@ -22,6 +22,7 @@ namespace enet_wire {
 inline constexpr std::uint16_t kFlagSentTime = 0x8000;
 inline constexpr std::uint16_t kFlagCompressed = 0x4000;
 inline constexpr std::uint16_t kPeerIdMask = 0x0FFF;
+inline constexpr unsigned kSessionShift = 12;     // two bits above the peer id
 inline constexpr std::uint16_t kNoPeer = 0x0FFF;  // a CONNECT's peer id
 inline constexpr std::uint8_t kCommandMask = 0x0F;
 inline constexpr std::uint8_t kConnectionChannel = 0xFF;  // channel of connection commands
@@ -73,8 +74,10 @@ struct GuardLimits {
 // answers from ENet's peer table; the fuzz target from a model.
 class GuardPeers {
  public:
-  // Selects the connection that `peer_id` names, if it is live and at `from`.
-  virtual bool select(std::uint16_t peer_id, Endpoint from) noexcept = 0;
+  // Selects the connection that `peer_id` names, if it is live, at `from`,
+  // and of the header's `session` (2 bits; ENet drops a datagram of an
+  // earlier session of the same peer slot).
+  virtual bool select(std::uint16_t peer_id, std::uint8_t session, Endpoint from) noexcept = 0;
   // Of the selected connection:
   [[nodiscard]] virtual std::uint32_t mtu() const noexcept = 0;
   [[nodiscard]] virtual std::uint32_t channels() const noexcept = 0;

@@ -19,11 +19,15 @@ namespace {
 class EnetPeers final : public GuardPeers {
  public:
   explicit EnetPeers(ENetHost* host) : host_(host) {}
-  bool select(std::uint16_t peer_id, Endpoint from) noexcept override {
+  bool select(std::uint16_t peer_id, std::uint8_t session, Endpoint from) noexcept override {
     if (peer_id >= host_->peerCount) return false;
     ENetPeer* peer = &host_->peers[peer_id];
     if (peer->state == ENET_PEER_STATE_DISCONNECTED || peer->state == ENET_PEER_STATE_ZOMBIE ||
         peer->address.host != from.host || peer->address.port != from.port)
+      return false;
+    // ENet's own check (protocol.c): once the peer knows its remote id, a
+    // datagram of another session is not for it.
+    if (peer->outgoingPeerID < ENET_PROTOCOL_MAXIMUM_PEER_ID && session != peer->incomingSessionID)
       return false;
     peer_ = peer;
     return true;
