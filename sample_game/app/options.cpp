@@ -17,6 +17,8 @@ const char* usage() noexcept {
                                      (or --token FILE instead of --code)
         --bot              the client plays by itself
         --headless         no window; a one-line text net graph on stdout every second
+        --no-predict       draw your own ship as the server sends it, a round trip late
+                           (no client-side prediction; for comparison, like cl_predict 0)
         --duration SEC     exit cleanly after SEC seconds (server and client)
         --stats-json FILE  on exit write stats as JSON to FILE
         --sim SPEC         link conditioner for this process, e.g. "lag=100,jitter=20,loss=5"
@@ -35,7 +37,8 @@ const char* usage() noexcept {
         --help
 
 In a window: WASD or arrow keys move, the mouse aims, the left button fires,
-Tab shows the scoreboard, F3 toggles the net graph, Esc quits.
+Tab shows the scoreboard, F3 toggles the net graph, G shows where the server
+has your ship (the ghost), Esc quits.
 Hosting for other machines: run `arena --server --bots 3` and open UDP port
 27015 (e.g. `ufw allow 27015/udp`). The server prints the line players use to
 join, e.g. `arena --connect 192.168.1.20:27015 --code k7xq-m2pd-9tfa`.
@@ -75,7 +78,9 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
       {"--server", false, set(server)},
       {"--bot", false, set(out.bot)},
       {"--headless", false, set(out.headless)},
+      {"--no-predict", false, set(out.no_predict)},
       {"--scoreboard", false, set(out.scoreboard)},
+      {"--ghost", false, set(out.ghost)},
       {"--port", true,
        [&](std::string_view v) {
          // 0 (any free port) is for tests of a local match or a server.
@@ -167,8 +172,11 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
         "match)";
     return false;
   }
-  if (out.mode == Mode::Server && (out.bot || have_name || !out.screenshot.empty())) {
-    error = "--bot, --name and --screenshot are for a client (--connect or a local match)";
+  if (out.mode == Mode::Server &&
+      (out.bot || have_name || !out.screenshot.empty() || out.no_predict)) {
+    error =
+        "--bot, --name, --no-predict and --screenshot are for a client (--connect or a local "
+        "match)";
     return false;
   }
   if (out.mode == Mode::Server) out.headless = true;

@@ -25,6 +25,8 @@ struct Options {
   std::string name;            // empty: the caller picks a default
   bool bot = false;            // the client plays by itself
   bool headless = false;       // no window; a text net graph every second
+  bool no_predict = false;     // draw the own ship as the server sends it (--no-predict)
+  bool ghost = false;          // start with the ghost overlay shown (G; not in --help)
   double duration_s = 0;       // exit cleanly after this long, seconds; 0 = until stopped
   std::string stats_json;      // write stats here on exit; empty = no file
   std::string code;            // --code: room code (empty: a server makes a random one)

@@ -7,15 +7,23 @@
 
 #include <vector>
 
+#include <tickwire/token.hpp>
+
 namespace arena::app {
 
 std::string random_room_code() {
   static constexpr char kAlphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";  // no 0/o, 1/i/l
   if (sodium_init() < 0) return {};
   std::string code;
-  for (int i = 0; i < 12; ++i) {
-    if (i > 0 && i % 4 == 0) code += '-';
-    code += kAlphabet[randombytes_uniform(sizeof(kAlphabet) - 1)];
+  // tickwire refuses codes its estimate finds weak (runs like "abc", one
+  // kind of character only); a random draw is one now and then, so draw again.
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    code.clear();
+    for (int i = 0; i < 12; ++i) {
+      if (i > 0 && i % 4 == 0) code += '-';
+      code += kAlphabet[randombytes_uniform(sizeof(kAlphabet) - 1)];
+    }
+    if (tickwire::room_code_bits(code) >= tickwire::kMinRoomCodeBits + 8) break;
   }
   return code;
 }

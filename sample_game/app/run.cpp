@@ -222,6 +222,7 @@ int run_client(const Options& o) {
   co.server = address;
   co.name = default_name(o);
   co.bot = o.bot;
+  co.predict = !o.no_predict;
   co.conditioner = o.conditioner;
   co.room_code = code;
   if (!o.token_file.empty()) {

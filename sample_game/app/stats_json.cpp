@@ -94,7 +94,31 @@ bool write_client_json(const std::string& path, const ClientReport& r, std::stri
   j += "  \"protocol_violations\": " + std::to_string(r.game.protocol_violations) + ",\n";
   j += "  \"send_failures\": " + std::to_string(r.game.send_failures) + ",\n";
   j += "  \"bytes_received\": " + std::to_string(r.net.bytes_received) + ",\n";
-  j += "  \"bytes_sent\": " + std::to_string(r.net.bytes_sent) + "\n";
+  j += "  \"bytes_sent\": " + std::to_string(r.net.bytes_sent) + ",\n";
+  const client::ClientStats& g = r.game;
+  std::string causes;
+  for (std::size_t i = 0; i < tickwire::kCorrectionCauses; ++i)
+    causes += (i ? ", " : "") +
+              quoted(tickwire::to_string(static_cast<tickwire::CorrectionCause>(i))) + ": " +
+              std::to_string(g.corrections_by_cause[i]);
+  j += "  \"prediction\": {\"enabled\": " + std::string(g.predicting ? "true" : "false") +
+       ", \"reconciles\": " + std::to_string(g.reconciles) +
+       ", \"corrections\": " + std::to_string(g.corrections) +
+       ", \"corrections_per_min\": " + num(g.corrections_per_min) +
+       ", \"correction_p50\": " + num(g.correction_p50) +
+       ", \"correction_p95\": " + num(g.correction_p95) +
+       ", \"correction_max\": " + num(g.correction_max) + ", \"by_cause\": {" + causes + "}" +
+       ", \"resim_ticks_avg\": " + num(g.resim_ticks_avg) +
+       ", \"predicted_hits\": " + std::to_string(g.predicted_hits) + "},\n";
+  j += "  \"time_sync\": {\"dilation_pct_avg\": " + num(g.dilation_pct_avg) +
+       ", \"input_slack_ticks\": " + num(g.input_slack_ticks) +
+       ", \"input_buffer_avg\": " + num(g.input_buffer_avg) +
+       ", \"inputs_late\": " + std::to_string(g.inputs_late) +
+       ", \"inputs_missing\": " + std::to_string(g.inputs_missing) +
+       ", \"clock_jumps\": " + std::to_string(g.clock_jumps) + "},\n";
+  j += "  \"interpolation\": {\"delay_ms\": " + num(g.interp_delay_ms) +
+       ", \"extrapolated_ms\": " + num(g.extrapolated_ms) +
+       ", \"underruns\": " + std::to_string(g.underruns) + "}\n";
   j += "}\n";
   return write_file(path, j, error);
 }
@@ -145,6 +169,15 @@ bool write_server_json(const std::string& path, const server::ServerStats& s, st
   j += "  \"bad_messages\": " + std::to_string(s.bad_messages.total()) + ",\n";
   j += "  \"protocol_violations\": " + std::to_string(s.protocol_violations) + ",\n";
   j += "  \"send_failures\": " + std::to_string(s.send_failures) + ",\n";
+  j += "  \"inputs\": {\"missing\": " + std::to_string(s.inputs_missing) +
+       ", \"late\": " + std::to_string(s.inputs_late) +
+       ", \"duplicate\": " + std::to_string(s.inputs_duplicate) +
+       ", \"too_early\": " + std::to_string(s.inputs_too_early) +
+       ", \"buffer_avg\": " + num(s.input_buffer_avg) + "},\n";
+  j += "  \"lag_compensation\": {\"rewinds\": " + std::to_string(s.lag_compensation.rewinds) +
+       ", \"clamped\": " + std::to_string(s.lag_compensation.clamped) +
+       ", \"distrusted\": " + std::to_string(s.lag_compensation.distrusted) +
+       ", \"hits\": " + std::to_string(s.hits) + "},\n";
   // tickwire's counters: datagrams dropped and joins refused, by cause.
   j += "  \"drops\": {";
   for (std::size_t i = 0; i < std::size(tickwire::kDropCauses); ++i) {

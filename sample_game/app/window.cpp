@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "app/run.hpp"
-#include "client/interpolate.hpp"
 #include "client/net_graph.hpp"
 #include "render/renderer.hpp"
 
@@ -65,7 +64,7 @@ int run_window(const Options& o, client::GameClient& game, server::GameServer* l
   }
   client::NetGraph graph;
   sim::World view;
-  bool show_net_graph = true, quit = false, shot_failed = false;
+  bool show_net_graph = true, show_ghost = o.ghost, quit = false, shot_failed = false;
   const auto start = Clock::now();
   double first_state_s = -1;
   auto last_frame = start;
@@ -80,6 +79,7 @@ int run_window(const Options& o, client::GameClient& game, server::GameServer* l
       if (e.type == SDL_KEYDOWN && !e.key.repeat) {
         if (e.key.keysym.sym == SDLK_ESCAPE) quit = true;
         if (e.key.keysym.sym == SDLK_F3) show_net_graph = !show_net_graph;
+        if (e.key.keysym.sym == SDLK_g) show_ghost = !show_ghost;
       }
     }
     if (local) local->pump(now);
@@ -88,9 +88,7 @@ int run_window(const Options& o, client::GameClient& game, server::GameServer* l
     if (game.phase() == client::Phase::Ended) break;
 
     const double now_s = game.seconds(now);
-    const double render_tick = game.states().estimated_server_tick(now_s) -
-                               client::interpolation_delay_ticks(game.state_rate_hz());
-    client::interpolate(game.states(), render_tick, view);
+    view = game.view();
     graph.frame(now_s, game.net_stats(), game.stats());
 
     render::Frame frame;
@@ -99,6 +97,7 @@ int run_window(const Options& o, client::GameClient& game, server::GameServer* l
     frame.graph = &graph;
     frame.now_s = now_s;
     frame.show_net_graph = show_net_graph;
+    frame.ghost = show_ghost ? game.server_ship() : nullptr;
     frame.show_scoreboard = o.scoreboard || SDL_GetKeyboardState(nullptr)[SDL_SCANCODE_TAB] != 0;
     frame.status = status_text(game);
     renderer.draw(frame);

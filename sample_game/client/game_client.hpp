@@ -1,7 +1,10 @@
-// arena — the game client: a tickwire::Client that joins a match, sends its
-// input every tick (60 Hz, with the newest few frames repeated against loss,
-// and the newest snapshot held as the ack) and keeps the states the server's
-// snapshots carry for drawing.
+// arena — the game client: a tickwire::Client that joins a match and plays
+// on tickwire's prediction layer. Its input ticks are server ticks run ahead
+// of the server (tickwire::TickClock); each tick's input moves the own ship
+// at once (tickwire::Predictor over sim::step_local) and goes to the server
+// with the inputs it has not acknowledged; each snapshot reconciles the
+// prediction; other ships are drawn between snapshots
+// (tickwire::InterpolationClock). view() is the world to draw.
 //
 // Single-threaded: the owner calls pump() every frame (or, headless, every
 // tick). Everything from the network is decoded with checks; bad messages are
@@ -17,6 +20,7 @@
 
 #include <tickwire/tickwire.hpp>
 
+#include "client/interpolate.hpp"
 #include "proto/messages.hpp"
 #include "proto/state_channel.hpp"
 #include "sim/bot.hpp"
@@ -27,10 +31,11 @@ namespace arena::client {
 using Clock = std::chrono::steady_clock;
 
 struct ClientOptions {
-  std::string server = "127.0.0.1:27015";         // "host[:port]"
-  std::string name = "player";                    // sanitised before it is sent
-  bool bot = false;                               // the bot brain plays instead of the local input
-  int redundant_inputs = 4;                       // frames per InputBatch, 1..8
+  std::string server = "127.0.0.1:27015";  // "host[:port]"
+  std::string name = "player";             // sanitised before it is sent
+  bool bot = false;                        // the bot brain plays instead of the local input
+  int redundant_inputs = 8;                // most frames per InputBatch, 1..8
+  bool predict = true;  // false: draw the own ship as the server sends it (--no-predict)
   std::uint32_t connect_timeout_ms = 5000;        // ms
   tickwire::LinkConditionerSettings conditioner;  // --sim
   // How the client gets in: a connect token from a backend (--token), or a
@@ -71,10 +76,39 @@ struct ClientStats {
   std::uint64_t protocol_violations = 0;  // valid messages that make no sense here
   double connected_s = 0;                 // time spent connected so far, seconds
   double updates_per_sec = 0;             // snapshots kept over the last second, 1/s
+
+  // Prediction (tickwire::PredictionStats), correction sizes in world units.
+  bool predicting = false;        // the own ship is drawn predicted
+  std::uint64_t reconciles = 0;   // server states compared with the prediction
+  std::uint64_t corrections = 0;  // ... that differed
+  std::array<std::uint64_t, tickwire::kCorrectionCauses> corrections_by_cause{};
+  double corrections_per_min = 0;  // over the time playing, 1/min
+  double correction_p50 = 0, correction_p95 = 0, correction_max = 0;  // units
+  double resim_ticks_avg = 0;                                         // ticks run again per frame
+  std::uint64_t predicted_hits = 0;  // own shots seen hitting a drawn ship
+  // Time sync (tickwire::TimeSyncStats) and the server's input buffer for us.
+  double dilation_pct = 0;           // now, percent (+: running fast)
+  double dilation_pct_avg = 0;       // mean |dilation|, percent
+  double input_slack_ticks = 0;      // how early our inputs reach the server, ticks
+  std::uint64_t clock_jumps = 0;     // time sync jumps (start, stalls, resyncs)
+  double input_buffer_avg = 0;       // server's input buffer depth for us, ticks (scoreboard)
+  std::uint32_t inputs_late = 0;     // our inputs that came too late (scoreboard)
+  std::uint32_t inputs_missing = 0;  // ticks the server stepped without our input (scoreboard)
+  // Interpolation of other ships (tickwire::InterpolationStats).
+  double interp_delay_ms = 0;   // render time behind the newest arrival, ms
+  double extrapolated_ms = 0;   // time drawn past the newest snapshot, ms
+  std::uint64_t underruns = 0;  // times the render time ran past the newest snapshot
+};
+
+// One hit of an own shot on a drawn ship, as predicted (for benchmarks).
+struct PredictedHit {
+  std::uint32_t tick = 0;   // the input tick of the step that hit
+  std::uint8_t target = 0;  // the slot of the ship hit
 };
 
 class GameClient {
  public:
+  static constexpr std::size_t kMaxHitLog = 256;  // predicted hits kept in the log
   GameClient();
   tickwire::Status connect(const ClientOptions& options);
   // Graceful: tells the server, then waits (pumping) up to `limit` for it.
@@ -82,8 +116,23 @@ class GameClient {
   void disconnect(std::chrono::milliseconds limit = std::chrono::milliseconds(1000),
                   const std::function<void()>& also_pump = {});
 
-  // Network events, and the input ticks due at `now`.
+  // Network events, the input ticks due at `now` (predicted and sent), and
+  // the view at `now`.
   void pump(Clock::time_point now);
+  // The world to draw at the last pump(): other ships and shots
+  // interpolated; the own ship and shots predicted (unless predict is off),
+  // with the correction offset.
+  [[nodiscard]] const sim::World& view() const noexcept { return view_; }
+  // The server's newest state of the own ship (the debug "ghost"), or nullptr.
+  [[nodiscard]] const sim::Ship* server_ship() const noexcept;
+  [[nodiscard]] bool predicting() const noexcept { return options_.predict; }
+  // The own ship and shots as predicted for `tick`, while still held.
+  [[nodiscard]] const sim::LocalState* predicted(std::uint32_t tick) const {
+    return predictor_.state_at(tick);
+  }
+  // The newest input tick made, and the server tick drawn for other ships.
+  [[nodiscard]] std::uint32_t input_tick() const noexcept { return clock_.tick(); }
+  [[nodiscard]] double render_tick() const noexcept { return render_tick_; }
   // The local player's controls, used by every input tick until changed.
   void set_local_input(const sim::Input& input) noexcept { local_input_ = input; }
 
@@ -101,6 +150,11 @@ class GameClient {
   [[nodiscard]] const std::deque<KillFeedEntry>& kill_feed() const noexcept { return feed_; }
 
   [[nodiscard]] ClientStats stats() const;
+  // The newest predicted hits (at most kMaxHitLog), oldest first, each
+  // recorded once (never on a re-simulation); stats().predicted_hits counts all.
+  [[nodiscard]] const std::deque<PredictedHit>& predicted_hit_log() const noexcept {
+    return hit_log_;
+  }
   [[nodiscard]] tickwire::ConnectionStats net_stats() const { return client_.stats(); }
   // Seconds on this client's clock (the one arrival times use).
   [[nodiscard]] double seconds(Clock::time_point t) const noexcept;
@@ -108,7 +162,20 @@ class GameClient {
  private:
   void on_message(std::span<const std::uint8_t> bytes, Clock::time_point now);
   void on_snapshot(std::span<const std::uint8_t> envelope, Clock::time_point now);
-  void run_input_tick();
+  void run_input_tick(std::uint32_t tick);
+  void send_inputs();
+  void update_view(std::uint64_t now_us);
+  [[nodiscard]] std::uint64_t micros(Clock::time_point t) const noexcept;
+
+  // Other ships as this client draws them: what its predicted shots can hit.
+  class DrawnTargets final : public sim::TargetView {
+   public:
+    explicit DrawnTargets(const sim::World& drawn) : drawn_(drawn) {}
+    bool ship_at(int shooter, int target, float& x, float& y) const override;
+
+   private:
+    const sim::World& drawn_;
+  };
 
   static constexpr std::size_t kMaxFeed = 6;            // kill feed entries kept
   static constexpr std::size_t kMaxUidsTracked = 4096;  // bound on players_seen's set
@@ -122,12 +189,24 @@ class GameClient {
   Clock::time_point epoch_{};
   Clock::time_point connected_at_{};
   Clock::time_point ended_at_{};
-  Clock::time_point next_input_{};
-  std::uint32_t input_tick_ = 0;
   sim::Input local_input_;
   sim::BotBrain brain_;
-  proto::InputMsg history_;  // frames[0] newest; sent as the InputBatch
+  proto::InputMsg batch_;  // the InputBatch being made
   proto::StateReceiver states_;
+  // The prediction layer.
+  tickwire::TickClock clock_;
+  tickwire::InterpolationClock interp_;
+  tickwire::Predictor<sim::LocalState, sim::Input> predictor_;
+  tickwire::CorrectionSmoother smoother_;
+  sim::World remote_;  // other ships and shots at render_tick_ (what predicted shots can hit)
+  DrawnTargets targets_{remote_};
+  sim::World view_;  // remote_ with the own ship and shots as drawn
+  double render_tick_ = 0;
+  bool predictor_started_ = false;  // the first snapshot of this connection has come
+  std::uint64_t frames_ = 0;        // pumps while playing
+  std::uint64_t predicted_hits_ = 0;
+  std::deque<PredictedHit> hit_log_;  // bounded by kMaxHitLog
+  std::uint32_t ticks_made_ = 0;      // input ticks since the last InputBatch
   proto::ScoreboardMsg scoreboard_;
   std::deque<KillFeedEntry> feed_;
   std::unordered_set<std::uint32_t> uids_;

@@ -1,5 +1,6 @@
 #include "client/interpolate.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace arena::client {
@@ -10,36 +11,23 @@ float lerp(float a, float b, float t) noexcept {
   return a + (b - a) * t;
 }
 
-// Ships that respawned or teleported between two states are not slid across
-// the map: beyond this distance the newer position is drawn at once, units.
-constexpr float kSnapDistance = 120.0f;
-
 }  // namespace
 
-double interpolation_delay_ticks(std::uint16_t state_rate_hz) noexcept {
-  const double interval = state_rate_hz ? static_cast<double>(sim::kTickRate) / state_rate_hz : 2.0;
-  return interval + 2.0;
-}
-
-void interpolate(const proto::StateReceiver& states, double render_tick, sim::World& out) noexcept {
+void blend(const proto::StateReceiver& states, const tickwire::InterpolationClock::Sample& pick,
+           double render_tick, sim::World& out) noexcept {
   out = sim::World{};
-  const std::size_t n = states.size();
-  if (n == 0) return;
-  // The newest state at or before render_tick (a), and the one after it (b).
-  std::size_t ia = 0;
-  while (ia + 1 < n && states.at(ia + 1).world.tick <= render_tick) ++ia;
-  const sim::World& a = states.at(ia).world;
-  if (ia + 1 >= n || render_tick <= a.tick) {
-    const sim::World& only = render_tick <= a.tick ? a : states.at(n - 1).world;
-    out.tick = only.tick;
-    out.ships = only.ships;
-    out.projectiles = only.projectiles;
+  if (!pick.valid || states.size() == 0) return;
+  const sim::World& a = states.at(pick.a).world;
+  if (pick.a == pick.b) {
+    out.tick = a.tick;
+    out.ships = a.ships;
+    out.projectiles = a.projectiles;
     return;
   }
-  const sim::World& b = states.at(ia + 1).world;
+  const sim::World& b = states.at(pick.b).world;
   const double span = static_cast<double>(b.tick - a.tick);
-  const float t = static_cast<float>((render_tick - a.tick) / span);
-  out.tick = static_cast<std::uint32_t>(render_tick);
+  const auto t = static_cast<float>(pick.t);
+  out.tick = static_cast<std::uint32_t>(std::max(0.0, render_tick));
 
   for (std::size_t i = 0; i < out.ships.size(); ++i) {
     const sim::Ship& sa = a.ships[i];
@@ -48,7 +36,7 @@ void interpolate(const proto::StateReceiver& states, double render_tick, sim::Wo
     s = t < 0.5f ? sa : sb;  // discrete fields from the nearer state
     if (!sa.active || !sb.active || sa.alive != sb.alive) continue;
     const float dx = sb.x - sa.x, dy = sb.y - sa.y;
-    if (dx * dx + dy * dy > kSnapDistance * kSnapDistance) continue;
+    if (dx * dx + dy * dy > sim::kTeleportDistance * sim::kTeleportDistance) continue;
     s.x = lerp(sa.x, sb.x, t);
     s.y = lerp(sa.y, sb.y, t);
     s.vx = lerp(sa.vx, sb.vx, t);

@@ -1,23 +1,21 @@
-// arena — what the client draws: the world between two received states.
-//
-// Remote ships and projectiles are drawn about `delay` ticks in the past,
-// interpolated between the two states around that moment, so that motion is
-// smooth even though states arrive only 30 times a second. The prediction
-// issue replaces this for the local ship.
+// arena — how other ships and shots are drawn: the world between the two
+// received states that tickwire's InterpolationClock picked around the
+// render time (a little in the past), or carried a bounded way beyond the
+// newest when the next is late.
 #pragma once
+
+#include <tickwire/prediction.hpp>
 
 #include "proto/state_channel.hpp"
 #include "sim/world.hpp"
 
 namespace arena::client {
 
-// Ticks behind the newest estimated server tick that the view is drawn at:
-// one state interval plus a little for jitter.
-double interpolation_delay_ticks(std::uint16_t state_rate_hz) noexcept;
-
-// Fills `out` with the world at the fractional server tick `render_tick`.
-// Before the first state `out` is an empty world; beyond the newest state it
-// is the newest state (no extrapolation). Events are not carried.
-void interpolate(const proto::StateReceiver& states, double render_tick, sim::World& out) noexcept;
+// Fills `out` with the world at `render_tick` from the pair `pick` names
+// (indices into `states`, blend factor t; t > 1 extrapolates along the
+// motion between them). Before the first state `out` is an empty world.
+// Events are not carried.
+void blend(const proto::StateReceiver& states, const tickwire::InterpolationClock::Sample& pick,
+           double render_tick, sim::World& out) noexcept;
 
 }  // namespace arena::client

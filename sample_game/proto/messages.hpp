@@ -21,7 +21,9 @@
 namespace arena::proto {
 
 // 2: world state as tickwire snapshots, InputBatch carries the snapshot ack.
-inline constexpr std::uint16_t kGameVersion = 2;
+// 3: input ticks are server ticks (client-side prediction), InputBatch
+//    carries the view lag.
+inline constexpr std::uint16_t kGameVersion = 3;
 // tickwire protocol id of arena ("arena001"): other tickwire games are refused.
 inline constexpr std::uint64_t kProtocolId = 0x6172656e61303031ull;
 // Room code used when none is given (--code): traffic is still encrypted,
@@ -49,7 +51,7 @@ struct WelcomeMsg {
 };
 
 struct InputFrame {
-  std::uint32_t tick = 0;  // client input tick
+  std::uint32_t tick = 0;  // the server tick this input is for
   sim::Input input;        // raw: the simulation clamps it
 };
 
@@ -59,6 +61,9 @@ struct InputMsg {
   // Server tick of the newest snapshot the client holds (its delta
   // baseline); none before the first snapshot.
   std::optional<std::uint32_t> snapshot_ack;
+  // The client's input tick minus the tick it draws other ships at, ticks
+  // (sent in 1/16 ticks, 0..4095).
+  float view_lag_ticks = 0;
 };
 
 struct PlayerInfo {
@@ -69,6 +74,9 @@ struct PlayerInfo {
   std::int32_t score = 0;
   std::int32_t deaths = 0;
   std::uint16_t ping_ms = 0;
+  std::uint32_t inputs_missing = 0;  // ticks the server stepped without this player's input
+  std::uint32_t inputs_late = 0;     // inputs that reached the server after their tick
+  float input_buffer_avg = 0;        // mean depth of its input buffer, ticks (sent in 1/16)
 };
 
 struct ScoreboardMsg {

@@ -2,6 +2,7 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "arena_generated.h"
 #include "proto/messages.hpp"
@@ -64,6 +65,7 @@ DecodeResult decode_input(const w::InputBatch& b, InputMsg& m) {
   if (!b.has_snapshot_ack() && b.snapshot_ack() != 0) return DecodeResult::OutOfRange;
   m.snapshot_ack.reset();
   if (b.has_snapshot_ack()) m.snapshot_ack = b.snapshot_ack();
+  m.view_lag_ticks = static_cast<float>(b.view_lag()) / 16.0f;
   return DecodeResult::Ok;
 }
 
@@ -83,6 +85,9 @@ DecodeResult decode_scoreboard(const w::Scoreboard& s, ScoreboardMsg& m) {
     info.score = p->score();
     info.deaths = p->deaths();
     info.ping_ms = p->ping_ms();
+    info.inputs_missing = p->inputs_missing();
+    info.inputs_late = p->inputs_late();
+    info.input_buffer_avg = static_cast<float>(p->input_buffer()) / 16.0f;
     m.players.push_back(std::move(info));
   }
   return DecodeResult::Ok;
@@ -169,10 +174,12 @@ void encode(const InputMsg& m, std::vector<std::uint8_t>& out) {
         f.tick, f.input.move_x, f.input.move_y, f.input.aim_x, f.input.aim_y, f.input.fire ? 1 : 0);
   }
   const auto vec = b.CreateVectorOfStructs(frames.data(), static_cast<std::size_t>(n));
-  finish(
-      b, w::Body::InputBatch,
-      w::CreateInputBatch(b, vec, m.snapshot_ack.value_or(0), m.snapshot_ack.has_value()).Union(),
-      out);
+  const float lag = std::isfinite(m.view_lag_ticks) ? m.view_lag_ticks : 0.0f;
+  const auto lag16 = static_cast<std::uint16_t>(std::lround(std::clamp(lag, 0.0f, 4095.0f) * 16));
+  finish(b, w::Body::InputBatch,
+         w::CreateInputBatch(b, vec, m.snapshot_ack.value_or(0), m.snapshot_ack.has_value(), lag16)
+             .Union(),
+         out);
 }
 
 void encode(const ScoreboardMsg& m, std::vector<std::uint8_t>& out) {
@@ -181,8 +188,11 @@ void encode(const ScoreboardMsg& m, std::vector<std::uint8_t>& out) {
   players.reserve(std::min<std::size_t>(m.players.size(), sim::kMaxPlayers));
   for (const PlayerInfo& p : m.players) {
     if (players.size() >= sim::kMaxPlayers) break;
-    players.push_back(w::CreatePlayerInfoDirect(b, p.slot, p.uid, p.name.c_str(), p.bot, p.score,
-                                                p.deaths, p.ping_ms));
+    const float depth = std::isfinite(p.input_buffer_avg) ? p.input_buffer_avg : 0.0f;
+    players.push_back(w::CreatePlayerInfoDirect(
+        b, p.slot, p.uid, p.name.c_str(), p.bot, p.score, p.deaths, p.ping_ms, p.inputs_missing,
+        p.inputs_late,
+        static_cast<std::uint16_t>(std::lround(std::clamp(depth, 0.0f, 4095.0f) * 16))));
   }
   finish(b, w::Body::Scoreboard, w::CreateScoreboardDirect(b, &players).Union(), out);
 }

@@ -9,6 +9,11 @@ namespace tw = ::tickwire;
 
 namespace {
 
+// The width of a range of 2^bits - 1 steps.
+constexpr float grid_span(int bits, double step) {
+  return static_cast<float>(static_cast<double>((1u << bits) - 1) * step);
+}
+
 tw::Schema build_schema() {
   constexpr float kW = sim::kArenaWidth, kH = sim::kArenaHeight;
   constexpr float kShipV = sim::kShipSpeed, kShotV = sim::kProjectileSpeed;
@@ -17,9 +22,16 @@ tw::Schema build_schema() {
   ship.name = "ship";
   ship.fields.resize(kShipFieldCount);
   ship.fields[kShipSlot] = tw::FieldSpec::integer("slot", 0, sim::kMaxPlayers - 1);
-  ship.fields[kShipPosition] = tw::FieldSpec::vec2("position", {0, 0}, {kW, kH}, kPositionStep);
-  ship.fields[kShipVelocity] =
-      tw::FieldSpec::vec2("velocity", {-kShipV, -kShipV}, {kShipV, kShipV}, kShipVelocityStep);
+  // Ships live on sim's grid (sim::snap_to_grid). Each range spans exactly
+  // 2^bits - 1 grid steps, so that a code is a whole number of steps and a
+  // ship arrives bit for bit as the server has it.
+  ship.fields[kShipPosition] = tw::FieldSpec::vec2(
+      "position", {0, 0}, {grid_span(17, kPositionStep), grid_span(16, kPositionStep)},
+      kPositionStep);
+  ship.fields[kShipVelocity] = tw::FieldSpec::vec2(
+      "velocity", {-kShipV, -kShipV},
+      {-kShipV + grid_span(14, kShipVelocityStep), -kShipV + grid_span(14, kShipVelocityStep)},
+      kShipVelocityStep);
   ship.fields[kShipAim] = tw::FieldSpec::angle("aim", kAimBits);
   ship.fields[kShipAlive] = tw::FieldSpec::boolean("alive");
   ship.fields[kShipHealth] = tw::FieldSpec::integer("health", 0, sim::kMaxHealth);

@@ -11,9 +11,11 @@
 // constant speed in sim::step).
 //
 // Quantization (sim/world.hpp has the ranges), each step at most:
-//   positions 1/64 unit over the 1600 x 900 arena (17 + 16 bits), a round
-//   trip is within 1/128 unit, far below a pixel at any window size;
-//   ship velocity 1/16 unit/s in +-kShipSpeed (14 bits per component);
+//   ship positions and velocities lie on sim's grid (sim::snap_to_grid) and
+//   are coded exactly: 1/64 unit (17 + 16 bits, ranges of 2^bits - 1 steps
+//   from 0 covering the 1600 x 900 arena), 1/16 unit/s (14 bits from
+//   -kShipSpeed); aim one of 2^12 directions, also exact; shot origins
+//   1/64 unit, a round trip within 1/128 unit, far below a pixel;
 //   shot velocity 1/64 unit/s in +-kProjectileSpeed (17 bits), so a shot's
 //   drift over its 1.2 s life stays under 0.01 unit;
 //   aim 2^12 codes per turn (0.09 degrees); health, timers, scores exact.
@@ -63,11 +65,11 @@ enum ProjectileField : std::uint32_t {
   kShotFieldCount,
 };
 
-inline constexpr double kPositionStep = 1.0 / 64;      // units
-inline constexpr double kShipVelocityStep = 1.0 / 16;  // units/s
-inline constexpr double kShotVelocityStep = 1.0 / 64;  // units/s
-inline constexpr std::uint32_t kAimBits = 12;          // codes per turn = 2^12
-inline constexpr std::int64_t kMaxScore = 65535;       // kills and deaths beyond this are clamped
+inline constexpr double kPositionStep = sim::kPositionGrid;      // units
+inline constexpr double kShipVelocityStep = sim::kVelocityGrid;  // units/s
+inline constexpr double kShotVelocityStep = 1.0 / 64;            // units/s
+inline constexpr std::uint32_t kAimBits = sim::kAimBits;         // codes per turn = 2^12
+inline constexpr std::int64_t kMaxScore = 65535;  // kills and deaths beyond this are clamped
 // A shot's origin tick is sent modulo this; it must exceed the longest time
 // a shot can be held, kProjectileTicks.
 inline constexpr std::uint32_t kShotTickModulus = 256;

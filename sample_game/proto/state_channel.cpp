@@ -46,7 +46,8 @@ std::size_t StateSender::after_step(const sim::World& world, std::uint64_t serve
     if (r.slot < 0 || r.slot >= sim::kMaxPlayers) continue;
     tickwire::SnapshotSender& s = sender(r.slot);
     const std::uint64_t full_before = s.full_sent();
-    if (s.encode(*snapshot, r.input_ack, server_time_us, bytes_) != tickwire::SnapshotError::None) {
+    const tickwire::SnapshotMeta meta{r.input_ack, server_time_us, r.input_slack};
+    if (s.encode(*snapshot, meta, bytes_) != tickwire::SnapshotError::None) {
       ++stats_.encode_errors;
       continue;
     }
@@ -90,21 +91,9 @@ bool StateReceiver::receive(std::span<const std::uint8_t> envelope, double arriv
   ++count_;
   slot.world = scratch_;
   slot.input_ack = snapshots_.acked_input_tick();
+  slot.input_slack = snapshots_.input_slack_ticks();
   slot.arrival_s = arrival_s;
   ++stats_.received;
-
-  // Clock offset: follow late arrivals slowly (jitter), early ones at once
-  // (an early arrival is the best evidence of the true offset), and jump
-  // when the server's clock was reset.
-  const double sample = arrival_s - slot.world.tick * static_cast<double>(sim::kTickSeconds);
-  if (!have_offset_ || std::fabs(sample - offset_s_) > 0.5) {
-    offset_s_ = sample;
-    have_offset_ = true;
-  } else if (sample < offset_s_) {
-    offset_s_ = sample;
-  } else {
-    offset_s_ += (sample - offset_s_) * 0.02;
-  }
   return true;
 }
 
@@ -112,16 +101,10 @@ void StateReceiver::clear() {
   snapshots_ = tickwire::SnapshotReceiver(schema(), replication_settings());
   stats_ = StateReceiverStats{};
   start_ = count_ = 0;
-  have_offset_ = false;
 }
 
 const StateReceiver::Received& StateReceiver::at(std::size_t i) const noexcept {
   return ring_[(start_ + i) % kCapacity];
-}
-
-double StateReceiver::estimated_server_tick(double now_s) const noexcept {
-  if (!have_offset_) return 0;
-  return (now_s - offset_s_) / static_cast<double>(sim::kTickSeconds);
 }
 
 }  // namespace arena::proto

@@ -28,8 +28,11 @@ namespace arena::proto {
 
 // One client the server sends state to.
 struct StateRecipient {
-  int slot = 0;                 // the client's ship, 0..kMaxPlayers-1
-  std::uint32_t input_ack = 0;  // newest input tick of this client the server applied
+  int slot = 0;  // the client's ship, 0..kMaxPlayers-1
+  // Newest input tick up to which the server stepped with this client's own
+  // inputs (tickwire::InputBuffer::take_report_ack()).
+  std::uint32_t input_ack = 0;
+  std::optional<double> input_slack;  // how early its inputs arrive, ticks (InputTiming)
 };
 
 struct StateSenderStats {
@@ -48,6 +51,8 @@ class StateSender {
 
   [[nodiscard]] std::uint32_t interval_ticks() const noexcept { return interval_; }
   [[nodiscard]] std::uint16_t rate_hz() const noexcept;  // snapshots per second
+  // Whether the step that made world tick `tick` sends a snapshot.
+  [[nodiscard]] bool due(std::uint32_t tick) const noexcept { return tick % interval_ == 0; }
 
   // A client took `slot` (a join or a rejoin): its stream starts over, with
   // a whole snapshot next. Makes the slot's sender on first use (about
@@ -109,8 +114,9 @@ class StateReceiver {
 
   struct Received {
     sim::World world;
-    std::uint32_t input_ack = 0;  // newest input tick of ours the server had applied
-    double arrival_s = 0;         // the caller's clock when it arrived, seconds
+    std::uint32_t input_ack = 0;        // newest input tick of ours the server had applied
+    std::optional<double> input_slack;  // how early our inputs reached the server, ticks
+    double arrival_s = 0;               // the caller's clock when it arrived, seconds
   };
 
   // Makes the snapshot receiver (about 0.6 MB: 32 snapshots kept as baselines).
@@ -138,10 +144,6 @@ class StateReceiver {
     return count_ ? &at(count_ - 1) : nullptr;
   }
 
-  // The server tick the client estimates is current at `now_s` (seconds on
-  // the same clock as arrival_s), from the arrival times of recent states.
-  [[nodiscard]] double estimated_server_tick(double now_s) const noexcept;
-
   [[nodiscard]] const StateReceiverStats& stats() const noexcept { return stats_; }
 
  private:
@@ -153,8 +155,6 @@ class StateReceiver {
   sim::World scratch_;                      // a snapshot's world, before it is kept
   std::size_t start_ = 0;
   std::size_t count_ = 0;
-  double offset_s_ = 0;  // smoothed (arrival_s - tick * kTickSeconds)
-  bool have_offset_ = false;
 };
 
 }  // namespace arena::proto

@@ -64,7 +64,7 @@ void Renderer::Impl::draw_net_graph(const Frame& f) {
   if (!f.graph) return;
   const client::NetGraph& g = *f.graph;
   const float pw = 300, graph_h = 64, line_h = 16;
-  const float ph = graph_h + 6 * line_h + 18;
+  const float ph = graph_h + 8 * line_h + 18;
   const float px = ox + sim::kArenaWidth * scale - pw - 8;
   const float py = oy + sim::kArenaHeight * scale - ph - 8;
   fill_rect(px, py, pw, ph, palette::kPanel, 200);
@@ -130,6 +130,20 @@ void Renderer::Impl::draw_net_graph(const Frame& f) {
   std::string snap = fmt("snap %.0f B avg, %.0f%% full", g.snap_bytes_avg, g.snap_full_pct);
   if (g.snap_errors) snap += fmt(", %.0f refused", static_cast<double>(g.snap_errors));
   text(FontId::Small, snap, c1, y, g.snap_errors ? palette::kBad : palette::kText);
+  if (!f.client) return;
+  // Prediction: corrections over the time playing, time dilation, and the
+  // server's input buffer for us (how early our inputs arrive).
+  const client::ClientStats cs = f.client->stats();
+  y += line_h;
+  text(FontId::Small,
+       cs.predicting
+           ? fmt("predict: %.0f corr/min, max %.1f", cs.corrections_per_min, cs.correction_max)
+           : std::string("predict: off (--no-predict)"),
+       c1, y, cs.corrections_per_min > 30 ? palette::kBad : palette::kText);
+  y += line_h;
+  text(FontId::Small, fmt("dilation %+.1f %%", cs.dilation_pct), c1, y, palette::kText);
+  text(FontId::Small, fmt("input buf %.1f tk", cs.input_slack_ticks), c2, y,
+       cs.input_slack_ticks < 0.5 ? palette::kBad : palette::kText);
 }
 
 void Renderer::Impl::draw_scoreboard(const Frame& f) {

@@ -291,6 +291,21 @@ void Renderer::draw(const Frame& f) {
       m.fill_circle(x, y, std::max(1.0f, sim::kProjectileRadius * m.scale * 0.5f), {255, 255, 255},
                     200);
     }
+    if (f.ghost != nullptr && f.ghost->alive) {
+      // Where the server last had the own ship (a round trip and a snapshot
+      // behind the predicted one): an outline and a line to the prediction.
+      const float gx = m.wx(f.ghost->x), gy = m.wy(f.ghost->y), r = sim::kShipRadius * m.scale;
+      const Rgb c{255, 255, 255};
+      for (int k = 0; k < 24; ++k) {
+        const float a0 = 6.2831853f * static_cast<float>(k) / 24, a1 = a0 + 6.2831853f / 24;
+        m.line(gx + r * std::cos(a0), gy + r * std::sin(a0), gx + r * std::cos(a1),
+               gy + r * std::sin(a1), c, 200);
+      }
+      if (own >= 0) {
+        const sim::Ship& me = world.ships[static_cast<std::size_t>(own)];
+        if (me.active && me.alive) m.line(gx, gy, m.wx(me.x), m.wy(me.y), c, 90);
+      }
+    }
     for (int i = 0; i < sim::kMaxPlayers; ++i) {
       const sim::Ship& s = world.ships[static_cast<std::size_t>(i)];
       if (!s.active || !s.alive) continue;

@@ -31,6 +31,9 @@ struct Frame {
   double now_s = 0;  // client clock, seconds (kill feed ages)
   bool show_scoreboard = false;
   bool show_net_graph = true;
+  // Debug overlay (G): the server's newest state of the own ship drawn as an
+  // outline next to the predicted one.
+  const sim::Ship* ghost = nullptr;
   std::string status;  // shown centred when not empty ("connecting to ...")
 };
 

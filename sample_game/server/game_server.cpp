@@ -49,7 +49,9 @@ tickwire::Status GameServer::start(const ServerOptions& options) {
   players_ = {};
   pending_.clear();
   state_ = proto::StateSender(options.state_interval_ticks);
+  lag_ = tickwire::LagCompensator{};
   stats_ = ServerStats{};
+  hit_log_.clear();
   start_time_ = Clock::now();
   next_tick_ = start_time_;
   for (int i = 0; i < options.bots; ++i) add_bot();
@@ -96,7 +98,7 @@ void GameServer::handle_events(Clock::time_point now) {
     switch (e.type) {
       case tickwire::EventType::Connected: pending_.push_back({e.connection, now}); break;
       case tickwire::EventType::Disconnected: on_disconnect(e.connection, e.reason); break;
-      case tickwire::EventType::Message: on_message(e.connection, e.data); break;
+      case tickwire::EventType::Message: on_message(e.connection, e.data, now); break;
     }
   }
   // A connection that never says Hello is not allowed to hold a slot.
@@ -111,7 +113,8 @@ void GameServer::handle_events(Clock::time_point now) {
   }
 }
 
-void GameServer::on_message(tickwire::ConnectionId from, std::span<const std::uint8_t> bytes) {
+void GameServer::on_message(tickwire::ConnectionId from, std::span<const std::uint8_t> bytes,
+                            Clock::time_point now) {
   proto::Message msg;
   const proto::DecodeResult r = proto::decode(bytes, msg);
   if (r != proto::DecodeResult::Ok) {
@@ -121,7 +124,7 @@ void GameServer::on_message(tickwire::ConnectionId from, std::span<const std::ui
   if (const auto* hello = std::get_if<proto::HelloMsg>(&msg)) {
     on_hello(from, *hello);
   } else if (const auto* input = std::get_if<proto::InputMsg>(&msg)) {
-    on_input(from, *input);
+    on_input(from, *input, now);
   } else {
     ++stats_.protocol_violations;  // a server-to-client message sent to the server
   }
@@ -177,7 +180,13 @@ void GameServer::on_hello(tickwire::ConnectionId from, const proto::HelloMsg& he
   log(p.name + " joined from " + server_.address(from) + " (slot " + std::to_string(slot) + ")");
 }
 
-void GameServer::on_input(tickwire::ConnectionId from, const proto::InputMsg& input) {
+double GameServer::position(Clock::time_point now) const noexcept {
+  const double left = std::chrono::duration<double>(next_tick_ - now) / kTick;
+  return static_cast<double>(world_.tick) + 1.0 - left;
+}
+
+void GameServer::on_input(tickwire::ConnectionId from, const proto::InputMsg& input,
+                          Clock::time_point now) {
   const int slot = find_player(from);
   if (slot < 0) {
     ++stats_.protocol_violations;  // input before Hello
@@ -187,17 +196,27 @@ void GameServer::on_input(tickwire::ConnectionId from, const proto::InputMsg& in
   // ignores ticks it never sent and acks older than the newest.
   if (input.snapshot_ack) state_.acknowledge(slot, *input.snapshot_ack);
   Player& p = players_[static_cast<std::size_t>(slot)];
-  const proto::InputFrame& newest = input.frames[0];
-  if (newest.tick <= p.input_tick) return;  // old or repeated: nothing new
-  // Frames between the last one applied and the newest were lost or are
-  // arriving together; movement simply takes the newest, but a trigger pull
-  // in any of them still fires (the simulation enforces the fire rate).
-  for (int i = 0; i < input.count; ++i) {
+  // Oldest first, so that the newest frame's arrival is the one timed. The
+  // buffer keeps what is new and counts the rest (late, duplicate, too early).
+  const double at = position(now);
+  for (int i = input.count - 1; i >= 0; --i) {
     const proto::InputFrame& f = input.frames[static_cast<std::size_t>(i)];
-    if (f.tick > p.input_tick && f.input.fire) p.fire_pending = true;
+    p.inputs.receive(f.tick, f.input, at);
   }
-  p.input = newest.input;
-  p.input_tick = newest.tick;
+  p.view_lag_ticks = input.view_lag_ticks;
+}
+
+bool GameServer::ShooterViews::ship_at(int shooter, int target, float& x, float& y) const {
+  if (shooter < 0 || shooter >= sim::kMaxPlayers || !rewound[static_cast<std::size_t>(shooter)])
+    return false;
+  tickwire::Body b;
+  if (!server_.lag_.body_at(static_cast<std::uint32_t>(target),
+                            view_tick[static_cast<std::size_t>(shooter)], b,
+                            sim::kTeleportDistance))
+    return false;
+  x = b.x;
+  y = b.y;
+  return true;
 }
 
 void GameServer::on_disconnect(tickwire::ConnectionId id, tickwire::DisconnectReason reason) {
@@ -213,23 +232,42 @@ void GameServer::on_disconnect(tickwire::ConnectionId id, tickwire::DisconnectRe
 }
 
 void GameServer::run_tick() {
+  const std::uint32_t tick = world_.tick + 1;  // the tick this step makes
   sim::Inputs inputs{};
   for (int i = 0; i < sim::kMaxPlayers; ++i) {
     Player& p = players_[static_cast<std::size_t>(i)];
     sim::Input& in = inputs[static_cast<std::size_t>(i)];
+    views_.rewound[static_cast<std::size_t>(i)] = false;
     if (p.kind == Kind::Bot) {
       in = sim::think(p.brain, world_, i);
     } else if (p.kind == Kind::Human) {
-      in = p.input;
-      if (p.fire_pending) in.fire = true;
-      p.fire_pending = false;
+      // Exactly one input per tick: the player's own for this tick, or its
+      // last one again when this one has not come (counted).
+      in = p.inputs.consume(tick);
+      // Its shots this step meet the ships where it saw them.
+      const tickwire::LagCompensator::View v =
+          lag_.view(tick, static_cast<double>(tick) - static_cast<double>(p.view_lag_ticks));
+      views_.rewound[static_cast<std::size_t>(i)] = v.rewound;
+      views_.view_tick[static_cast<std::size_t>(i)] = v.tick;
     }
   }
-  sim::step(world_, inputs);
+  sim::step(world_, inputs, &views_);
   ++stats_.ticks;
+  bodies_.clear();
+  for (int i = 0; i < sim::kMaxPlayers; ++i) {
+    const sim::Ship& s = world_.ships[static_cast<std::size_t>(i)];
+    if (s.active && s.alive)
+      bodies_.push_back({static_cast<std::uint32_t>(i), s.x, s.y, 0.0f, sim::kShipRadius});
+  }
+  lag_.record(world_.tick, bodies_);
 
   for (int i = 0; i < world_.event_count; ++i) {
     const sim::Event& ev = world_.events[static_cast<std::size_t>(i)];
+    if (ev.type == sim::EventType::Hit) {
+      ++stats_.hits;
+      hit_log_.push_back({world_.tick, ev.other, ev.subject});
+      if (hit_log_.size() > kMaxHitLog) hit_log_.pop_front();
+    }
     if (ev.type != sim::EventType::Kill) continue;
     proto::KillMsg kill{world_.tick, ev.other, ev.subject};
     proto::encode(kill, bytes_);
@@ -238,9 +276,13 @@ void GameServer::run_tick() {
   }
 
   recipients_.clear();
-  for (int i = 0; i < sim::kMaxPlayers; ++i) {
-    const Player& p = players_[static_cast<std::size_t>(i)];
-    if (p.kind == Kind::Human) recipients_.push_back({i, p.input_tick});
+  for (int i = 0; state_.due(world_.tick) && i < sim::kMaxPlayers; ++i) {
+    Player& p = players_[static_cast<std::size_t>(i)];
+    if (p.kind != Kind::Human) continue;
+    const tickwire::InputTiming& timing = p.inputs.timing();
+    recipients_.push_back(
+        {i, p.inputs.take_report_ack(),
+         timing.has_slack() ? std::optional<double>(timing.slack()) : std::nullopt});
   }
   // The server's clock at this tick: its scheduled time (pump() runs the
   // tick due at next_tick_), microseconds since start().
@@ -270,9 +312,14 @@ void GameServer::send_scoreboard() {
     info.bot = p.kind == Kind::Bot;
     info.score = s.score;
     info.deaths = s.deaths;
-    if (p.kind == Kind::Human)
+    if (p.kind == Kind::Human) {
       info.ping_ms = static_cast<std::uint16_t>(
           std::clamp(server_.stats(p.connection).rtt_ms + 0.5f, 0.0f, 65535.0f));
+      const tickwire::InputBufferStats in = p.inputs.stats();
+      info.inputs_missing = static_cast<std::uint32_t>(std::min<std::uint64_t>(in.missing, ~0u));
+      info.inputs_late = static_cast<std::uint32_t>(std::min<std::uint64_t>(in.late, ~0u));
+      info.input_buffer_avg = static_cast<float>(in.depth_avg);
+    }
     board.players.push_back(std::move(info));
   }
   proto::encode(board, bytes_);
@@ -331,10 +378,20 @@ ServerStats GameServer::stats() const {
   s.snapshot_bytes = st.envelope_bytes;
   s.snapshot_encode_errors = st.encode_errors;
   s.humans = s.bots = 0;
+  double depth = 0;
   for (const Player& p : players_) {
     s.humans += p.kind == Kind::Human;
     s.bots += p.kind == Kind::Bot;
+    if (p.kind != Kind::Human) continue;
+    const tickwire::InputBufferStats in = p.inputs.stats();
+    s.inputs_missing += in.missing;
+    s.inputs_late += in.late;
+    s.inputs_duplicate += in.duplicates;
+    s.inputs_too_early += in.too_early;
+    depth += in.depth_avg;
   }
+  s.input_buffer_avg = s.humans ? depth / s.humans : 0.0;
+  s.lag_compensation = lag_.stats();
   const tickwire::HostStats host = server_.host_stats();
   s.drops = host.drops;
   s.joins_refused = host.joins;

@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -59,10 +60,27 @@ struct ServerStats {
   float out_bytes_per_sec = 0;               // all clients, bytes/s
   tickwire::DropCounters drops;              // datagrams tickwire dropped, by cause
   tickwire::JoinRefusals joins_refused;      // joins tickwire refused or dropped, by reason
+  // Players' input buffers (tickwire::InputBufferStats), summed over the
+  // players now connected.
+  std::uint64_t inputs_missing = 0;    // ticks stepped with a player's last input repeated
+  std::uint64_t inputs_late = 0;       // inputs that came after their tick
+  std::uint64_t inputs_duplicate = 0;  // redundant copies of inputs already held or used
+  std::uint64_t inputs_too_early = 0;  // inputs too far ahead: dropped
+  double input_buffer_avg = 0;         // mean depth over those players, ticks
+  tickwire::LagCompensationStats lag_compensation;  // shots judged in the shooter's past
+  std::uint64_t hits = 0;                           // shots that hit a ship
+};
+
+// One shot that hit a ship, as the server judged it (for benchmarks).
+struct HitRecord {
+  std::uint32_t tick = 0;    // the tick of the step that hit
+  std::uint8_t shooter = 0;  // the shooter's slot
+  std::uint8_t target = 0;   // the slot of the ship hit
 };
 
 class GameServer {
  public:
+  static constexpr std::size_t kMaxHitLog = 256;  // hits kept in the log
   GameServer();
   ~GameServer();
   GameServer(const GameServer&) = delete;
@@ -84,6 +102,8 @@ class GameServer {
 
   [[nodiscard]] const sim::World& world() const noexcept { return world_; }
   [[nodiscard]] ServerStats stats() const;
+  // The newest hits (at most kMaxHitLog), oldest first; stats().hits counts all.
+  [[nodiscard]] const std::deque<HitRecord>& hit_log() const noexcept { return hit_log_; }
 
  private:
   enum class Kind : std::uint8_t { Empty, Bot, Human };
@@ -93,9 +113,20 @@ class GameServer {
     std::uint32_t uid = 0;
     std::string name;
     sim::BotBrain brain;
-    sim::Input input;              // the newest input applied (humans)
-    std::uint32_t input_tick = 0;  // its client tick
-    bool fire_pending = false;     // a fire seen in a frame skipped over, not yet applied
+    tickwire::InputBuffer<sim::Input> inputs;  // humans: one consumed per tick
+    float view_lag_ticks = 0;  // its input tick minus the tick it draws others at (newest batch)
+  };
+  // Where each human shooter saw the other ships: rewound by the lag
+  // compensator to the shooter's view tick of the step being made.
+  class ShooterViews final : public sim::TargetView {
+   public:
+    explicit ShooterViews(const GameServer& server) : server_(server) {}
+    bool ship_at(int shooter, int target, float& x, float& y) const override;
+    std::array<double, sim::kMaxPlayers> view_tick{};
+    std::array<bool, sim::kMaxPlayers> rewound{};
+
+   private:
+    const GameServer& server_;
   };
   struct Pending {
     tickwire::ConnectionId connection;
@@ -103,9 +134,13 @@ class GameServer {
   };
 
   void handle_events(Clock::time_point now);
-  void on_message(tickwire::ConnectionId from, std::span<const std::uint8_t> bytes);
+  void on_message(tickwire::ConnectionId from, std::span<const std::uint8_t> bytes,
+                  Clock::time_point now);
   void on_hello(tickwire::ConnectionId from, const proto::HelloMsg& hello);
-  void on_input(tickwire::ConnectionId from, const proto::InputMsg& input);
+  void on_input(tickwire::ConnectionId from, const proto::InputMsg& input, Clock::time_point now);
+  // Where the server stands at `now`, ticks, continuous: the step that makes
+  // tick T happens at position T.
+  [[nodiscard]] double position(Clock::time_point now) const noexcept;
   void on_disconnect(tickwire::ConnectionId id, tickwire::DisconnectReason reason);
   void run_tick();
   int find_player(tickwire::ConnectionId id) const noexcept;
@@ -122,12 +157,16 @@ class GameServer {
   std::array<Player, sim::kMaxPlayers> players_{};
   std::vector<Pending> pending_;  // bounded by tickwire's max_clients
   proto::StateSender state_;
+  tickwire::LagCompensator lag_;
+  ShooterViews views_{*this};
+  std::vector<tickwire::Body> bodies_;  // record scratch
   Clock::time_point start_time_{};
   Clock::time_point next_tick_{};
   std::uint32_t next_uid_ = 1;
   std::uint32_t bot_names_used_ = 0;
   bool scoreboard_dirty_ = true;
   ServerStats stats_;
+  std::deque<HitRecord> hit_log_;    // bounded by kMaxHitLog
   std::vector<std::uint8_t> bytes_;  // encode scratch
   std::vector<proto::StateRecipient> recipients_;
 };

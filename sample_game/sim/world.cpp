@@ -120,16 +120,17 @@ void spawn(World& world, int slot) noexcept {
   s.health = kMaxHealth;
   s.respawn_ticks = 0;
   s.cooldown_ticks = 0;
+  snap_to_grid(s);
   push_event(world, EventType::Spawn, slot, slot);
 }
 
-void fire(World& world, int slot) noexcept {
-  Ship& s = world.ships[static_cast<std::size_t>(slot)];
-  for (Projectile& p : world.projectiles) {
+// Launches a shot from `s` into a free entry of `pool`. False when every
+// entry is busy: the shot is refused (no cooldown spent).
+bool launch(Ship& s, int slot, std::span<Projectile> pool, std::uint16_t id) noexcept {
+  for (Projectile& p : pool) {
     if (p.active) continue;
     p.active = true;
-    p.id = world.next_projectile_id++;
-    if (world.next_projectile_id == 0) world.next_projectile_id = 1;
+    p.id = id;
     p.owner = static_cast<std::uint8_t>(slot);
     p.x = s.x + s.aim_x * (kShipRadius + kProjectileRadius + 2);
     p.y = s.y + s.aim_y * (kShipRadius + kProjectileRadius + 2);
@@ -137,13 +138,22 @@ void fire(World& world, int slot) noexcept {
     p.vy = s.aim_y * kProjectileSpeed;
     p.ticks_left = kProjectileTicks;
     s.cooldown_ticks = kFireCooldownTicks;
-    return;
+    return true;
   }
-  // Every projectile slot is busy: the shot is refused (no cooldown spent).
+  return false;
 }
 
-void move_ship(World& world, int slot, const Input& raw) noexcept {
-  Ship& s = world.ships[static_cast<std::size_t>(slot)];
+void fire(World& world, int slot) noexcept {
+  if (launch(world.ships[static_cast<std::size_t>(slot)], slot, world.projectiles,
+             world.next_projectile_id)) {
+    ++world.next_projectile_id;
+    if (world.next_projectile_id == 0) world.next_projectile_id = 1;
+  }
+}
+
+// Movement and aim of one ship for one tick; true when it wants to fire now.
+// The one piece of ship physics: step() and step_local() both run it.
+bool move(Ship& s, const Input& raw) noexcept {
   const Input in = clamp_input(raw, s.aim_x, s.aim_y);
   const float k = std::min(1.0f, kShipAccel * kTickSeconds);
   s.vx += (in.move_x * kShipSpeed - s.vx) * k;
@@ -158,24 +168,39 @@ void move_ship(World& world, int slot, const Input& raw) noexcept {
   if (s.y > kArenaHeight - kShipRadius) s.y = kArenaHeight - kShipRadius, s.vy = 0;
   s.aim_x = in.aim_x;
   s.aim_y = in.aim_y;
+  snap_to_grid(s);
   if (s.cooldown_ticks > 0) --s.cooldown_ticks;
-  if (in.fire && s.cooldown_ticks == 0) fire(world, slot);
+  return in.fire && s.cooldown_ticks == 0;
 }
 
-void move_projectile(World& world, Projectile& p) noexcept {
+// Flight of one shot for one tick; false when it is gone (lifetime, the
+// arena's edge, a wall).
+bool fly(Projectile& p) noexcept {
   p.x += p.vx * kTickSeconds;
   p.y += p.vy * kTickSeconds;
   if (--p.ticks_left <= 0 || p.x < 0 || p.y < 0 || p.x > kArenaWidth || p.y > kArenaHeight ||
       inside_wall(p.x, p.y, kProjectileRadius)) {
     p.active = false;
-    return;
+    return false;
   }
+  return true;
+}
+
+// Whether shot `p` meets ship `target` (at x, y).
+bool meets(const Projectile& p, float x, float y) noexcept {
   const float reach = kShipRadius + kProjectileRadius;
+  const float dx = x - p.x, dy = y - p.y;
+  return dx * dx + dy * dy < reach * reach;
+}
+
+void move_projectile(World& world, Projectile& p, const TargetView* view) noexcept {
+  if (!fly(p)) return;
   for (int i = 0; i < kMaxPlayers; ++i) {
     Ship& s = world.ships[static_cast<std::size_t>(i)];
     if (!s.active || !s.alive || i == p.owner) continue;
-    const float dx = s.x - p.x, dy = s.y - p.y;
-    if (dx * dx + dy * dy >= reach * reach) continue;
+    float x = s.x, y = s.y;
+    if (view != nullptr && !view->ship_at(p.owner, i, x, y)) x = s.x, y = s.y;
+    if (!meets(p, x, y)) continue;
     p.active = false;
     s.health = std::max(0, s.health - kProjectileDamage);
     push_event(world, EventType::Hit, i, p.owner);
@@ -193,6 +218,24 @@ void move_projectile(World& world, Projectile& p) noexcept {
 }
 
 }  // namespace
+
+void snap_to_grid(Ship& s) noexcept {
+  s.x = std::round(s.x / kPositionGrid) * kPositionGrid;
+  s.y = std::round(s.y / kPositionGrid) * kPositionGrid;
+  s.vx = std::round(s.vx / kVelocityGrid) * kVelocityGrid;
+  s.vy = std::round(s.vy / kVelocityGrid) * kVelocityGrid;
+  // The aim's angle code, and back, with the same arithmetic as tickwire's
+  // angle fields (double turns, rounded, the radians as a float).
+  constexpr double kTwoPi = 6.283185307179586476925286766559;
+  const double codes = static_cast<double>(1u << kAimBits);
+  const double t = static_cast<double>(std::atan2(s.aim_y, s.aim_x)) / kTwoPi;
+  const auto code = static_cast<std::uint64_t>(std::round((t - std::floor(t)) * codes)) %
+                    static_cast<std::uint64_t>(codes);
+  auto radians = static_cast<float>(static_cast<double>(code) / codes * kTwoPi);
+  if (!(radians < static_cast<float>(kTwoPi))) radians = 0.0f;
+  s.aim_x = std::cos(radians);
+  s.aim_y = std::sin(radians);
+}
 
 std::span<const Wall> walls() noexcept {
   return kWalls;
@@ -264,7 +307,7 @@ void remove_player(World& world, int slot) noexcept {
     if (p.active && p.owner == slot) p.active = false;
 }
 
-void step(World& world, const Inputs& inputs) noexcept {
+void step(World& world, const Inputs& inputs, const TargetView* view) noexcept {
   world.event_count = 0;
   ++world.tick;
   for (int i = 0; i < kMaxPlayers; ++i) {
@@ -274,10 +317,50 @@ void step(World& world, const Inputs& inputs) noexcept {
       if (--s.respawn_ticks <= 0) spawn(world, i);
       continue;
     }
-    move_ship(world, i, inputs[static_cast<std::size_t>(i)]);
+    if (move(s, inputs[static_cast<std::size_t>(i)])) fire(world, i);
   }
   for (Projectile& p : world.projectiles)
-    if (p.active) move_projectile(world, p);
+    if (p.active) move_projectile(world, p, view);
+}
+
+void step_local(LocalState& state, int slot, const Input& input, std::uint32_t tick,
+                const TargetView* view, LocalEvents* events) noexcept {
+  Ship& s = state.ship;
+  if (s.active && !s.alive) {
+    if (s.respawn_ticks > 1) --s.respawn_ticks;
+  } else if (s.active && move(s, input)) {
+    const bool fired = launch(s, slot, state.shots, static_cast<std::uint16_t>(tick));
+    if (events) events->fired = fired;
+  }
+  for (Projectile& p : state.shots) {
+    if (!p.active || !fly(p) || view == nullptr) continue;
+    for (int i = 0; i < kMaxPlayers; ++i) {
+      float x = 0, y = 0;
+      if (i == slot || !view->ship_at(slot, i, x, y) || !meets(p, x, y)) continue;
+      p.active = false;
+      if (events && events->hits < kMaxOwnShots)
+        events->hit_targets[static_cast<std::size_t>(events->hits++)] =
+            static_cast<std::uint8_t>(i);
+      break;
+    }
+  }
+}
+
+LocalState local_state(const World& world, int slot) noexcept {
+  LocalState out;
+  if (slot < 0 || slot >= kMaxPlayers) return out;
+  out.ship = world.ships[static_cast<std::size_t>(slot)];
+  std::size_t k = 0;
+  for (const Projectile& p : world.projectiles) {
+    if (!p.active || p.owner != slot || k >= out.shots.size()) continue;
+    Projectile q = p;
+    // The fire tick: a shot leaves with kProjectileTicks and loses one in
+    // the step that fires it and in every step after.
+    q.id = static_cast<std::uint16_t>(
+        world.tick - static_cast<std::uint32_t>(kProjectileTicks - 1 - p.ticks_left));
+    out.shots[k++] = q;
+  }
+  return out;
 }
 
 bool line_of_sight(float x0, float y0, float x1, float y1) noexcept {

@@ -34,8 +34,20 @@ inline constexpr int kRespawnTicks = 2 * kTickRate;  // a dead ship waits 2 s
 inline constexpr int kFireCooldownTicks = 9;         // at most one shot per 9 ticks (6.7 shots/s)
 inline constexpr float kProjectileSpeed = 720.0f;    // units/s
 inline constexpr float kProjectileRadius = 4.0f;     // world units
-inline constexpr int kProjectileTicks = 72;          // lifetime, ticks (1.2 s)
-inline constexpr int kProjectileDamage = 20;         // hit points per hit (5 hits kill)
+// A ship farther than this from where it was a few ticks before respawned:
+// it is drawn there at once, never slid across the map, units.
+inline constexpr float kTeleportDistance = 120.0f;
+inline constexpr int kProjectileTicks = 72;   // lifetime, ticks (1.2 s)
+inline constexpr int kProjectileDamage = 20;  // hit points per hit (5 hits kill)
+
+// The wire's grid. Ships are kept on it after every step (Quake 3 snaps its
+// player vectors the same way), and proto/replication.hpp codes them exactly
+// on it: a client that restarts its prediction from a received state starts
+// from the server's state to the bit, so a ship nobody touches is never
+// corrected.
+inline constexpr float kPositionGrid = 1.0f / 64;  // units
+inline constexpr float kVelocityGrid = 1.0f / 16;  // units/s
+inline constexpr std::uint32_t kAimBits = 12;      // aim directions: 2^12 per turn
 
 // An axis-aligned wall: x, y is the top-left corner, w and h the size, units.
 struct Wall {
@@ -79,6 +91,10 @@ struct Ship {
   std::int32_t deaths = 0;
 };
 
+// Puts a ship's position, velocity and aim on the wire's grid (the aim as the
+// wire decodes it: the angle's code turned back into a unit vector).
+void snap_to_grid(Ship& s) noexcept;
+
 struct Projectile {
   bool active = false;
   std::uint16_t id = 0;    // wraps; identifies a projectile across states (for interpolation)
@@ -116,8 +132,48 @@ struct World {
 bool add_player(World& world, int slot) noexcept;
 void remove_player(World& world, int slot) noexcept;
 
-// Advances the world by one tick (kTickSeconds).
-void step(World& world, const Inputs& inputs) noexcept;
+// Where a shot's owner saw the other ships: the server's lag compensation
+// (tickwire::LagCompensator) and the client's drawn remote ships implement it.
+class TargetView {
+ public:
+  virtual ~TargetView() = default;
+  // Where ship `target` was in `shooter`'s view, units. False: not in the
+  // view (step() then takes where the ship is; step_local() sees no ship).
+  virtual bool ship_at(int shooter, int target, float& x, float& y) const = 0;
+};
+
+// Advances the world by one tick (kTickSeconds). With a view, shots hit the
+// ships where their owners saw them (damage goes to the ship as it is now).
+void step(World& world, const Inputs& inputs, const TargetView* view = nullptr) noexcept;
+
+// ---- Prediction: one player's part of the world, simulated alone ----
+
+inline constexpr int kMaxOwnShots = 16;  // a ship has at most ~9 shots in flight (72 / 9 ticks)
+
+// What a client predicts: its own ship and its own shots. Ships never push
+// each other, so this part moves exactly as on the server until someone
+// else's shot lands, the ship respawns, or an input reaches the server late.
+struct LocalState {
+  Ship ship;
+  std::array<Projectile, kMaxOwnShots> shots{};  // active ones are in flight; id: the fire tick
+};
+
+// What one local step reports (for effects and hit statistics).
+struct LocalEvents {
+  bool fired = false;
+  int hits = 0;  // shots that met a ship in the view (removed, no damage dealt)
+  std::array<std::uint8_t, kMaxOwnShots> hit_targets{};
+};
+
+// The own ship's step: the same movement, firing and shot flight as step()
+// for slot `slot`, at tick `tick` (the tick being made). Shots hit the ships
+// `view` shows (nullptr: none) and vanish; damage is the server's. A dead
+// ship waits: its respawn (where depends on everyone) comes from the server.
+void step_local(LocalState& state, int slot, const Input& input, std::uint32_t tick,
+                const TargetView* view, LocalEvents* events) noexcept;
+// The local state of `slot` in a world (its ship; its shots, ids made from
+// their fire ticks).
+LocalState local_state(const World& world, int slot) noexcept;
 
 // True when the segment from (x0,y0) to (x1,y1) crosses no wall.
 bool line_of_sight(float x0, float y0, float x1, float y1) noexcept;

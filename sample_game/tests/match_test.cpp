@@ -4,10 +4,10 @@
 
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <thread>
 
 #include "client/game_client.hpp"
-#include "client/interpolate.hpp"
 #include "server/game_server.hpp"
 
 namespace arena {
@@ -22,6 +22,47 @@ constexpr const char* kCode = "match-test-room";
 server::ServerOptions keyed(server::ServerOptions so) {
   EXPECT_TRUE(tickwire::TokenKey::from_room_code(kCode, proto::kProtocolId, so.token_key));
   return so;
+}
+
+// A quiet loopback server on a free port with `bots` bots, each datagram it
+// sends delayed by `lag_ms`.
+server::ServerOptions loopback_server(int bots, std::uint32_t lag_ms = 0,
+                                      std::uint32_t jitter_ms = 0) {
+  server::ServerOptions so;
+  so.bind_address = "127.0.0.1";
+  so.port = 0;
+  so.bots = bots;
+  so.verbose = false;
+  so.conditioner.outgoing = {lag_ms, jitter_ms};
+  return keyed(so);
+}
+
+// A client of `srv` whose sends are delayed by `lag_ms`.
+client::ClientOptions client_of(const server::GameServer& srv, std::uint32_t lag_ms = 0,
+                                std::uint32_t jitter_ms = 0) {
+  client::ClientOptions co;
+  co.server = "127.0.0.1:" + std::to_string(srv.port());
+  co.room_code = kCode;
+  co.conditioner.outgoing = {lag_ms, jitter_ms};
+  return co;
+}
+
+// Pumps the server and the client until the client has been playing for
+// `playing`, or `limit` has passed; calls each_step after every pump.
+void play(server::GameServer& srv, client::GameClient& c, Clock::duration playing,
+          Clock::duration limit, const std::function<void()>& each_step = {}) {
+  const auto start = Clock::now();
+  Clock::time_point playing_since{};
+  while (Clock::now() - start < limit) {
+    const auto now = Clock::now();
+    srv.pump(now);
+    c.pump(now);
+    if (each_step) each_step();
+    if (playing_since == Clock::time_point{} && c.phase() == client::Phase::Playing)
+      playing_since = now;
+    if (playing_since != Clock::time_point{} && now - playing_since > playing) break;
+    std::this_thread::sleep_for(1ms);
+  }
 }
 
 // Half the quantization step of a ship's position component, units.
@@ -116,14 +157,8 @@ TEST(Match, TwoBotClientsPlayAgainstServerBots) {
     expect_ships_match_server(*c, history);
     EXPECT_EQ(c->scoreboard().players.size(), 4u);
     EXPECT_EQ(c->states().newest()->world.player_count(), 4);
-    // The interpolated view has every ship.
-    sim::World view;
-    const double now_s = c->seconds(Clock::now());
-    client::interpolate(c->states(),
-                        c->states().estimated_server_tick(now_s) -
-                            client::interpolation_delay_ticks(c->state_rate_hz()),
-                        view);
-    EXPECT_EQ(view.player_count(), 4);
+    // The view drawn has every ship.
+    EXPECT_EQ(c->view().player_count(), 4);
   }
   const server::ServerStats ss = srv.stats();
   EXPECT_EQ(ss.humans, 2);
@@ -184,6 +219,92 @@ TEST(Match, APortInUseIsAClearError) {
   so.port = first.port();
   const tickwire::Status s = second.start(so);
   EXPECT_EQ(s.code, tickwire::Errc::AddressInUse) << s.message;
+}
+
+// A predicted client over a conditioned link (75 ms each way, 10 ms of
+// jitter: a 150 ms round trip) with no one else in the match: the server's
+// states agree with the prediction at every tick compared, so nothing is
+// ever corrected, and the clock keeps the inputs arriving about 2 ticks early.
+TEST(Match, APredictedShipAloneAtA150MsRoundTripIsNeverCorrected) {
+  server::GameServer srv;
+  ASSERT_TRUE(srv.start(loopback_server(0, 75, 10)));
+  client::GameClient c;
+  client::ClientOptions co = client_of(srv, 75, 10);
+  co.bot = true;
+  co.conditioner.seed = 7;
+  ASSERT_TRUE(c.connect(co));
+  std::deque<sim::World> history;
+  int compared = 0;
+  float travelled = 0;
+  play(srv, c, 6s, 15s, [&] {
+    if (history.empty() || history.back().tick != srv.world().tick) {
+      history.push_back(srv.world());
+      if (history.size() > 240) history.pop_front();
+    }
+  });
+  ASSERT_EQ(c.phase(), client::Phase::Playing);
+  const int slot = c.slot();
+  ASSERT_GE(slot, 0);
+  // The prediction of each tick the server has made and the client still
+  // holds is the server's ship, within the wire's quantization.
+  for (std::size_t k = 1; k < history.size(); ++k) {
+    const sim::World& w = history[k];
+    const sim::LocalState* mine = c.predicted(w.tick);
+    if (mine == nullptr) continue;
+    const sim::Ship& theirs = w.ships[static_cast<std::size_t>(slot)];
+    EXPECT_NEAR(mine->ship.x, theirs.x, 2.0 / 64) << "tick " << w.tick;
+    EXPECT_NEAR(mine->ship.y, theirs.y, 2.0 / 64) << "tick " << w.tick;
+    ++compared;
+    const sim::Ship& before = history[k - 1].ships[static_cast<std::size_t>(slot)];
+    travelled += std::hypot(theirs.x - before.x, theirs.y - before.y);
+  }
+  EXPECT_GE(compared, 10);
+  EXPECT_GT(travelled, 1.0f);  // the bot moved: agreement is not about a ship at rest
+  const client::ClientStats s = c.stats();
+  EXPECT_GE(s.reconciles, 100u);
+  EXPECT_EQ(s.corrections, 0u) << "input " << s.corrections_by_cause[0] << " collision "
+                               << s.corrections_by_cause[1] << " teleport "
+                               << s.corrections_by_cause[2] << " other "
+                               << s.corrections_by_cause[3] << ", largest " << s.correction_max
+                               << "; inputs missing " << s.inputs_missing << ", late "
+                               << s.inputs_late;
+  EXPECT_NEAR(s.input_slack_ticks, 2.0, 1.0);
+  EXPECT_LE(s.dilation_pct_avg, 5.0);
+}
+
+// The own ship answers the key in the frame it is pressed, while the server
+// (75 ms away) has not heard of it yet; with --no-predict it does not.
+TEST(Match, TheOwnShipMovesBeforeTheServerKnows) {
+  for (const bool predict : {true, false}) {
+    server::GameServer srv;
+    ASSERT_TRUE(srv.start(loopback_server(0, 75)));
+    client::GameClient c;
+    client::ClientOptions co = client_of(srv, 75);
+    co.predict = predict;
+    ASSERT_TRUE(c.connect(co));
+    const auto start = Clock::now();
+    play(srv, c, 1500ms, 10s);
+    ASSERT_EQ(c.phase(), client::Phase::Playing);
+    const int slot = c.slot();
+    const float x0 = c.view().ships[static_cast<std::size_t>(slot)].x;
+    sim::Input right;
+    right.move_x = 1;
+    c.set_local_input(right);
+    const std::uint32_t tick0 = c.input_tick();
+    // Pump until two input ticks with the key held have been made.
+    while (c.input_tick() < tick0 + 2 && Clock::now() - start < 12s) {
+      srv.pump(Clock::now());
+      c.pump(Clock::now());
+      std::this_thread::sleep_for(1ms);
+    }
+    const float x1 = c.view().ships[static_cast<std::size_t>(slot)].x;
+    EXPECT_EQ(srv.world().ships[static_cast<std::size_t>(slot)].vx, 0.0f);  // not heard of yet
+    if (predict) {
+      EXPECT_GT(x1, x0) << "predicted: the ship moves with the key";
+    } else {
+      EXPECT_EQ(x1, x0) << "--no-predict: the ship waits for the server";
+    }
+  }
 }
 
 }  // namespace

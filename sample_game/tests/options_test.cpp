@@ -5,6 +5,9 @@
 #include <vector>
 
 #include "app/options.hpp"
+#include "app/room.hpp"
+
+#include <tickwire/token.hpp>
 
 namespace arena::app {
 namespace {
@@ -128,3 +131,12 @@ TEST(Options, HelpListsEveryFlag) {
 
 }  // namespace
 }  // namespace arena::app
+
+// A local match's random room code is always one tickwire accepts.
+TEST(RoomCode, RandomCodesAreAlwaysStrongEnough) {
+  for (int i = 0; i < 2000; ++i) {
+    const std::string code = arena::app::random_room_code();
+    ASSERT_EQ(code.size(), 14u);
+    ASSERT_GE(tickwire::room_code_bits(code), tickwire::kMinRoomCodeBits) << code;
+  }
+}

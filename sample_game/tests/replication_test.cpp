@@ -180,7 +180,7 @@ TEST(StateChannel, SendsDeltasAgainstAckedSnapshots) {
   StateReceiver receiver;
   sender.reset(4);
   sim::World w = busy_world();
-  const std::vector<StateRecipient> to{{4, 5}};
+  const std::vector<StateRecipient> to{{4, 5, 1.5}};
   std::vector<std::uint8_t> first, last;
   std::vector<std::size_t> sizes;
   int sent = 0;
@@ -195,6 +195,9 @@ TEST(StateChannel, SendsDeltasAgainstAckedSnapshots) {
     if (const auto ack = receiver.ack()) sender.acknowledge(4, *ack);
   }
   EXPECT_EQ(sent, 20);
+  // The envelope carries the input side's facts through.
+  EXPECT_EQ(receiver.newest()->input_ack, 5u);
+  EXPECT_EQ(receiver.newest()->input_slack, std::optional<double>(1.5));
   const StateReceiverStats& rs = receiver.stats();
   EXPECT_EQ(rs.received, 20u);
   EXPECT_EQ(rs.full_received, 1u);
@@ -245,7 +248,7 @@ TEST(StateChannel, AFullArenaFitsTheBudget) {
   StateSender sender(1);
   StateReceiver receiver;
   sender.reset(0);
-  const std::vector<StateRecipient> to{{0, 0}};
+  const std::vector<StateRecipient> to{{0, 0, std::nullopt}};
   std::size_t largest = 0;
   for (int t = 0; t < 60; ++t) {
     play(w, scratch, 1);

@@ -3,7 +3,9 @@
 // server's exact quantized state within 0.5 s (30 ticks at 60 Hz).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <deque>
+#include <optional>
 #include <random>
 
 #include "tickwire/snapshot_stream.hpp"
@@ -185,6 +187,42 @@ TEST(Replicator, AcksOfTicksNeverSentAreIgnored) {
   EXPECT_EQ(sender.acked(), 5u);
   // A world tick that is not newer than the last one sent is refused.
   EXPECT_EQ(sender.encode(*ring.newest(), 0, 0, envelope), SnapshotError::BadSnapshot);
+}
+
+TEST(SnapshotEnvelope, CarriesTheInputSlackReport) {
+  const Schema schema = ship_schema();
+  ReplicationSettings settings;
+  EntityStore store(schema, settings);
+  SnapshotRing ring(schema, settings);
+  store.create(0);
+  SnapshotSender sender(schema, settings);
+  SnapshotReceiver receiver(schema, settings);
+  EXPECT_FALSE(receiver.input_slack_ticks().has_value()) << "nothing received yet";
+  std::vector<std::uint8_t> envelope;
+  // Sent in 1/16 ticks, clamped to +-2047; none stays none.
+  const struct {
+    std::optional<double> sent;
+    std::optional<double> got;
+  } cases[] = {
+      {2.3, 37 / 16.0},   {-1.5, -1.5}, {std::nullopt, std::nullopt}, {0.0, 0.0}, {5000.0, 2047.0},
+      {-5000.0, -2047.0}, {-0.03, 0.0}, {std::nan(""), std::nullopt}};
+  std::uint32_t tick = 1;
+  for (const auto& c : cases) {
+    ring.capture(store, tick);
+    ASSERT_EQ(
+        sender.encode(*ring.newest(), SnapshotMeta{tick - 1, tick * 1000ull, c.sent}, envelope),
+        SnapshotError::None);
+    ASSERT_NE(receiver.receive(envelope), nullptr) << tick;
+    EXPECT_EQ(receiver.acked_input_tick(), tick - 1);
+    EXPECT_EQ(receiver.server_time_us(), tick * 1000ull);
+    EXPECT_EQ(receiver.input_slack_ticks(), c.got) << "case " << tick;
+    ++tick;
+  }
+  // The old overload reports none.
+  ring.capture(store, tick);
+  ASSERT_EQ(sender.encode(*ring.newest(), 3, 4, envelope), SnapshotError::None);
+  ASSERT_NE(receiver.receive(envelope), nullptr);
+  EXPECT_FALSE(receiver.input_slack_ticks().has_value());
 }
 
 }  // namespace

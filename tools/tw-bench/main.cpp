@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "cubes.hpp"
+#include "prediction_bench.hpp"
 #include "server_bench.hpp"
 #include "transport.hpp"
 
@@ -39,6 +40,8 @@ constexpr Subcommand kSubcommands[] = {
 #endif
     {"server", "server tick with N clients and a replicated world, vs bare ENet",
      &twbench::server_main},
+    {"prediction", "arena on the prediction layer over conditioned links, vs no prediction",
+     &twbench::prediction_main},
 };
 
 void usage(std::FILE* to, const char* program) {

@@ -91,4 +91,10 @@ JsonWriter& JsonWriter::string(std::string_view name, std::string_view value) {
   return *this;
 }
 
+JsonWriter& JsonWriter::raw(std::string_view name, std::string_view json) {
+  key(name);
+  out_ += json;
+  return *this;
+}
+
 }  // namespace twbench

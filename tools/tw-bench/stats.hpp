@@ -23,6 +23,8 @@ class JsonWriter {
   JsonWriter& integer(std::string_view key, std::uint64_t value);
   JsonWriter& boolean(std::string_view key, bool value);
   JsonWriter& string(std::string_view key, std::string_view value);
+  // A member whose value is already JSON (an array of objects made by other writers).
+  JsonWriter& raw(std::string_view key, std::string_view json);
   [[nodiscard]] const std::string& str() const noexcept { return out_; }
 
  private:

@@ -30,7 +30,7 @@
 namespace tickwire {
 
 // Most bytes a snapshot envelope adds to its stream.
-inline constexpr std::size_t kSnapshotEnvelopeOverhead = 72;
+inline constexpr std::size_t kSnapshotEnvelopeOverhead = 80;
 
 // How much one client sees of one entity at this snapshot: 0 or less (or
 // NaN) means "not relevant": the client does not see the entity at all, and
@@ -99,6 +99,18 @@ class SnapshotEncodeCache {
   std::uint64_t hits_ = 0, misses_ = 0;
 };
 
+// What an envelope carries for the client besides the stream: the input
+// side's facts (see prediction.hpp).
+struct SnapshotMeta {
+  // The newest input tick of this client the server has stepped with its
+  // own input (InputBuffer::take_report_ack()); 0: none.
+  std::uint32_t acked_input_tick = 0;
+  std::uint64_t server_time_us = 0;  // the server's clock at this tick, microseconds
+  // How early this client's inputs arrive (InputTiming::slack()), ticks;
+  // sent in 1/16 ticks within +-2047; none: not reported.
+  std::optional<double> input_slack_ticks;
+};
+
 struct SenderStats {
   std::uint64_t full_sent = 0;          // snapshots coded with no baseline
   std::uint64_t delta_sent = 0;         // snapshots coded against an acked one
@@ -147,8 +159,13 @@ class SnapshotSender {
   // kept, or in full when there is none. Left-out changes gain priority and
   // go first next time; at least one change goes in every snapshot, so every
   // client converges on its relevant world once the world stops changing.
+  SnapshotError encode(const Snapshot& world, const SnapshotMeta& meta,
+                       std::vector<std::uint8_t>& out);
+  // The same, with no input slack reported.
   SnapshotError encode(const Snapshot& world, std::uint32_t acked_input_tick,
-                       std::uint64_t server_time_us, std::vector<std::uint8_t>& out);
+                       std::uint64_t server_time_us, std::vector<std::uint8_t>& out) {
+    return encode(world, SnapshotMeta{acked_input_tick, server_time_us, std::nullopt}, out);
+  }
 
   [[nodiscard]] std::optional<std::uint32_t> acked() const noexcept;
   // The view sent for `tick`, or nullptr when it is no longer kept.
@@ -194,6 +211,9 @@ class SnapshotReceiver {
   // The server's acked input tick and time from the newest envelope kept.
   [[nodiscard]] std::uint32_t acked_input_tick() const noexcept;
   [[nodiscard]] std::uint64_t server_time_us() const noexcept;
+  // The server's report of how early this client's inputs arrive, ticks
+  // (negative: late), from the newest envelope kept; none when not reported.
+  [[nodiscard]] std::optional<double> input_slack_ticks() const noexcept;
   [[nodiscard]] const ReceiverStats& stats() const noexcept;
   [[nodiscard]] const CodecStats& codec_stats() const noexcept;
 

@@ -6,6 +6,7 @@
 #include "tickwire/conditioner.hpp"
 #include "tickwire/entity_store.hpp"
 #include "tickwire/event.hpp"
+#include "tickwire/prediction.hpp"
 #include "tickwire/schema.hpp"
 #include "tickwire/server.hpp"
 #include "tickwire/settings.hpp"

@@ -1,6 +1,7 @@
 #include "tickwire/snapshot_stream.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "replication/change_selection.hpp"
 #include "replication/snapshot_history.hpp"
@@ -110,8 +111,8 @@ const SenderStats& SnapshotSender::stats() const noexcept {
   return impl_->stats;
 }
 
-SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_input_tick,
-                                     std::uint64_t server_time_us, std::vector<std::uint8_t>& out) {
+SnapshotError SnapshotSender::encode(const Snapshot& world, const SnapshotMeta& meta,
+                                     std::vector<std::uint8_t>& out) {
   Impl& m = *impl_;
   if (m.codec == nullptr || world.capacity() > m.scratch.capacity())
     return SnapshotError::BadSnapshot;
@@ -153,8 +154,11 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, std::uint32_t acked_
   header.tick = world.tick();
   header.has_baseline = baseline != nullptr;
   header.baseline_tick = baseline != nullptr ? baseline->tick() : 0;
-  header.acked_input_tick = acked_input_tick;
-  header.server_time_us = server_time_us;
+  header.acked_input_tick = meta.acked_input_tick;
+  header.server_time_us = meta.server_time_us;
+  if (meta.input_slack_ticks && std::isfinite(*meta.input_slack_ticks))
+    header.input_slack = static_cast<std::int16_t>(
+        std::lround(std::clamp(*meta.input_slack_ticks, -2047.0, 2047.0) * 16.0));
   wire::write_snapshot_envelope(header, encoded, out);
   m.views.keep(m.scratch);
   return SnapshotError::None;
@@ -254,6 +258,7 @@ struct SnapshotReceiver::Impl {
   Snapshot scratch;      // decode target; kept when good
   std::uint32_t acked_input_tick = 0;
   std::uint64_t server_time_us = 0;
+  std::int16_t input_slack = wire::kNoInputSlack;
   ReceiverStats stats;
   CodecStats no_codec;  // what codec_stats() shows without a codec
 
@@ -282,6 +287,10 @@ std::uint32_t SnapshotReceiver::acked_input_tick() const noexcept {
 }
 std::uint64_t SnapshotReceiver::server_time_us() const noexcept {
   return impl_->server_time_us;
+}
+std::optional<double> SnapshotReceiver::input_slack_ticks() const noexcept {
+  if (impl_->input_slack == wire::kNoInputSlack) return std::nullopt;
+  return impl_->input_slack / 16.0;
 }
 const ReceiverStats& SnapshotReceiver::stats() const noexcept {
   return impl_->stats;
@@ -321,6 +330,7 @@ const Snapshot* SnapshotReceiver::receive(std::span<const std::uint8_t> envelope
   const Snapshot& kept = m.ring.keep(m.scratch);
   m.acked_input_tick = header.acked_input_tick;
   m.server_time_us = header.server_time_us;
+  m.input_slack = header.input_slack;
   ++m.stats.received;
   ++(header.has_baseline ? m.stats.delta_received : m.stats.full_received);
   m.stats.last_bytes = envelope.size();

@@ -9,12 +9,16 @@
 
 namespace tickwire::wire {
 
+// input_slack when the server reports none.
+inline constexpr std::int16_t kNoInputSlack = -32768;
+
 struct SnapshotHeader {
   std::uint32_t tick = 0;
   std::uint32_t baseline_tick = 0;  // meaningful when has_baseline
   bool has_baseline = false;
   std::uint32_t acked_input_tick = 0;
   std::uint64_t server_time_us = 0;
+  std::int16_t input_slack = kNoInputSlack;  // 1/16 ticks
 };
 
 // Largest envelope accepted, bytes (a snapshot larger than this is refused
