@@ -99,8 +99,10 @@ bool write_client_json(const std::string& path, const ClientReport& r, std::stri
   std::string causes;
   for (std::size_t i = 0; i < tickwire::kCorrectionCauses; ++i)
     causes += (i ? ", " : "") +
-              quoted(tickwire::to_string(static_cast<tickwire::CorrectionCause>(i))) + ": " +
-              std::to_string(g.corrections_by_cause[i]);
+              quoted(tickwire::to_string(static_cast<tickwire::CorrectionCause>(i))) +
+              ": {\"count\": " + std::to_string(g.corrections_by_cause[i]) +
+              ", \"p95\": " + num(g.correction_p95_by_cause[i]) +
+              ", \"max\": " + num(g.correction_max_by_cause[i]) + "}";
   j += "  \"prediction\": {\"enabled\": " + std::string(g.predicting ? "true" : "false") +
        ", \"reconciles\": " + std::to_string(g.reconciles) +
        ", \"corrections\": " + std::to_string(g.corrections) +

@@ -234,7 +234,8 @@ void GameClient::run_input_tick(std::uint32_t tick) {
 void GameClient::send_inputs() {
   batch_.count = 0;
   const proto::StateReceiver::Received* newest = states_.newest();
-  const std::uint32_t acked = newest ? newest->input_ack : 0;
+  // Inputs the server holds or has used already are not sent again.
+  const std::uint32_t acked = newest ? std::max(newest->input_ack, newest->input_received) : 0;
   predictor_.unacked_inputs(acked, static_cast<std::size_t>(options_.redundant_inputs),
                             [&](std::uint32_t tick, const sim::Input& in) {
                               batch_.frames[static_cast<std::size_t>(batch_.count++)] = {tick, in};
@@ -352,8 +353,12 @@ ClientStats GameClient::stats() const {
   s.predicting = options_.predict;
   s.reconciles = p.reconciles;
   s.corrections = p.corrections.count();
-  for (std::size_t i = 0; i < tickwire::kCorrectionCauses; ++i)
-    s.corrections_by_cause[i] = p.corrections.count(static_cast<tickwire::CorrectionCause>(i));
+  for (std::size_t i = 0; i < tickwire::kCorrectionCauses; ++i) {
+    const auto cause = static_cast<tickwire::CorrectionCause>(i);
+    s.corrections_by_cause[i] = p.corrections.count(cause);
+    s.correction_p95_by_cause[i] = p.corrections.quantile(0.95, cause);
+    s.correction_max_by_cause[i] = p.corrections.max(cause);
+  }
   if (s.connected_s > 0)
     s.corrections_per_min = static_cast<double>(s.corrections) * 60.0 / s.connected_s;
   s.correction_p50 = p.corrections.quantile(0.5);

@@ -82,6 +82,8 @@ struct ClientStats {
   std::uint64_t reconciles = 0;   // server states compared with the prediction
   std::uint64_t corrections = 0;  // ... that differed
   std::array<std::uint64_t, tickwire::kCorrectionCauses> corrections_by_cause{};
+  std::array<double, tickwire::kCorrectionCauses> correction_p95_by_cause{};  // units
+  std::array<double, tickwire::kCorrectionCauses> correction_max_by_cause{};  // units
   double corrections_per_min = 0;  // over the time playing, 1/min
   double correction_p50 = 0, correction_p95 = 0, correction_max = 0;  // units
   double resim_ticks_avg = 0;                                         // ticks run again per frame

@@ -78,6 +78,7 @@ const char* to_string(WorldError e) noexcept {
     case WorldError::None: return "none";
     case WorldError::DuplicateSlot: return "two ships in one slot";
     case WorldError::TooManyShots: return "too many projectiles";
+    case WorldError::ShipOutOfRange: return "a ship outside the arena or too fast";
   }
   return "?";
 }
@@ -167,6 +168,9 @@ WorldError to_world(const tw::Snapshot& snapshot, sim::World& out) noexcept {
       const float aim = v.get_angle(kShipAim).value_or(0.0f);
       s.active = true;
       s.alive = v.get_bool(kShipAlive).value_or(false);
+      if (pos.x > sim::kArenaWidth || pos.y > sim::kArenaHeight || vel.x > sim::kShipSpeed ||
+          vel.y > sim::kShipSpeed)
+        return WorldError::ShipOutOfRange;
       s.x = pos.x;
       s.y = pos.y;
       s.vx = vel.x;

@@ -114,6 +114,9 @@ enum class WorldError : std::uint8_t {
   None,
   DuplicateSlot,  // two ship entities claim one slot
   TooManyShots,   // more projectiles than sim::kMaxProjectiles
+  // A ship outside the arena or faster than kShipSpeed (the fields' ranges
+  // are wider: they span whole powers of two of grid steps).
+  ShipOutOfRange,
 };
 const char* to_string(WorldError e) noexcept;
 

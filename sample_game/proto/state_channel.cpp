@@ -46,7 +46,7 @@ std::size_t StateSender::after_step(const sim::World& world, std::uint64_t serve
     if (r.slot < 0 || r.slot >= sim::kMaxPlayers) continue;
     tickwire::SnapshotSender& s = sender(r.slot);
     const std::uint64_t full_before = s.full_sent();
-    const tickwire::SnapshotMeta meta{r.input_ack, server_time_us, r.input_slack};
+    const tickwire::SnapshotMeta meta{r.input_ack, server_time_us, r.input_slack, r.input_received};
     if (s.encode(*snapshot, meta, bytes_) != tickwire::SnapshotError::None) {
       ++stats_.encode_errors;
       continue;
@@ -92,6 +92,7 @@ bool StateReceiver::receive(std::span<const std::uint8_t> envelope, double arriv
   slot.world = scratch_;
   slot.input_ack = snapshots_.acked_input_tick();
   slot.input_slack = snapshots_.input_slack_ticks();
+  slot.input_received = snapshots_.input_received_tick();
   slot.arrival_s = arrival_s;
   ++stats_.received;
   return true;

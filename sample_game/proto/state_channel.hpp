@@ -33,6 +33,7 @@ struct StateRecipient {
   // inputs (tickwire::InputBuffer::take_report_ack()).
   std::uint32_t input_ack = 0;
   std::optional<double> input_slack;  // how early its inputs arrive, ticks (InputTiming)
+  std::uint32_t input_received = 0;   // InputBuffer::received_through()
 };
 
 struct StateSenderStats {
@@ -116,6 +117,7 @@ class StateReceiver {
     sim::World world;
     std::uint32_t input_ack = 0;        // newest input tick of ours the server had applied
     std::optional<double> input_slack;  // how early our inputs reached the server, ticks
+    std::uint32_t input_received = 0;   // the server holds all our inputs up to this tick
     double arrival_s = 0;               // the caller's clock when it arrived, seconds
   };
 

@@ -282,7 +282,8 @@ void GameServer::run_tick() {
     const tickwire::InputTiming& timing = p.inputs.timing();
     recipients_.push_back(
         {i, p.inputs.take_report_ack(),
-         timing.has_slack() ? std::optional<double>(timing.slack()) : std::nullopt});
+         timing.has_slack() ? std::optional<double>(timing.slack()) : std::nullopt,
+         p.inputs.received_through()});
   }
   // The server's clock at this tick: its scheduled time (pump() runs the
   // tick due at next_tick_), microseconds since start().

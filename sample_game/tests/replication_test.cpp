@@ -147,6 +147,27 @@ TEST(Replication, TwoShipsInOneSlotAreRefused) {
   EXPECT_EQ(to_world(snap, back), WorldError::DuplicateSlot);
 }
 
+// The position and velocity fields span whole powers of two of grid steps,
+// wider than the arena: a ship beyond it decodes, and the game refuses it.
+TEST(Replication, ShipsOutsideTheArenaAreRefused) {
+  for (const auto& [pos, vel] :
+       {std::pair{tw::Vec2{1700, 10}, tw::Vec2{0, 0}}, std::pair{tw::Vec2{10, 950}, tw::Vec2{0, 0}},
+        std::pair{tw::Vec2{10, 10}, tw::Vec2{300, 0}}, std::pair{tw::Vec2{10, 10}, tw::Vec2{0, 600}},
+        std::pair{tw::Vec2{1600, 900}, tw::Vec2{280, 280}}}) {
+    tw::EntityStore store(schema(), replication_settings());
+    const tw::EntityId e = store.create(kShipType);
+    ASSERT_TRUE(store.set_int(e, kShipSlot, 1));
+    ASSERT_TRUE(store.set_vec2(e, kShipPosition, pos));
+    ASSERT_TRUE(store.set_vec2(e, kShipVelocity, vel));
+    tw::Snapshot snap(schema(), replication_settings());
+    store.capture(10, snap);
+    sim::World back;
+    const bool inside = pos.x <= 1600 && pos.y <= 900 && vel.x <= 280 && vel.y <= 280;
+    EXPECT_EQ(to_world(snap, back), inside ? WorldError::None : WorldError::ShipOutOfRange)
+        << pos.x << "," << pos.y << " " << vel.x << "," << vel.y;
+  }
+}
+
 // A snapshot the engine decodes but the game refuses is counted and never
 // acknowledged: the server keeps coding against the last world the client took.
 TEST(StateChannel, ARefusedWorldIsNotAcked) {
@@ -180,7 +201,7 @@ TEST(StateChannel, SendsDeltasAgainstAckedSnapshots) {
   StateReceiver receiver;
   sender.reset(4);
   sim::World w = busy_world();
-  const std::vector<StateRecipient> to{{4, 5, 1.5}};
+  const std::vector<StateRecipient> to{{4, 5, 1.5, 9}};
   std::vector<std::uint8_t> first, last;
   std::vector<std::size_t> sizes;
   int sent = 0;
@@ -198,6 +219,7 @@ TEST(StateChannel, SendsDeltasAgainstAckedSnapshots) {
   // The envelope carries the input side's facts through.
   EXPECT_EQ(receiver.newest()->input_ack, 5u);
   EXPECT_EQ(receiver.newest()->input_slack, std::optional<double>(1.5));
+  EXPECT_EQ(receiver.newest()->input_received, 9u);
   const StateReceiverStats& rs = receiver.stats();
   EXPECT_EQ(rs.received, 20u);
   EXPECT_EQ(rs.full_received, 1u);
@@ -248,7 +270,7 @@ TEST(StateChannel, AFullArenaFitsTheBudget) {
   StateSender sender(1);
   StateReceiver receiver;
   sender.reset(0);
-  const std::vector<StateRecipient> to{{0, 0, std::nullopt}};
+  const std::vector<StateRecipient> to{{0, 0, std::nullopt, 0}};
   std::size_t largest = 0;
   for (int t = 0; t < 60; ++t) {
     play(w, scratch, 1);

@@ -115,7 +115,7 @@ std::vector<std::uint8_t> play(const Match& m) {
   int index = 0;
   for (int t = 0; t < m.ticks; ++t) {
     step();
-    const proto::StateRecipient to[] = {{0, world.tick - 1, 2.0}};
+    const proto::StateRecipient to[] = {{0, world.tick - 1, 2.0, world.tick + 1}};
     sender.after_step(world, std::uint64_t{1000} * world.tick, to, [&](const auto&, auto envelope) {
       const bool lost = m.lose_every > 0 && index % m.lose_every == m.lose_every - 1;
       if (!lost && input.size() + envelope.size() < 8192) {

@@ -209,13 +209,14 @@ TEST(SnapshotEnvelope, CarriesTheInputSlackReport) {
   std::uint32_t tick = 1;
   for (const auto& c : cases) {
     ring.capture(store, tick);
-    ASSERT_EQ(
-        sender.encode(*ring.newest(), SnapshotMeta{tick - 1, tick * 1000ull, c.sent}, envelope),
-        SnapshotError::None);
+    ASSERT_EQ(sender.encode(*ring.newest(),
+                            SnapshotMeta{tick - 1, tick * 1000ull, c.sent, tick + 3}, envelope),
+              SnapshotError::None);
     ASSERT_NE(receiver.receive(envelope), nullptr) << tick;
     EXPECT_EQ(receiver.acked_input_tick(), tick - 1);
     EXPECT_EQ(receiver.server_time_us(), tick * 1000ull);
     EXPECT_EQ(receiver.input_slack_ticks(), c.got) << "case " << tick;
+    EXPECT_EQ(receiver.input_received_tick(), tick + 3);
     ++tick;
   }
   // The old overload reports none.
@@ -223,6 +224,7 @@ TEST(SnapshotEnvelope, CarriesTheInputSlackReport) {
   ASSERT_EQ(sender.encode(*ring.newest(), 3, 4, envelope), SnapshotError::None);
   ASSERT_NE(receiver.receive(envelope), nullptr);
   EXPECT_FALSE(receiver.input_slack_ticks().has_value());
+  EXPECT_EQ(receiver.input_received_tick(), 0u);
 }
 
 }  // namespace

@@ -335,6 +335,12 @@ bool run_cell(const Cell& cell, bool predict, double seconds, CellResult& out, s
   out.interp_delay_ms = last.b.interp_delay_ms;
   out.input_underruns_per_min =
       static_cast<double>(last.srv.inputs_missing - first.srv.inputs_missing) / minutes;
+  out.mover_underruns_per_min =
+      static_cast<double>(last.a.inputs_missing - first.a.inputs_missing) / minutes;
+  out.shooter_underruns_per_min =
+      static_cast<double>(last.b.inputs_missing - first.b.inputs_missing) / minutes;
+  out.shooter_input_slack_ticks = last.b.input_slack_ticks;
+  out.shooter_clock_jumps = last.b.clock_jumps;
 
   // Each server hit matches at most one predicted hit.
   std::vector<bool> used(server_hits.size(), false);

@@ -36,6 +36,12 @@ struct CellResult {
   double hit_agreement = 0;          // matched / predicted; NaN when B predicted none
   // The server.
   double input_underruns_per_min = 0;  // ticks stepped without a client's input, both clients
+  // Per client, from the scoreboard (once a second), for diagnosis: ticks
+  // stepped without its input, per minute; the shooter's time sync.
+  double mover_underruns_per_min = 0;
+  double shooter_underruns_per_min = 0;
+  double shooter_input_slack_ticks = 0;
+  std::uint64_t shooter_clock_jumps = 0;
 };
 
 // Runs one cell for `seconds` of measured play (after both clients play and

@@ -65,6 +65,7 @@ struct TimeSyncStats {
   std::uint64_t ticks_run = 0;      // input ticks advance() handed out
   std::uint64_t jumps = 0;          // times the clock was set instead of dilated (start included)
   std::uint64_t stalls = 0;         // restarts after a gap longer than stall_us
+  std::uint64_t behind = 0;         // jumps because a snapshot was as new as the input tick
   std::uint64_t ticks_skipped = 0;  // ticks jumped over forward (no input was made for them)
   double dilation = 0;              // now, fraction (+0.02: running 2 % fast)
   double dilation_abs_avg = 0;      // mean |dilation| over the advance() calls, fraction
@@ -244,6 +245,19 @@ class InputBuffer {
   }
   // Newest tick stepped with the client's own input (0: none yet).
   [[nodiscard]] std::uint32_t acked() const noexcept { return acked_; }
+  // The newest tick up to which the client need not send anything again:
+  // every tick after the last one stepped, up to this one, is held. Its next
+  // input packet can start after it (0 before the first step: send all).
+  [[nodiscard]] std::uint32_t received_through() const noexcept {
+    if (!started_) return 0;
+    std::uint32_t t = next_ - 1;
+    for (std::uint32_t k = 0; k < capacity_; ++k) {
+      const Slot& s = slots_[(t + 1) % capacity_];
+      if (!s.full || s.tick != t + 1) break;
+      ++t;
+    }
+    return t;
+  }
   [[nodiscard]] const InputTiming& timing() const noexcept { return timing_; }
   [[nodiscard]] InputBufferStats stats() const noexcept {
     InputBufferStats s = stats_;
@@ -304,16 +318,26 @@ class CorrectionStats {
   [[nodiscard]] std::uint64_t count(CorrectionCause c) const noexcept {
     return by_cause_[static_cast<std::size_t>(c)];
   }
-  // The p-quantile (0..1) of the kept sizes, game units; 0 when none.
+  // The p-quantile (0..1) of the kept sizes, all causes or one, game units;
+  // 0 when none.
   [[nodiscard]] double quantile(double p) const;
+  [[nodiscard]] double quantile(double p, CorrectionCause c) const;
+  // The largest size ever, all causes or one, game units.
   [[nodiscard]] double max() const noexcept { return max_; }
+  [[nodiscard]] double max(CorrectionCause c) const noexcept {
+    return max_by_cause_[static_cast<std::size_t>(c)];
+  }
 
  private:
   static constexpr std::size_t kKept = 1024;
+  [[nodiscard]] double quantile_of(double p, int cause) const;  // cause -1: all
+
   std::array<std::uint64_t, kCorrectionCauses> by_cause_{};
+  std::array<double, kCorrectionCauses> max_by_cause_{};
   std::uint64_t total_ = 0;
   double max_ = 0;
   std::array<float, kKept> sizes_{};
+  std::array<std::uint8_t, kKept> causes_{};
   std::size_t kept_ = 0, next_ = 0;
 };
 

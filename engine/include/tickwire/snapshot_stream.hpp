@@ -109,6 +109,10 @@ struct SnapshotMeta {
   // How early this client's inputs arrive (InputTiming::slack()), ticks;
   // sent in 1/16 ticks within +-2047; none: not reported.
   std::optional<double> input_slack_ticks;
+  // The newest input tick up to which the server holds or has used every
+  // input (InputBuffer::received_through()): the client's next input packet
+  // starts after it. 0: not reported.
+  std::uint32_t input_received_tick = 0;
 };
 
 struct SenderStats {
@@ -164,7 +168,7 @@ class SnapshotSender {
   // The same, with no input slack reported.
   SnapshotError encode(const Snapshot& world, std::uint32_t acked_input_tick,
                        std::uint64_t server_time_us, std::vector<std::uint8_t>& out) {
-    return encode(world, SnapshotMeta{acked_input_tick, server_time_us, std::nullopt}, out);
+    return encode(world, SnapshotMeta{acked_input_tick, server_time_us, std::nullopt, 0}, out);
   }
 
   [[nodiscard]] std::optional<std::uint32_t> acked() const noexcept;
@@ -214,6 +218,8 @@ class SnapshotReceiver {
   // The server's report of how early this client's inputs arrive, ticks
   // (negative: late), from the newest envelope kept; none when not reported.
   [[nodiscard]] std::optional<double> input_slack_ticks() const noexcept;
+  // The server's input-received tick from the newest envelope kept (0: none).
+  [[nodiscard]] std::uint32_t input_received_tick() const noexcept;
   [[nodiscard]] const ReceiverStats& stats() const noexcept;
   [[nodiscard]] const CodecStats& codec_stats() const noexcept;
 

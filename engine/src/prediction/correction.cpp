@@ -17,22 +17,36 @@ const char* to_string(CorrectionCause c) noexcept {
 }
 
 void CorrectionStats::add(CorrectionCause cause, double size) noexcept {
-  const auto i = static_cast<std::size_t>(cause);
-  if (i < by_cause_.size()) ++by_cause_[i];
+  auto i = static_cast<std::size_t>(cause);
+  if (i >= by_cause_.size()) i = static_cast<std::size_t>(CorrectionCause::Other);
+  ++by_cause_[i];
   ++total_;
   if (!std::isfinite(size)) size = 0;
   max_ = std::max(max_, size);
+  max_by_cause_[i] = std::max(max_by_cause_[i], size);
   sizes_[next_] = static_cast<float>(size);
+  causes_[next_] = static_cast<std::uint8_t>(i);
   next_ = (next_ + 1) % kKept;
   kept_ = std::min(kept_ + 1, kKept);
 }
 
 double CorrectionStats::quantile(double p) const {
-  if (kept_ == 0) return 0;
-  std::array<float, kKept> copy = sizes_;
-  const auto k = static_cast<std::size_t>(std::clamp(p, 0.0, 1.0) * static_cast<double>(kept_ - 1));
+  return quantile_of(p, -1);
+}
+
+double CorrectionStats::quantile(double p, CorrectionCause c) const {
+  return quantile_of(p, static_cast<int>(c));
+}
+
+double CorrectionStats::quantile_of(double p, int cause) const {
+  std::array<float, kKept> copy{};
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < kept_; ++i)
+    if (cause < 0 || causes_[i] == cause) copy[n++] = sizes_[i];
+  if (n == 0) return 0;
+  const auto k = static_cast<std::size_t>(std::clamp(p, 0.0, 1.0) * static_cast<double>(n - 1));
   std::nth_element(copy.begin(), copy.begin() + static_cast<std::ptrdiff_t>(k),
-                   copy.begin() + static_cast<std::ptrdiff_t>(kept_));
+                   copy.begin() + static_cast<std::ptrdiff_t>(n));
   return copy[k];
 }
 

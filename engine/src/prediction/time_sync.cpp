@@ -63,6 +63,15 @@ void TickClock::on_snapshot(std::uint32_t server_tick, std::uint64_t now_us, dou
     offset_ = sample;
   else
     offset_ += (sample - offset_) * kOffsetDecay;
+  // An input tick at or behind a tick the server has already made can never
+  // arrive in time, and with no input arriving there is no slack report to
+  // steer by: set the clock at once. (Happens when the first round-trip
+  // estimate was far too small.)
+  const double elapsed = ticks_of(now_us - std::min(now_us, last_us_), settings_.tick_rate_hz);
+  if (position_ + elapsed < static_cast<double>(server_tick) + 1.0) {
+    ++stats_.behind;
+    jump_to(target_position(now_us) - elapsed);
+  }
 }
 
 double TickClock::server_tick(std::uint64_t now_us) const noexcept {

@@ -156,6 +156,7 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, const SnapshotMeta& 
   header.baseline_tick = baseline != nullptr ? baseline->tick() : 0;
   header.acked_input_tick = meta.acked_input_tick;
   header.server_time_us = meta.server_time_us;
+  header.input_received_tick = meta.input_received_tick;
   if (meta.input_slack_ticks && std::isfinite(*meta.input_slack_ticks))
     header.input_slack = static_cast<std::int16_t>(
         std::lround(std::clamp(*meta.input_slack_ticks, -2047.0, 2047.0) * 16.0));
@@ -259,6 +260,7 @@ struct SnapshotReceiver::Impl {
   std::uint32_t acked_input_tick = 0;
   std::uint64_t server_time_us = 0;
   std::int16_t input_slack = wire::kNoInputSlack;
+  std::uint32_t input_received_tick = 0;
   ReceiverStats stats;
   CodecStats no_codec;  // what codec_stats() shows without a codec
 
@@ -291,6 +293,9 @@ std::uint64_t SnapshotReceiver::server_time_us() const noexcept {
 std::optional<double> SnapshotReceiver::input_slack_ticks() const noexcept {
   if (impl_->input_slack == wire::kNoInputSlack) return std::nullopt;
   return impl_->input_slack / 16.0;
+}
+std::uint32_t SnapshotReceiver::input_received_tick() const noexcept {
+  return impl_->input_received_tick;
 }
 const ReceiverStats& SnapshotReceiver::stats() const noexcept {
   return impl_->stats;
@@ -331,6 +336,7 @@ const Snapshot* SnapshotReceiver::receive(std::span<const std::uint8_t> envelope
   m.acked_input_tick = header.acked_input_tick;
   m.server_time_us = header.server_time_us;
   m.input_slack = header.input_slack;
+  m.input_received_tick = header.input_received_tick;
   ++m.stats.received;
   ++(header.has_baseline ? m.stats.delta_received : m.stats.full_received);
   m.stats.last_bytes = envelope.size();

@@ -15,6 +15,7 @@ void write_snapshot_envelope(const SnapshotHeader& header, std::span<const std::
   envelope.add_acked_input_tick(header.acked_input_tick);
   envelope.add_server_time_us(header.server_time_us);
   envelope.add_input_slack(header.input_slack);
+  envelope.add_input_received_tick(header.input_received_tick);
   envelope.add_payload(bytes);
   wire::FinishSnapshotEnvelopeBuffer(builder, envelope.Finish());
   out.assign(builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize());
@@ -36,6 +37,7 @@ EnvelopeError read_snapshot_envelope(std::span<const std::uint8_t> bytes, Snapsh
   header.acked_input_tick = envelope->acked_input_tick();
   header.server_time_us = envelope->server_time_us();
   header.input_slack = envelope->input_slack();
+  header.input_received_tick = envelope->input_received_tick();
   payload = {envelope->payload()->data(), envelope->payload()->size()};
   return EnvelopeError::Ok;
 }

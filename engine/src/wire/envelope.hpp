@@ -19,6 +19,7 @@ struct SnapshotHeader {
   std::uint32_t acked_input_tick = 0;
   std::uint64_t server_time_us = 0;
   std::int16_t input_slack = kNoInputSlack;  // 1/16 ticks
+  std::uint32_t input_received_tick = 0;     // 0: not reported
 };
 
 // Largest envelope accepted, bytes (a snapshot larger than this is refused
