@@ -1,5 +1,5 @@
 # Imported targets for the engine's system dependencies (Debian 12 packages).
-# ENet and libsodium ship only pkg-config files, so they come through
+# ENet, libsodium and libpcap ship only pkg-config files, so they come through
 # pkg_check_modules; the rest ship CMake package configs.
 #
 # Two users: the top-level build (include()d from CMakeLists.txt, where a
@@ -22,9 +22,14 @@ endif()
 if(NOT TARGET PkgConfig::tickwire_sodium)
   pkg_check_modules(tickwire_sodium ${_tickwire_required} IMPORTED_TARGET GLOBAL libsodium>=1.0.18)
 endif()
-if(CMAKE_FIND_PACKAGE_NAME AND (NOT TARGET PkgConfig::tickwire_enet OR NOT TARGET PkgConfig::tickwire_sodium))
+# libpcap writes packet traces (TransportSettings::capture_path).
+if(NOT TARGET PkgConfig::tickwire_pcap)
+  pkg_check_modules(tickwire_pcap ${_tickwire_required} IMPORTED_TARGET GLOBAL libpcap>=1.10)
+endif()
+if(CMAKE_FIND_PACKAGE_NAME AND (NOT TARGET PkgConfig::tickwire_enet OR NOT TARGET PkgConfig::tickwire_sodium
+                                OR NOT TARGET PkgConfig::tickwire_pcap))
   set(${CMAKE_FIND_PACKAGE_NAME}_NOT_FOUND_MESSAGE
-      "tickwire needs libenet-dev (>= 1.3.17) and libsodium-dev (>= 1.0.18), found through pkg-config")
+      "tickwire needs libenet-dev (>= 1.3.17), libsodium-dev (>= 1.0.18) and libpcap-dev (>= 1.10), found through pkg-config")
   set(${CMAKE_FIND_PACKAGE_NAME}_FOUND FALSE)
   return()
 endif()

@@ -40,7 +40,8 @@ struct Options {
   std::uint32_t ticks = 600;
   std::uint32_t budget = ReplicationSettings{}.budget_bytes;  // bytes; 0: no limit
   std::uint32_t seed = 1;
-  bool cache = true;  // senders share a SnapshotEncodeCache
+  bool cache = true;    // senders share a SnapshotEncodeCache
+  std::string capture;  // the tickwire server records a trace here (clients do not)
 };
 
 // The subcommand's flags, writing into `options`.
@@ -56,6 +57,8 @@ std::vector<cli::Flag> flags(Options& options) {
       {"--entities", true, u32("--entities", 1, kMaxEntities, options.entities)},
       {"--ticks", true, u32("--ticks", 1, kMaxTicks, options.ticks)},
       {"--seed", true, u32("--seed", 0, 0xFFFFFFFFu, options.seed)},
+      {"--capture", true,
+       [&](std::string_view v) { return (options.capture = std::string(v)), std::string(); }},
       {"--budget", true,
        [&](std::string_view v) {
          std::uint32_t budget = 0;
@@ -161,6 +164,7 @@ bool run(const Options& o, Results& r, std::string& error) {
   r.still = world.still();
   // Declared after the world, so destroyed before it (they hold its schema).
   TickwireFleet tw(world, settings, o.clients, o.cache);
+  tw.server_capture = o.capture;
   EnetFleet enet(o.clients);
   if (!o.json)
     std::fprintf(stderr, "connecting %u tickwire and %u ENet clients...\n", o.clients, o.clients);
@@ -386,7 +390,7 @@ void print_table(const Options& o, const Results& r) {
 void server_usage(std::FILE* to, const char* program, bool brief) {
   std::fprintf(to,
                "usage: %s server [--clients N] [--entities N] [--ticks N] [--budget BYTES] "
-               "[--seed S] [--no-cache] [--json]\n",
+               "[--seed S] [--no-cache] [--capture FILE] [--json]\n",
                program);
   if (brief) return;
   std::fprintf(to,
@@ -432,6 +436,8 @@ void server_usage(std::FILE* to, const char* program, bool brief) {
                "  --no-cache       every sender codes its own stream (by default the\n"
                "                   senders share a SnapshotEncodeCache: clients whose view\n"
                "                   and baseline are the same get one stream, coded once)\n"
+               "  --capture FILE   the tickwire server records a packet trace to FILE (its\n"
+               "                   cost is in the tick; compare with a run without)\n"
                "  --json           print one JSON object instead of a table\n"
                "\n"
                "Exit status: 0 done, 1 a measurement failed or a client did not converge,\n"

@@ -68,6 +68,7 @@ bool TickwireFleet::start(std::string& error) {
   ss.max_clients = static_cast<std::uint32_t>(remotes_.size());
   ss.max_sessions_per_address = 0;  // every bench client comes from 127.0.0.1
   ss.token_key = TokenKey::generate();
+  ss.capture_path = server_capture;
   if (Status s = server_.start(ss); !s) {
     error = "tickwire server: " + s.message;
     return false;

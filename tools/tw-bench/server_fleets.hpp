@@ -51,6 +51,8 @@ class TickwireFleet {
   // Starts the server and connects every client (connect tokens under a fresh
   // TokenKey); false with `error` when a client is refused or 15 s pass.
   bool start(std::string& error);
+  // When set before start(): the server records a packet trace there.
+  std::string server_capture;
 
   // The server tick: update() and acks, world step and ring capture, one
   // envelope per client on the unreliable-sequenced lane, flush(). `sizes`

@@ -106,6 +106,12 @@ class Server {
   [[nodiscard]] std::uint64_t client_id(ConnectionId id) const;
   [[nodiscard]] std::array<std::uint8_t, kUserDataBytes> user_data(ConnectionId id) const;
 
+  // With a capture running (TransportSettings::capture_path or
+  // TICKWIRE_CAPTURE): record only this connection's traffic from now on;
+  // kInvalidConnection records everyone again. False when there is no
+  // capture or the id is unknown.
+  bool capture_only(ConnectionId id);
+
   // Replaces the link conditioner while running (tests, tools).
   Status set_conditioner(const LinkConditionerSettings& settings);
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "tickwire/channel.hpp"
@@ -52,6 +53,14 @@ struct TransportSettings {
 
   // Link conditioner for this host. TICKWIRE_SIM, when set, overrides it at start.
   LinkConditionerSettings conditioner;
+
+  // Packet capture (docs/PROTOCOL.md, "Packet traces"): every datagram this
+  // host sends and receives, decrypted, into this pcap file (created
+  // readable by its owner only; the program prints one line saying so).
+  // Empty: none. TICKWIRE_CAPTURE, when set, overrides it at start (a second
+  // host in the same process writes FILE-2.pcap, and so on).
+  std::string capture_path;
+  std::uint64_t capture_max_bytes = 256ull << 20;  // recording stops beyond this, bytes (>= 4096)
 
   [[nodiscard]] Status validate() const;
 };

@@ -1,11 +1,14 @@
 #include "net/host.hpp"
 
+#include "common/clock.hpp"
+
 #include <arpa/inet.h>
 #include <poll.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include <sodium.h>
@@ -219,6 +222,31 @@ Status Host::open(const ENetAddress* bind, std::size_t peer_count,
   guard.accept_connect = bind != nullptr;
   guard.max_mtu = host_->mtu;
   pipeline_->set_guard(host_, guard);
+  return open_capture(bind != nullptr);
+}
+
+Status Host::open_capture(bool server) {
+  const std::string path = trace::capture_path(settings_.capture_path);
+  if (path.empty()) return {};
+  ENetAddress local{};
+  if (!server) {
+    // A client's socket gets its port from the first send; the trace names
+    // it from the first record, so take one now (what that send would do).
+    local.host = ENET_HOST_ANY;
+    local.port = 0;
+    enet_socket_bind(host_->socket, &local);
+  }
+  enet_socket_get_address(host_->socket, &local);
+  capture_ = std::make_unique<trace::CaptureWriter>();
+  if (Status s = capture_->open(
+          path, settings_.capture_max_bytes, server ? "server" : "client", settings_.protocol_id,
+          {local.host, local.port}, monotonic_us(), unix_seconds(),
+          [](const std::string& line) { std::fprintf(stderr, "tickwire: %s\n", line.c_str()); });
+      !s) {
+    close();
+    return s;
+  }
+  pipeline_->set_capture(capture_.get());
   return {};
 }
 
@@ -230,7 +258,8 @@ void Host::close() noexcept {
     host_ = nullptr;
   }
   pipeline_.reset();
-  stage_.reset();  // wipes the session keys
+  stage_.reset();    // wipes the session keys
+  capture_.reset();  // flushes and closes the trace
 }
 
 void Host::configure_peer(ENetPeer* peer) const noexcept {

@@ -138,16 +138,21 @@ class Host {
   [[nodiscard]] HostStats stats() const;
   [[nodiscard]] ENetHost* enet() const noexcept { return host_; }
   [[nodiscard]] socket::Pipeline& pipeline() noexcept { return *pipeline_; }
+  // The capture writer, when this host records a trace; nullptr otherwise.
+  [[nodiscard]] trace::CaptureWriter* capture() noexcept { return capture_.get(); }
   [[nodiscard]] const socket::SecureStage& stage() const noexcept { return *stage_; }
   [[nodiscard]] const socket::Pipeline& pipeline() const noexcept { return *pipeline_; }
   [[nodiscard]] const TransportSettings& settings() const noexcept { return settings_; }
 
  private:
+  // Opens the capture file the settings or TICKWIRE_CAPTURE name, if any.
+  Status open_capture(bool server);
   // Clamps ENet's doubling retransmit timeouts (settings.retransmit_cap_ms).
   void cap_retransmit_timeouts() noexcept;
 
   ENetHost* host_ = nullptr;
-  std::unique_ptr<socket::SecureStage> stage_;  // outlives the pipeline that refers to it
+  std::unique_ptr<trace::CaptureWriter> capture_;  // outlives the pipeline that writes to it
+  std::unique_ptr<socket::SecureStage> stage_;     // outlives the pipeline that refers to it
   std::unique_ptr<socket::Pipeline> pipeline_;
   TransportSettings settings_;
 };

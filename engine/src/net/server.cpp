@@ -528,6 +528,19 @@ std::string Server::address(ConnectionId id) const {
   return net::to_string(peer->address);
 }
 
+bool Server::capture_only(ConnectionId id) {
+  trace::CaptureWriter* capture = impl_->host.is_open() ? impl_->host.capture() : nullptr;
+  if (capture == nullptr) return false;
+  if (id == kInvalidConnection) {
+    capture->only({});
+    return true;
+  }
+  ENetPeer* peer = nullptr;
+  if (impl_->live(id, &peer) == nullptr) return false;
+  capture->only(net::endpoint_of(peer->address));
+  return true;
+}
+
 std::uint64_t Server::client_id(ConnectionId id) const {
   ENetPeer* peer = nullptr;
   secure::SessionInfo info;

@@ -16,6 +16,9 @@ namespace tickwire::secure {
 
 class ClientSecurity final : public socket::SecureStage {
  public:
+  [[nodiscard]] Control control_kind(std::span<const std::uint8_t> wire) const noexcept override {
+    return secure::control_kind(wire);
+  }
   enum class State : std::uint8_t { SendingRequest, SendingResponse, Established, Denied };
 
   static constexpr std::uint64_t kResendUs = 100'000;  // requests and responses, 10 a second

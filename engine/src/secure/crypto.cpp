@@ -126,4 +126,18 @@ void ReplayWindow::accept(std::uint64_t sequence) noexcept {
   bits_[(sequence % kSize) / 64] |= std::uint64_t{1} << (sequence % 64);
 }
 
+socket::SecureStage::Control control_kind(std::span<const std::uint8_t> wire) noexcept {
+  using Control = socket::SecureStage::Control;
+  if (wire.empty()) return Control::None;
+  switch (static_cast<PacketType>(wire[0] & 0x0f)) {
+    case PacketType::KeepAlive: return Control::KeepAlive;
+    case PacketType::Request:
+    case PacketType::Denied:
+    case PacketType::Challenge:
+    case PacketType::Response:
+    case PacketType::Rejected: return Control::Handshake;
+    default: return Control::None;
+  }
+}
+
 }  // namespace tickwire::secure

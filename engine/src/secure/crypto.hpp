@@ -12,6 +12,8 @@
 #include <cstring>
 #include <span>
 
+#include "socket/stage.hpp"
+
 namespace tickwire::secure {
 
 inline constexpr std::size_t kKeyBytes = 32;
@@ -49,6 +51,10 @@ enum class DenyReason : std::uint8_t {
   VersionMismatch = 7,   // the request is of another wire version (Rejected only)
   AddressLimit = 8,      // the server holds as many sessions from this address as it allows
 };
+
+// Which of the secure stage's own packets `wire` is, by its type (for the
+// capture tap; nothing is checked).
+socket::SecureStage::Control control_kind(std::span<const std::uint8_t> wire) noexcept;
 
 // A secret key, wiped when it goes away.
 struct Key {

@@ -65,6 +65,9 @@ struct SessionInfo {
 
 class ServerSecurity final : public socket::SecureStage {
  public:
+  [[nodiscard]] Control control_kind(std::span<const std::uint8_t> wire) const noexcept override {
+    return secure::control_kind(wire);
+  }
   explicit ServerSecurity(ServerSecurityConfig config);
   ~ServerSecurity() override;
   void set_public_endpoints(std::vector<socket::Endpoint> endpoints) {

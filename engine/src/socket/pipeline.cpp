@@ -116,6 +116,11 @@ int Pipeline::on_send(const ENetAddress* address, const ENetBuffer* buffers, std
     at += buffers[i].dataLength;
   }
   const std::uint64_t now = monotonic_us();
+  // Recorded as ENet sent it, before sealing: a datagram the secure stage
+  // holds until its session is up (a client's CONNECT) is recorded now.
+  if (capture_ != nullptr)
+    capture_->record(now, trace::Direction::Out, trace::RecordKind::Enet, to,
+                     {scratch_.data(), total});
   const std::size_t sealed = secure_.seal(to, {scratch_.data(), total}, sealed_, now);
   if (sealed > 0) send_sealed(to, {sealed_.data(), sealed});
   // To ENet the datagram left: a held, dropped or conditioned-away datagram
@@ -124,7 +129,22 @@ int Pipeline::on_send(const ENetAddress* address, const ENetBuffer* buffers, std
 }
 
 void Pipeline::transmit(Endpoint to, std::span<const std::uint8_t> datagram) {
+  if (capture_ != nullptr) capture_control(trace::Direction::Out, to, datagram, monotonic_us());
   send_sealed(to, datagram);
+}
+
+void Pipeline::capture_control(trace::Direction dir, Endpoint peer,
+                               std::span<const std::uint8_t> wire, std::uint64_t now) {
+  switch (secure_.control_kind(wire)) {
+    case SecureStage::Control::KeepAlive:
+      capture_->record(now, dir, trace::RecordKind::KeepAlive, peer, {});
+      break;
+    case SecureStage::Control::Handshake:
+      // As they travel: their secrets are sealed inside (tokens), never keys.
+      capture_->record(now, dir, trace::RecordKind::Handshake, peer, wire);
+      break;
+    case SecureStage::Control::None: break;  // payloads are recorded opened; the rest is noise
+  }
 }
 
 void Pipeline::send_sealed(Endpoint to, std::span<const std::uint8_t> datagram) {
@@ -196,7 +216,10 @@ int Pipeline::on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t 
       wire = held_;
     }
     std::size_t plain = secure_.open(from, wire, out, now);
-    if (plain == 0) continue;
+    if (plain == 0) {
+      if (capture_ != nullptr) capture_control(trace::Direction::In, from, wire, now);
+      continue;
+    }
     if (host_ != nullptr) {
       EnetPeers peers(host_);
       const GuardVerdict verdict = check_enet_datagram(out.first(plain), from, guard_, peers);
@@ -216,6 +239,8 @@ int Pipeline::on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t 
       plain = verdict.size;
     }
     secure_.accepted(from, now);
+    if (capture_ != nullptr)
+      capture_->record(now, trace::Direction::In, trace::RecordKind::Enet, from, out.first(plain));
     address->host = from.host;
     address->port = from.port;
     ++seam_received_;

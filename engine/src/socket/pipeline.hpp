@@ -4,7 +4,9 @@
 //   receive: datagram I/O -> conditioner -> secure: open -> ENet command guard
 //            -> [capture tap] -> ENet
 //
-// (The capture tap arrives with a later issue.) A Pipeline belongs to one ENet
+// The capture tap (trace/capture.hpp, when a capture is set) records each
+// ENet datagram as ENet sees it, and the secure stage's own packets
+// (handshake, keep-alives) as they travel. A Pipeline belongs to one ENet
 // host and is used only from the thread that services that host. Everything
 // it holds has a fixed capacity chosen at construction.
 #pragma once
@@ -22,6 +24,7 @@
 #include "socket/enet_guard.hpp"
 #include "socket/stage.hpp"
 #include "tickwire/stats.hpp"
+#include "trace/capture.hpp"
 
 namespace tickwire::socket {
 
@@ -59,6 +62,9 @@ class Pipeline final : public Wire {
     guard_ = limits;
   }
   void set_conditioner(const LinkConditionerSettings& settings);
+  // Records traffic into `capture` (nullptr: none); it must outlive the
+  // pipeline or be unset first.
+  void set_capture(trace::CaptureWriter* capture) noexcept { capture_ = capture; }
 
   // Bytes the pipeline adds to every datagram; ENet's MTU is reduced by it.
   [[nodiscard]] std::uint32_t overhead() const noexcept { return secure_.overhead(); }
@@ -105,7 +111,12 @@ class Pipeline final : public Wire {
 
   std::unique_ptr<DatagramIo> socket_io_;  // the UDP socket's, once set_fd() ran
   DatagramIo* io_ = nullptr;               // where datagrams go: socket_io_ or set_io()'s
+  // The secure stage's own packet (not a Payload) on the wire, to the capture.
+  void capture_control(trace::Direction dir, Endpoint peer, std::span<const std::uint8_t> wire,
+                       std::uint64_t now);
+
   ENetHost* host_ = nullptr;
+  trace::CaptureWriter* capture_ = nullptr;
   GuardLimits guard_;
   SecureStage& secure_;
   PeerTable peers_;

@@ -47,6 +47,14 @@ class SecureStage {
   virtual std::size_t open(Endpoint from, std::span<const std::uint8_t> wire,
                            std::span<std::uint8_t> out, std::uint64_t now_us) = 0;
 
+  // The stage's own packets, told apart by their first byte for the capture
+  // tap (which records them as they travel, never opened).
+  enum class Control : std::uint8_t { None, Handshake, KeepAlive };
+  [[nodiscard]] virtual Control control_kind(
+      std::span<const std::uint8_t> /*wire*/) const noexcept {
+    return Control::None;
+  }
+
   // Resends, keep-alives and expiry. Called at least once per update().
   virtual void tick(std::uint64_t now_us) = 0;
 
