@@ -1,0 +1,170 @@
+// tw-trace's reader against traces the engine's capture writer makes, and
+// against files that are not tickwire traces; its ENet datagram parser on
+// a known datagram and on every truncation of it.
+#include <gtest/gtest.h>
+#include <pcap/pcap.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "enet_datagram.hpp"
+#include "trace/capture.hpp"
+#include "trace_file.hpp"
+
+namespace {
+
+using tickwire::socket::Endpoint;
+using tickwire::trace::CaptureWriter;
+using tickwire::trace::Direction;
+using tickwire::trace::RecordKind;
+
+const Endpoint kLocal{0x0100007f, 27015}, kRemote{0x0200007f, 40000};
+
+std::string temp(const char* name) {
+  return ::testing::TempDir() + "tw_trace_" + std::to_string(::getpid()) + "_" + name;
+}
+
+std::vector<std::uint8_t> read_all(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), {}};
+}
+
+// SEND_RELIABLE "hi" on channel 1 and an ACK, behind a header with a sent time.
+std::vector<std::uint8_t> sample_datagram() {
+  return {0x80, 0x05, 0x04, 0xD2,                           // peer 5, sent time 1234
+          0x86, 0x01, 0x00, 0x07, 0x00, 0x02, 'h',  'i',    // SEND_RELIABLE ch1 #7, 2 bytes
+          0x01, 0xFF, 0x00, 0x03, 0x00, 0x02, 0x04, 0xD0};  // ACK ch255 #3 of #2 sent at 1232
+}
+
+std::string write_trace(const char* name) {
+  const std::string path = temp(name);
+  CaptureWriter w;
+  EXPECT_TRUE(
+      w.open(path, 1u << 20, "client", 0x1122334455667788ull, kLocal, 1000, 1'700'000'000, {}));
+  w.record(2000, Direction::Out, RecordKind::Handshake, kRemote, std::vector<std::uint8_t>(5, 0));
+  w.record(3000, Direction::In, RecordKind::KeepAlive, kRemote, {});
+  w.record(4500, Direction::In, RecordKind::Enet, kRemote, sample_datagram());
+  w.close();
+  return path;
+}
+
+TEST(TraceFile, ReadsWhatTheCaptureWrote) {
+  const std::string path = write_trace("good.pcap");
+  twtrace::TraceFile f;
+  std::string error;
+  ASSERT_TRUE(f.open(path, error)) << error;
+  EXPECT_EQ(f.info().version, 1);
+  EXPECT_FALSE(f.info().server);
+  EXPECT_EQ(f.info().protocol_id, 0x1122334455667788ull);
+  EXPECT_EQ(f.info().start_unix_us, 1'700'000'000ull * 1'000'000);
+  EXPECT_EQ(f.info().local.port, 27015);
+  twtrace::Record r;
+  ASSERT_TRUE(f.next(r, error)) << error;
+  EXPECT_EQ(r.kind, twtrace::Kind::Handshake);
+  EXPECT_TRUE(r.outgoing);
+  EXPECT_EQ(r.time_us, 1000u);
+  EXPECT_EQ(r.dst.port, 40000);
+  EXPECT_EQ(r.payload.size(), 5u);
+  ASSERT_TRUE(f.next(r, error));
+  EXPECT_EQ(r.kind, twtrace::Kind::KeepAlive);
+  EXPECT_FALSE(r.outgoing);
+  ASSERT_TRUE(f.next(r, error));
+  EXPECT_EQ(r.kind, twtrace::Kind::Enet);
+  EXPECT_EQ(r.time_us, 3500u);
+  EXPECT_EQ(std::vector<std::uint8_t>(r.payload.begin(), r.payload.end()), sample_datagram());
+  EXPECT_FALSE(f.next(r, error));
+  EXPECT_TRUE(error.empty()) << "the end is not an error: " << error;
+  ::unlink(path.c_str());
+}
+
+TEST(TraceFile, RefusesWhatIsNotATickwireTrace) {
+  const std::string good = write_trace("base.pcap");
+  const std::vector<std::uint8_t> bytes = read_all(good);
+  ::unlink(good.c_str());
+  auto open_bytes = [](const std::vector<std::uint8_t>& b, std::string& error) {
+    twtrace::TraceFile f;
+    return f.open_memory(b, error);
+  };
+  std::string error;
+  EXPECT_FALSE(open_bytes({}, error));
+  EXPECT_NE(error.find("not a readable pcap"), std::string::npos) << error;
+  EXPECT_FALSE(open_bytes({'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd'}, error));
+  // Only the pcap header: no Meta record.
+  EXPECT_FALSE(open_bytes({bytes.begin(), bytes.begin() + 24}, error));
+  EXPECT_NE(error.find("empty"), std::string::npos) << error;
+  // A newer version (the Meta record's payload starts at 24 + 16 + 29).
+  std::vector<std::uint8_t> newer = bytes;
+  newer[24 + 16 + 29 + 8] = 2;
+  EXPECT_FALSE(open_bytes(newer, error));
+  EXPECT_NE(error.find("version 2"), std::string::npos) << error;
+  // Not tickwire's magic.
+  std::vector<std::uint8_t> other = bytes;
+  other[24 + 16 + 29] = 'X';
+  EXPECT_FALSE(open_bytes(other, error));
+  EXPECT_NE(error.find("TWTRACE1"), std::string::npos) << error;
+  // Another protocol's capture (Ethernet link type).
+  const std::string eth = temp("eth.pcap");
+  {
+    pcap_t* p = pcap_open_dead(DLT_EN10MB, 65535);
+    pcap_dumper_t* d = pcap_dump_open(p, eth.c_str());
+    ASSERT_NE(d, nullptr);
+    const std::vector<std::uint8_t> frame(60, 0xAB);
+    pcap_pkthdr h{};
+    h.caplen = h.len = 60;
+    pcap_dump(reinterpret_cast<u_char*>(d), &h, frame.data());
+    pcap_dump_close(d);
+    pcap_close(p);
+  }
+  twtrace::TraceFile f;
+  EXPECT_FALSE(f.open(eth, error));
+  EXPECT_NE(error.find("link type 1"), std::string::npos) << error;
+  ::unlink(eth.c_str());
+  // Cut inside the last record: the records before it read, then an error.
+  std::vector<std::uint8_t> cut(bytes.begin(), bytes.end() - 5);
+  twtrace::TraceFile g;
+  ASSERT_TRUE(g.open_memory(cut, error)) << error;
+  twtrace::Record r;
+  int read = 0;
+  while (g.next(r, error)) ++read;
+  EXPECT_EQ(read, 2);
+  EXPECT_NE(error.find("truncated"), std::string::npos) << error;
+}
+
+TEST(EnetDatagram, ParsesCommandsAndRefusesEveryTruncation) {
+  const std::vector<std::uint8_t> d = sample_datagram();
+  twtrace::EnetDatagram out;
+  std::string error;
+  ASSERT_TRUE(twtrace::parse_enet(d, out, error)) << error;
+  EXPECT_EQ(out.peer_id, 5);
+  EXPECT_TRUE(out.has_sent_time);
+  EXPECT_EQ(out.sent_time, 1234);
+  ASSERT_EQ(out.count, 2u);
+  EXPECT_EQ(out.commands[0].type, 6);
+  EXPECT_TRUE(out.commands[0].ack_wanted);
+  EXPECT_EQ(out.commands[0].channel, 1);
+  EXPECT_EQ(out.commands[0].reliable_seq, 7);
+  EXPECT_EQ(std::string(out.commands[0].data.begin(), out.commands[0].data.end()), "hi");
+  EXPECT_EQ(out.commands[1].type, 1);
+  EXPECT_EQ(out.commands[1].acked_seq, 2);
+  EXPECT_EQ(out.commands[1].acked_sent_time, 1232);
+  // Every shorter prefix but the command boundaries (4 and 12) is refused,
+  // with a reason.
+  for (std::size_t n = 0; n < d.size(); ++n) {
+    const bool ok = twtrace::parse_enet({d.data(), n}, out, error);
+    EXPECT_EQ(ok, n == 4 || n == 12) << n;
+    if (!ok) {
+      EXPECT_FALSE(error.empty()) << n;
+    }
+  }
+  // A length past the end.
+  std::vector<std::uint8_t> lying = d;
+  lying[9] = 200;
+  EXPECT_FALSE(twtrace::parse_enet(lying, out, error));
+  EXPECT_NE(error.find("claims 200"), std::string::npos) << error;
+}
+
+}  // namespace

@@ -1,0 +1,87 @@
+# tw-trace as a user drives it, on a real match: arena (a local match with a
+# bot client) records both ends with TICKWIRE_CAPTURE, then info, dump and
+# bad usage. Run as:
+#   cmake -DTW_TRACE=... -DARENA=... -DWORK=... -P check_cli.cmake
+cmake_minimum_required(VERSION 3.25)
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+function(run expected_status)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err
+                  TIMEOUT 60)
+  if(NOT "${status}" STREQUAL "${expected_status}")
+    message(FATAL_ERROR "${ARGN}: exit ${status}, expected ${expected_status}\n${out}\n${err}")
+  endif()
+  set(out "${out}" PARENT_SCOPE)
+  set(err "${err}" PARENT_SCOPE)
+endfunction()
+
+# A 3-second local match: the server's trace is match.pcap, the client's match-2.pcap.
+run(0 ${CMAKE_COMMAND} -E env TICKWIRE_CAPTURE=${WORK}/match.pcap
+    ${ARENA} --headless --bot --duration 3 --port 0 --stats-json ${WORK}/client.json)
+if(NOT err MATCHES "recording decrypted traffic to")
+  message(FATAL_ERROR "arena did not say it records:\n${err}")
+endif()
+foreach(f match.pcap match-2.pcap)
+  if(NOT EXISTS ${WORK}/${f})
+    message(FATAL_ERROR "no ${f}")
+  endif()
+endforeach()
+
+# info: the client's snapshots in the trace are the snapshots arena counted.
+run(0 ${TW_TRACE} info ${WORK}/match-2.pcap --json)
+string(JSON role GET "${out}" role)
+string(JSON snapshots GET "${out}" received messages_per_channel 1 count)
+string(JSON rtt_samples GET "${out}" rtt_ms samples)
+string(JSON malformed GET "${out}" received malformed)
+string(JSON gaps GET "${out}" received unreliable_gaps)
+file(READ ${WORK}/client.json client)
+string(JSON kept GET "${client}" updates_received)
+string(JSON stale GET "${client}" stale_updates)
+math(EXPR arena_snapshots "${kept} + ${stale}")
+math(EXPR diff "${snapshots} - ${arena_snapshots}")
+if(NOT role STREQUAL "client" OR diff LESS 0 OR diff GREATER 3 OR rtt_samples LESS 5
+   OR NOT malformed EQUAL 0)
+  message(FATAL_ERROR "info: role ${role}, ${snapshots} snapshots in the trace against "
+                      "${arena_snapshots} counted by arena, ${rtt_samples} round trips, "
+                      "${malformed} malformed\n${out}")
+endif()
+run(0 ${TW_TRACE} info ${WORK}/match.pcap)
+if(NOT out MATCHES "a server's" OR NOT out MATCHES "round trip")
+  message(FATAL_ERROR "info (table):\n${out}")
+endif()
+
+# dump: a line per datagram, ENet commands decoded, none malformed.
+run(0 ${TW_TRACE} dump ${WORK}/match.pcap)
+string(REGEX MATCHALL "\n" lines "${out}")
+list(LENGTH lines n)
+if(n LESS 100 OR NOT out MATCHES "SEND_UNRELIABLE" OR NOT out MATCHES "handshake"
+   OR out MATCHES "malformed")
+  message(FATAL_ERROR "dump: ${n} lines\n${out}")
+endif()
+run(0 ${TW_TRACE} dump ${WORK}/match.pcap --json --connection 0 --from 1 --to 2)
+string(REGEX MATCH "^[^\n]+" first "${out}")
+string(JSON t GET "${first}" t)
+if(t LESS 1)
+  message(FATAL_ERROR "dump --from 1 starts at ${t}")
+endif()
+
+# Bad files: exit 1 and one line.
+file(WRITE ${WORK}/empty.pcap "")
+file(WRITE ${WORK}/text.pcap "not a trace\n")
+foreach(f empty.pcap text.pcap missing.pcap)
+  run(1 ${TW_TRACE} info ${WORK}/${f})
+  if(NOT err MATCHES "^tw-trace: ")
+    message(FATAL_ERROR "${f}: ${err}")
+  endif()
+endforeach()
+# Bad command lines: exit 2.
+run(2 ${TW_TRACE})
+run(2 ${TW_TRACE} frobnicate ${WORK}/match.pcap)
+run(2 ${TW_TRACE} info)
+run(2 ${TW_TRACE} dump ${WORK}/match.pcap --bogus)
+run(2 ${TW_TRACE} dump ${WORK}/match.pcap --connection -1)
+run(0 ${TW_TRACE} --help)
+if(NOT out MATCHES "usage: tw-trace info")
+  message(FATAL_ERROR "--help:\n${out}")
+endif()
