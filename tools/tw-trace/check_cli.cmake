@@ -59,11 +59,18 @@ if(n LESS 100 OR NOT out MATCHES "SEND_UNRELIABLE" OR NOT out MATCHES "handshake
    OR out MATCHES "malformed")
   message(FATAL_ERROR "dump: ${n} lines\n${out}")
 endif()
-run(0 ${TW_TRACE} dump ${WORK}/match.pcap --json --connection 0 --from 1 --to 2)
-string(REGEX MATCH "^[^\n]+" first "${out}")
-string(JSON t GET "${first}" t)
-if(t LESS 1)
-  message(FATAL_ERROR "dump --from 1 starts at ${t}")
+# The server's first handshake packet is the client's request, and comes
+# before the challenge it caused.
+string(REGEX MATCH "[^\n]*handshake[^\n]*" first_handshake "${out}")
+if(NOT first_handshake MATCHES "<- .*handshake request" OR NOT out MATCHES "-> [^\n]*challenge")
+  message(FATAL_ERROR "dump: handshake order\n${out}")
+endif()
+run(0 ${TW_TRACE} dump ${WORK}/match.pcap --json --connection 0 --from 0 --to 2)
+string(REGEX MATCHALL "[^\n]+" json_lines "${out}")
+list(GET json_lines -1 last)
+string(JSON t GET "${last}" t)
+if(t GREATER 2)
+  message(FATAL_ERROR "dump --to 2 ends at ${t}")
 endif()
 
 # Bad files: exit 1 and one line.

@@ -29,8 +29,35 @@ constexpr const char* kUsage =
     "       tw-trace dump FILE [--json] [--connection N] [--from S] [--to S]\n"
     "       tw-trace COMMAND --help\n";
 
+constexpr const char* kHelp =
+    "\nFILE is a trace a tickwire program recorded (TICKWIRE_CAPTURE=FILE.pcap).\n"
+    "  info   what the trace holds: duration, connections, datagrams and bytes each\n"
+    "         way, messages per channel, resends, unreliable numbers skipped or\n"
+    "         late, round trips from ENet's acks\n"
+    "  dump   one line per datagram: time (s), direction, connection, size, kind\n"
+    "         and its ENet commands\n"
+    "  --json          info: one JSON object; dump: one JSON object per line\n"
+    "  --connection N  dump: only connection N (as info numbers them, from 0)\n"
+    "  --from S, --to S\n"
+    "                  dump: only datagrams from / to that many seconds into the trace\n"
+    "Exit status: 0 done, 1 not a readable tickwire trace, 2 bad command line.\n";
+
 void usage(std::FILE* to) {
   std::fputs(kUsage, to);
+}
+
+void help() {
+  std::fputs(kUsage, stdout);
+  std::fputs(kHelp, stdout);
+}
+
+// "--from"/"--to": seconds, 0 or more.
+std::string seconds_at_least_zero(const char* flag, std::string_view v, double& out) {
+  if (v == "0") {
+    out = 0;
+    return {};
+  }
+  return cli::seconds(flag, v, 1e9, out);
 }
 
 int bad(const std::string& error) {
@@ -292,6 +319,13 @@ std::string commands_text(const EnetDatagram& d) {
   return s;
 }
 
+// The handshake packet types (docs/PROTOCOL.md, "Handshake").
+std::string handshake_name(int type) {
+  static constexpr const char* kNames[7] = {"request",   "denied",  "challenge", "response",
+                                            "keepalive", "payload", "rejected"};
+  return type < 7 ? kNames[type] : "type " + std::to_string(type);
+}
+
 int dump(const std::string& path, const DumpOptions& o) {
   TraceFile file;
   std::string error;
@@ -312,7 +346,7 @@ int dump(const std::string& path, const DumpOptions& o) {
       detail =
           parse_enet(r.payload, d, parse_error) ? commands_text(d) : "malformed: " + parse_error;
     else if (r.kind == Kind::Handshake && !r.payload.empty())
-      detail = "type " + std::to_string(r.payload[0] & 0x0F);
+      detail = handshake_name(r.payload[0] & 0x0F);
     if (o.json) {
       std::printf(
           "{\"t\": %.6f, \"dir\": \"%s\", \"connection\": %zu, \"peer\": %s, \"kind\": "
@@ -334,13 +368,13 @@ int main(int argc, char** argv) {
   if (argc < 2) return bad("a command is needed");
   const std::string_view command = argv[1];
   if (command == "-h" || command == "--help") {
-    usage(stdout);
+    help();
     return 0;
   }
   if (command != "info" && command != "dump")
     return bad("unknown command '" + std::string(command) + "'");
   if (argc >= 3 && (std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h")) {
-    usage(stdout);
+    help();
     return 0;
   }
   if (argc < 3 || std::string_view(argv[2]).starts_with("--"))
@@ -356,14 +390,15 @@ int main(int argc, char** argv) {
                                   : "--connection: expected 0..1048576, got '" + std::string(v) +
                                         "'";
                      }});
-    flags.push_back({"--from", true,
-                     [&](std::string_view v) { return cli::seconds("--from", v, 1e9, o.from_s); }});
-    flags.push_back(
-        {"--to", true, [&](std::string_view v) { return cli::seconds("--to", v, 1e9, o.to_s); }});
+    flags.push_back({"--from", true, [&](std::string_view v) {
+                       return seconds_at_least_zero("--from", v, o.from_s);
+                     }});
+    flags.push_back({"--to", true,
+                     [&](std::string_view v) { return seconds_at_least_zero("--to", v, o.to_s); }});
   }
   std::string error;
   switch (cli::parse(argc, argv, flags, error, 3)) {
-    case cli::Outcome::Help: usage(stdout); return 0;
+    case cli::Outcome::Help: help(); return 0;
     case cli::Outcome::Bad: return bad(error);
     case cli::Outcome::Ok: break;
   }

@@ -215,11 +215,11 @@ int Pipeline::on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t 
       if (!in_.pop_due(now, from, held_)) break;
       wire = held_;
     }
+    // The stage's own packets go to the capture before the stage acts on
+    // them: a Request's Challenge is sent from inside open().
+    if (capture_ != nullptr) capture_control(trace::Direction::In, from, wire, now);
     std::size_t plain = secure_.open(from, wire, out, now);
-    if (plain == 0) {
-      if (capture_ != nullptr) capture_control(trace::Direction::In, from, wire, now);
-      continue;
-    }
+    if (plain == 0) continue;
     if (host_ != nullptr) {
       EnetPeers peers(host_);
       const GuardVerdict verdict = check_enet_datagram(out.first(plain), from, guard_, peers);
