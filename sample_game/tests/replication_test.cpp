@@ -152,7 +152,8 @@ TEST(Replication, TwoShipsInOneSlotAreRefused) {
 TEST(Replication, ShipsOutsideTheArenaAreRefused) {
   for (const auto& [pos, vel] :
        {std::pair{tw::Vec2{1700, 10}, tw::Vec2{0, 0}}, std::pair{tw::Vec2{10, 950}, tw::Vec2{0, 0}},
-        std::pair{tw::Vec2{10, 10}, tw::Vec2{300, 0}}, std::pair{tw::Vec2{10, 10}, tw::Vec2{0, 600}},
+        std::pair{tw::Vec2{10, 10}, tw::Vec2{300, 0}},
+        std::pair{tw::Vec2{10, 10}, tw::Vec2{0, 600}},
         std::pair{tw::Vec2{1600, 900}, tw::Vec2{280, 280}}}) {
     tw::EntityStore store(schema(), replication_settings());
     const tw::EntityId e = store.create(kShipType);

@@ -1,11 +1,12 @@
 #include "enet_datagram.hpp"
 
+#include "socket/enet_guard.hpp"
+
 namespace twtrace {
 
 namespace {
 
-// Size of each command with its 4-byte header, without data (enet/protocol.h).
-constexpr std::uint8_t kSize[13] = {0, 8, 48, 44, 8, 4, 6, 8, 24, 8, 12, 16, 24};
+namespace wire = tickwire::socket::enet_wire;
 
 std::uint16_t be16(const std::uint8_t* p) noexcept {
   return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
@@ -40,10 +41,10 @@ bool parse_enet(std::span<const std::uint8_t> bytes, EnetDatagram& out, std::str
     return false;
   }
   const std::uint16_t word = be16(bytes.data());
-  out.has_sent_time = (word & 0x8000) != 0;
-  out.compressed = (word & 0x4000) != 0;
-  out.session = static_cast<std::uint8_t>((word >> 12) & 3);
-  out.peer_id = word & 0x0FFF;
+  out.has_sent_time = (word & wire::kFlagSentTime) != 0;
+  out.compressed = (word & wire::kFlagCompressed) != 0;
+  out.session = static_cast<std::uint8_t>((word >> wire::kSessionShift) & 3);
+  out.peer_id = word & wire::kPeerIdMask;
   std::size_t at = 2;
   if (out.has_sent_time) {
     if (bytes.size() < 4) {
@@ -70,34 +71,34 @@ bool parse_enet(std::span<const std::uint8_t> bytes, EnetDatagram& out, std::str
     }
     EnetCommand& cmd = out.commands[out.count];
     cmd = EnetCommand{};
-    cmd.type = c[0] & 0x0F;
+    cmd.type = c[0] & wire::kCommandMask;
     cmd.ack_wanted = (c[0] & 0x80) != 0;
     cmd.unsequenced = (c[0] & 0x40) != 0;
     cmd.channel = c[1];
     cmd.reliable_seq = be16(c + 2);
-    if (cmd.type == 0 || cmd.type >= 13) {
+    if (cmd.type == 0 || cmd.type >= wire::kCommandCount) {
       error = "unknown command " + std::to_string(cmd.type) + " at byte " + std::to_string(at);
       return false;
     }
-    const std::size_t size = kSize[cmd.type];
+    const std::size_t size = wire::kCommandSize[cmd.type];
     if (left < size) {
       error = std::string(enet_command_name(cmd.type)) + " cut short at byte " + std::to_string(at);
       return false;
     }
     std::size_t data_length = 0;
     switch (cmd.type) {
-      case 1:  // ACK
+      case wire::kAcknowledge:
         cmd.acked_seq = be16(c + 4);
         cmd.acked_sent_time = be16(c + 6);
         break;
-      case 6: data_length = be16(c + 4); break;  // SEND_RELIABLE
-      case 7:                                    // SEND_UNRELIABLE
-      case 9:                                    // SEND_UNSEQUENCED
+      case wire::kSendReliable: data_length = be16(c + 4); break;
+      case wire::kSendUnreliable:
+      case wire::kSendUnsequenced:
         cmd.unreliable_seq = be16(c + 4);
         data_length = be16(c + 6);
         break;
-      case 8:   // SEND_FRAGMENT
-      case 12:  // SEND_UNRELIABLE_FRAGMENT
+      case wire::kSendFragment:
+      case wire::kSendUnreliableFragment:
         cmd.fragment_start = be16(c + 4);
         data_length = be16(c + 6);
         cmd.fragment_count = be32(c + 8);

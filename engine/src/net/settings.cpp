@@ -36,8 +36,7 @@ Status TransportSettings::validate() const {
     return invalid("max_message_bytes: must be within 1..67108864 bytes");
   if (max_queued_bytes < max_message_bytes)
     return invalid("max_queued_bytes: must be at least max_message_bytes");
-  if (capture_max_bytes < 4096)
-    return invalid("capture_max_bytes: must be at least 4096 bytes");
+  if (capture_max_bytes < 4096) return invalid("capture_max_bytes: must be at least 4096 bytes");
   if (max_receive_buffer_bytes / 2 < max_message_bytes)
     return invalid("max_receive_buffer_bytes: must be at least twice max_message_bytes");
   return conditioner.validate();
