@@ -21,6 +21,9 @@ const char* usage() noexcept {
                            (no client-side prediction; for comparison, like cl_predict 0)
         --duration SEC     exit cleanly after SEC seconds (server and client)
         --stats-json FILE  on exit write stats as JSON to FILE
+        --world-hashes FILE
+                           client: write "TICK HASH" for every world a snapshot gave
+                           (compare with `tw-trace replay` of the client's trace)
         --sim SPEC         link conditioner for this process, e.g. "lag=100,jitter=20,loss=5"
         --code CODE        the room's secret code: random, 10+ letters and digits (codes
                            easy to guess are refused). A server without --code or
@@ -104,6 +107,7 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
        [&](std::string_view v) { return (out.name = v), (have_name = true), std::string(); }},
       {"--duration", true, seconds("--duration", out.duration_s)},
       {"--stats-json", true, file("--stats-json", out.stats_json)},
+      {"--world-hashes", true, file("--world-hashes", out.world_hashes)},
       {"--code", true,
        [&](std::string_view v) {
          if (v.size() < 6 || v.size() > 128)
@@ -172,11 +176,11 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
         "match)";
     return false;
   }
-  if (out.mode == Mode::Server &&
-      (out.bot || have_name || !out.screenshot.empty() || out.no_predict)) {
+  if (out.mode == Mode::Server && (out.bot || have_name || !out.screenshot.empty() ||
+                                   out.no_predict || !out.world_hashes.empty())) {
     error =
-        "--bot, --name, --no-predict and --screenshot are for a client (--connect or a local "
-        "match)";
+        "--bot, --name, --no-predict, --screenshot and --world-hashes are for a client "
+        "(--connect or a local match)";
     return false;
   }
   if (out.mode == Mode::Server) out.headless = true;

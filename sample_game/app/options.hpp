@@ -29,6 +29,7 @@ struct Options {
   bool ghost = false;          // start with the ghost overlay shown (G; not in --help)
   double duration_s = 0;       // exit cleanly after this long, seconds; 0 = until stopped
   std::string stats_json;      // write stats here on exit; empty = no file
+  std::string world_hashes;    // client: a line "tick hash" per world received; empty = none
   std::string code;            // --code: room code (empty: a server makes a random one)
   std::string token_file;      // --token: a connect token from the game's backend (client)
   std::string token_key_file;  // --token-key: the key that opens backend tokens (server)

@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <thread>
 
@@ -225,6 +228,18 @@ int run_client(const Options& o) {
   co.predict = !o.no_predict;
   co.conditioner = o.conditioner;
   co.room_code = code;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> hashes(nullptr, &std::fclose);
+  if (!o.world_hashes.empty()) {
+    hashes.reset(std::fopen(o.world_hashes.c_str(), "w"));
+    if (!hashes) {
+      std::fprintf(stderr, "arena: --world-hashes: cannot write %s: %s\n", o.world_hashes.c_str(),
+                   std::strerror(errno));
+      return 1;
+    }
+    co.on_world = [f = hashes.get()](const sim::World& w) {
+      std::fprintf(f, "%" PRIu32 " %016" PRIx64 "\n", w.tick, sim::world_hash(w));
+    };
+  }
   if (!o.token_file.empty()) {
     if (tickwire::Status s = tickwire::ConnectToken::load(o.token_file, co.token); !s) {
       std::fprintf(stderr, "arena: %s\n", s.message.c_str());

@@ -304,6 +304,7 @@ void GameClient::on_message(std::span<const std::uint8_t> bytes, Clock::time_poi
 void GameClient::on_snapshot(std::span<const std::uint8_t> envelope, Clock::time_point now) {
   if (phase_ != Phase::Playing) return;                  // before Welcome: cannot be ours yet
   if (!states_.receive(envelope, seconds(now))) return;  // refusals are counted there
+  if (options_.on_world) options_.on_world(states_.newest()->world);
   update_times_.push_back(seconds(now));
   while (!update_times_.empty() && update_times_.front() < seconds(now) - 1.0)
     update_times_.pop_front();

@@ -42,6 +42,8 @@ struct ClientOptions {
   // room code (--code) from which it makes its own. One of the two is needed.
   tickwire::ConnectToken token;
   std::string room_code;
+  // Called with every world a snapshot gave (arena --world-hashes).
+  std::function<void(const sim::World&)> on_world;
 };
 
 enum class Phase : std::uint8_t {

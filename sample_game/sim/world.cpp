@@ -278,6 +278,44 @@ Input clamp_input(const Input& in, float last_aim_x, float last_aim_y) noexcept 
   return out;
 }
 
+namespace {
+
+struct Fnv {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  void bytes(const void* p, std::size_t n) noexcept {
+    const auto* b = static_cast<const unsigned char*>(p);
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
+  }
+  template <typename T>
+  void add(T v) noexcept {
+    bytes(&v, sizeof v);  // floats by their bits: a world decoded twice hashes the same
+  }
+};
+
+}  // namespace
+
+std::uint64_t world_hash(const World& world) noexcept {
+  Fnv f;
+  f.add(world.tick);
+  for (const Ship& s : world.ships) {
+    f.add(s.active);
+    if (!s.active) continue;
+    f.add(s.alive);
+    for (const float v : {s.x, s.y, s.vx, s.vy, s.aim_x, s.aim_y}) f.add(v);
+    for (const std::int32_t v : {s.health, s.respawn_ticks, s.cooldown_ticks, s.score, s.deaths})
+      f.add(v);
+  }
+  for (const Projectile& p : world.projectiles) {
+    f.add(p.active);
+    if (!p.active) continue;
+    f.add(p.id);
+    f.add(p.owner);
+    for (const float v : {p.x, p.y, p.vx, p.vy}) f.add(v);
+    f.add(p.ticks_left);
+  }
+  return f.h;
+}
+
 int World::player_count() const noexcept {
   return static_cast<int>(
       std::count_if(ships.begin(), ships.end(), [](const Ship& s) { return s.active; }));

@@ -127,6 +127,12 @@ struct World {
   [[nodiscard]] int projectile_count() const noexcept;
 };
 
+// A 64-bit hash (FNV-1a) of what a snapshot carries of a world: its tick,
+// and every field of the active ships and projectiles (inactive ones count
+// as absent, whatever their stale fields hold). Two worlds that draw the
+// same hash the same; `tw-trace replay` and `arena --world-hashes` print it.
+std::uint64_t world_hash(const World& world) noexcept;
+
 // Puts a ship in `slot` (0..kMaxPlayers-1) at a spawn point, alive, score 0.
 // Returns false when the slot is out of range or taken.
 bool add_player(World& world, int slot) noexcept;

@@ -11,9 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "enet_datagram.hpp"
+#include "tickwire/trace.hpp"
 #include "trace/capture.hpp"
-#include "trace_file.hpp"
 
 namespace {
 
@@ -52,9 +51,9 @@ std::string write_trace(const char* name) {
   return path;
 }
 
-TEST(TraceFile, ReadsWhatTheCaptureWrote) {
+TEST(TraceReader, ReadsWhatTheCaptureWrote) {
   const std::string path = write_trace("good.pcap");
-  twtrace::TraceFile f;
+  tickwire::trace::TraceReader f;
   std::string error;
   ASSERT_TRUE(f.open(path, error)) << error;
   EXPECT_EQ(f.info().version, 1);
@@ -62,18 +61,18 @@ TEST(TraceFile, ReadsWhatTheCaptureWrote) {
   EXPECT_EQ(f.info().protocol_id, 0x1122334455667788ull);
   EXPECT_EQ(f.info().start_unix_us, 1'700'000'000ull * 1'000'000);
   EXPECT_EQ(f.info().local.port, 27015);
-  twtrace::Record r;
+  tickwire::trace::Record r;
   ASSERT_TRUE(f.next(r, error)) << error;
-  EXPECT_EQ(r.kind, twtrace::Kind::Handshake);
+  EXPECT_EQ(r.kind, tickwire::trace::Kind::Handshake);
   EXPECT_TRUE(r.outgoing);
   EXPECT_EQ(r.time_us, 1000u);
   EXPECT_EQ(r.dst.port, 40000);
   EXPECT_EQ(r.payload.size(), 5u);
   ASSERT_TRUE(f.next(r, error));
-  EXPECT_EQ(r.kind, twtrace::Kind::KeepAlive);
+  EXPECT_EQ(r.kind, tickwire::trace::Kind::KeepAlive);
   EXPECT_FALSE(r.outgoing);
   ASSERT_TRUE(f.next(r, error));
-  EXPECT_EQ(r.kind, twtrace::Kind::Enet);
+  EXPECT_EQ(r.kind, tickwire::trace::Kind::Enet);
   EXPECT_EQ(r.time_us, 3500u);
   EXPECT_EQ(std::vector<std::uint8_t>(r.payload.begin(), r.payload.end()), sample_datagram());
   EXPECT_FALSE(f.next(r, error));
@@ -81,12 +80,12 @@ TEST(TraceFile, ReadsWhatTheCaptureWrote) {
   ::unlink(path.c_str());
 }
 
-TEST(TraceFile, RefusesWhatIsNotATickwireTrace) {
+TEST(TraceReader, RefusesWhatIsNotATickwireTrace) {
   const std::string good = write_trace("base.pcap");
   const std::vector<std::uint8_t> bytes = read_all(good);
   ::unlink(good.c_str());
   auto open_bytes = [](const std::vector<std::uint8_t>& b, std::string& error) {
-    twtrace::TraceFile f;
+    tickwire::trace::TraceReader f;
     return f.open_memory(b, error);
   };
   std::string error;
@@ -119,15 +118,15 @@ TEST(TraceFile, RefusesWhatIsNotATickwireTrace) {
     pcap_dump_close(d);
     pcap_close(p);
   }
-  twtrace::TraceFile f;
+  tickwire::trace::TraceReader f;
   EXPECT_FALSE(f.open(eth, error));
   EXPECT_NE(error.find("link type 1"), std::string::npos) << error;
   ::unlink(eth.c_str());
   // Cut inside the last record: the records before it read, then an error.
   std::vector<std::uint8_t> cut(bytes.begin(), bytes.end() - 5);
-  twtrace::TraceFile g;
+  tickwire::trace::TraceReader g;
   ASSERT_TRUE(g.open_memory(cut, error)) << error;
-  twtrace::Record r;
+  tickwire::trace::Record r;
   int read = 0;
   while (g.next(r, error)) ++read;
   EXPECT_EQ(read, 2);
@@ -136,9 +135,9 @@ TEST(TraceFile, RefusesWhatIsNotATickwireTrace) {
 
 TEST(EnetDatagram, ParsesCommandsAndRefusesEveryTruncation) {
   const std::vector<std::uint8_t> d = sample_datagram();
-  twtrace::EnetDatagram out;
+  tickwire::trace::EnetDatagram out;
   std::string error;
-  ASSERT_TRUE(twtrace::parse_enet(d, out, error)) << error;
+  ASSERT_TRUE(tickwire::trace::parse_enet(d, out, error)) << error;
   EXPECT_EQ(out.peer_id, 5);
   EXPECT_TRUE(out.has_sent_time);
   EXPECT_EQ(out.sent_time, 1234);
@@ -154,7 +153,7 @@ TEST(EnetDatagram, ParsesCommandsAndRefusesEveryTruncation) {
   // Every shorter prefix but the command boundaries (4 and 12) is refused,
   // with a reason.
   for (std::size_t n = 0; n < d.size(); ++n) {
-    const bool ok = twtrace::parse_enet({d.data(), n}, out, error);
+    const bool ok = tickwire::trace::parse_enet({d.data(), n}, out, error);
     EXPECT_EQ(ok, n == 4 || n == 12) << n;
     if (!ok) {
       EXPECT_FALSE(error.empty()) << n;
@@ -163,7 +162,7 @@ TEST(EnetDatagram, ParsesCommandsAndRefusesEveryTruncation) {
   // A length past the end.
   std::vector<std::uint8_t> lying = d;
   lying[9] = 200;
-  EXPECT_FALSE(twtrace::parse_enet(lying, out, error));
+  EXPECT_FALSE(tickwire::trace::parse_enet(lying, out, error));
   EXPECT_NE(error.find("claims 200"), std::string::npos) << error;
 }
 

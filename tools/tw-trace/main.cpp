@@ -3,43 +3,59 @@
 //
 //   tw-trace info FILE [--json]
 //   tw-trace dump FILE [--json] [--connection N] [--from S] [--to S]
+//   tw-trace replay FILE [--connection N]
 //
 // Exit status: 0 done, 1 a file that is not a readable tickwire trace (or a
 // record in it that is malformed), 2 a bad command line.
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <tickwire/trace.hpp>
 #include "args.hpp"
-#include "enet_datagram.hpp"
-#include "trace_file.hpp"
+#include "proto/trace_decoder.hpp"
 
 namespace {
 
-using namespace twtrace;
+using namespace tickwire::trace;
 namespace cli = tickwire::cli;
 
 constexpr const char* kUsage =
     "usage: tw-trace info FILE [--json]\n"
     "       tw-trace dump FILE [--json] [--connection N] [--from S] [--to S]\n"
+    "       tw-trace replay FILE [--connection N]\n"
     "       tw-trace COMMAND --help\n";
 
 constexpr const char* kHelp =
     "\nFILE is a trace a tickwire program recorded (TICKWIRE_CAPTURE=FILE.pcap).\n"
     "  info   what the trace holds: duration, connections, datagrams and bytes each\n"
-    "         way, messages per channel, resends, unreliable numbers skipped or\n"
-    "         late, round trips from ENet's acks\n"
-    "  dump   one line per datagram: time (s), direction, connection, size, kind\n"
-    "         and its ENet commands\n"
+    "         way, messages per channel and by kind (snapshots, the game's inputs...)\n"
+    "         with their rates, resends, unreliable numbers skipped or late, round\n"
+    "         trips from ENet's acks\n"
+    "  dump   one line per datagram: time (s), direction, connection, size, kind,\n"
+    "         its ENet commands, and the messages it completed (snapshots: tick,\n"
+    "         baseline and size; the game's messages by name)\n"
+    "  replay rebuilds the worlds one client had from the snapshots its ENet\n"
+    "         delivered, through the game's own decoder, as fast as it can: one\n"
+    "         line \"TICK HASH\" per world (as `arena --world-hashes` writes them),\n"
+    "         a summary on stderr. A client's trace replays what it received; a\n"
+    "         server's, what it sent to connection N (default 0)\n"
     "  --json          info: one JSON object; dump: one JSON object per line\n"
-    "  --connection N  dump: only connection N (as info numbers them, from 0)\n"
+    "  --connection N  dump: only connection N (as info numbers them, from 0);\n"
+    "                  replay: the client of a server's trace to replay\n"
     "  --from S, --to S\n"
     "                  dump: only datagrams from / to that many seconds into the trace\n"
+    "Games: arena's messages are decoded (protocol id 0x6172656e61303031); for\n"
+    "another game's trace, tw-trace stops at tickwire's level (ENet, snapshot\n"
+    "envelopes) and says so.\n"
     "Exit status: 0 done, 1 not a readable tickwire trace, 2 bad command line.\n";
 
 void usage(std::FILE* to) {
@@ -97,6 +113,48 @@ struct Peers {
   }
 };
 
+// ---- messages ----
+
+// The game decoders tw-trace knows, by protocol id; nullptr for another game.
+std::unique_ptr<TraceDecoder> decoder_for(std::uint64_t protocol_id) {
+  auto arena_decoder = std::make_unique<arena::proto::TraceDecoder>();
+  if (arena_decoder->protocol_id() == protocol_id) return arena_decoder;
+  return nullptr;
+}
+
+// What each end of one connection's ENet delivered: to the recording host
+// (what it received) and to the remote (what the recording host sent; the
+// trace cannot see what was lost after sending).
+struct Delivery {
+  EnetDelivery to_local, to_remote;
+};
+
+// A message named: "control" (tickwire's control lane, the last channel),
+// "snapshot" (a snapshot envelope, any game), the game's own name for it,
+// or "message" when nobody knows it.
+TraceDecoder::Description describe_message(const DeliveredMessage& m, std::uint32_t channels,
+                                           bool from_server, TraceDecoder* game) {
+  char buf[200];
+  if (channels > 0 && m.channel == channels - 1) {
+    const bool welcome = !m.bytes.empty() && m.bytes[0] == 1;
+    return {"control",
+            welcome ? "welcome" : "type " + std::to_string(m.bytes.empty() ? 0 : m.bytes[0])};
+  }
+  if (const std::optional<EnvelopeHeader> e = read_envelope(m.bytes)) {
+    std::string base =
+        e->baseline_tick ? "delta from " + std::to_string(*e->baseline_tick) : "full";
+    std::snprintf(buf, sizeof buf, "tick %" PRIu32 ", %s, %zu B (stream %zu B), input ack %" PRIu32,
+                  e->tick, base.c_str(), m.bytes.size(), e->stream_bytes, e->acked_input_tick);
+    return {"snapshot", buf};
+  }
+  if (game != nullptr) {
+    TraceDecoder::Description d = game->describe(m.channel, m.bytes, from_server);
+    if (!d.name.empty()) return d;
+  }
+  std::snprintf(buf, sizeof buf, "ch%u, %zu B", m.channel, m.bytes.size());
+  return {"message", buf};
+}
+
 // ---- info ----
 
 struct Direction {
@@ -108,6 +166,9 @@ struct Direction {
   // and channel: skipped numbers (lost on the way, or sent by nobody: ENet
   // numbers every unreliable send), the same number again, an older one late.
   std::uint64_t unreliable_gaps = 0, unreliable_duplicates = 0, unreliable_reordered = 0;
+  // Messages ENet delivered (on the sending side: as sent), by name
+  // (describe_message): count and bytes.
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> kinds;
 };
 
 struct PeerState {
@@ -126,11 +187,13 @@ double percentile(std::vector<double> v, double p) {
 }
 
 int info(const std::string& path, bool json) {
-  TraceFile file;
+  TraceReader file;
   std::string error;
   if (!file.open(path, error)) return bad_file(error);
+  const std::unique_ptr<TraceDecoder> game = decoder_for(file.info().protocol_id);
   Peers peers;
   std::map<std::size_t, PeerState> state;
+  std::map<std::size_t, Delivery> deliveries;
   Direction out, in;
   std::vector<double> rtts;  // ms
   std::uint64_t records = 0, last_us = 0;
@@ -161,6 +224,16 @@ int info(const std::string& path, bool json) {
     if (r.outgoing && d.has_sent_time) {
       ps.sent[ps.next] = {d.sent_time, r.time_us};
       ps.next = (ps.next + 1) % ps.sent.size();
+    }
+    {
+      Delivery& del = deliveries[peer];
+      EnetDelivery& to = r.outgoing ? del.to_remote : del.to_local;
+      const bool from_server = r.outgoing == file.info().server;
+      for (const DeliveredMessage& m : to.receive(d)) {
+        auto& k = dir.kinds[describe_message(m, to.channel_count(), from_server, game.get()).name];
+        ++k.first;
+        k.second += m.bytes.size();
+      }
     }
     for (std::size_t i = 0; i < d.count; ++i) {
       const EnetCommand& c = d.commands[i];
@@ -225,6 +298,17 @@ int info(const std::string& path, bool json) {
              std::to_string(x.commands[t]);
         first = false;
       }
+      j += "}, \"messages\": {";
+      first = true;
+      for (const auto& [name, k] : x.kinds) {
+        char buf[200];
+        std::snprintf(buf, sizeof buf,
+                      "%s%s: {\"count\": %" PRIu64 ", \"per_second\": %.2f, \"bytes_avg\": %.1f}",
+                      first ? "" : ", ", json_string(name).c_str(), k.first, rate(k.first),
+                      static_cast<double>(k.second) / static_cast<double>(k.first));
+        j += buf;
+        first = false;
+      }
       j += "}, \"messages_per_channel\": {";
       first = true;
       for (const auto& [ch, n] : x.messages) {
@@ -240,17 +324,20 @@ int info(const std::string& path, bool json) {
     for (std::size_t i = 0; i < peers.list.size(); ++i)
       peers_json += (i ? ", " : "") + json_string(to_string(peers.list[i]));
     std::printf("{\"version\": %u, \"role\": \"%s\", \"protocol_id\": \"0x%016" PRIx64
-                "\", \"start_unix_us\": %" PRIu64 ", \"local\": %s, \"records\": %" PRIu64
+                "\", \"game\": %s, \"start_unix_us\": %" PRIu64
+                ", \"local\": %s, \"records\": %" PRIu64
                 ", \"duration_s\": %.3f, \"connections\": [%s], \"sent\": %s, \"received\": %s, "
                 "\"rtt_ms\": {\"samples\": %zu, \"median\": %.2f, \"p90\": %.2f}}\n",
-                ti.version, ti.server ? "server" : "client", ti.protocol_id, ti.start_unix_us,
+                ti.version, ti.server ? "server" : "client", ti.protocol_id,
+                game ? json_string(game->name()).c_str() : "null", ti.start_unix_us,
                 json_string(to_string(ti.local)).c_str(), records, seconds, peers_json.c_str(),
                 dir_json(out).c_str(), dir_json(in).c_str(), rtts.size(), percentile(rtts, 0.5),
                 percentile(rtts, 0.9));
     return 0;
   }
-  std::printf("trace       %s (version %u), a %s's, protocol id 0x%016" PRIx64 "\n", path.c_str(),
-              ti.version, ti.server ? "server" : "client", ti.protocol_id);
+  std::printf("trace       %s (version %u), a %s's, protocol id 0x%016" PRIx64 " (%s)\n",
+              path.c_str(), ti.version, ti.server ? "server" : "client", ti.protocol_id,
+              game ? std::string(game->name()).c_str() : "a game tw-trace does not know");
   std::printf("local       %s\n", to_string(ti.local).c_str());
   std::printf("duration    %.3f s, %" PRIu64 " records\n", seconds, records);
   std::printf("connections %zu:", peers.list.size());
@@ -266,6 +353,9 @@ int info(const std::string& path, bool json) {
                 x.resent, x.malformed);
     for (const auto& [ch, n] : x.messages)
       std::printf("            channel %d: %" PRIu64 " messages, %.1f/s\n", ch, n, rate(n));
+    for (const auto& [name, k] : x.kinds)
+      std::printf("            %-11s %" PRIu64 " (%.1f/s, %.0f B each)\n", name.c_str(), k.first,
+                  rate(k.first), static_cast<double>(k.second) / static_cast<double>(k.first));
     std::printf("            unreliable: %" PRIu64 " numbers skipped, %" PRIu64
                 " duplicated, %" PRIu64 " late (out of order)\n",
                 x.unreliable_gaps, x.unreliable_duplicates, x.unreliable_reordered);
@@ -327,10 +417,12 @@ std::string handshake_name(int type) {
 }
 
 int dump(const std::string& path, const DumpOptions& o) {
-  TraceFile file;
+  TraceReader file;
   std::string error;
   if (!file.open(path, error)) return bad_file(error);
+  const std::unique_ptr<TraceDecoder> game = decoder_for(file.info().protocol_id);
   Peers peers;
+  std::map<std::size_t, Delivery> deliveries;
   Record r;
   EnetDatagram d;
   std::uint64_t n = 0;
@@ -338,27 +430,116 @@ int dump(const std::string& path, const DumpOptions& o) {
     ++n;
     const Address remote = r.outgoing ? r.dst : r.src;
     const std::size_t peer = peers.index(remote);
+    std::string detail, parse_error;
+    std::vector<TraceDecoder::Description> messages;
+    if (r.kind == Kind::Enet) {
+      if (parse_enet(r.payload, d, parse_error)) {
+        detail = commands_text(d);
+        // Every datagram goes through delivery, also those not shown, so
+        // that a message is named on the datagram that completed it.
+        Delivery& del = deliveries[peer];
+        EnetDelivery& to = r.outgoing ? del.to_remote : del.to_local;
+        const bool from_server = r.outgoing == file.info().server;
+        for (const DeliveredMessage& m : to.receive(d))
+          messages.push_back(describe_message(m, to.channel_count(), from_server, game.get()));
+      } else {
+        detail = "malformed: " + parse_error;
+      }
+    } else if (r.kind == Kind::Handshake && !r.payload.empty()) {
+      detail = handshake_name(r.payload[0] & 0x0F);
+    }
     const double t = static_cast<double>(r.time_us) / 1e6;
     if (t < o.from_s || t > o.to_s) continue;
     if (o.connection >= 0 && peer != static_cast<std::size_t>(o.connection)) continue;
-    std::string detail, parse_error;
-    if (r.kind == Kind::Enet)
-      detail =
-          parse_enet(r.payload, d, parse_error) ? commands_text(d) : "malformed: " + parse_error;
-    else if (r.kind == Kind::Handshake && !r.payload.empty())
-      detail = handshake_name(r.payload[0] & 0x0F);
     if (o.json) {
+      std::string list;
+      for (const auto& m : messages)
+        list += std::string(list.empty() ? "" : ", ") + "{\"name\": " + json_string(m.name) +
+                ", \"detail\": " + json_string(m.detail) + "}";
       std::printf(
           "{\"t\": %.6f, \"dir\": \"%s\", \"connection\": %zu, \"peer\": %s, \"kind\": "
-          "\"%s\", \"bytes\": %zu, \"detail\": %s}\n",
+          "\"%s\", \"bytes\": %zu, \"detail\": %s, \"messages\": [%s]}\n",
           t, r.outgoing ? "out" : "in", peer, json_string(to_string(remote)).c_str(),
-          to_string(r.kind), r.payload.size(), json_string(detail).c_str());
+          to_string(r.kind), r.payload.size(), json_string(detail).c_str(), list.c_str());
     } else {
+      for (const auto& m : messages) detail += " => " + m.name + " " + m.detail;
       std::printf("%10.6f %s [%zu] %-21s %5zu B %-9s %s\n", t, r.outgoing ? "->" : "<-", peer,
                   to_string(remote).c_str(), r.payload.size(), to_string(r.kind), detail.c_str());
     }
   }
   if (!error.empty()) return bad_file("record " + std::to_string(n + 2) + ": " + error);
+  return 0;
+}
+
+// ---- replay ----
+
+// One client's received traffic through ENet's delivery and the game's
+// decoder, as fast as it goes. A client's trace: what it received. A
+// server's: what it sent to connection `connection`.
+int replay(const std::string& path, long connection) {
+  const auto began = std::chrono::steady_clock::now();
+  TraceReader file;
+  std::string error;
+  if (!file.open(path, error)) return bad_file(error);
+  const TraceInfo& ti = file.info();
+  const std::unique_ptr<TraceDecoder> game = decoder_for(ti.protocol_id);
+  if (!game)
+    std::fprintf(stderr,
+                 "tw-trace: no decoder for protocol id 0x%016" PRIx64
+                 ": replaying at tickwire's level (snapshot envelopes, no worlds)\n",
+                 ti.protocol_id);
+  if (!ti.server && connection > 0)
+    return bad("--connection: a client's trace has one connection (0)");
+  const std::size_t wanted = connection < 0 ? 0 : static_cast<std::size_t>(connection);
+  Peers peers;
+  EnetDelivery delivery;
+  Record r;
+  EnetDatagram d;
+  std::string parse_error;
+  std::uint64_t n = 0, last_us = 0, worlds = 0, envelopes = 0, malformed = 0, connections = 0;
+  while (file.next(r, error)) {
+    ++n;
+    last_us = r.time_us;
+    const std::size_t peer = peers.index(r.outgoing ? r.dst : r.src);
+    if (r.kind != Kind::Enet || peer != wanted) continue;
+    if (r.outgoing != ti.server) continue;  // only what went to the client
+    if (!parse_enet(r.payload, d, parse_error)) {
+      ++malformed;
+      continue;
+    }
+    const std::span<const DeliveredMessage> messages = delivery.receive(d);
+    if (delivery.stats().connections != connections) {
+      connections = delivery.stats().connections;
+      if (game) game->reset();
+    }
+    const std::uint32_t channels = delivery.channel_count();
+    for (const DeliveredMessage& m : messages) {
+      if (channels > 0 && m.channel == channels - 1) continue;  // tickwire's control lane
+      if (game) {
+        if (const std::optional<WorldHash> w = game->deliver(m.channel, m.bytes, r.time_us)) {
+          std::printf("%" PRIu32 " %016" PRIx64 "\n", w->tick, w->hash);
+          ++worlds;
+        }
+      } else if (const std::optional<EnvelopeHeader> e = read_envelope(m.bytes)) {
+        std::printf("%" PRIu32 " envelope %zu B\n", e->tick, m.bytes.size());
+        ++envelopes;
+      }
+    }
+  }
+  if (!error.empty()) return bad_file("record " + std::to_string(n + 2) + ": " + error);
+  if (wanted >= peers.list.size())
+    return bad_file("the trace has no connection " + std::to_string(wanted));
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  const double trace_s = static_cast<double>(last_us) / 1e6;
+  const DeliveryStats& ds = delivery.stats();
+  std::fprintf(stderr,
+               "tw-trace: replayed %.1f s of %s in %.3f s (%.0fx real time): %" PRIu64
+               " %s, %" PRIu64 " messages, %" PRIu64 " connection(s), %" PRIu64
+               " malformed datagrams\n",
+               trace_s, to_string(peers.list[wanted]).c_str(), took,
+               took > 0 ? trace_s / took : 0.0, game ? worlds : envelopes,
+               game ? "worlds" : "envelopes", ds.delivered, ds.connections, malformed);
   return 0;
 }
 
@@ -371,7 +552,7 @@ int main(int argc, char** argv) {
     help();
     return 0;
   }
-  if (command != "info" && command != "dump")
+  if (command != "info" && command != "dump" && command != "replay")
     return bad("unknown command '" + std::string(command) + "'");
   if (argc >= 3 && (std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h")) {
     help();
@@ -381,15 +562,18 @@ int main(int argc, char** argv) {
     return bad(std::string(command) + " needs a trace file");
   const std::string path = argv[2];
   DumpOptions o;
-  std::vector<cli::Flag> flags = {
-      {"--json", false, [&](std::string_view) { return (o.json = true), std::string(); }}};
-  if (command == "dump") {
+  std::vector<cli::Flag> flags;
+  if (command != "replay")
+    flags.push_back(
+        {"--json", false, [&](std::string_view) { return (o.json = true), std::string(); }});
+  if (command != "info")
     flags.push_back({"--connection", true, [&](std::string_view v) {
                        return cli::parse_number<long>(v, 0, 1 << 20, o.connection)
                                   ? std::string()
                                   : "--connection: expected 0..1048576, got '" + std::string(v) +
                                         "'";
                      }});
+  if (command == "dump") {
     flags.push_back({"--from", true, [&](std::string_view v) {
                        return seconds_at_least_zero("--from", v, o.from_s);
                      }});
@@ -402,5 +586,6 @@ int main(int argc, char** argv) {
     case cli::Outcome::Bad: return bad(error);
     case cli::Outcome::Ok: break;
   }
+  if (command == "replay") return replay(path, o.connection);
   return command == "info" ? info(path, o.json) : dump(path, o);
 }

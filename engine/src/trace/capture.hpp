@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "socket/endpoint.hpp"
+#include "tickwire/trace.hpp"
 #include "tickwire/status.hpp"
 
 struct pcap;
@@ -40,14 +41,9 @@ inline constexpr int kLinkType = 228;
 // The synthetic headers before each record's payload: IPv4 (20) + UDP (8).
 inline constexpr std::size_t kHeaderBytes = 28;
 
-// What a record holds. The first byte of every UDP payload in a trace.
-enum class RecordKind : std::uint8_t {
-  Meta = 0,  // the first record: magic, version, role, protocol id, start time
-  Enet = 1,  // one ENet datagram, plaintext (after opening / before sealing)
-  Handshake =
-      2,  // a tickwire handshake packet as it travelled (request, challenge, response, denied)
-  KeepAlive = 3,  // a sealed keep-alive (its plaintext is empty)
-};
+// What a record holds (tickwire/trace.hpp): the first byte of every UDP
+// payload in a trace.
+using RecordKind = Kind;
 
 enum class Direction : std::uint8_t { Out = 0, In = 1 };
 

@@ -1,19 +1,21 @@
-#include "trace_file.hpp"
+#include "tickwire/trace.hpp"
+#include "trace/capture.hpp"
+#include "wire/envelope.hpp"
 
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
 
-namespace twtrace {
+namespace tickwire::trace {
 
 namespace {
 
-constexpr int kLinkTypeIpv4 = 228;
-constexpr std::uint16_t kVersion = 1;  // the newest trace version this reader knows
-constexpr char kMagic[8] = {'T', 'W', 'T', 'R', 'A', 'C', 'E', '1'};
-constexpr std::size_t kHeaders = 28;  // IPv4 (20) + UDP (8)
+constexpr int kLinkTypeIpv4 = kLinkType;
+constexpr std::uint16_t kVersion = kTraceVersion;  // the newest trace version this reader knows
+constexpr std::size_t kHeaders = kHeaderBytes;
 
 std::uint16_t be16(const std::uint8_t* p) noexcept {
   return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
@@ -77,37 +79,62 @@ std::string to_string(Address a) {
   return std::string(ip) + ":" + std::to_string(a.port);
 }
 
-TraceFile::~TraceFile() {
-  if (pcap_ != nullptr) pcap_close(pcap_);  // closes the memory FILE* too
+struct TraceReader::Impl {
+  pcap* pcap_ = nullptr;
+  TraceInfo info_;
+  std::uint64_t first_us_ = 0;
+
+  ~Impl() { close(); }
+  void close() noexcept {
+    if (pcap_ != nullptr) pcap_close(pcap_);  // closes the memory FILE* too
+    pcap_ = nullptr;
+    info_ = {};
+  }
+  bool start(std::string& error);
+};
+
+TraceReader::TraceReader() : impl_(std::make_unique<Impl>()) {}
+TraceReader::~TraceReader() = default;
+
+const TraceInfo& TraceReader::info() const noexcept {
+  return impl_->info_;
 }
 
-bool TraceFile::open(const std::string& path, std::string& error) {
+bool TraceReader::open(const std::string& path, std::string& error) {
+  Impl& m = *impl_;
   char err[PCAP_ERRBUF_SIZE] = {};
-  pcap_ = pcap_open_offline(path.c_str(), err);
-  if (pcap_ == nullptr) {
+  m.close();
+  m.pcap_ = pcap_open_offline(path.c_str(), err);
+  if (m.pcap_ == nullptr) {
     error = path + ": not a readable pcap file (" + err + ")";
     return false;
   }
-  return start(error);
+  if (m.start(error)) return true;
+  m.close();
+  return false;
 }
 
-bool TraceFile::open_memory(std::span<const std::uint8_t> bytes, std::string& error) {
+bool TraceReader::open_memory(std::span<const std::uint8_t> bytes, std::string& error) {
+  Impl& m = *impl_;
+  m.close();
   std::FILE* f = fmemopen(const_cast<std::uint8_t*>(bytes.data()), bytes.size(), "rb");
   if (f == nullptr) {
     error = "cannot read from memory";
     return false;
   }
   char err[PCAP_ERRBUF_SIZE] = {};
-  pcap_ = pcap_fopen_offline(f, err);
-  if (pcap_ == nullptr) {
+  m.pcap_ = pcap_fopen_offline(f, err);
+  if (m.pcap_ == nullptr) {
     std::fclose(f);
     error = std::string("not a readable pcap file (") + err + ")";
     return false;
   }
-  return start(error);
+  if (m.start(error)) return true;
+  m.close();
+  return false;
 }
 
-bool TraceFile::start(std::string& error) {
+bool TraceReader::Impl::start(std::string& error) {
   if (pcap_datalink(pcap_) != kLinkTypeIpv4) {
     error = "not a tickwire trace: link type " + std::to_string(pcap_datalink(pcap_)) +
             ", tickwire writes 228 (IPv4)";
@@ -141,18 +168,22 @@ bool TraceFile::start(std::string& error) {
   info_.local = meta.src;
   first_us_ = static_cast<std::uint64_t>(h->ts.tv_sec) * 1'000'000 +
               static_cast<std::uint64_t>(h->ts.tv_usec);
-  have_first_ = true;
   return true;
 }
 
-bool TraceFile::next(Record& out, std::string& error) {
+bool TraceReader::next(Record& out, std::string& error) {
+  Impl& m = *impl_;
+  if (m.pcap_ == nullptr) {
+    error = "no trace is open";
+    return false;
+  }
   error.clear();
   pcap_pkthdr* h = nullptr;
   const u_char* data = nullptr;
-  const int r = pcap_next_ex(pcap_, &h, &data);
+  const int r = pcap_next_ex(m.pcap_, &h, &data);
   if (r == PCAP_ERROR_BREAK) return false;  // the end
   if (r != 1) {
-    error = std::string("the trace ends inside a record (truncated?): ") + pcap_geterr(pcap_);
+    error = std::string("the trace ends inside a record (truncated?): ") + pcap_geterr(m.pcap_);
     return false;
   }
   if (!parse(*h, data, out, error)) return false;
@@ -162,9 +193,25 @@ bool TraceFile::next(Record& out, std::string& error) {
   }
   const std::uint64_t t = static_cast<std::uint64_t>(h->ts.tv_sec) * 1'000'000 +
                           static_cast<std::uint64_t>(h->ts.tv_usec);
-  out.time_us = t >= first_us_ ? t - first_us_ : 0;
-  out.outgoing = out.src == info_.local;
+  out.time_us = t >= m.first_us_ ? t - m.first_us_ : 0;
+  out.outgoing = out.src == m.info_.local;
   return true;
 }
 
-}  // namespace twtrace
+std::optional<EnvelopeHeader> read_envelope(std::span<const std::uint8_t> message) {
+  wire::SnapshotHeader h;
+  std::span<const std::uint8_t> stream;
+  if (wire::read_snapshot_envelope(message, h, stream) != wire::EnvelopeError::Ok)
+    return std::nullopt;
+  EnvelopeHeader out;
+  out.tick = h.tick;
+  if (h.has_baseline) out.baseline_tick = h.baseline_tick;
+  out.acked_input_tick = h.acked_input_tick;
+  out.server_time_us = h.server_time_us;
+  if (h.input_slack != wire::kNoInputSlack) out.input_slack_ticks = h.input_slack / 16.0;
+  out.input_received_tick = h.input_received_tick;
+  out.stream_bytes = stream.size();
+  return out;
+}
+
+}  // namespace tickwire::trace

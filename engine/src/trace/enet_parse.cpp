@@ -1,8 +1,8 @@
-#include "enet_datagram.hpp"
+#include "tickwire/trace.hpp"
 
 #include "socket/enet_guard.hpp"
 
-namespace twtrace {
+namespace tickwire::trace {
 
 namespace {
 
@@ -106,6 +106,13 @@ bool parse_enet(std::span<const std::uint8_t> bytes, EnetDatagram& out, std::str
         cmd.total_length = be32(c + 16);
         cmd.fragment_offset = be32(c + 20);
         break;
+      case wire::kConnect:
+      case wire::kVerifyConnect:
+        cmd.outgoing_peer_id = be16(c + 4);
+        cmd.mtu = be32(c + 8);
+        cmd.channel_count = be32(c + 16);
+        cmd.connect_id = be32(c + 40);
+        break;
       default: break;
     }
     if (left - size < data_length) {
@@ -120,4 +127,4 @@ bool parse_enet(std::span<const std::uint8_t> bytes, EnetDatagram& out, std::str
   return true;
 }
 
-}  // namespace twtrace
+}  // namespace tickwire::trace
