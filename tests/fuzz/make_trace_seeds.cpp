@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   CaptureWriter w;
   const tickwire::socket::Endpoint local{0x0100007f, 27015}, remote{0x0100007f, 40000};
   if (!w.open(dir + "/match.pcap", 1u << 20, "server", 0x6172656e61303031ull, local, 0,
-              1'700'000'000, {})) {
+              1'700'000'000'000'000, {})) {
     std::fprintf(stderr, "make_trace_seeds: cannot write %s\n", dir.c_str());
     return 1;
   }

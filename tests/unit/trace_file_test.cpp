@@ -42,8 +42,8 @@ std::vector<std::uint8_t> sample_datagram() {
 std::string write_trace(const char* name) {
   const std::string path = temp(name);
   CaptureWriter w;
-  EXPECT_TRUE(
-      w.open(path, 1u << 20, "client", 0x1122334455667788ull, kLocal, 1000, 1'700'000'000, {}));
+  EXPECT_TRUE(w.open(path, 1u << 20, "client", 0x1122334455667788ull, kLocal, 1000,
+                     1'700'000'000'123'456, {}));
   w.record(2000, Direction::Out, RecordKind::Handshake, kRemote, std::vector<std::uint8_t>(5, 0));
   w.record(3000, Direction::In, RecordKind::KeepAlive, kRemote, {});
   w.record(4500, Direction::In, RecordKind::Enet, kRemote, sample_datagram());
@@ -59,7 +59,7 @@ TEST(TraceReader, ReadsWhatTheCaptureWrote) {
   EXPECT_EQ(f.info().version, 1);
   EXPECT_FALSE(f.info().server);
   EXPECT_EQ(f.info().protocol_id, 0x1122334455667788ull);
-  EXPECT_EQ(f.info().start_unix_us, 1'700'000'000ull * 1'000'000);
+  EXPECT_EQ(f.info().start_unix_us, 1'700'000'000'123'456ull);  // microseconds kept
   EXPECT_EQ(f.info().local.port, 27015);
   tickwire::trace::Record r;
   ASSERT_TRUE(f.next(r, error)) << error;

@@ -11,7 +11,9 @@ namespace tickwire {
 // sessions' and the connections' time.
 std::uint64_t monotonic_us() noexcept;
 
-// Seconds since the Unix epoch on the wall clock: for connect token expiry only.
+// Seconds since the Unix epoch on the wall clock: for connect token expiry.
 std::uint64_t unix_seconds() noexcept;
+// Microseconds since the Unix epoch on the wall clock: a trace's start time.
+std::uint64_t unix_us() noexcept;
 
 }  // namespace tickwire

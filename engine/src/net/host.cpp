@@ -240,7 +240,7 @@ Status Host::open_capture(bool server) {
   capture_ = std::make_unique<trace::CaptureWriter>();
   if (Status s = capture_->open(
           path, settings_.capture_max_bytes, server ? "server" : "client", settings_.protocol_id,
-          {local.host, local.port}, monotonic_us(), unix_seconds(),
+          {local.host, local.port}, monotonic_us(), unix_us(),
           [](const std::string& line) { std::fprintf(stderr, "tickwire: %s\n", line.c_str()); });
       !s) {
     close();

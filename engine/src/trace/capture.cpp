@@ -67,8 +67,7 @@ void CaptureWriter::close() noexcept {
 
 Status CaptureWriter::open(const std::string& path, std::uint64_t max_bytes, const char* role,
                            std::uint64_t protocol_id, socket::Endpoint local, std::uint64_t now_us,
-                           std::uint64_t unix_seconds,
-                           std::function<void(const std::string&)> notice) {
+                           std::uint64_t unix_us, std::function<void(const std::string&)> notice) {
   close();
   path_ = path;
   local_ = local;
@@ -99,7 +98,7 @@ Status CaptureWriter::open(const std::string& path, std::uint64_t max_bytes, con
   packet_.assign(kHeaderBytes + 1 + kMaxPayload, 0);
   written_ = 24;  // the pcap file header
   start_us_ = now_us;
-  start_unix_us_ = unix_seconds * 1'000'000;
+  start_unix_us_ = unix_us;
   // The metadata record: magic (8), version (2, LE), role (1: 0 server,
   // 1 client), protocol id (8, LE), start time (8, LE, Unix microseconds).
   std::uint8_t meta[27] = {};

@@ -60,7 +60,7 @@ class CaptureWriter {
   // started, limit reached).
   Status open(const std::string& path, std::uint64_t max_bytes, const char* role,
               std::uint64_t protocol_id, socket::Endpoint local, std::uint64_t now_us,
-              std::uint64_t unix_seconds, std::function<void(const std::string&)> notice);
+              std::uint64_t unix_us, std::function<void(const std::string&)> notice);
   void close() noexcept;
   [[nodiscard]] bool active() const noexcept { return dumper_ != nullptr && !full_; }
 
