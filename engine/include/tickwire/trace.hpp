@@ -138,9 +138,13 @@ struct DeliveryStats {
 // (reliable messages once and in order, fragments joined, sequenced
 // messages dropped when older than one delivered, unsequenced ones once).
 // One connection at a time: a CONNECT or VERIFY_CONNECT starts over.
-// Bounded: at most `max_pending` queued commands per channel and messages
-// of at most `max_message_bytes` (the engine's default), past which
-// commands are refused and counted.
+// Bounded: at most `max_pending` queued commands per channel (plus the
+// reliable one the channel waits for next, which is always taken so that
+// a full queue can drain) and messages of at most `max_message_bytes` (the
+// engine's default), past which commands are refused and counted. One
+// difference from the live ENet 1.3.17 stays: that ENet never gives back
+// the receive-buffer space of messages it drops unread, and refuses
+// everything once the total reaches its limit; the model frees them.
 class EnetDelivery {
  public:
   explicit EnetDelivery(std::uint32_t max_message_bytes = 1u << 20,

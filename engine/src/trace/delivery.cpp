@@ -261,12 +261,21 @@ struct EnetDelivery::Impl {
         if (same) return discard(stats.duplicates);
         break;
       case wire::kSendUnsequenced:
+        // At the front: ENet inserts it after its list's end sentinel, i.e.
+        // before the first entry (enet_list_insert (enet_list_next (end))),
+        // so it never waits behind a sequenced command held for its
+        // reliable one, and the dispatch that follows delivers it at once.
         q = &c.unreliable;
-        at = q->end();
+        at = q->begin();
         break;
       default: return discard(stats.refused);
     }
-    if (waiting >= kMaxWaitingBytes || q->size() >= max_pending) {
+    // The reliable command the channel waits for next is taken even when
+    // its queue is full (as the engine's command guard keeps it for ENet):
+    // it lets the queue drain, so a full queue never locks out its own
+    // cure. It adds one entry at most (a fragmented message's).
+    const bool next = q == &c.reliable && rel == static_cast<std::uint16_t>(c.in_reliable + 1);
+    if (waiting >= kMaxWaitingBytes || (q->size() >= max_pending && !next)) {
       ++stats.refused;
       error = true;
       return nullptr;
@@ -392,34 +401,56 @@ struct EnetDelivery::Impl {
   void receive(const EnetDatagram& d) {
     for (std::size_t i = 0; i < d.count; ++i) {
       const EnetCommand& cmd = d.commands[i];
-      switch (cmd.type) {
-        case wire::kConnect:
-        case wire::kVerifyConnect:
-          // A resent one (its acknowledgement was lost) changes nothing.
-          if ((connected || awaiting_ack) && cmd.connect_id == connect_id) continue;
-          drop_connection();
-          start(cmd.channel_count);
-          connect_id = cmd.connect_id;
-          // A server's connection is up once its VERIFY_CONNECT is acked.
-          awaiting_ack = cmd.type == wire::kConnect;
-          connected = !awaiting_ack;
-          continue;
-        case wire::kAcknowledge:
-          if (awaiting_ack && cmd.channel == wire::kConnectionChannel) {
-            awaiting_ack = false;
-            connected = true;
-          }
-          continue;
-        case wire::kDisconnect: drop_connection(); continue;
-        case wire::kSendReliable:
-        case wire::kSendUnreliable:
-        case wire::kSendFragment:
-        case wire::kSendUnsequenced:
-        case wire::kSendUnreliableFragment:
-          if (!send_command(cmd)) return;  // ENet ignores the rest of the datagram
-          continue;
-        default: continue;
-      }
+      if (!command(cmd)) return;  // ENet ignores the rest of the datagram
+      // Without a sent time in the header ENet cannot acknowledge: it stops
+      // reading the datagram after the first command that wants an
+      // acknowledgement (protocol.c, enet_protocol_handle_incoming_commands).
+      if (cmd.ack_wanted && !d.has_sent_time) return;
+    }
+  }
+
+  // One command. False when ENet's handler fails.
+  bool command(const EnetCommand& cmd) {
+    switch (cmd.type) {
+      case wire::kConnect:
+      case wire::kVerifyConnect:
+        // A resent one (its acknowledgement was lost) changes nothing.
+        if ((connected || awaiting_ack) && cmd.connect_id == connect_id) return true;
+        drop_connection();
+        start(cmd.channel_count);
+        connect_id = cmd.connect_id;
+        // A server's connection is up once its VERIFY_CONNECT is acked.
+        awaiting_ack = cmd.type == wire::kConnect;
+        connected = !awaiting_ack;
+        return true;
+      case wire::kAcknowledge:
+        if (awaiting_ack && cmd.channel == wire::kConnectionChannel) {
+          awaiting_ack = false;
+          connected = true;
+        }
+        return true;
+      case wire::kDisconnect:
+        // ENet resets the connection's queues, its messages for the
+        // application among them: those this datagram delivered are lost
+        // (ENet hands messages on only after the whole datagram).
+        stats.delivered -= out.size();
+        out.clear();
+        out_bytes.clear();
+        drop_connection();
+        return true;
+      case wire::kPing:
+      case wire::kBandwidthLimit:
+      case wire::kThrottleConfigure:
+        // ENet refuses them, and the rest of the datagram, until it is up.
+        if (connected) return true;
+        ++stats.refused;
+        return false;
+      case wire::kSendReliable:
+      case wire::kSendUnreliable:
+      case wire::kSendFragment:
+      case wire::kSendUnsequenced:
+      case wire::kSendUnreliableFragment: return send_command(cmd);
+      default: return true;
     }
   }
 };
