@@ -89,11 +89,13 @@ int run_window(const Options& o, client::GameClient& game, server::GameServer* l
 
     const double now_s = game.seconds(now);
     view = game.view();
-    graph.frame(now_s, game.net_stats(), game.stats());
+    const client::ClientStats stats = game.stats();  // once a frame: it is computed
+    graph.frame(now_s, game.net_stats(), stats);
+    const render::Session session = render::session_of(game, stats);
 
     render::Frame frame;
     frame.world = &view;
-    frame.client = &game;
+    frame.session = &session;
     frame.graph = &graph;
     frame.now_s = now_s;
     frame.show_net_graph = show_net_graph;

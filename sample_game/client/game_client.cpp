@@ -227,7 +227,10 @@ void GameClient::pump(Clock::time_point now) {
 void GameClient::run_input_tick(std::uint32_t tick) {
   ++stats_.input_ticks;
   sim::Input input = local_input_;
-  if (options_.bot) input = sim::think(brain_, view_, slot_);
+  if (options_.input_script)
+    input = options_.input_script();
+  else if (options_.bot)
+    input = sim::think(brain_, view_, slot_);
   predictor_.predict(tick, input);
 }
 
@@ -329,9 +332,7 @@ void GameClient::on_snapshot(std::span<const std::uint8_t> envelope, Clock::time
   }
 }
 
-ClientStats GameClient::stats() const {
-  ClientStats s = stats_;
-  const proto::StateReceiverStats& st = states_.stats();
+void take_state_stats(const proto::StateReceiverStats& st, ClientStats& s) noexcept {
   s.updates_received = st.received;
   s.stale_updates = st.stale;
   s.full_received = st.full_received;
@@ -340,6 +341,11 @@ ClientStats GameClient::stats() const {
   s.snapshot_bytes = st.envelope_bytes;
   s.snapshot_bytes_avg = st.envelope_bytes_avg();
   s.decode_errors = st.decode_errors();
+}
+
+ClientStats GameClient::stats() const {
+  ClientStats s = stats_;
+  take_state_stats(states_.stats(), s);
   s.players_seen = static_cast<std::uint32_t>(uids_.size());
   if (ever_connected_) {
     const auto end = phase_ == Phase::Ended ? ended_at_ : Clock::now();

@@ -44,6 +44,10 @@ struct ClientOptions {
   std::string room_code;
   // Called with every world a snapshot gave (arena --world-hashes).
   std::function<void(const sim::World&)> on_world;
+  // When set, each input tick plays the input it returns, one call per tick
+  // in order (tw-trace send replays a recorded player this way); bot and
+  // the local input are then unused.
+  std::function<sim::Input()> input_script;
 };
 
 enum class Phase : std::uint8_t {
@@ -103,6 +107,10 @@ struct ClientStats {
   double extrapolated_ms = 0;   // time drawn past the newest snapshot, ms
   std::uint64_t underruns = 0;  // times the render time ran past the newest snapshot
 };
+
+// Fills the snapshot counters of `s` from a StateReceiver's (GameClient and
+// tw-trace view, which replays one, both report them so).
+void take_state_stats(const proto::StateReceiverStats& st, ClientStats& s) noexcept;
 
 // One hit of an own shot on a drawn ship, as predicted (for benchmarks).
 struct PredictedHit {

@@ -50,6 +50,7 @@ void TraceDecoder::reset() {
   states_.clear();
   scoreboard_ = {};
   slot_.reset();
+  kills_.clear();
 }
 
 std::optional<tickwire::trace::WorldHash> TraceDecoder::deliver(
@@ -70,6 +71,9 @@ std::optional<tickwire::trace::WorldHash> TraceDecoder::deliver(
   }
   if (const auto* board = std::get_if<ScoreboardMsg>(&msg)) {
     scoreboard_ = *board;
+  } else if (const auto* kill = std::get_if<KillMsg>(&msg)) {
+    kills_.push_back({*kill, time_us});
+    if (kills_.size() > 8) kills_.pop_front();
   } else if (const auto* welcome = std::get_if<WelcomeMsg>(&msg)) {
     if (!slot_ && welcome->game_version == kGameVersion) slot_ = welcome->slot;
   }

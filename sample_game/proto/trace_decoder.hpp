@@ -10,6 +10,7 @@
 #include <tickwire/trace.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -34,6 +35,11 @@ class TraceDecoder final : public tickwire::trace::TraceDecoder {
   [[nodiscard]] const StateReceiver& states() const noexcept { return states_; }
   [[nodiscard]] const ScoreboardMsg& scoreboard() const noexcept { return scoreboard_; }
   [[nodiscard]] std::optional<int> slot() const noexcept { return slot_; }
+  struct Kill {
+    KillMsg msg;
+    std::uint64_t time_us = 0;  // when it arrived, trace time
+  };
+  [[nodiscard]] const std::deque<Kill>& kills() const noexcept { return kills_; }  // newest 8
   // Messages the client would have refused, by cause (GameClient counts the same).
   [[nodiscard]] const DecodeCounters& bad_messages() const noexcept { return bad_; }
 
@@ -42,6 +48,7 @@ class TraceDecoder final : public tickwire::trace::TraceDecoder {
   ScoreboardMsg scoreboard_;
   std::optional<int> slot_;  // from the Welcome: snapshots count from then on
   DecodeCounters bad_;
+  std::deque<Kill> kills_;
 };
 
 }  // namespace arena::proto

@@ -18,30 +18,32 @@ std::string fmt(const char* format, double a, double b = 0) {
 }  // namespace
 
 void Renderer::Impl::draw_top_bar(const Frame& f) {
-  const client::GameClient* c = f.client;
+  const Session* c = f.session;
   std::string left = "arena";
-  if (c) left += "  \xC2\xB7  " + c->server_address();
+  if (c && !c->server.empty()) left += "  \xC2\xB7  " + c->server;
   text(FontId::Bold, left, 14, 9, palette::kText);
   if (!c) return;
-  const int own = c->slot();
+  const int own = c->own_slot;
   const proto::PlayerInfo* me = own >= 0 ? c->player(own) : nullptr;
-  std::string right = std::to_string(c->scoreboard().players.size()) + " players";
+  const std::size_t players = c->scoreboard ? c->scoreboard->players.size() : 0;
+  std::string right = std::to_string(players) + " players";
   if (me) {
     right = me->name + "   kills " + std::to_string(me->score) + "   deaths " +
             std::to_string(me->deaths) + "   \xC2\xB7   " + right;
   }
   text(FontId::Normal, right, static_cast<float>(width) - 14, 9, palette::kTextDim, 2);
   text(FontId::Small,
-       "WASD move  \xC2\xB7  mouse aim  \xC2\xB7  click fire  \xC2\xB7  Tab scores  \xC2\xB7  F3 "
-       "net graph",
+       !c->keys.empty() ? c->keys
+                        : "WASD move  \xC2\xB7  mouse aim  \xC2\xB7  click fire  \xC2\xB7  Tab "
+                          "scores  \xC2\xB7  F3 net graph",
        static_cast<float>(width) / 2, 10, {96, 104, 124}, 1);
 }
 
 void Renderer::Impl::draw_kill_feed(const Frame& f) {
-  if (!f.client) return;
+  if (!f.session || !f.session->kill_feed) return;
   float y = oy + 8;
   const float right = ox + sim::kArenaWidth * scale - 8;
-  for (const client::KillFeedEntry& k : f.client->kill_feed()) {
+  for (const client::KillFeedEntry& k : *f.session->kill_feed) {
     const double age = f.now_s - k.time_s;
     if (age > 6.0) continue;
     const auto alpha = static_cast<std::uint8_t>(age < 5.0 ? 230 : 230 * (6.0 - age));
@@ -119,8 +121,9 @@ void Renderer::Impl::draw_net_graph(const Frame& f) {
   text(FontId::Small, fmt("jitter %.1f ms", g.jitter_ms), c2, y, palette::kText);
   y += line_h;
   text(FontId::Small, fmt("updates %.0f/s", g.updates_per_sec), c1, y, palette::kText);
-  if (f.client) {
-    const client::ClientStats cs = f.client->stats();
+  const client::ClientStats* stats = f.session ? f.session->stats : nullptr;
+  if (stats) {
+    const client::ClientStats& cs = *stats;
     text(FontId::Small, fmt("bad msgs %.0f", static_cast<double>(cs.bad_messages.total())), c2, y,
          cs.bad_messages.total() ? palette::kBad : palette::kTextDim);
   }
@@ -130,10 +133,10 @@ void Renderer::Impl::draw_net_graph(const Frame& f) {
   std::string snap = fmt("snap %.0f B avg, %.0f%% full", g.snap_bytes_avg, g.snap_full_pct);
   if (g.snap_errors) snap += fmt(", %.0f refused", static_cast<double>(g.snap_errors));
   text(FontId::Small, snap, c1, y, g.snap_errors ? palette::kBad : palette::kText);
-  if (!f.client) return;
+  if (!stats) return;
   // Prediction: corrections over the time playing, time dilation, and the
   // server's input buffer for us (how early our inputs arrive).
-  const client::ClientStats cs = f.client->stats();
+  const client::ClientStats& cs = *stats;
   y += line_h;
   text(FontId::Small,
        cs.predicting
@@ -146,9 +149,58 @@ void Renderer::Impl::draw_net_graph(const Frame& f) {
        cs.input_slack_ticks < 0.5 ? palette::kBad : palette::kText);
 }
 
+void Renderer::Impl::draw_timeline(const Timeline& t) {
+  const float x = 12, w = static_cast<float>(width) - 24;
+  const float y = static_cast<float>(height) - kTimelineHeight - 10, h = kTimelineHeight;
+  fill_rect(x, y, w, h, palette::kPanel, 235);
+  outline_rect(x, y, w, h, palette::kGridMajor);
+  // Label and playback state on the left, the strip on the right of them.
+  const float lw = 210;
+  text(FontId::Small, t.label, x + 8, y + 6, palette::kText);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%s %6.1f / %.1f s   %gx", t.paused ? "paused" : "playing",
+                t.now_s, t.duration_s, t.speed);
+  text(FontId::Small, buf, x + 8, y + 24, t.paused ? palette::kAccent : palette::kTextDim);
+  text(FontId::Small, "in/out kbit/s, round trip", x + 8, y + 40, {96, 104, 124});
+  const float sx = x + lw, sw = w - lw - 8, sy = y + 6, sh = h - 12;
+  fill_rect(sx, sy, sw, sh, {8, 10, 14}, 230);
+  timeline_rect = {sx, sy, sw, sh, t.duration_s};
+  const std::size_t n = std::max(t.kbps_in.size(), t.rtt_ms.size());
+  if (n > 0 && t.duration_s > 0) {
+    float peak_kbps = 1, peak_rtt = 50;
+    for (std::size_t i = 0; i < t.kbps_in.size(); ++i)
+      peak_kbps = std::max(peak_kbps, t.kbps_in[i] + (i < t.kbps_out.size() ? t.kbps_out[i] : 0));
+    for (const float r : t.rtt_ms) peak_rtt = std::max(peak_rtt, r);
+    const float per = sw / static_cast<float>(t.duration_s);  // pixels per second
+    for (std::size_t i = 0; i < t.kbps_in.size(); ++i) {
+      const float bx = sx + static_cast<float>(i) * per;
+      const float hin = (sh - 2) * t.kbps_in[i] / peak_kbps;
+      const float hout = i < t.kbps_out.size() ? (sh - 2) * t.kbps_out[i] / peak_kbps : 0;
+      const float bw = std::max(1.0f, per - 1);
+      fill_rect(bx, sy + sh - hin, bw, hin, {80, 150, 255}, 150);
+      fill_rect(bx, sy + sh - hin - hout, bw, hout, {255, 150, 80}, 120);
+    }
+    for (std::size_t i = 1; i < t.rtt_ms.size(); ++i) {
+      if (t.rtt_ms[i - 1] <= 0 || t.rtt_ms[i] <= 0) continue;
+      const float x0 = sx + (static_cast<float>(i) - 0.5f) * per;
+      const float x1 = sx + (static_cast<float>(i) + 0.5f) * per;
+      line(x0, sy + sh - (sh - 2) * t.rtt_ms[i - 1] / peak_rtt, x1,
+           sy + sh - (sh - 2) * t.rtt_ms[i] / peak_rtt, {255, 236, 150});
+    }
+    std::snprintf(buf, sizeof buf, "%.0f kbit/s  %.0f ms", static_cast<double>(peak_kbps),
+                  static_cast<double>(peak_rtt));
+    text(FontId::Small, buf, sx + sw - 4, sy + 2, {150, 130, 70}, 2);
+  }
+  // The playhead.
+  const float px =
+      sx + sw * static_cast<float>(t.duration_s > 0 ? std::clamp(t.now_s / t.duration_s, 0.0, 1.0)
+                                                    : 0.0);
+  fill_rect(px - 1, sy - 3, 3, sh + 6, palette::kAccent);
+}
+
 void Renderer::Impl::draw_scoreboard(const Frame& f) {
-  if (!f.client) return;
-  std::vector<proto::PlayerInfo> rows = f.client->scoreboard().players;
+  if (!f.session || !f.session->scoreboard) return;
+  std::vector<proto::PlayerInfo> rows = f.session->scoreboard->players;
   std::sort(rows.begin(), rows.end(), [](const proto::PlayerInfo& a, const proto::PlayerInfo& b) {
     if (a.score != b.score) return a.score > b.score;
     if (a.deaths != b.deaths) return a.deaths < b.deaths;
@@ -169,7 +221,8 @@ void Renderer::Impl::draw_scoreboard(const Frame& f) {
   text(FontId::Small, "PING", cp, y, palette::kTextDim, 2);
   y += 20;
   for (const proto::PlayerInfo& p : rows) {
-    if (p.slot == f.client->slot()) fill_rect(px + 6, y - 2, pw - 12, row_h - 2, {40, 48, 66}, 255);
+    if (p.slot == f.session->own_slot)
+      fill_rect(px + 6, y - 2, pw - 12, row_h - 2, {40, 48, 66}, 255);
     fill_circle(px + 28, y + row_h / 2 - 2, 6, ship_colour(p.slot));
     text(FontId::Normal, p.name, cn, y + 1, palette::kText);
     if (p.bot)

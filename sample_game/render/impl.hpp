@@ -13,6 +13,9 @@
 
 namespace arena::render {
 
+// Height of tw-trace view's timeline strip, pixels.
+inline constexpr float kTimelineHeight = 56;
+
 enum class FontId : int { Small = 0, Normal = 1, Bold = 2, Big = 3 };
 
 struct Renderer::Impl {
@@ -63,6 +66,12 @@ struct Renderer::Impl {
   void draw_net_graph(const Frame& f);
   void draw_kill_feed(const Frame& f);
   void draw_top_bar(const Frame& f);
+  void draw_timeline(const Timeline& t);
+  // Where the last timeline's strip was drawn, pixels (w 0: none).
+  struct {
+    float x = 0, y = 0, w = 0, h = 0;
+    double duration_s = 0;
+  } timeline_rect;
 };
 
 // Palette of the interface.

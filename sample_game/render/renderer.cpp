@@ -237,12 +237,42 @@ void Renderer::window_to_world(int px, int py, float& wx, float& wy) const noexc
   wy = (static_cast<float>(py) * k - m.oy) / m.scale;
 }
 
+double Renderer::timeline_seconds_at(int px, int py) const noexcept {
+  const Impl& m = *impl_;
+  if (m.timeline_rect.w <= 0) return -1;
+  int ww = 0, wh = 0;
+  SDL_GetWindowSize(m.window, &ww, &wh);
+  const float k = ww > 0 ? static_cast<float>(m.width) / static_cast<float>(ww) : 1.0f;
+  const float x = static_cast<float>(px) * k, y = static_cast<float>(py) * k;
+  const auto& r = m.timeline_rect;
+  if (x < r.x || x > r.x + r.w || y < r.y || y > r.y + r.h) return -1;
+  return static_cast<double>((x - r.x) / r.w) * r.duration_s;
+}
+
+const proto::PlayerInfo* Session::player(int slot) const noexcept {
+  if (!scoreboard) return nullptr;
+  for (const proto::PlayerInfo& p : scoreboard->players)
+    if (p.slot == slot) return &p;
+  return nullptr;
+}
+
+Session session_of(const client::GameClient& c, const client::ClientStats& stats) {
+  Session s;
+  s.server = c.server_address();
+  s.own_slot = c.slot();
+  s.scoreboard = &c.scoreboard();
+  s.kill_feed = &c.kill_feed();
+  s.stats = &stats;
+  return s;
+}
+
 void Renderer::draw(const Frame& f) {
   Impl& m = *impl_;
   SDL_GetRendererOutputSize(m.sdl, &m.width, &m.height);
   const float margin = 12, top = 34;
+  const float bottom = margin + (f.timeline ? kTimelineHeight + 8 : 0);
   const float avail_w = static_cast<float>(m.width) - 2 * margin;
-  const float avail_h = static_cast<float>(m.height) - top - margin;
+  const float avail_h = static_cast<float>(m.height) - top - bottom;
   m.scale = std::max(0.05f, std::min(avail_w / sim::kArenaWidth, avail_h / sim::kArenaHeight));
   m.ox = std::round((static_cast<float>(m.width) - sim::kArenaWidth * m.scale) / 2);
   m.oy = std::round(top + (avail_h - sim::kArenaHeight * m.scale) / 2);
@@ -279,7 +309,7 @@ void Renderer::draw(const Frame& f) {
 
   if (f.world) {
     const sim::World& world = *f.world;
-    const int own = f.client ? f.client->slot() : -1;
+    const int own = f.session ? f.session->own_slot : -1;
     // Projectiles under the ships: a short tail and a bright core.
     for (const sim::Projectile& p : world.projectiles) {
       if (!p.active) continue;
@@ -322,7 +352,7 @@ void Renderer::draw(const Frame& f) {
       if (i == own) m.ring(x, y, r + 4, 2, {255, 255, 255}, 200);
 
       // Name above, health bar below.
-      const proto::PlayerInfo* info = f.client ? f.client->player(i) : nullptr;
+      const proto::PlayerInfo* info = f.session ? f.session->player(i) : nullptr;
       const std::string name = info ? info->name : "#" + std::to_string(i);
       m.text(FontId::Small, name, x, y - r - 19, i == own ? palette::kText : darker(c, 0.95f), 1);
       const float bw = std::max(28.0f, r * 2.6f), bh = 4;
@@ -348,6 +378,8 @@ void Renderer::draw(const Frame& f) {
 
   m.draw_top_bar(f);
   m.draw_kill_feed(f);
+  m.timeline_rect = {};
+  if (f.timeline) m.draw_timeline(*f.timeline);
   if (f.show_net_graph) m.draw_net_graph(f);
   if (f.show_scoreboard) m.draw_scoreboard(f);
   if (!f.status.empty()) {

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # gui test: a local match (window, in-process server, 3 bots) under Xvfb;
 # the window saves a screenshot 2 s after the first state arrived, and
-# arena_image_check looks at it. Skips (77) without Xvfb or the font.
+# arena_image_check looks at it. The match is recorded (TICKWIRE_CAPTURE),
+# and `tw-trace view` draws the client's trace 2 s in: the same checks on
+# its screenshot. Skips (77) without Xvfb or the font.
 #
-#   gui_test.sh ARENA IMAGE_CHECK WORK_DIR
+#   gui_test.sh ARENA IMAGE_CHECK WORK_DIR TW_TRACE
 set -uo pipefail
 
 arena="$1"
 check="$2"
 work="$3"
+tw_trace="$4"
 
 skip() { echo "SKIP: $*"; exit 77; }
 command -v Xvfb >/dev/null 2>&1 || skip "Xvfb not found (scripts/setup-deps installs xvfb)"
@@ -17,7 +20,8 @@ command -v Xvfb >/dev/null 2>&1 || skip "Xvfb not found (scripts/setup-deps inst
 
 mkdir -p "${work}"
 shot="${work}/arena_gui.bmp"
-rm -f "${shot}"
+view_shot="${work}/tw_trace_view.bmp"
+rm -f "${shot}" "${view_shot}" "${work}"/match*.pcap
 
 # A free display number, then Xvfb on it (no xauth needed: local only).
 display=""
@@ -50,7 +54,7 @@ export SDL_RENDER_DRIVER=software
 export ASAN_OPTIONS="${ASAN_OPTIONS:+${ASAN_OPTIONS}:}detect_leaks=0"
 
 echo "== arena --port 0 --screenshot ${shot} (DISPLAY=${display})"
-DISPLAY="${display}" timeout 60 "${arena}" --port 0 --name gui-test --screenshot "${shot}" \
+DISPLAY="${display}" TICKWIRE_CAPTURE="${work}/match.pcap" timeout 60 "${arena}" --port 0 --name gui-test --screenshot "${shot}" \
   --screenshot-at 2 --duration 40 --stats-json "${work}/gui_stats.json"
 rc=$?
 [[ ${rc} -eq 0 ]] || { echo "FAIL: arena exited with ${rc}"; exit 1; }
@@ -59,3 +63,14 @@ cat "${work}/gui_stats.json"
 
 echo "== ${check} ${shot}"
 "${check}" "${shot}" 1280 720
+[[ $? -eq 0 ]] || exit 1
+
+# The client's trace, played back by tw-trace view: the same match drawn
+# from the recording (floor, text, the four ships), and the timeline.
+echo "== tw-trace view match-2.pcap --from 2 --screenshot ${view_shot}"
+DISPLAY="${display}" timeout 60 "${tw_trace}" view "${work}/match-2.pcap" --from 2 \
+  --screenshot "${view_shot}"
+rc=$?
+[[ ${rc} -eq 0 ]] || { echo "FAIL: tw-trace view exited with ${rc}"; exit 1; }
+[[ -s "${view_shot}" ]] || { echo "FAIL: tw-trace view wrote no screenshot"; exit 1; }
+"${check}" "${view_shot}" 1280 720

@@ -100,6 +100,23 @@ if(n_sent LESS n_worlds)
   message(FATAL_ERROR "replay of the server's trace: ${n_sent} worlds, the client had ${n_worlds}")
 endif()
 
+# send: the client's recorded inputs, played by two new clients against a
+# live server (started alongside: execute_process runs its commands at
+# once; the clients retry while the server comes up).
+string(RANDOM LENGTH 4 ALPHABET 0123456789 port_offset)
+math(EXPR port "20000 + ${port_offset}")
+execute_process(
+  COMMAND ${ARENA} --server --port ${port} --code k7xqm2pd9tfa7 --duration 9
+  COMMAND ${TW_TRACE} send ${WORK}/match-2.pcap --to 127.0.0.1:${port} --code k7xqm2pd9tfa7
+          --clients 2 --quiet
+  RESULTS_VARIABLE statuses OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
+list(GET statuses 1 send_status)
+string(REGEX MATCHALL "client [0-9]: played, [0-9]+ of [0-9]+ inputs played" played "${out}")
+list(LENGTH played n_played)
+if(NOT send_status EQUAL 0 OR NOT n_played EQUAL 2 OR NOT err MATCHES "sending [0-9]+ inputs")
+  message(FATAL_ERROR "send: exit ${statuses}\n${out}\n${err}")
+endif()
+
 # Bad files: exit 1 and one line.
 file(WRITE ${WORK}/empty.pcap "")
 file(WRITE ${WORK}/text.pcap "not a trace\n")
@@ -118,6 +135,12 @@ run(2 ${TW_TRACE} dump ${WORK}/match.pcap --connection -1)
 run(2 ${TW_TRACE} replay ${WORK}/match.pcap --json)
 run(2 ${TW_TRACE} replay ${WORK}/match-2.pcap --connection 1)
 run(1 ${TW_TRACE} replay ${WORK}/match.pcap --connection 7)
+run(2 ${TW_TRACE} view ${WORK}/match-2.pcap --speed 100)
+run(2 ${TW_TRACE} view ${WORK}/match-2.pcap --size 10x10)
+run(2 ${TW_TRACE} send ${WORK}/match-2.pcap --code k7xqm2pd9tfa7)
+run(2 ${TW_TRACE} send ${WORK}/match-2.pcap --to 127.0.0.1:1)
+run(2 ${TW_TRACE} send ${WORK}/match-2.pcap --to 127.0.0.1:1 --code k7xqm2pd9tfa7 --clients 0)
+run(1 ${TW_TRACE} send ${WORK}/empty.pcap --to 127.0.0.1:1 --code k7xqm2pd9tfa7)
 run(0 ${TW_TRACE} --help)
 if(NOT out MATCHES "usage: tw-trace info")
   message(FATAL_ERROR "--help:\n${out}")

@@ -4,6 +4,10 @@
 //   tw-trace info FILE [--json]
 //   tw-trace dump FILE [--json] [--connection N] [--from S] [--to S]
 //   tw-trace replay FILE [--connection N]
+//   tw-trace view FILE [--connection N] [--from S] [--speed X] [--paused] [--size WxH]
+//                      [--screenshot FILE.bmp]
+//   tw-trace send FILE --to HOST:PORT (--code CODE | --token FILE) [--clients N]
+//                      [--connection N] [--quiet]
 //
 // Exit status: 0 done, 1 a file that is not a readable tickwire trace (or a
 // record in it that is malformed), 2 a bad command line.
@@ -22,6 +26,9 @@
 #include <tickwire/trace.hpp>
 #include "args.hpp"
 #include "proto/trace_decoder.hpp"
+#include "round_trips.hpp"
+#include "send.hpp"
+#include "view.hpp"
 
 namespace {
 
@@ -32,6 +39,10 @@ constexpr const char* kUsage =
     "usage: tw-trace info FILE [--json]\n"
     "       tw-trace dump FILE [--json] [--connection N] [--from S] [--to S]\n"
     "       tw-trace replay FILE [--connection N]\n"
+    "       tw-trace view FILE [--connection N] [--from S] [--speed X] [--paused]\n"
+    "                          [--size WxH] [--screenshot FILE.bmp]\n"
+    "       tw-trace send FILE --to HOST:PORT (--code CODE | --token FILE)\n"
+    "                          [--clients N] [--connection N] [--quiet]\n"
     "       tw-trace COMMAND --help\n";
 
 constexpr const char* kHelp =
@@ -48,15 +59,35 @@ constexpr const char* kHelp =
     "         line \"TICK HASH\" per world (as `arena --world-hashes` writes them),\n"
     "         a summary on stderr. A client's trace replays what it received; a\n"
     "         server's, what it sent to connection N (default 0)\n"
+    "  view   plays the match back from that client's view in arena's window: the\n"
+    "         world as it drew it, scoreboard, kill feed and net graph as they were,\n"
+    "         a timeline of traffic and round trip to seek on. Keys:\n"
+    "%s"
+    "  send   has new clients play the inputs one client sent in the trace (one per\n"
+    "         tick, first to last) against a live arena server, joining with --code\n"
+    "         or --token: a recorded session as a regression or load run. A line\n"
+    "         a second, then one per client; exit 1 when one did not play through\n"
     "  --json          info: one JSON object; dump: one JSON object per line\n"
     "  --connection N  dump: only connection N (as info numbers them, from 0);\n"
-    "                  replay: the client of a server's trace to replay\n"
+    "                  replay, view: the client of a server's trace to follow\n"
     "  --from S, --to S\n"
-    "                  dump: only datagrams from / to that many seconds into the trace\n"
+    "                  dump: only datagrams from / to that many seconds into the trace;\n"
+    "                  view: start --from seconds in\n"
+    "  --speed X       view: playback speed, 0.125 to 64 (default 1)\n"
+    "  --paused        view: start paused\n"
+    "  --size WxH      view: window size in pixels (default 1280x720)\n"
+    "  --screenshot F  view: draw the frame at --from, save it as a BMP file, exit\n"
+    "  --to HOST:PORT  send: the live server\n"
+    "  --code CODE     send: its room code (as `arena --server` printed it)\n"
+    "  --token FILE    send: a connect token from its backend (tw-token make)\n"
+    "  --clients N     send: how many clients play the inputs at once (1..64, default 1)\n"
+    "  --quiet         send: no line a second\n"
     "Games: arena's messages are decoded (protocol id 0x6172656e61303031); for\n"
     "another game's trace, tw-trace stops at tickwire's level (ENet, snapshot\n"
     "envelopes) and says so.\n"
-    "Exit status: 0 done, 1 not a readable tickwire trace, 2 bad command line.\n";
+    "Exit status: 0 done; 1 not a readable tickwire trace (view: no window; send: a\n"
+    "client that could not play every input); 2 a bad command line (view, send: a\n"
+    "trace of a game other than arena).\n";
 
 void usage(std::FILE* to) {
   std::fputs(kUsage, to);
@@ -64,7 +95,7 @@ void usage(std::FILE* to) {
 
 void help() {
   std::fputs(kUsage, stdout);
-  std::fputs(kHelp, stdout);
+  std::printf(kHelp, twtrace::kViewKeys);
 }
 
 // "--from"/"--to": seconds, 0 or more.
@@ -74,6 +105,18 @@ std::string seconds_at_least_zero(const char* flag, std::string_view v, double& 
     return {};
   }
   return cli::seconds(flag, v, 1e9, out);
+}
+
+// "--size WxH": a window of 320x200 to 7680x4320.
+std::string size(std::string_view v, int& w, int& h) {
+  const std::size_t x = v.find('x');
+  long lw = 0, lh = 0;
+  if (x == std::string_view::npos || !cli::parse_number<long>(v.substr(0, x), 320, 7680, lw) ||
+      !cli::parse_number<long>(v.substr(x + 1), 200, 4320, lh))
+    return "--size: expected WxH within 320x200..7680x4320, got '" + std::string(v) + "'";
+  w = static_cast<int>(lw);
+  h = static_cast<int>(lh);
+  return {};
 }
 
 int bad(const std::string& error) {
@@ -172,9 +215,7 @@ struct Direction {
 };
 
 struct PeerState {
-  // Outgoing datagrams' sent times (16-bit ms) -> trace time, the newest 256.
-  std::array<std::pair<std::uint16_t, std::uint64_t>, 256> sent{};
-  std::size_t next = 0;
+  twtrace::RoundTrips round_trips;
   std::map<std::uint32_t, bool> reliable_out, reliable_in;  // (channel << 16 | seq) seen
   std::map<int, std::uint32_t> unreliable_out,
       unreliable_in;  // channel -> newest (rel << 16 | unrel)
@@ -221,10 +262,7 @@ int info(const std::string& path, bool json) {
       ++dir.malformed;
       continue;
     }
-    if (r.outgoing && d.has_sent_time) {
-      ps.sent[ps.next] = {d.sent_time, r.time_us};
-      ps.next = (ps.next + 1) % ps.sent.size();
-    }
+    if (const std::optional<double> rtt = ps.round_trips.on_datagram(r, d)) rtts.push_back(*rtt);
     {
       Delivery& del = deliveries[peer];
       EnetDelivery& to = r.outgoing ? del.to_remote : del.to_local;
@@ -263,14 +301,6 @@ int info(const std::string& path, bool json) {
           ++dir.resent;
         else
           seen[key] = true;
-      }
-      // A round trip: our datagram's sent time comes back in the peer's ACK.
-      if (!r.outgoing && c.type == 1) {
-        for (const auto& [sent_time, at] : ps.sent)
-          if (at != 0 && sent_time == c.acked_sent_time && at <= r.time_us) {
-            rtts.push_back(static_cast<double>(r.time_us - at) / 1000.0);
-            break;
-          }
       }
     }
   }
@@ -552,7 +582,8 @@ int main(int argc, char** argv) {
     help();
     return 0;
   }
-  if (command != "info" && command != "dump" && command != "replay")
+  if (command != "info" && command != "dump" && command != "replay" && command != "view" &&
+      command != "send")
     return bad("unknown command '" + std::string(command) + "'");
   if (argc >= 3 && (std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h")) {
     help();
@@ -563,7 +594,31 @@ int main(int argc, char** argv) {
   const std::string path = argv[2];
   DumpOptions o;
   std::vector<cli::Flag> flags;
-  if (command != "replay")
+  twtrace::ViewOptions vo;
+  twtrace::SendOptions so;
+  if (command == "send") {
+    flags.push_back({"--to", true, [&](std::string_view v) {
+                       so.to = std::string(v);
+                       return v.empty() ? std::string("--to: HOST:PORT is needed") : std::string();
+                     }});
+    flags.push_back({"--code", true, [&](std::string_view v) {
+                       so.code = std::string(v);
+                       return std::string();
+                     }});
+    flags.push_back({"--token", true, [&](std::string_view v) {
+                       so.token_file = std::string(v);
+                       return std::string();
+                     }});
+    flags.push_back({"--clients", true, [&](std::string_view v) {
+                       long n = 0;
+                       std::string e = cli::number("--clients", v, 1L, 64L, n);
+                       so.clients = static_cast<int>(n);
+                       return e;
+                     }});
+    flags.push_back(
+        {"--quiet", false, [&](std::string_view) { return (so.quiet = true), std::string(); }});
+  }
+  if (command != "replay" && command != "view" && command != "send")
     flags.push_back(
         {"--json", false, [&](std::string_view) { return (o.json = true), std::string(); }});
   if (command != "info")
@@ -573,6 +628,25 @@ int main(int argc, char** argv) {
                                   : "--connection: expected 0..1048576, got '" + std::string(v) +
                                         "'";
                      }});
+  if (command == "view") {
+    flags.push_back({"--from", true, [&](std::string_view v) {
+                       return seconds_at_least_zero("--from", v, vo.from_s);
+                     }});
+    flags.push_back({"--speed", true, [&](std::string_view v) {
+                       return cli::parse_seconds(v, 64, vo.speed) && vo.speed >= 0.125
+                                  ? std::string()
+                                  : "--speed: expected 0.125..64, got '" + std::string(v) + "'";
+                     }});
+    flags.push_back(
+        {"--paused", false, [&](std::string_view) { return (vo.paused = true), std::string(); }});
+    flags.push_back(
+        {"--size", true, [&](std::string_view v) { return size(v, vo.width, vo.height); }});
+    flags.push_back({"--screenshot", true, [&](std::string_view v) {
+                       vo.screenshot = std::string(v);
+                       return v.empty() ? std::string("--screenshot: a file name is needed")
+                                        : std::string();
+                     }});
+  }
   if (command == "dump") {
     flags.push_back({"--from", true, [&](std::string_view v) {
                        return seconds_at_least_zero("--from", v, o.from_s);
@@ -587,5 +661,16 @@ int main(int argc, char** argv) {
     case cli::Outcome::Ok: break;
   }
   if (command == "replay") return replay(path, o.connection);
+  if (command == "view") {
+    vo.connection = o.connection;
+    return twtrace::view(path, vo);
+  }
+  if (command == "send") {
+    if (so.to.empty()) return bad("send: --to HOST:PORT is needed");
+    if (so.code.empty() == so.token_file.empty())
+      return bad("send: one of --code CODE and --token FILE is needed");
+    so.connection = o.connection;
+    return twtrace::send(path, so);
+  }
   return command == "info" ? info(path, o.json) : dump(path, o);
 }

@@ -1,0 +1,25 @@
+// tw-trace view: a recorded client's match played back in arena's window.
+#pragma once
+
+#include <string>
+
+namespace twtrace {
+
+struct ViewOptions {
+  long connection = -1;  // a server's trace: the client to follow (default 0)
+  double from_s = 0;     // start this far into the trace, seconds
+  double speed = 1;      // playback speed
+  bool paused = false;   // start paused
+  int width = 1280, height = 720;
+  // Draw the frame at from_s, save it as a BMP and exit (no real-time playback).
+  std::string screenshot;
+};
+
+// The keys, for --help.
+extern const char* const kViewKeys;
+
+// Returns the exit status: 0, 1 (a bad trace, no window, no such
+// connection) or 2 (a trace of a game view cannot draw).
+int view(const std::string& path, const ViewOptions& options);
+
+}  // namespace twtrace
