@@ -503,6 +503,18 @@ int dump(const std::string& path, const DumpOptions& o) {
 
 // ---- replay ----
 
+// The process's peak resident memory (VmHWM), KiB; -1 when unknown.
+long peak_memory_kib() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  long kib = -1;
+  while (std::fgets(line, sizeof line, f) != nullptr)
+    if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
+  std::fclose(f);
+  return kib;
+}
+
 // One client's received traffic through ENet's delivery and the game's
 // decoder, as fast as it goes. A client's trace: what it received. A
 // server's: what it sent to connection `connection`.
@@ -566,10 +578,11 @@ int replay(const std::string& path, long connection) {
   std::fprintf(stderr,
                "tw-trace: replayed %.1f s of %s in %.3f s (%.0fx real time): %" PRIu64
                " %s, %" PRIu64 " messages, %" PRIu64 " connection(s), %" PRIu64
-               " malformed datagrams\n",
+               " malformed datagrams; peak memory %ld KiB\n",
                trace_s, to_string(peers.list[wanted]).c_str(), took,
                took > 0 ? trace_s / took : 0.0, game ? worlds : envelopes,
-               game ? "worlds" : "envelopes", ds.delivered, ds.connections, malformed);
+               game ? "worlds" : "envelopes", ds.delivered, ds.connections, malformed,
+               peak_memory_kib());
   return 0;
 }
 
