@@ -171,7 +171,8 @@ void Renderer::Impl::draw_timeline(const Timeline& t) {
     for (std::size_t i = 0; i < t.kbps_in.size(); ++i)
       peak_kbps = std::max(peak_kbps, t.kbps_in[i] + (i < t.kbps_out.size() ? t.kbps_out[i] : 0));
     for (const float r : t.rtt_ms) peak_rtt = std::max(peak_rtt, r);
-    const float per = sw / static_cast<float>(t.duration_s);  // pixels per second
+    // Pixels per entry (each covers bucket_s seconds).
+    const float per = sw * static_cast<float>(t.bucket_s / t.duration_s);
     for (std::size_t i = 0; i < t.kbps_in.size(); ++i) {
       const float bx = sx + static_cast<float>(i) * per;
       const float hin = (sh - 2) * t.kbps_in[i] / peak_kbps;

@@ -47,8 +47,9 @@ Session session_of(const client::GameClient& c, const client::ClientStats& stats
 struct Timeline {
   double duration_s = 0;                 // the trace's length
   double now_s = 0;                      // where playback is
-  std::vector<float> kbps_in, kbps_out;  // per second of the trace, kbit/s
-  std::vector<float> rtt_ms;             // per second, median round trip (0: none that second)
+  double bucket_s = 1;                   // seconds each entry below covers
+  std::vector<float> kbps_in, kbps_out;  // per bucket of the trace, kbit/s
+  std::vector<float> rtt_ms;             // per bucket, round trip (median; merged: peak; 0: none)
   double speed = 1;                      // playback speed
   bool paused = false;
   std::string label;  // left of the strip (the trace's name)

@@ -136,7 +136,12 @@ class Meter {
   std::uint64_t total_in_ = 0, total_out_ = 0;
 };
 
-// The timeline: traffic and median round trip per second, in one pass.
+// The timeline: traffic and median round trip per second, in one pass;
+// then merged into at most kMaxBuckets entries (a day-long trace, or a file
+// whose timestamps claim one, stays a small table).
+constexpr std::size_t kMaxSeconds = 7 * 24 * 3600;  // a week: later records count in the last
+constexpr std::size_t kMaxBuckets = 1200;
+
 bool summarize(const std::string& path, const Side& side, render::Timeline& t, std::string& error) {
   TraceReader file;
   if (!file.open(path, error)) return false;
@@ -149,7 +154,7 @@ bool summarize(const std::string& path, const Side& side, render::Timeline& t, s
     t.duration_s = static_cast<double>(r.time_us) / 1e6;
     const Side::Dir dir = side.of(r);
     if (dir == Side::None) continue;
-    const auto second = static_cast<std::size_t>(r.time_us / 1'000'000);
+    const auto second = std::min<std::size_t>(r.time_us / 1'000'000, kMaxSeconds - 1);
     if (second >= t.kbps_in.size()) {
       t.kbps_in.resize(second + 1);
       t.kbps_out.resize(second + 1);
@@ -168,6 +173,21 @@ bool summarize(const std::string& path, const Side& side, render::Timeline& t, s
     std::nth_element(rtts[i].begin(), rtts[i].begin() + static_cast<long>(rtts[i].size() / 2),
                      rtts[i].end());
     t.rtt_ms[i] = rtts[i][rtts[i].size() / 2];
+  }
+  const std::size_t n = t.kbps_in.size();
+  if (n > kMaxBuckets) {
+    const std::size_t per = (n + kMaxBuckets - 1) / kMaxBuckets;
+    auto merge = [&](std::vector<float>& v, bool peak) {
+      std::vector<float> out((n + per - 1) / per, 0.0f);
+      for (std::size_t i = 0; i < n; ++i)
+        out[i / per] =
+            peak ? std::max(out[i / per], v[i]) : out[i / per] + v[i] / static_cast<float>(per);
+      v = std::move(out);
+    };
+    merge(t.kbps_in, false);
+    merge(t.kbps_out, false);
+    merge(t.rtt_ms, true);
+    t.bucket_s = static_cast<double>(per);
   }
   return true;
 }
