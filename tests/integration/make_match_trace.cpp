@@ -69,8 +69,10 @@ int main(int argc, char** argv) {
   }
   const double minutes = std::atof(argv[2]);
   const int players = std::atoi(argv[3]);
-  if (minutes <= 0 || minutes > 60 || players < 1 || players > arena::sim::kMaxPlayers) {
-    std::fprintf(stderr, "make_match_trace: MINUTES 0..60, PLAYERS 1..%d\n",
+  // At most 30 minutes: 54,000 snapshots keep the sequenced lane's 16-bit
+  // numbers from wrapping (a live ENet sends a reliable command before that).
+  if (minutes <= 0 || minutes > 30 || players < 1 || players > arena::sim::kMaxPlayers) {
+    std::fprintf(stderr, "make_match_trace: MINUTES 0..30, PLAYERS 1..%d\n",
                  arena::sim::kMaxPlayers);
     return 2;
   }

@@ -444,6 +444,42 @@ TEST(EnetDelivery, AFragmentedMessageOverMaxMessageBytesIsRefused) {
   EXPECT_EQ(feed(e, Datagram().reliable(0, 1, "still fine")), Got{"0R:still fine"});
 }
 
+TEST(EnetDelivery, FragmentMapsAndHeldBytesAreBounded) {
+  // More parts than bytes: no ENet sends that (a part carries a byte at
+  // least), and its map of parts would cost far more than the message.
+  EnetDelivery d = connected_client();
+  EXPECT_EQ(feed(d, Datagram().fragment(0, false, 0, 1, 1u << 20, 0, 1, 0, "x")), kNothing);
+  EXPECT_EQ(d.stats().refused, 1u);
+
+  // Held bytes: a 2400-byte cap takes two incomplete 1200-byte messages (it
+  // is checked before each is queued), then refuses a third (and the rest
+  // of its datagram) until one completes.
+  EnetDelivery e(1u << 20, 1024, 2400);
+  EXPECT_EQ(feed(e, Datagram().verify_connect(7)), kNothing);
+  const std::string a(1200, 'a'), b(1200, 'b');
+  EXPECT_EQ(feed(e, Datagram().part(1, false, 0, 1, a, 2, 0)), kNothing);
+  EXPECT_EQ(feed(e, Datagram().part(1, false, 0, 2, b, 2, 0)), kNothing);
+  EXPECT_EQ(feed(e, Datagram().part(1, false, 0, 3, a, 2, 0).reliable(0, 1, "late")), kNothing);
+  EXPECT_EQ(e.stats().refused, 1u);
+  EXPECT_EQ(feed(e, Datagram().part(1, false, 0, 1, a, 2, 1)), Got{"1U:" + a});
+  EXPECT_EQ(feed(e, Datagram().reliable(0, 1, "now")), Got{"0R:now"});
+
+  // A budget shared by two: what one holds, the other cannot; it comes back
+  // when the holder completes its message or goes away.
+  tickwire::trace::DeliveryBudget budget{2000, 0};
+  {
+    EnetDelivery one(1u << 20, 1024, 2u << 20, &budget), two(1u << 20, 1024, 2u << 20, &budget);
+    EXPECT_EQ(feed(one, Datagram().verify_connect(7)), kNothing);
+    EXPECT_EQ(feed(two, Datagram().verify_connect(8)), kNothing);
+    EXPECT_EQ(feed(one, Datagram().part(1, false, 0, 1, a, 2, 0)), kNothing);
+    EXPECT_EQ(feed(one, Datagram().part(1, false, 0, 2, b, 2, 0)), kNothing);
+    EXPECT_GE(budget.used, 2000u);
+    EXPECT_EQ(feed(two, Datagram().part(1, false, 0, 1, a, 2, 0)), kNothing);
+    EXPECT_EQ(two.stats().refused, 1u);
+  }
+  EXPECT_EQ(budget.used, 0u);
+}
+
 TEST(EnetDelivery, WithoutASentTimeADatagramEndsAfterItsFirstAcknowledgedCommand) {
   // ENet cannot acknowledge a command when the header has no sent time, so
   // it handles the first command that wants an acknowledgement and stops

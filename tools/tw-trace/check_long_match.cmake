@@ -1,6 +1,7 @@
 # A 10-minute, 32-player client trace replays in bounded memory: tw-trace
 # replay reads it one record at a time, so its peak memory is that of a
-# 1-minute trace of the same match (within 8 MiB), and it rebuilds one world
+# 1-minute trace of the same match (within 2 MiB, against 11 MB more of
+# trace: a leak of 120 bytes a world would show), and it rebuilds one world
 # per snapshot the server sent. Run as:
 #   cmake -DTW_TRACE=... -DMAKE_TRACE=... -DWORK=... -P check_long_match.cmake
 cmake_minimum_required(VERSION 3.25)
@@ -30,7 +31,7 @@ foreach(minutes 1 10)
   endif()
 endforeach()
 math(EXPR growth "${peak_10} - ${peak_1}")
-if(growth GREATER 8192)
+if(growth GREATER 2048)
   message(FATAL_ERROR "replay's peak memory grew by ${growth} KiB from 1 to 10 minutes "
                       "(${peak_1} -> ${peak_10} KiB): not streaming")
 endif()

@@ -25,6 +25,7 @@
 
 #include <tickwire/trace.hpp>
 #include "args.hpp"
+#include "peers.hpp"
 #include "proto/trace_decoder.hpp"
 #include "round_trips.hpp"
 #include "send.hpp"
@@ -69,7 +70,8 @@ constexpr const char* kHelp =
     "         a second, then one per client; exit 1 when one did not play through\n"
     "  --json          info: one JSON object; dump: one JSON object per line\n"
     "  --connection N  dump: only connection N (as info numbers them, from 0);\n"
-    "                  replay, view: the client of a server's trace to follow\n"
+    "                  replay, view, send: the connection to follow (a server's\n"
+    "                  trace: its client N; default 0)\n"
     "  --from S, --to S\n"
     "                  dump: only datagrams from / to that many seconds into the trace;\n"
     "                  view: start --from seconds in\n"
@@ -80,7 +82,8 @@ constexpr const char* kHelp =
     "  --to HOST:PORT  send: the live server\n"
     "  --code CODE     send: its room code (as `arena --server` printed it)\n"
     "  --token FILE    send: a connect token from its backend (tw-token make)\n"
-    "  --clients N     send: how many clients play the inputs at once (1..64, default 1)\n"
+    "  --clients N     send: how many clients play the inputs at once (1..64, default 1;\n"
+    "                  with --token only 1: a token holds one connection)\n"
     "  --quiet         send: no line a second\n"
     "Games: arena's messages are decoded (protocol id 0x6172656e61303031); for\n"
     "another game's trace, tw-trace stops at tickwire's level (ENet, snapshot\n"
@@ -145,16 +148,7 @@ std::string json_string(std::string_view s) {
   return out + "\"";
 }
 
-// Remote endpoints in order of first appearance: connection 0, 1, ...
-struct Peers {
-  std::vector<Address> list;
-  std::size_t index(Address a) {
-    for (std::size_t i = 0; i < list.size(); ++i)
-      if (list[i] == a) return i;
-    list.push_back(a);
-    return list.size() - 1;
-  }
-};
+using twtrace::Peers;
 
 // ---- messages ----
 
@@ -168,9 +162,20 @@ std::unique_ptr<TraceDecoder> decoder_for(std::uint64_t protocol_id) {
 // What each end of one connection's ENet delivered: to the recording host
 // (what it received) and to the remote (what the recording host sent; the
 // trace cannot see what was lost after sending).
+// All connections' deliveries share one budget (DeliveryBudget's 64 MiB), so
+// a file of many addresses stays bounded.
 struct Delivery {
+  explicit Delivery(DeliveryBudget* budget)
+      : to_local(1u << 20, 1024, 2u << 20, budget), to_remote(1u << 20, 1024, 2u << 20, budget) {}
   EnetDelivery to_local, to_remote;
 };
+
+// The delivery of connection `peer`; nullptr for Peers::kOthers.
+Delivery* delivery_of(std::map<std::size_t, Delivery>& all, std::size_t peer,
+                      DeliveryBudget& budget) {
+  if (peer == Peers::kOthers) return nullptr;
+  return &all.try_emplace(peer, &budget).first->second;
+}
 
 // A message named: "control" (tickwire's control lane, the last channel),
 // "snapshot" (a snapshot envelope, any game), the game's own name for it,
@@ -218,7 +223,8 @@ struct PeerState {
   twtrace::RoundTrips round_trips;
   std::map<std::uint32_t, bool> reliable_out, reliable_in;  // (channel << 16 | seq) seen
   std::map<int, std::uint32_t> unreliable_out,
-      unreliable_in;  // channel -> newest (rel << 16 | unrel)
+      unreliable_in;             // channel -> newest (rel << 16 | unrel)
+  std::uint32_t connect_id = 0;  // the connection these numbers belong to
 };
 
 double percentile(std::vector<double> v, double p) {
@@ -234,6 +240,7 @@ int info(const std::string& path, bool json) {
   const std::unique_ptr<TraceDecoder> game = decoder_for(file.info().protocol_id);
   Peers peers;
   std::map<std::size_t, PeerState> state;
+  DeliveryBudget budget;
   std::map<std::size_t, Delivery> deliveries;
   Direction out, in;
   std::vector<double> rtts;  // ms
@@ -244,10 +251,10 @@ int info(const std::string& path, bool json) {
   while (file.next(r, error)) {
     ++records;
     last_us = r.time_us;
-    const Address remote = r.outgoing ? r.dst : r.src;
-    const std::size_t peer = peers.index(remote);
+    const std::size_t peer = peers.index(r);
     Direction& dir = r.outgoing ? out : in;
-    PeerState& ps = state[peer];
+    // Addresses past Peers' limit count in the totals only.
+    PeerState* ps = peer == Peers::kOthers ? nullptr : &state[peer];
     if (r.kind == Kind::Handshake) {
       ++dir.handshake;
       continue;
@@ -262,10 +269,10 @@ int info(const std::string& path, bool json) {
       ++dir.malformed;
       continue;
     }
-    if (const std::optional<double> rtt = ps.round_trips.on_datagram(r, d)) rtts.push_back(*rtt);
-    {
-      Delivery& del = deliveries[peer];
-      EnetDelivery& to = r.outgoing ? del.to_remote : del.to_local;
+    if (ps != nullptr)
+      if (const std::optional<double> rtt = ps->round_trips.on_datagram(r, d)) rtts.push_back(*rtt);
+    if (Delivery* del = delivery_of(deliveries, peer, budget)) {
+      EnetDelivery& to = r.outgoing ? del->to_remote : del->to_local;
       const bool from_server = r.outgoing == file.info().server;
       for (const DeliveredMessage& m : to.receive(d)) {
         auto& k = dir.kinds[describe_message(m, to.channel_count(), from_server, game.get()).name];
@@ -279,8 +286,17 @@ int info(const std::string& path, bool json) {
       if (c.type == 6 || c.type == 7 || c.type == 9 ||
           ((c.type == 8 || c.type == 12) && c.fragment_number == 0))
         ++dir.messages[c.channel];
+      if (ps == nullptr) continue;
+      if ((c.type == 2 || c.type == 3) && c.connect_id != ps->connect_id) {
+        // A new connection numbers everything from the start again.
+        ps->connect_id = c.connect_id;
+        ps->reliable_out.clear();
+        ps->reliable_in.clear();
+        ps->unreliable_out.clear();
+        ps->unreliable_in.clear();
+      }
       if (c.type == 7) {  // SEND_UNRELIABLE: the sequenced lanes
-        auto& newest = r.outgoing ? ps.unreliable_out : ps.unreliable_in;
+        auto& newest = r.outgoing ? ps->unreliable_out : ps->unreliable_in;
         const std::uint32_t key = std::uint32_t{c.reliable_seq} << 16 | c.unreliable_seq;
         const auto it = newest.find(c.channel);
         if (it == newest.end()) {
@@ -295,12 +311,17 @@ int info(const std::string& path, bool json) {
         }
       }
       if (c.ack_wanted && c.channel != 0xFF) {
-        auto& seen = r.outgoing ? ps.reliable_out : ps.reliable_in;
+        auto& seen = r.outgoing ? ps->reliable_out : ps->reliable_in;
         const std::uint32_t key = std::uint32_t{c.channel} << 16 | c.reliable_seq;
-        if (seen.count(key) != 0)
+        if (seen.count(key) != 0) {
           ++dir.resent;
-        else
+        } else {
           seen[key] = true;
+          // Half the sequence space behind is forgotten: after a wrap the
+          // same number is a new command.
+          seen.erase(std::uint32_t{c.channel} << 16 |
+                     static_cast<std::uint16_t>(c.reliable_seq + 0x8000));
+        }
       }
     }
   }
@@ -351,8 +372,8 @@ int info(const std::string& path, bool json) {
       return j + "}}";
     };
     std::string peers_json;
-    for (std::size_t i = 0; i < peers.list.size(); ++i)
-      peers_json += (i ? ", " : "") + json_string(to_string(peers.list[i]));
+    for (std::size_t i = 0; i < peers.list().size(); ++i)
+      peers_json += (i ? ", " : "") + json_string(to_string(peers.list()[i]));
     std::printf("{\"version\": %u, \"role\": \"%s\", \"protocol_id\": \"0x%016" PRIx64
                 "\", \"game\": %s, \"start_unix_us\": %" PRIu64
                 ", \"local\": %s, \"records\": %" PRIu64
@@ -370,9 +391,9 @@ int info(const std::string& path, bool json) {
               game ? std::string(game->name()).c_str() : "a game tw-trace does not know");
   std::printf("local       %s\n", to_string(ti.local).c_str());
   std::printf("duration    %.3f s, %" PRIu64 " records\n", seconds, records);
-  std::printf("connections %zu:", peers.list.size());
-  for (std::size_t i = 0; i < peers.list.size(); ++i)
-    std::printf(" [%zu] %s", i, to_string(peers.list[i]).c_str());
+  std::printf("connections %zu:", peers.list().size());
+  for (std::size_t i = 0; i < peers.list().size(); ++i)
+    std::printf(" [%zu] %s", i, to_string(peers.list()[i]).c_str());
   std::printf("\n");
   for (const auto& [name, x] : {std::pair<const char*, const Direction&>{"sent", out},
                                 std::pair<const char*, const Direction&>{"received", in}}) {
@@ -452,6 +473,7 @@ int dump(const std::string& path, const DumpOptions& o) {
   if (!file.open(path, error)) return bad_file(error);
   const std::unique_ptr<TraceDecoder> game = decoder_for(file.info().protocol_id);
   Peers peers;
+  DeliveryBudget budget;
   std::map<std::size_t, Delivery> deliveries;
   Record r;
   EnetDatagram d;
@@ -467,11 +489,12 @@ int dump(const std::string& path, const DumpOptions& o) {
         detail = commands_text(d);
         // Every datagram goes through delivery, also those not shown, so
         // that a message is named on the datagram that completed it.
-        Delivery& del = deliveries[peer];
-        EnetDelivery& to = r.outgoing ? del.to_remote : del.to_local;
-        const bool from_server = r.outgoing == file.info().server;
-        for (const DeliveredMessage& m : to.receive(d))
-          messages.push_back(describe_message(m, to.channel_count(), from_server, game.get()));
+        if (Delivery* del = delivery_of(deliveries, peer, budget)) {
+          EnetDelivery& to = r.outgoing ? del->to_remote : del->to_local;
+          const bool from_server = r.outgoing == file.info().server;
+          for (const DeliveredMessage& m : to.receive(d))
+            messages.push_back(describe_message(m, to.channel_count(), from_server, game.get()));
+        }
       } else {
         detail = "malformed: " + parse_error;
       }
@@ -530,8 +553,8 @@ int replay(const std::string& path, long connection) {
                  "tw-trace: no decoder for protocol id 0x%016" PRIx64
                  ": replaying at tickwire's level (snapshot envelopes, no worlds)\n",
                  ti.protocol_id);
-  if (!ti.server && connection > 0)
-    return bad("--connection: a client's trace has one connection (0)");
+  // A client's trace may hold more than one server (it reconnected
+  // elsewhere): --connection picks one there too.
   const std::size_t wanted = connection < 0 ? 0 : static_cast<std::size_t>(connection);
   Peers peers;
   EnetDelivery delivery;
@@ -542,7 +565,7 @@ int replay(const std::string& path, long connection) {
   while (file.next(r, error)) {
     ++n;
     last_us = r.time_us;
-    const std::size_t peer = peers.index(r.outgoing ? r.dst : r.src);
+    const std::size_t peer = peers.index(r);
     if (r.kind != Kind::Enet || peer != wanted) continue;
     if (r.outgoing != ti.server) continue;  // only what went to the client
     if (!parse_enet(r.payload, d, parse_error)) {
@@ -569,7 +592,7 @@ int replay(const std::string& path, long connection) {
     }
   }
   if (!error.empty()) return bad_file("record " + std::to_string(n + 2) + ": " + error);
-  if (wanted >= peers.list.size())
+  if (wanted >= peers.list().size())
     return bad_file("the trace has no connection " + std::to_string(wanted));
   const double took =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
@@ -579,7 +602,7 @@ int replay(const std::string& path, long connection) {
                "tw-trace: replayed %.1f s of %s in %.3f s (%.0fx real time): %" PRIu64
                " %s, %" PRIu64 " messages, %" PRIu64 " connection(s), %" PRIu64
                " malformed datagrams; peak memory %ld KiB\n",
-               trace_s, to_string(peers.list[wanted]).c_str(), took,
+               trace_s, to_string(peers.list()[wanted]).c_str(), took,
                took > 0 ? trace_s / took : 0.0, game ? worlds : envelopes,
                game ? "worlds" : "envelopes", ds.delivered, ds.connections, malformed,
                peak_memory_kib());
@@ -682,6 +705,9 @@ int main(int argc, char** argv) {
     if (so.to.empty()) return bad("send: --to HOST:PORT is needed");
     if (so.code.empty() == so.token_file.empty())
       return bad("send: one of --code CODE and --token FILE is needed");
+    if (!so.token_file.empty() && so.clients > 1)
+      return bad("send: --token gives one connection; use --code for --clients " +
+                 std::to_string(so.clients));
     so.connection = o.connection;
     return twtrace::send(path, so);
   }

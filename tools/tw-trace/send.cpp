@@ -22,6 +22,7 @@
 #include <tickwire/trace.hpp>
 
 #include "client/game_client.hpp"
+#include "peers.hpp"
 #include "proto/messages.hpp"
 #include "proto/trace_decoder.hpp"
 
@@ -45,7 +46,7 @@ bool read_inputs(const std::string& path, long connection, Recorded& out, std::s
   if (!file.open(path, error)) return false;
   const bool server = file.info().server;
   const std::size_t wanted = connection < 0 ? 0 : static_cast<std::size_t>(connection);
-  std::vector<Address> peers;
+  Peers peers;
   EnetDelivery delivery;  // what the server's ENet got from the client
   std::map<std::uint32_t, arena::sim::Input> by_tick;
   Record r;
@@ -53,10 +54,7 @@ bool read_inputs(const std::string& path, long connection, Recorded& out, std::s
   std::string why;
   arena::proto::Message msg;
   while (file.next(r, error)) {
-    const Address remote = r.outgoing ? r.dst : r.src;
-    auto it = std::find(peers.begin(), peers.end(), remote);
-    if (it == peers.end()) it = peers.insert(peers.end(), remote);
-    if (static_cast<std::size_t>(it - peers.begin()) != wanted) continue;
+    if (peers.index(r) != wanted) continue;
     if (r.kind != Kind::Enet || r.outgoing == server) continue;  // only the client's sends
     if (!parse_enet(r.payload, d, why)) continue;
     for (const DeliveredMessage& m : delivery.receive(d)) {
@@ -69,7 +67,7 @@ bool read_inputs(const std::string& path, long connection, Recorded& out, std::s
     }
   }
   if (!error.empty()) return false;
-  if (wanted >= peers.size()) {
+  if (wanted >= peers.list().size()) {
     error = "the trace has no connection " + std::to_string(wanted);
     return false;
   }
@@ -105,10 +103,6 @@ int send(const std::string& path, const SendOptions& o) {
                    "tw-trace: send plays arena's inputs; this trace is of protocol id 0x%016" PRIx64
                    "\n",
                    probe.info().protocol_id);
-      return 2;
-    }
-    if (!probe.info().server && o.connection > 0) {
-      std::fprintf(stderr, "tw-trace: --connection: a client's trace has one connection (0)\n");
       return 2;
     }
   }

@@ -30,6 +30,7 @@
 
 #include "client/interpolate.hpp"
 #include "client/net_graph.hpp"
+#include "peers.hpp"
 #include "proto/trace_decoder.hpp"
 #include "render/renderer.hpp"
 #include "round_trips.hpp"
@@ -49,17 +50,16 @@ namespace render = arena::render;
 using Clock = std::chrono::steady_clock;
 
 // Which records belong to the viewed client: those it received (in) and
-// sent (out). A client's trace: all. A server's: those of connection `n`,
-// the other way round.
+// sent (out), on the followed connection (the remote end `remote`: a
+// client's trace's server, a server's trace's client), the other way round
+// in a server's trace.
 struct Side {
   bool server_trace = false;
-  Address client;  // a server's trace: the client's address
+  Address remote;
   enum Dir { None, In, Out };
   Dir of(const Record& r) const noexcept {
-    if (!server_trace) return r.outgoing ? Out : In;
-    const Address remote = r.outgoing ? r.dst : r.src;
-    if (!(remote == client)) return None;
-    return r.outgoing ? In : Out;
+    if (!((r.outgoing ? r.dst : r.src) == remote)) return None;
+    return r.outgoing == server_trace ? In : Out;
   }
 };
 
@@ -329,7 +329,7 @@ class Playback {
 };
 
 std::uint64_t to_us(double s) {
-  return static_cast<std::uint64_t>(std::max(0.0, s) * 1e6);
+  return static_cast<std::uint64_t>(std::llround(std::max(0.0, s) * 1e6));
 }
 
 }  // namespace
@@ -354,29 +354,20 @@ int view(const std::string& path, const ViewOptions& o) {
       return 2;
     }
     side.server_trace = ti.server;
-    if (!ti.server && o.connection > 0) {
-      std::fprintf(stderr, "tw-trace: --connection: a client's trace has one connection (0)\n");
-      return 2;
+    // The n-th remote end in order of appearance, as info numbers them.
+    const std::size_t wanted = o.connection < 0 ? 0 : static_cast<std::size_t>(o.connection);
+    Peers seen;
+    Record r;
+    while (seen.list().size() <= wanted && probe.next(r, error)) seen.index(r);
+    if (!error.empty()) {
+      std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
+      return 1;
     }
-    if (ti.server) {
-      // The n-th remote endpoint in order of appearance, as info numbers them.
-      const std::size_t wanted = o.connection < 0 ? 0 : static_cast<std::size_t>(o.connection);
-      std::vector<Address> seen;
-      Record r;
-      while (probe.next(r, error) && seen.size() <= wanted) {
-        const Address remote = r.outgoing ? r.dst : r.src;
-        if (std::find(seen.begin(), seen.end(), remote) == seen.end()) seen.push_back(remote);
-      }
-      if (!error.empty()) {
-        std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
-        return 1;
-      }
-      if (seen.size() <= wanted) {
-        std::fprintf(stderr, "tw-trace: the trace has no connection %zu\n", wanted);
-        return 1;
-      }
-      side.client = seen[wanted];
+    if (seen.list().size() <= wanted) {
+      std::fprintf(stderr, "tw-trace: the trace has no connection %zu\n", wanted);
+      return 1;
     }
+    side.remote = seen.list()[wanted];
   }
   render::Timeline timeline;
   if (!summarize(path, side, timeline, error)) {

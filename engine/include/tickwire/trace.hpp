@@ -13,6 +13,7 @@
 // one ends the read with a one-line reason, and every queue is bounded.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -138,17 +139,29 @@ struct DeliveryStats {
 // (reliable messages once and in order, fragments joined, sequenced
 // messages dropped when older than one delivered, unsequenced ones once).
 // One connection at a time: a CONNECT or VERIFY_CONNECT starts over.
-// Bounded: at most `max_pending` queued commands per channel (plus the
-// reliable one the channel waits for next, which is always taken so that
-// a full queue can drain) and messages of at most `max_message_bytes` (the
-// engine's default), past which commands are refused and counted. One
+//
+// Bounded, as the live engine bounds ENet: at most `max_pending` queued
+// commands in each of a channel's two queues (plus the reliable one the
+// channel waits for next, which is always taken so that a full queue can
+// drain), messages of at most `max_message_bytes`, fragments of at least
+// one byte each, and at most `max_waiting_bytes` held (message bytes and
+// fragment maps; the engine's default max_receive_buffer_bytes), past
+// which commands are refused and counted. Objects that follow many
+// connections of one trace can share one DeliveryBudget on top. One
 // difference from the live ENet 1.3.17 stays: that ENet never gives back
 // the receive-buffer space of messages it drops unread, and refuses
-// everything once the total reaches its limit; the model frees them.
+// everything once the total reaches its limit (fixed in later ENet); the
+// model frees them.
+struct DeliveryBudget {
+  std::size_t limit = 64u << 20;  // bytes all sharing objects may hold waiting
+  std::size_t used = 0;
+};
+
 class EnetDelivery {
  public:
   explicit EnetDelivery(std::uint32_t max_message_bytes = 1u << 20,
-                        std::uint32_t max_pending = 1024);
+                        std::uint32_t max_pending = 1024, std::size_t max_waiting_bytes = 2u << 20,
+                        DeliveryBudget* shared = nullptr);
   ~EnetDelivery();
   EnetDelivery(EnetDelivery&&) noexcept;
   EnetDelivery& operator=(EnetDelivery&&) noexcept;

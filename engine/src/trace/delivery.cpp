@@ -40,7 +40,6 @@ constexpr std::uint32_t kFreeWindows = 8;
 constexpr std::uint32_t kUnsequencedWindow = 1024;
 constexpr std::uint32_t kFreeUnsequencedWindows = 32;
 constexpr std::uint32_t kMaxFragmentCount = 1024 * 1024;
-constexpr std::size_t kMaxWaitingBytes = 32u << 20;  // ENet's default maximumWaitingData
 
 struct Incoming {
   std::uint8_t type = 0;
@@ -110,8 +109,10 @@ std::list<Incoming>::iterator find_place(std::list<Incoming>& q, std::uint16_t c
 }  // namespace
 
 struct EnetDelivery::Impl {
-  std::uint32_t max_message_bytes;
-  std::uint32_t max_pending;
+  std::uint32_t max_message_bytes = 0;
+  std::uint32_t max_pending = 0;
+  std::size_t max_waiting = 0;
+  DeliveryBudget* shared = nullptr;
   bool connected = false;
   bool awaiting_ack = false;  // a CONNECT came: up once the VERIFY_CONNECT is acked
   std::uint32_t connect_id = 0;
@@ -129,7 +130,7 @@ struct EnetDelivery::Impl {
     channels.assign(std::clamp<std::uint32_t>(channel_count, 1, 255), Channel{});
     unsequenced_group = 0;
     std::fill(unsequenced_seen.begin(), unsequenced_seen.end(), false);
-    waiting = 0;
+    uncharge(waiting);
     ++stats.connections;
   }
 
@@ -137,7 +138,24 @@ struct EnetDelivery::Impl {
     for (Channel& c : channels) stats.partial_dropped += count_partial(c);
     channels.clear();
     connected = awaiting_ack = false;
-    waiting = 0;
+    uncharge(waiting);
+  }
+
+  // What an entry holds: its bytes and its map of fragments received.
+  static std::size_t cost(const Incoming& e) noexcept { return e.data.size() + e.have.size() / 8; }
+  void charge(std::size_t n) noexcept {
+    waiting += n;
+    if (shared) shared->used += n;
+  }
+  void uncharge(std::size_t n) noexcept {
+    n = std::min(n, waiting);
+    waiting -= n;
+    if (shared) shared->used -= std::min(n, shared->used);
+  }
+  ~Impl() { uncharge(waiting); }  // a shared budget gets back what this one held
+
+  [[nodiscard]] bool full() const noexcept {
+    return waiting >= max_waiting || (shared != nullptr && shared->used >= shared->limit);
   }
 
   static std::uint64_t count_partial(const Channel& c) {
@@ -147,7 +165,7 @@ struct EnetDelivery::Impl {
     return n;
   }
 
-  void forget(Incoming& e) noexcept { waiting -= std::min(waiting, e.data.size()); }
+  void forget(Incoming& e) noexcept { uncharge(cost(e)); }
 
   void hand_on(std::uint8_t channel, Incoming& e) {
     forget(e);
@@ -275,7 +293,7 @@ struct EnetDelivery::Impl {
     // it lets the queue drain, so a full queue never locks out its own
     // cure. It adds one entry at most (a fragmented message's).
     const bool next = q == &c.reliable && rel == static_cast<std::uint16_t>(c.in_reliable + 1);
-    if (waiting >= kMaxWaitingBytes || (q->size() >= max_pending && !next)) {
+    if (full() || (q->size() >= max_pending && !next)) {
       ++stats.refused;
       error = true;
       return nullptr;
@@ -291,7 +309,7 @@ struct EnetDelivery::Impl {
     } else {
       e.data.assign(data.begin(), data.end());
     }
-    waiting += e.data.size();
+    charge(cost(e));
     Incoming& placed = *q->insert(at, std::move(e));
     if (type == wire::kSendReliable || type == wire::kSendFragment)
       dispatch_reliable(ch, &placed);
@@ -359,7 +377,8 @@ struct EnetDelivery::Impl {
     }
     const std::uint32_t length = static_cast<std::uint32_t>(cmd.data.size());
     if (cmd.fragment_count > kMaxFragmentCount || cmd.fragment_number >= cmd.fragment_count ||
-        cmd.total_length > max_message_bytes || cmd.fragment_offset >= cmd.total_length ||
+        cmd.total_length > max_message_bytes || cmd.fragment_count > cmd.total_length ||
+        cmd.fragment_offset >= cmd.total_length ||
         length > cmd.total_length - cmd.fragment_offset) {
       ++stats.refused;
       return false;
@@ -455,10 +474,13 @@ struct EnetDelivery::Impl {
   }
 };
 
-EnetDelivery::EnetDelivery(std::uint32_t max_message_bytes, std::uint32_t max_pending)
+EnetDelivery::EnetDelivery(std::uint32_t max_message_bytes, std::uint32_t max_pending,
+                           std::size_t max_waiting_bytes, DeliveryBudget* shared)
     : impl_(std::make_unique<Impl>()) {
   impl_->max_message_bytes = max_message_bytes;
   impl_->max_pending = std::max<std::uint32_t>(max_pending, 1);
+  impl_->max_waiting = max_waiting_bytes;
+  impl_->shared = shared;
 }
 EnetDelivery::~EnetDelivery() = default;
 EnetDelivery::EnetDelivery(EnetDelivery&&) noexcept = default;
