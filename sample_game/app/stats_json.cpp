@@ -69,7 +69,8 @@ bool write_client_json(const std::string& path, const ClientReport& r, std::stri
   std::string j = "{\n";
   j += "  \"connected\": " + std::string(r.connected ? "true" : "false") + ",\n";
   j += "  \"disconnect_reason\": " + reason + ",\n";
-  j += "  \"rtt_ms\": " + num(r.net.rtt_ms) + ",\n";
+  // null: never measured (a client that never connected has no round trip).
+  j += "  \"rtt_ms\": " + (r.net.rtt_ms > 0 ? num(r.net.rtt_ms) : std::string("null")) + ",\n";
   j += "  \"loss_pct\": " + num(r.net.in_loss_pct) + ",\n";
   j += "  \"out_loss_pct\": " + num(r.net.loss_pct) + ",\n";
   j += "  \"in_kbps\": " + num(r.net.in_bytes_per_sec * 8.0 / 1000.0) + ",\n";

@@ -65,16 +65,17 @@ void Renderer::Impl::draw_kill_feed(const Frame& f) {
 void Renderer::Impl::draw_net_graph(const Frame& f) {
   if (!f.graph) return;
   const client::NetGraph& g = *f.graph;
-  const float pw = 300, graph_h = 64, line_h = 16;
-  const float ph = graph_h + 8 * line_h + 18;
-  const float px = ox + sim::kArenaWidth * scale - pw - 8;
-  const float py = oy + sim::kArenaHeight * scale - ph - 8;
-  fill_rect(px, py, pw, ph, palette::kPanel, 200);
+  // A strip under the arena (draw() leaves room for it), never over it:
+  // ships are never hidden behind the numbers.
+  const float px = ox, pw = sim::kArenaWidth * scale, ph = kNetGraphHeight;
+  const float py = oy + sim::kArenaHeight * scale + 8;
+  fill_rect(px, py, pw, ph, palette::kPanel, 235);
   outline_rect(px, py, pw, ph, palette::kGridMajor);
 
   // Scrolling graph: bytes received per frame as bars (scaled to the
   // largest in view), the round trip as a line (scale: 0..max(100 ms, peak)).
-  const float gx = px + 8, gy = py + 8, gw = pw - 16;
+  const float graph_h = ph - 12;
+  const float gx = px + 6, gy = py + 6, gw = std::min(300.0f, pw * 0.3f);
   fill_rect(gx, gy, gw, graph_h, {8, 10, 14}, 220);
   const std::size_t n = g.size();
   std::uint32_t peak_bytes = 1;
@@ -105,48 +106,40 @@ void Renderer::Impl::draw_net_graph(const Frame& f) {
   }
   text(FontId::Small, fmt("%.0f ms", peak_ping), gx + gw - 3, gy + 2, {150, 130, 70}, 2);
 
-  float y = gy + graph_h + 6;
-  const float c1 = px + 10, c2 = px + 152;
-  text(FontId::Small, fmt("fps %.0f", g.fps), c1, y, palette::kText);
-  text(FontId::Small, fmt("ping %.1f ms", g.ping_ms), c2, y, palette::kAccent);
-  y += line_h;
-  text(FontId::Small, fmt("in  %.1f kbit/s", g.in_kbps), c1, y, {120, 175, 255});
-  text(FontId::Small, fmt("%.0f pkt/s", g.in_pps), c2, y, {120, 175, 255});
-  y += line_h;
-  text(FontId::Small, fmt("out %.1f kbit/s", g.out_kbps), c1, y, {255, 170, 110});
-  text(FontId::Small, fmt("%.0f pkt/s", g.out_pps), c2, y, {255, 170, 110});
-  y += line_h;
-  text(FontId::Small, fmt("loss %.1f %%", g.loss_pct), c1, y,
-       g.loss_pct > 1 ? palette::kBad : palette::kText);
-  text(FontId::Small, fmt("jitter %.1f ms", g.jitter_ms), c2, y, palette::kText);
-  y += line_h;
-  text(FontId::Small, fmt("updates %.0f/s", g.updates_per_sec), c1, y, palette::kText);
-  const client::ClientStats* stats = f.session ? f.session->stats : nullptr;
-  if (stats) {
-    const client::ClientStats& cs = *stats;
-    text(FontId::Small, fmt("bad msgs %.0f", static_cast<double>(cs.bad_messages.total())), c2, y,
-         cs.bad_messages.total() ? palette::kBad : palette::kTextDim);
-  }
-  y += line_h;
+  // The readings: four columns of three lines.
+  const float line_h = 19, c0 = gx + gw + 14;
+  const float cw = (px + pw - 8 - c0) / 4;
+  auto at = [&](int col, int row, const std::string& s, Rgb c) {
+    text(FontId::Small, s, c0 + cw * static_cast<float>(col),
+         py + 8 + line_h * static_cast<float>(row), c);
+  };
+  at(0, 0, fmt("fps %.0f", g.fps), palette::kText);
+  at(0, 1, g.ping_ms > 0 ? fmt("ping %.1f ms", g.ping_ms) : std::string("ping -"),
+     palette::kAccent);
+  at(0, 2, fmt("jitter %.1f ms", g.jitter_ms), palette::kText);
+  at(1, 0, fmt("in  %.1f kbit/s, %.0f/s", g.in_kbps, g.in_pps), {120, 175, 255});
+  at(1, 1, fmt("out %.1f kbit/s, %.0f/s", g.out_kbps, g.out_pps), {255, 170, 110});
+  at(1, 2, fmt("loss %.1f %%", g.loss_pct), g.loss_pct > 1 ? palette::kBad : palette::kText);
+  at(2, 0, fmt("updates %.0f/s", g.updates_per_sec), palette::kText);
   // Snapshot stream over the last second: mean envelope size and the share
   // that had to be sent whole (no acked baseline).
-  std::string snap = fmt("snap %.0f B avg, %.0f%% full", g.snap_bytes_avg, g.snap_full_pct);
+  std::string snap = fmt("snap %.0f B, %.0f%% full", g.snap_bytes_avg, g.snap_full_pct);
   if (g.snap_errors) snap += fmt(", %.0f refused", static_cast<double>(g.snap_errors));
-  text(FontId::Small, snap, c1, y, g.snap_errors ? palette::kBad : palette::kText);
+  at(2, 1, snap, g.snap_errors ? palette::kBad : palette::kText);
+  const client::ClientStats* stats = f.session ? f.session->stats : nullptr;
   if (!stats) return;
+  const client::ClientStats& cs = *stats;
+  at(2, 2, fmt("bad msgs %.0f", static_cast<double>(cs.bad_messages.total())),
+     cs.bad_messages.total() ? palette::kBad : palette::kTextDim);
   // Prediction: corrections over the time playing, time dilation, and the
   // server's input buffer for us (how early our inputs arrive).
-  const client::ClientStats& cs = *stats;
-  y += line_h;
-  text(FontId::Small,
-       cs.predicting
-           ? fmt("predict: %.0f corr/min, max %.1f", cs.corrections_per_min, cs.correction_max)
-           : std::string("predict: off (--no-predict)"),
-       c1, y, cs.corrections_per_min > 30 ? palette::kBad : palette::kText);
-  y += line_h;
-  text(FontId::Small, fmt("dilation %+.1f %%", cs.dilation_pct), c1, y, palette::kText);
-  text(FontId::Small, fmt("input buf %.1f tk", cs.input_slack_ticks), c2, y,
-       cs.input_slack_ticks < 0.5 ? palette::kBad : palette::kText);
+  at(3, 0,
+     cs.predicting ? fmt("corr %.0f/min, max %.1f", cs.corrections_per_min, cs.correction_max)
+                   : std::string("predict off"),
+     cs.corrections_per_min > 30 ? palette::kBad : palette::kText);
+  at(3, 1, fmt("dilation %+.1f %%", cs.dilation_pct), palette::kText);
+  at(3, 2, fmt("input buf %.1f tk", cs.input_slack_ticks),
+     cs.input_slack_ticks < 0.5 ? palette::kBad : palette::kText);
 }
 
 void Renderer::Impl::draw_timeline(const Timeline& t) {

@@ -15,6 +15,8 @@ namespace arena::render {
 
 // Height of tw-trace view's timeline strip, pixels.
 inline constexpr float kTimelineHeight = 56;
+// Height of the net graph's strip under the arena (F3), pixels.
+inline constexpr float kNetGraphHeight = 68;
 
 enum class FontId : int { Small = 0, Normal = 1, Bold = 2, Big = 3 };
 

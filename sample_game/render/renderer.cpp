@@ -270,7 +270,8 @@ void Renderer::draw(const Frame& f) {
   Impl& m = *impl_;
   SDL_GetRendererOutputSize(m.sdl, &m.width, &m.height);
   const float margin = 12, top = 34;
-  const float bottom = margin + (f.timeline ? kTimelineHeight + 8 : 0);
+  const float bottom = margin + (f.timeline ? kTimelineHeight + 8 : 0) +
+                       (f.show_net_graph && f.graph ? kNetGraphHeight + 8 : 0);
   const float avail_w = static_cast<float>(m.width) - 2 * margin;
   const float avail_h = static_cast<float>(m.height) - top - bottom;
   m.scale = std::max(0.05f, std::min(avail_w / sim::kArenaWidth, avail_h / sim::kArenaHeight));

@@ -42,6 +42,11 @@ BotBrain::BotBrain(std::uint64_t seed) noexcept {
 Input think(BotBrain& b, const World& world, int slot) noexcept {
   Input in;
   if (slot < 0 || slot >= kMaxPlayers) return in;
+  for (std::size_t i = 0; i < world.ships.size(); ++i) {
+    const bool alive = world.ships[i].active && world.ships[i].alive;
+    if (alive && !b.was_alive[i]) b.alive_since[i] = world.tick;
+    b.was_alive[i] = alive;
+  }
   const Ship& me = world.ships[static_cast<std::size_t>(slot)];
   if (!me.active || !me.alive) return in;
   in.aim_x = me.aim_x;
@@ -65,6 +70,7 @@ Input think(BotBrain& b, const World& world, int slot) noexcept {
   for (int i = 0; i < kMaxPlayers; ++i) {
     const Ship& s = world.ships[static_cast<std::size_t>(i)];
     if (i == slot || !s.active || !s.alive) continue;
+    if (world.tick - b.alive_since[static_cast<std::size_t>(i)] < kSpawnGraceTicks) continue;
     const float dx = s.x - me.x, dy = s.y - me.y;
     const bool visible = line_of_sight(me.x, me.y, s.x, s.y);
     const float d2 = (dx * dx + dy * dy) * (visible ? 1.0f : 4.0f);

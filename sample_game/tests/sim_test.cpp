@@ -64,6 +64,38 @@ TEST(Sim, SameInputsGiveIdenticalWorlds) {
   EXPECT_FALSE(same(a, run_bots(3000, 8)));  // the comparison can tell worlds apart
 }
 
+// A ship that just spawned is no bot's target for kSpawnGraceTicks: a bot
+// right next to it, in sight, holds its fire, then fights.
+TEST(Sim, BotsGiveANewShipGraceAfterItSpawns) {
+  World w;
+  ASSERT_TRUE(add_player(w, 0));  // the bot
+  BotBrain brain(3);
+  Inputs in{};
+  for (int t = 0; t < 30; ++t) {  // the bot alone for half a second
+    in[0] = think(brain, w, 0);
+    step(w, in);
+  }
+  ASSERT_TRUE(add_player(w, 1));  // a player joins, 60 units away in the open
+  w.ships[1].x = w.ships[0].x + 60;
+  w.ships[1].y = w.ships[0].y;
+  std::uint32_t first_shot_tick = 0;
+  const std::uint32_t joined = w.tick;
+  for (std::uint32_t t = 0; t < kSpawnGraceTicks + 120 && first_shot_tick == 0; ++t) {
+    in[0] = think(brain, w, 0);
+    in[1] = Input{};  // the player stands still
+    if (in[0].fire && w.ships[0].cooldown_ticks == 0) {
+      // Only at the player: the bot has no one else to shoot at.
+      first_shot_tick = w.tick;
+    }
+    w.ships[1].x = w.ships[0].x + 60;  // keeps the player next to the bot
+    w.ships[1].y = w.ships[0].y;
+    step(w, in);
+  }
+  ASSERT_NE(first_shot_tick, 0u) << "the bot never fired at the player";
+  EXPECT_GE(first_shot_tick - joined, kSpawnGraceTicks);
+  EXPECT_LT(first_shot_tick - joined, kSpawnGraceTicks + 60);
+}
+
 TEST(Sim, ShipsStopAtWallsAndTheArenaEdge) {
   World w;
   ASSERT_TRUE(add_player(w, 0));

@@ -33,6 +33,46 @@ TEST(Link, SmoothedRttSettlesAtTwiceTheOneWayLag) {
   EXPECT_GE(client.stats().rtt_min_ms, 95.0f);
 }
 
+// When the connection is reported up, both ends already hold a measured
+// round trip (ENet's first sample, from the answer to its CONNECT, replaces
+// its 500 ms default outright); before, nothing made-up is reported.
+TEST(Link, TheRoundTripIsMeasuredWhenTheConnectionIsUp) {
+  Server server;
+  Client client;
+  ServerSettings s = loopback_server();
+  s.conditioner.outgoing.latency_ms = 40;
+  ClientSettings c;
+  c.conditioner.outgoing.latency_ms = 40;
+  EXPECT_EQ(client.stats().rtt_ms, 0.0f);  // not connecting yet
+  Loop loop;
+  ASSERT_TRUE(start_and_connect(server, client, loop, s, c));
+  const ConnectionId id = server.connections().at(0);
+  // At once, with no traffic since: about 80 ms round trip (40 each way, plus the
+  // far end's turnaround and a frame), never 500 or nothing.
+  EXPECT_GE(client.stats().rtt_ms, 75.0f);
+  EXPECT_LE(client.stats().rtt_ms, 140.0f);
+  EXPECT_GE(server.stats(id).rtt_ms, 75.0f);
+  EXPECT_LE(server.stats(id).rtt_ms, 140.0f);
+  EXPECT_GT(client.stats().rtt_variance_ms, 0.0f);
+}
+
+TEST(Link, BeforeTheConnectionIsUpNoRoundTripIsReported) {
+  Server server;
+  ASSERT_TRUE(server.start(loopback_server()));
+  Client client;
+  ClientSettings c;
+  // Every datagram to the server is lost: the handshake never completes.
+  c.conditioner.outgoing.loss_pct = 100;
+  ASSERT_TRUE(client.connect(address_of(server), client_for(server, c)));
+  Loop loop;
+  loop.server = &server;
+  loop.clients = {&client};
+  loop.run_for(500ms);
+  EXPECT_EQ(client.state(), ClientState::Connecting);
+  EXPECT_EQ(client.stats().rtt_ms, 0.0f);
+  EXPECT_EQ(client.stats().rtt_variance_ms, 0.0f);
+}
+
 TEST(Link, MeasuredLossOverTenThousandDatagramsMatchesTheSetting) {
   Server server;
   Client client;

@@ -153,10 +153,17 @@ void RateMeter::sample(std::uint64_t now_us, const socket::PeerCounters& now,
 ConnectionStats make_stats(const ENetPeer* peer, const socket::PeerCounters* counters,
                            const RateMeter& rates, const SendAccount& account) {
   ConnectionStats s;
-  if (peer != nullptr) {
+  // ENet's starting figures (500 ms, no variance) are no measurement: the
+  // round trip reads 0 until the handshake's or a first sample replaces them.
+  const bool measured =
+      peer != nullptr && (peer->roundTripTime != ENET_PEER_DEFAULT_ROUND_TRIP_TIME ||
+                          peer->roundTripTimeVariance != 0);
+  if (measured) {
     s.rtt_ms = static_cast<float>(peer->roundTripTime);
     s.rtt_min_ms = static_cast<float>(peer->lowestRoundTripTime);
     s.rtt_variance_ms = static_cast<float>(peer->roundTripTimeVariance);
+  }
+  if (peer != nullptr) {
     s.loss_pct = static_cast<float>(peer->packetLoss) * 100.0f /
                  static_cast<float>(ENET_PEER_PACKET_LOSS_SCALE);
     s.reliable_bytes_in_flight = peer->reliableDataInTransit;
