@@ -13,6 +13,7 @@
 #include <memory>
 #include <thread>
 
+#include "app/explain.hpp"
 #include "app/stats_json.hpp"
 #include "client/net_graph.hpp"
 #include "proto/messages.hpp"
@@ -45,30 +46,6 @@ std::string listen_error(std::uint16_t port, const tickwire::Status& s) {
     return "UDP port " + std::to_string(port) +
            " is already in use (another arena server?); pick another with --port";
   return "cannot start the server on UDP port " + std::to_string(port) + ": " + s.message;
-}
-
-// What the user is told when the client never got in.
-std::string connect_error(const client::GameClient& c) {
-  const std::string& to = c.server_address();
-  switch (c.disconnect_reason()) {
-    case tickwire::DisconnectReason::ServerFull: return "the server at " + to + " is full";
-    case tickwire::DisconnectReason::ProtocolMismatch:
-    case tickwire::DisconnectReason::VersionMismatch:
-      return "the server at " + to + " runs a different version of arena or tickwire";
-    case tickwire::DisconnectReason::Kicked: return "the server at " + to + " refused this client";
-    case tickwire::DisconnectReason::TokenInvalid:
-      return "the server at " + to + " did not accept the room code or token (wrong --code?)";
-    case tickwire::DisconnectReason::TokenExpired:
-      return "the connect token has expired (ask the game's backend for a new one)";
-    case tickwire::DisconnectReason::WrongServer:
-      return "the server at " + to +
-             " is not listed in the connect token (a server behind NAT needs --public-address)";
-    case tickwire::DisconnectReason::TokenInUse:
-      return "the connect token is already in use by another connection";
-    default:
-      return "could not connect to " + to +
-             ": no answer (is a server running there, and is its UDP port open?)";
-  }
 }
 
 // The server's token key: from --token-key, from --code, or from `code`
@@ -111,13 +88,10 @@ int finish_client(const Options& o, client::GameClient& c, const ClientReport& r
       status = 1;
     }
   }
-  if (!report.ever_connected) {
-    std::fprintf(stderr, "arena: %s\n", connect_error(c).c_str());
-    return 1;
-  }
-  if (!report.connected && !g_stop) {
-    std::fprintf(stderr, "arena: disconnected from %s: %s\n", c.server_address().c_str(),
-                 tickwire::to_string(report.reason));
+  if (!report.ever_connected || (!report.connected && !g_stop)) {
+    const Explanation e = explain_end(c);
+    std::fprintf(stderr, "arena: %s%s%s\n", e.what.c_str(), e.todo.empty() ? "" : " ",
+                 e.todo.c_str());
     return 1;
   }
   return status;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "app/explain.hpp"
 #include "app/run.hpp"
 #include "client/net_graph.hpp"
 #include "render/renderer.hpp"
@@ -42,15 +43,34 @@ sim::Input sample_input(const render::Renderer& renderer, const sim::World& view
   return in;
 }
 
-std::string status_text(const client::GameClient& c) {
+// A connection silent this long is shown as interrupted (ENet gives up,
+// and the game ends, only after its timeout).
+constexpr double kInterruptedS = 1.0;
+
+// What the window says over the game: the phase, an interruption, or why
+// the connection ended and what to do. `alert` when something is wrong.
+struct Status {
+  std::string text, detail;
+  bool alert = false;
+};
+
+Status status_of(const client::GameClient& c, Clock::time_point now) {
   switch (c.phase()) {
-    case client::Phase::Connecting: return "connecting to " + c.server_address() + " ...";
-    case client::Phase::Joining: return "joining ...";
+    case client::Phase::Connecting: return {"connecting to " + c.server_address() + " ...", ""};
+    case client::Phase::Joining: return {"joining ...", ""};
     case client::Phase::Playing:
-      return c.states().stats().received == 0 ? "waiting for the first state ..." : "";
-    case client::Phase::Ended: return "disconnected";
+      if (const double s = c.silence_s(now); s >= kInterruptedS)
+        return {"Connection interrupted",
+                "no word from the server for " + std::to_string(static_cast<int>(s)) +
+                    " s; waiting for it",
+                true};
+      return {c.states().stats().received == 0 ? "waiting for the first state ..." : "", ""};
+    case client::Phase::Ended: {
+      const Explanation e = explain_end(c);
+      return {e.what, e.todo.empty() ? "Esc quits." : e.todo + " Esc quits.", true};
+    }
   }
-  return "";
+  return {};
 }
 
 }  // namespace
@@ -65,6 +85,7 @@ int run_window(const Options& o, client::GameClient& game, server::GameServer* l
   client::NetGraph graph;
   sim::World view;
   bool show_net_graph = true, show_ghost = o.ghost, quit = false, shot_failed = false;
+  Status shown;  // the status on screen: each change is said on stderr too
   const auto start = Clock::now();
   double first_state_s = -1;
   auto last_frame = start;
@@ -85,7 +106,8 @@ int run_window(const Options& o, client::GameClient& game, server::GameServer* l
     if (local) local->pump(now);
     game.set_local_input(sample_input(renderer, view, game.slot()));
     game.pump(now);
-    if (game.phase() == client::Phase::Ended) break;
+    // An ended session stays on screen, the last world drawn, with the
+    // reason in words, until the player closes the window.
 
     const double now_s = game.seconds(now);
     view = game.view();
@@ -101,7 +123,17 @@ int run_window(const Options& o, client::GameClient& game, server::GameServer* l
     frame.show_net_graph = show_net_graph;
     frame.ghost = show_ghost ? game.server_ship() : nullptr;
     frame.show_scoreboard = o.scoreboard || SDL_GetKeyboardState(nullptr)[SDL_SCANCODE_TAB] != 0;
-    frame.status = status_text(game);
+    const Status status = status_of(game, now);
+    if (status.text != shown.text) {
+      if (status.alert)
+        std::fprintf(stderr, "arena: %s (%s)\n", status.text.c_str(), status.detail.c_str());
+      else if (shown.alert)
+        std::fprintf(stderr, "arena: connection back\n");
+    }
+    shown = status;
+    frame.status = status.text;
+    frame.status_detail = status.detail;
+    frame.alert = status.alert;
     renderer.draw(frame);
 
     if (!o.screenshot.empty() && game.states().stats().received > 0) {

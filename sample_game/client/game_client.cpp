@@ -174,9 +174,19 @@ const sim::Ship* GameClient::server_ship() const noexcept {
   return s.active ? &s : nullptr;
 }
 
+double GameClient::silence_s(Clock::time_point now) const noexcept {
+  if (phase_ != Phase::Joining && phase_ != Phase::Playing) return 0;
+  return std::chrono::duration<double>(now - last_heard_).count();
+}
+
 void GameClient::pump(Clock::time_point now) {
   if (phase_ == Phase::Ended) return;
   client_.update();
+  if (const std::uint64_t heard = client_.stats().datagrams_received;
+      heard != heard_datagrams_ || last_heard_ == Clock::time_point{}) {
+    heard_datagrams_ = heard;
+    last_heard_ = now;
+  }
   tickwire::Event e;
   while (client_.poll(e)) {
     switch (e.type) {

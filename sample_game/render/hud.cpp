@@ -70,7 +70,7 @@ void Renderer::Impl::draw_net_graph(const Frame& f) {
   const float px = ox, pw = sim::kArenaWidth * scale, ph = kNetGraphHeight;
   const float py = oy + sim::kArenaHeight * scale + 8;
   fill_rect(px, py, pw, ph, palette::kPanel, 235);
-  outline_rect(px, py, pw, ph, palette::kGridMajor);
+  outline_rect(px, py, pw, ph, f.alert ? palette::kBad : palette::kGridMajor);
 
   // Scrolling graph: bytes received per frame as bars (scaled to the
   // largest in view), the round trip as a line (scale: 0..max(100 ms, peak)).

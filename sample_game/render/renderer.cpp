@@ -384,11 +384,16 @@ void Renderer::draw(const Frame& f) {
   if (f.show_net_graph) m.draw_net_graph(f);
   if (f.show_scoreboard) m.draw_scoreboard(f);
   if (!f.status.empty()) {
-    const float w = static_cast<float>(m.text_width(FontId::Big, f.status) + 40);
-    m.fill_rect(static_cast<float>(m.width) / 2 - w / 2, static_cast<float>(m.height) / 2 - 28, w,
-                56, palette::kPanel, 230);
-    m.text(FontId::Big, f.status, static_cast<float>(m.width) / 2,
-           static_cast<float>(m.height) / 2 - 14, palette::kText, 1);
+    const bool detail = !f.status_detail.empty();
+    const float w = static_cast<float>(std::max(m.text_width(FontId::Big, f.status),
+                                                m.text_width(FontId::Normal, f.status_detail)) +
+                                       40);
+    const float h = detail ? 84 : 56;
+    const float cx = static_cast<float>(m.width) / 2, cy = static_cast<float>(m.height) / 2;
+    m.fill_rect(cx - w / 2, cy - h / 2, w, h, palette::kPanel, 235);
+    if (f.alert) m.outline_rect(cx - w / 2, cy - h / 2, w, h, palette::kBad);
+    m.text(FontId::Big, f.status, cx, cy - h / 2 + 14, f.alert ? palette::kBad : palette::kText, 1);
+    if (detail) m.text(FontId::Normal, f.status_detail, cx, cy + 8, palette::kTextDim, 1);
   }
 }
 

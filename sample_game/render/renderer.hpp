@@ -67,7 +67,9 @@ struct Frame {
   // Debug overlay (G): the server's newest state of the own ship drawn as an
   // outline next to the predicted one.
   const sim::Ship* ghost = nullptr;
-  std::string status;  // shown centred when not empty ("connecting to ...")
+  std::string status;         // shown centred when not empty ("connecting to ...")
+  std::string status_detail;  // a second, smaller line under it
+  bool alert = false;  // something is wrong (interrupted, ended): status and net graph in red
 };
 
 class Renderer {

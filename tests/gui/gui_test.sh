@@ -74,3 +74,27 @@ rc=$?
 [[ ${rc} -eq 0 ]] || { echo "FAIL: tw-trace view exited with ${rc}"; exit 1; }
 [[ -s "${view_shot}" ]] || { echo "FAIL: tw-trace view wrote no screenshot"; exit 1; }
 "${check}" "${view_shot}" 1280 720
+[[ $? -eq 0 ]] || exit 1
+
+# A dedicated server killed under a window client: the window says the
+# connection is interrupted within a second or two of silence, then, when
+# the connection times out, why it ended in words (the window stays open
+# with the last world drawn until it is closed, here by --duration).
+port=$((20000 + RANDOM % 20000))
+echo "== arena --server --port ${port}, a window client, then kill -9 the server"
+"${arena}" --server --port "${port}" --code k7xqm2pd9tfa7 --bots 1 >"${work}/server.log" 2>&1 &
+server_pid=$!
+DISPLAY="${display}" timeout 60 "${arena}" --connect "127.0.0.1:${port}" --code k7xqm2pd9tfa7 \
+  --duration 20 >"${work}/client.out" 2>"${work}/client.err" &
+client_pid=$!
+sleep 3
+kill -9 "${server_pid}"
+wait "${client_pid}"
+rc=$?
+cat "${work}/client.err"
+[[ ${rc} -eq 1 ]] || { echo "FAIL: the dropped client exited with ${rc}, not 1"; exit 1; }
+grep -q "^arena: Connection interrupted" "${work}/client.err" ||
+  { echo "FAIL: the window never said the connection was interrupted"; exit 1; }
+grep -q "^arena: The server at 127.0.0.1:${port} stopped answering" "${work}/client.err" ||
+  { echo "FAIL: the window never said why the connection ended"; exit 1; }
+echo "ok  : interrupted, then ended with the reason in words"
