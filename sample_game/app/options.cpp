@@ -24,7 +24,9 @@ const char* usage() noexcept {
         --world-hashes FILE
                            client: write "TICK HASH" for every world a snapshot gave
                            (compare with `tw-trace replay` of the client's trace)
-        --sim SPEC         link conditioner for this process, e.g. "lag=100,jitter=20,loss=5"
+        --sim SPEC         link conditioner for this process, e.g. "both.lag=50,both.loss=5"
+                           (a bare key: what this process sends; in.: what it receives;
+                           both.: both ways. The net graph shows the loss of what arrives)
         --code CODE        the room's secret code: random, 10+ letters and digits (codes
                            easy to guess are refused). A server without --code or
                            --token-key makes one and prints the join line; players
