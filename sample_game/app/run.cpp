@@ -219,6 +219,16 @@ int run_client(const Options& o) {
       std::fprintf(stderr, "arena: %s\n", s.message.c_str());
       return 1;
     }
+    tickwire::ConnectTokenInfo info;
+    if (tickwire::inspect_token(co.token, info) && info.protocol_id != proto::kProtocolId) {
+      std::fprintf(stderr,
+                   "arena: the token in %s is for another game (protocol id 0x%016llx, arena's "
+                   "is 0x%016llx): make it with `tw-token make ... --game arena` (or `tw-token "
+                   "room ... --game arena`)\n",
+                   o.token_file.c_str(), static_cast<unsigned long long>(info.protocol_id),
+                   static_cast<unsigned long long>(proto::kProtocolId));
+      return 1;
+    }
   }
   if (tickwire::Status s = game.connect(co); !s) {
     std::fprintf(stderr, "arena: cannot connect to %s: %s\n", address.c_str(), s.message.c_str());

@@ -29,6 +29,37 @@ expect("protocol id  0x6172656e61303031" "${out}" "inspect")
 expect("server       127.0.0.1:27015" "${out}" "inspect")
 expect("timeout      30 s" "${out}" "inspect")
 run(0 room --code q8vr3kx9m2tw --server 127.0.0.1:27015 --out ${DIR}/r.token)
+run(0 room --code q8vr3kx9m2tw --server 127.0.0.1:27015 --game arena --out ${DIR}/ra.token)
+run(0 inspect ${DIR}/ra.token)
+expect("protocol id  0x6172656e61303031" "${out}" "room --game arena")
+run(2 room --code q8vr3kx9m2tw --server 127.0.0.1:27015 --game doom)
+expect("--game" "${err}" "unknown game")
+
+# The room token works with an arena server of that code, as --help says:
+# a headless bot joins with it (--token) and plays 2 s (exit 0); the
+# default protocol id's token is refused as another game's (exit 1).
+if(ARENA)
+  string(RANDOM LENGTH 4 ALPHABET 0123456789 port_offset)
+  math(EXPR port "20000 + ${port_offset}")
+  run(0 room --code q8vr3kx9m2tw --server 127.0.0.1:${port} --game arena --out ${DIR}/live.token)
+  run(0 room --code q8vr3kx9m2tw --server 127.0.0.1:${port} --out ${DIR}/other.token)
+  foreach(case "live.token;0" "other.token;1")
+    list(GET case 0 token)
+    list(GET case 1 expected)
+    execute_process(
+      COMMAND ${ARENA} --server --port ${port} --code q8vr3kx9m2tw --duration 5
+      COMMAND ${ARENA} --connect 127.0.0.1:${port} --token ${DIR}/${token} --bot --headless
+              --duration 2
+      RESULTS_VARIABLE statuses OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 30)
+    list(GET statuses 1 client_status)
+    if(NOT client_status EQUAL expected)
+      message(FATAL_ERROR "arena --token ${token}: exit ${client_status}, expected ${expected}\n"
+                          "${err}")
+    endif()
+  endforeach()
+  expect("is for another game" "${err}" "a tickwire-id token at an arena server")
+  expect("--game arena" "${err}" "a tickwire-id token at an arena server")
+endif()
 run(0 --help)
 expect("keygen" "${out}" "--help")
 

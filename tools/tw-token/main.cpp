@@ -26,18 +26,22 @@ commands:
       and to your backend; never to players.
 
   make --key FILE --client-id N --server HOST:PORT [--server HOST:PORT ...]
-       [--expires SECONDS] [--timeout SECONDS] [--protocol-id N]
+       [--expires SECONDS] [--timeout SECONDS] [--game arena | --protocol-id N]
        [--user-data HEX] [--out FILE]
       Write a 1024-byte connect token for one player to FILE (mode 0600) or
       to standard output (not a terminal). --server: 1 to 32 addresses the
       token is valid for, as players reach them. --expires: how long the
       token can start a session (default 300 s). --timeout: a session silent
       this long ends (default 10 s). --protocol-id: the game's protocol id
-      (default tickwire's). --user-data: up to 256 bytes as hex, which the
-      server sees with the connection.
+      (default tickwire's, 0x7469636b77697265); --game arena: the sample
+      game's, 0x6172656e61303031, which every arena server uses (a token for
+      another protocol id is refused as a protocol mismatch). --user-data: up
+      to 256 bytes as hex, which the server sees with the connection.
 
-  room --code CODE --server HOST:PORT [--out FILE]
-      Write a token for a room protected by a code, as `arena --code` does.
+  room --code CODE --server HOST:PORT [--game arena | --protocol-id N] [--out FILE]
+      Write a token for a room protected by a code, as `arena --connect
+      --code` makes one itself: for an `arena --server --code CODE`, pass
+      --game arena (the default protocol id is tickwire's, not arena's).
 
   inspect FILE
       Print a token's public part: protocol id, times, servers.
@@ -120,6 +124,9 @@ int keygen(const Args& args) {
   return emit("", hex.data(), hex.size(), false);
 }
 
+// arena's protocol id ("arena001", sample_game/proto/messages.hpp).
+constexpr std::uint64_t kArenaProtocolId = 0x6172656e61303031ull;
+
 int make(const Args& args, bool room) {
   tickwire::ConnectTokenParams params;
   std::string key_path, out, code;
@@ -137,6 +144,15 @@ int make(const Args& args, bool room) {
                     ? std::string()
                     : "--protocol-id: expected a number (decimal or 0x hex), got '" +
                           std::string(v) + "'";
+       }},
+      {"--game", true,
+       [&](std::string_view v) {
+         // The games tickwire ships, by name (their protocol ids).
+         if (v != "arena")
+           return "--game: the one game known by name is arena, got '" + std::string(v) +
+                  "' (use --protocol-id N)";
+         params.protocol_id = kArenaProtocolId;
+         return std::string();
        }},
   };
   if (room) {
