@@ -105,4 +105,35 @@ if(NOT EXISTS "${_program}")
 endif()
 
 consumer_step("run" 60 "${_program}")
-message(STATUS "consumer: passed\n${consumer_step_output}")
+set(_cmake_output "${consumer_step_output}")
+
+# The tools come with the library, each answering --help, and the
+# Wireshark dissector beside them.
+foreach(_tool tw-token tw-trace tw-bench)
+  if(NOT EXISTS "${_prefix}/bin/${_tool}")
+    message(FATAL_ERROR "consumer: the install has no bin/${_tool}")
+  endif()
+  consumer_step("${_tool} --help" 30 "${_prefix}/bin/${_tool}" --help)
+endforeach()
+if(NOT EXISTS "${_prefix}/share/tickwire/wireshark/tickwire.lua")
+  message(FATAL_ERROR "consumer: the install has no share/tickwire/wireshark/tickwire.lua")
+endif()
+
+# The same game built with pkg-config instead of CMake: one compiler line.
+find_program(_pkg_config pkg-config REQUIRED)
+file(GLOB_RECURSE _pc "${_prefix}/*/pkgconfig/tickwire.pc")
+if(NOT _pc)
+  message(FATAL_ERROR "consumer: the install has no pkgconfig/tickwire.pc")
+endif()
+list(GET _pc 0 _pc)
+get_filename_component(_pc_dir "${_pc}" DIRECTORY)
+set(ENV{PKG_CONFIG_PATH} "${_pc_dir}")
+consumer_step("pkg-config" 30 "${_pkg_config}" --cflags --libs tickwire)
+string(STRIP "${consumer_step_output}" _pc_flags)
+separate_arguments(_pc_flags UNIX_COMMAND "${_pc_flags}")
+separate_arguments(_cxx_flags UNIX_COMMAND "${CONSUMER_CXX_FLAGS}")
+separate_arguments(_ld_flags UNIX_COMMAND "${CONSUMER_LINKER_FLAGS}")
+consumer_step("build with pkg-config" 180 "${CONSUMER_CXX_COMPILER}" -std=c++20 ${_cxx_flags}
+  "${CONSUMER_SOURCE_DIR}/main.cpp" ${_pc_flags} ${_ld_flags} -o "${CONSUMER_WORK_DIR}/consumer-pc")
+consumer_step("run (pkg-config build)" 60 "${CONSUMER_WORK_DIR}/consumer-pc")
+message(STATUS "consumer: passed\n${_cmake_output}\n${consumer_step_output}")
