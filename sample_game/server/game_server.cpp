@@ -223,8 +223,7 @@ void GameServer::on_disconnect(tickwire::ConnectionId id, tickwire::DisconnectRe
   std::erase_if(pending_, [&](const Pending& p) { return p.connection == id; });
   const int slot = find_player(id);
   if (slot < 0) return;
-  log(players_[static_cast<std::size_t>(slot)].name + " left (" + tickwire::to_string(reason) +
-      ")");
+  log(players_[static_cast<std::size_t>(slot)].name + " left: " + tickwire::describe(reason));
   sim::remove_player(world_, slot);
   players_[static_cast<std::size_t>(slot)] = Player{};
   scoreboard_dirty_ = true;

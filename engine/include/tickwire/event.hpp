@@ -30,6 +30,9 @@ enum class DisconnectReason : std::uint8_t {
 
 // Lower-case words for logs and JSON ("server full").
 const char* to_string(DisconnectReason reason) noexcept;
+// Why a peer left, for a host's log: "disconnected", "stopped answering
+// (timed out)", "kicked", ...
+const char* describe(DisconnectReason reason) noexcept;
 
 enum class EventType : std::uint8_t {
   Connected,     // a connection is established (server: a new client)

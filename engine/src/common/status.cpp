@@ -46,6 +46,16 @@ const char* to_string(DisconnectReason reason) noexcept {
   return "unknown";
 }
 
+const char* describe(DisconnectReason reason) noexcept {
+  switch (reason) {
+    case DisconnectReason::Timeout: return "stopped answering (timed out)";
+    case DisconnectReason::Kicked: return "kicked";
+    case DisconnectReason::ClosedByPeer: return "disconnected";
+    case DisconnectReason::ClosedLocally: return "disconnected by this host";
+    default: return to_string(reason);
+  }
+}
+
 const char* to_string(JoinRefusal refusal) noexcept {
   switch (refusal) {
     case JoinRefusal::TokenInvalid: return "token_invalid";

@@ -158,7 +158,7 @@ void Server::Impl::session_expired(socket::Endpoint at) {
     slot.pending_since_us = 0;
     if (reported) {
       log("connection " + std::to_string(id) + " (" + net::to_string(at) +
-          ") left: its session timed out");
+          ") left: " + describe(DisconnectReason::Timeout));
       synthetic.push_back(
           Event{EventType::Disconnected,
                 id,
@@ -218,7 +218,7 @@ bool Server::Impl::translate(const ENetEvent& e, Event& out) {
       const DisconnectReason reason = was == SlotState::Kicking ? DisconnectReason::ClosedLocally
                                                                 : net::decode_disconnect(e.data);
       log("connection " + std::to_string(id) + " (" + net::to_string(e.peer->address) +
-          ") left: " + (was == SlotState::Kicking ? "kicked" : to_string(reason)));
+          ") left: " + (was == SlotState::Kicking ? "kicked" : describe(reason)));
       out = Event{EventType::Disconnected, id, 0, reason, {}};
       return true;
     }
