@@ -16,6 +16,8 @@ const char* usage() noexcept {
   arena --connect HOST[:PORT] --code CODE [--name NAME]             join a server
                                      (or --token FILE instead of --code)
         --bot              the client plays by itself
+        --reconnect        when the connection ends, join again by itself (after 1 s, then
+                           2, 4, ... up to 16 s between tries); in a window, R does it at once
         --headless         no window; a one-line text net graph on stdout every second
         --no-predict       draw your own ship as the server sends it, a round trip late
                            (no client-side prediction; for comparison, like cl_predict 0)
@@ -82,6 +84,7 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
   const Flag flags[] = {
       {"--server", false, set(server)},
       {"--bot", false, set(out.bot)},
+      {"--reconnect", false, set(out.reconnect)},
       {"--headless", false, set(out.headless)},
       {"--no-predict", false, set(out.no_predict)},
       {"--scoreboard", false, set(out.scoreboard)},
@@ -172,6 +175,10 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
     return false;
   }
   out.mode = server ? Mode::Server : (out.connect.empty() ? Mode::Local : Mode::Connect);
+  if (out.reconnect && out.mode != Mode::Connect) {
+    error = "--reconnect is for a client that joins a server (--connect)";
+    return false;
+  }
   if (out.mode == Mode::Connect && (have_bots || have_max)) {
     error =
         "--bots, --max-players and --max-per-address are for the server (--server or a local "

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "app/explain.hpp"
+#include "app/reconnect.hpp"
 #include "app/stats_json.hpp"
 #include "client/net_graph.hpp"
 #include "proto/messages.hpp"
@@ -234,9 +235,11 @@ int run_client(const Options& o) {
     std::fprintf(stderr, "arena: cannot connect to %s: %s\n", address.c_str(), s.message.c_str());
     return 1;
   }
-  if (!o.headless) return run_window(o, game, local.get());
+  if (!o.headless) return run_window(o, co, game, local.get());
 
   client::NetGraph graph;
+  Reconnector again(o.reconnect);
+  bool ended_said = false;
   const auto start = Clock::now();
   auto next_line = start + std::chrono::seconds(1);
   while (!g_stop) {
@@ -244,10 +247,29 @@ int run_client(const Options& o) {
     if (o.duration_s > 0 && since(start, now) >= o.duration_s) break;
     if (local) local->pump(now);
     game.pump(now);
-    if (game.phase() == client::Phase::Ended) break;
+    if (game.phase() == client::Phase::Ended) {
+      if (!again.automatic()) break;
+      if (!ended_said) {
+        const Explanation e = explain_end(game);
+        std::fprintf(stderr, "arena: %s\n", e.what.c_str());
+        ended_said = true;
+      }
+    }
+    if (again.due(game, now, false)) {
+      std::fprintf(stderr, "arena: reconnecting to %s ...\n", address.c_str());
+      if (tickwire::Status s = game.connect(co); !s) {
+        std::fprintf(stderr, "arena: cannot connect to %s: %s\n", address.c_str(),
+                     s.message.c_str());
+        return 1;
+      }
+      ended_said = false;
+    }
     if (now >= next_line) {
       graph.frame(game.seconds(now), game.net_stats(), game.stats());
-      if (game.phase() == client::Phase::Playing) {
+      if (game.phase() == client::Phase::Ended) {
+        std::printf("t=%.0fs disconnected; trying again in %.0f s\n", since(start, now),
+                    std::max(0.0, again.next_in_s(now)));
+      } else if (game.phase() == client::Phase::Playing) {
         std::printf(
             "%s\n",
             graph.line(since(start, now), static_cast<int>(game.scoreboard().players.size()))

@@ -24,6 +24,8 @@ int finish_client(const Options& options, client::GameClient& client, const Clie
 
 // The window's loop (window.cpp). `local` is the in-process server of a local
 // match, or null. Returns the process exit status.
-int run_window(const Options& options, client::GameClient& client, server::GameServer* local);
+// `settings` are the client's connection's, for joining again (R, --reconnect).
+int run_window(const Options& options, const client::ClientOptions& settings,
+               client::GameClient& client, server::GameServer* local);
 
 }  // namespace arena::app

@@ -94,6 +94,7 @@ bool write_client_json(const std::string& path, const ClientReport& r, std::stri
   j += "  \"bad_messages\": " + std::to_string(r.game.bad_messages.total()) + ",\n";
   j += "  \"protocol_violations\": " + std::to_string(r.game.protocol_violations) + ",\n";
   j += "  \"send_failures\": " + std::to_string(r.game.send_failures) + ",\n";
+  j += "  \"reconnects\": " + std::to_string(r.game.reconnects) + ",\n";
   j += "  \"bytes_received\": " + std::to_string(r.net.bytes_received) + ",\n";
   j += "  \"bytes_sent\": " + std::to_string(r.net.bytes_sent) + ",\n";
   const client::ClientStats& g = r.game;

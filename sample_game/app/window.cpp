@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "app/explain.hpp"
+#include "app/reconnect.hpp"
 #include "app/run.hpp"
 #include "client/net_graph.hpp"
 #include "render/renderer.hpp"
@@ -75,7 +76,8 @@ Status status_of(const client::GameClient& c, Clock::time_point now) {
 
 }  // namespace
 
-int run_window(const Options& o, client::GameClient& game, server::GameServer* local) {
+int run_window(const Options& o, const client::ClientOptions& co, client::GameClient& game,
+               server::GameServer* local) {
   render::Renderer renderer;
   std::string error;
   if (!renderer.open("arena \xE2\x80\x94 tickwire", o.width, o.height, error)) {
@@ -86,10 +88,12 @@ int run_window(const Options& o, client::GameClient& game, server::GameServer* l
   sim::World view;
   bool show_net_graph = true, show_ghost = o.ghost, quit = false, shot_failed = false;
   Status shown;  // the status on screen: each change is said on stderr too
+  Reconnector again(o.reconnect);
   const auto start = Clock::now();
   double first_state_s = -1;
   auto last_frame = start;
 
+  bool reconnect_asked = false;
   while (!quit && !g_stop) {
     const auto now = Clock::now();
     if (o.duration_s > 0 && std::chrono::duration<double>(now - start).count() >= o.duration_s)
@@ -101,13 +105,21 @@ int run_window(const Options& o, client::GameClient& game, server::GameServer* l
         if (e.key.keysym.sym == SDLK_ESCAPE) quit = true;
         if (e.key.keysym.sym == SDLK_F3) show_net_graph = !show_net_graph;
         if (e.key.keysym.sym == SDLK_g) show_ghost = !show_ghost;
+        if (e.key.keysym.sym == SDLK_r) reconnect_asked = true;
       }
     }
     if (local) local->pump(now);
     game.set_local_input(sample_input(renderer, view, game.slot()));
     game.pump(now);
     // An ended session stays on screen, the last world drawn, with the
-    // reason in words, until the player closes the window.
+    // reason in words, until the player closes the window or joins again.
+    if (again.due(game, now, reconnect_asked)) {
+      std::fprintf(stderr, "arena: reconnecting to %s ...\n", co.server.c_str());
+      if (tickwire::Status s = game.connect(co); !s)
+        std::fprintf(stderr, "arena: cannot connect to %s: %s\n", co.server.c_str(),
+                     s.message.c_str());
+    }
+    reconnect_asked = false;
 
     const double now_s = game.seconds(now);
     view = game.view();
@@ -123,7 +135,13 @@ int run_window(const Options& o, client::GameClient& game, server::GameServer* l
     frame.show_net_graph = show_net_graph;
     frame.ghost = show_ghost ? game.server_ship() : nullptr;
     frame.show_scoreboard = o.scoreboard || SDL_GetKeyboardState(nullptr)[SDL_SCANCODE_TAB] != 0;
-    const Status status = status_of(game, now);
+    Status status = status_of(game, now);
+    if (game.phase() == client::Phase::Ended) {
+      const double in = again.next_in_s(now);
+      status.detail += in >= 0 ? " Trying again in " + std::to_string(static_cast<int>(in + 0.99)) +
+                                     " s (R: now)."
+                               : " R joins again.";
+    }
     if (status.text != shown.text) {
       if (status.alert)
         std::fprintf(stderr, "arena: %s (%s)\n", status.text.c_str(), status.detail.c_str());

@@ -129,6 +129,10 @@ tickwire::Status GameClient::connect(const ClientOptions& options) {
   smoother_.clear();
   phase_ = Phase::Connecting;
   brain_ = sim::BotBrain(std::random_device{}());
+  // A new connection (a reconnect) starts without the last match's view.
+  scoreboard_ = {};
+  feed_.clear();
+  slot_ = -1;
   return {};
 }
 
@@ -191,6 +195,7 @@ void GameClient::pump(Clock::time_point now) {
   while (client_.poll(e)) {
     switch (e.type) {
       case tickwire::EventType::Connected: {
+        if (ever_connected_) ++stats_.reconnects;
         ever_connected_ = true;
         connected_at_ = now;
         phase_ = Phase::Joining;

@@ -78,6 +78,7 @@ struct ClientStats {
   std::uint64_t input_ticks = 0;          // input ticks run (and sent while playing)
   std::uint32_t players_seen = 0;         // distinct players (uids) on scoreboards, bots included
   std::uint64_t send_failures = 0;        // sends tickwire refused
+  std::uint32_t reconnects = 0;           // connections made again after one ended
   proto::DecodeCounters bad_messages;     // messages that failed to decode
   std::uint64_t protocol_violations = 0;  // valid messages that make no sense here
   double connected_s = 0;                 // time spent connected so far, seconds
