@@ -3,18 +3,7 @@
 # bad usage. Run as:
 #   cmake -DTW_TRACE=... -DARENA=... -DWORK=... -P check_cli.cmake
 cmake_minimum_required(VERSION 3.25)
-file(REMOVE_RECURSE ${WORK})
-file(MAKE_DIRECTORY ${WORK})
-
-function(run expected_status)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err
-                  TIMEOUT 60)
-  if(NOT "${status}" STREQUAL "${expected_status}")
-    message(FATAL_ERROR "${ARGN}: exit ${status}, expected ${expected_status}\n${out}\n${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-  set(err "${err}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/check_common.cmake)  # run(), a fresh WORK
 
 # A 4-second local match through a link conditioner that loses, delays,
 # duplicates and reorders both ways: the server's trace is match.pcap, the
