@@ -10,8 +10,8 @@
 namespace arena::app {
 
 struct Explanation {
-  std::string what;  // one sentence: what happened
-  std::string todo;  // one sentence: what the player can do
+  std::string what;    // one sentence: what happened
+  std::string advice;  // one sentence: what the player can do about it
 };
 
 // For a client whose connection ended (or never came up).

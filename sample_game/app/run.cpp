@@ -91,8 +91,8 @@ int finish_client(const Options& o, client::GameClient& c, const ClientReport& r
   }
   if (!report.ever_connected || (!report.connected && !g_stop)) {
     const Explanation e = explain_end(c);
-    std::fprintf(stderr, "arena: %s%s%s\n", e.what.c_str(), e.todo.empty() ? "" : " ",
-                 e.todo.c_str());
+    std::fprintf(stderr, "arena: %s%s%s\n", e.what.c_str(), e.advice.empty() ? "" : " ",
+                 e.advice.c_str());
     return 1;
   }
   return status;

@@ -68,7 +68,7 @@ Status status_of(const client::GameClient& c, Clock::time_point now) {
       return {c.states().stats().received == 0 ? "waiting for the first state ..." : "", ""};
     case client::Phase::Ended: {
       const Explanation e = explain_end(c);
-      return {e.what, e.todo.empty() ? "Esc quits." : e.todo + " Esc quits.", true};
+      return {e.what, e.advice.empty() ? "Esc quits." : e.advice + " Esc quits.", true};
     }
   }
   return {};

@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "socket/endpoint.hpp"
-#include "tickwire/trace.hpp"
 #include "tickwire/status.hpp"
+#include "tickwire/trace.hpp"
 
 struct pcap;
 struct pcap_dumper;
