@@ -152,9 +152,10 @@ class GameClient {
   [[nodiscard]] Phase phase() const noexcept { return phase_; }
   [[nodiscard]] bool connected() const noexcept { return client_.connected(); }
   [[nodiscard]] bool ever_connected() const noexcept { return ever_connected_; }
-  // Seconds since the last datagram from the server arrived, while
-  // connected (0 otherwise): above a second, the connection is interrupted
-  // (the server stopped, or the network dropped) though not yet timed out.
+  // Seconds since the last word from the server (an event: while playing,
+  // its snapshots come 30 times a second), while connected (0 otherwise):
+  // above a second, the connection is interrupted (the server stopped, or
+  // the network dropped) though not yet timed out.
   [[nodiscard]] double silence_s(Clock::time_point now) const noexcept;
   [[nodiscard]] tickwire::DisconnectReason disconnect_reason() const noexcept;
   [[nodiscard]] int slot() const noexcept { return slot_; }  // -1 before Welcome
@@ -206,8 +207,7 @@ class GameClient {
   Clock::time_point epoch_{};
   Clock::time_point connected_at_{};
   Clock::time_point ended_at_{};
-  std::uint64_t heard_datagrams_ = 0;  // datagrams received, at the last pump
-  Clock::time_point last_heard_{};     // when that count last grew
+  Clock::time_point last_heard_{};  // when the last event (a message, mostly) came
   sim::Input local_input_;
   sim::BotBrain brain_;
   proto::InputMsg batch_;  // the InputBatch being made
