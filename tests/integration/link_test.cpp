@@ -33,10 +33,12 @@ TEST(Link, SmoothedRttSettlesAtTwiceTheOneWayLag) {
   EXPECT_GE(client.stats().rtt_min_ms, 95.0f);
 }
 
-// When the connection is reported up, both ends already hold a measured
-// round trip (ENet's first sample, from the answer to its CONNECT, replaces
-// its 500 ms default outright); before, nothing made-up is reported.
-TEST(Link, TheRoundTripIsMeasuredWhenTheConnectionIsUp) {
+// A round trip is only reported once ENet measured one. The server holds a
+// sample when it reports the connection (the client's ACK of VERIFY_CONNECT
+// gives it); the client's first sample is the server's ACK of the client's
+// first reliable command: ENet's THROTTLE_CONFIGURE right at connect (whose ACK
+// may come just after the welcome), else its first PING, 500 ms after.
+TEST(Link, TheRoundTripIsMeasuredWithinAPingIntervalOfConnecting) {
   Server server;
   Client client;
   ServerSettings s = loopback_server();
@@ -47,12 +49,15 @@ TEST(Link, TheRoundTripIsMeasuredWhenTheConnectionIsUp) {
   Loop loop;
   ASSERT_TRUE(start_and_connect(server, client, loop, s, c));
   const ConnectionId id = server.connections().at(0);
-  // At once, with no traffic since: about 80 ms round trip (40 each way, plus the
-  // far end's turnaround and a frame), never 500 or nothing.
-  EXPECT_GE(client.stats().rtt_ms, 75.0f);
-  EXPECT_LE(client.stats().rtt_ms, 140.0f);
+  // About 80 ms (40 each way, plus the far end's turnaround and a frame),
+  // never ENet's made-up 500.
   EXPECT_GE(server.stats(id).rtt_ms, 75.0f);
   EXPECT_LE(server.stats(id).rtt_ms, 140.0f);
+  const auto connected = Clock::now();
+  ASSERT_TRUE(loop.until([&] { return client.stats().rtt_ms > 0.0f; }, 1s));
+  EXPECT_LE(Clock::now() - connected, 800ms);
+  EXPECT_GE(client.stats().rtt_ms, 75.0f);
+  EXPECT_LE(client.stats().rtt_ms, 140.0f);
   EXPECT_GT(client.stats().rtt_variance_ms, 0.0f);
 }
 
