@@ -17,6 +17,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   arena::app::install_signal_handlers();
-  return options.mode == arena::app::Mode::Server ? arena::app::run_server(options)
-                                                  : arena::app::run_client(options);
+  if (options.mode == arena::app::Mode::Server) return arena::app::run_server(options);
+  return options.clients > 1 ? arena::app::run_bots(options) : arena::app::run_client(options);
 }

@@ -19,6 +19,9 @@ const char* usage() noexcept {
         --reconnect        when the connection ends, join again by itself (after 1 s, then
                            2, 4, ... up to 16 s between tries); in a window, R does it at once
         --headless         no window; a one-line text net graph on stdout every second
+        --clients N        join as N bot players from this one process (1..32; implies
+                           --bot --headless; needs --code; names NAME-1..NAME-N). For
+                           filling a server in load and soak runs (scripts/soak)
         --no-predict       draw your own ship as the server sends it, a round trip late
                            (no client-side prediction; for comparison, like cl_predict 0)
         --duration SEC     exit cleanly after SEC seconds (server and client)
@@ -99,6 +102,7 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
          return std::string();
        }},
       {"--bots", true, count("--bots", 0, 32, out.bots, &have_bots)},
+      {"--clients", true, count("--clients", 1, 32, out.clients)},
       {"--max-players", true, count("--max-players", 1, 32, out.max_players, &have_max)},
       {"--max-per-address", true,
        count("--max-per-address", 0, 32, out.max_per_address, &have_max)},
@@ -178,6 +182,19 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
   if (out.reconnect && out.mode != Mode::Connect) {
     error = "--reconnect is for a client that joins a server (--connect)";
     return false;
+  }
+  if (out.clients > 1) {
+    if (out.mode != Mode::Connect) {
+      error = "--clients is for joining a server (--connect)";
+      return false;
+    }
+    if (!out.token_file.empty() || !out.world_hashes.empty() || !out.screenshot.empty()) {
+      error =
+          "--clients: each bot needs its own way in (use --code, not --token) and none "
+          "writes --world-hashes or a --screenshot";
+      return false;
+    }
+    out.bot = out.headless = true;
   }
   if (out.mode == Mode::Connect && (have_bots || have_max)) {
     error =

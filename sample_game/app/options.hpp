@@ -27,6 +27,7 @@ struct Options {
   bool headless = false;       // no window; a text net graph every second
   bool no_predict = false;     // draw the own ship as the server sends it (--no-predict)
   bool reconnect = false;      // --reconnect: join again by itself when the connection ends
+  int clients = 1;             // --clients N: N bot players in this process (load tests)
   bool ghost = false;          // start with the ghost overlay shown (G; not in --help)
   double duration_s = 0;       // exit cleanly after this long, seconds; 0 = until stopped
   std::string stats_json;      // write stats here on exit; empty = no file

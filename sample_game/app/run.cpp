@@ -80,6 +80,18 @@ server::ServerOptions server_options(const Options& o, bool local) {
 
 }  // namespace
 
+client::ClientOptions client_settings(const Options& o, const std::string& address,
+                                      const std::string& code) {
+  client::ClientOptions co;
+  co.server = address;
+  co.name = default_name(o);
+  co.bot = o.bot;
+  co.predict = !o.no_predict;
+  co.conditioner = o.conditioner;
+  co.room_code = code;
+  return co;
+}
+
 int finish_client(const Options& o, client::GameClient& c, const ClientReport& report) {
   int status = 0;
   if (!o.stats_json.empty()) {
@@ -147,9 +159,10 @@ int run_server(const Options& o) {
     if (now >= next_status) {
       const server::ServerStats s = game.stats();
       std::printf(
-          "arena server: t=%.0fs tick=%llu players=%d bots=%d in=%.1fkbps out=%.1fkbps "
-          "bad_msgs=%llu dropped: %s refused: %s\n",
-          since(start, now), static_cast<unsigned long long>(s.ticks), s.humans + s.bots, s.bots,
+          "arena server: t=%.0fs tick=%llu (%.2f/%.2f ms median/p99) players=%d bots=%d "
+          "in=%.1fkbps out=%.1fkbps bad_msgs=%llu dropped: %s refused: %s\n",
+          since(start, now), static_cast<unsigned long long>(s.ticks), s.tick_ms.median_ms,
+          s.tick_ms.p99_ms, s.humans + s.bots, s.bots,
           static_cast<double>(s.in_bytes_per_sec) * 8 / 1000,
           static_cast<double>(s.out_bytes_per_sec) * 8 / 1000,
           static_cast<unsigned long long>(s.bad_messages.total()), drop_summary(s.drops).c_str(),
@@ -196,13 +209,7 @@ int run_client(const Options& o) {
     address = "127.0.0.1:" + std::to_string(local->port());
   }
   client::GameClient game;
-  client::ClientOptions co;
-  co.server = address;
-  co.name = default_name(o);
-  co.bot = o.bot;
-  co.predict = !o.no_predict;
-  co.conditioner = o.conditioner;
-  co.room_code = code;
+  client::ClientOptions co = client_settings(o, address, code);
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> hashes(nullptr, &std::fclose);
   if (!o.world_hashes.empty()) {
     hashes.reset(std::fopen(o.world_hashes.c_str(), "w"));

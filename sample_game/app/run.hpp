@@ -18,6 +18,14 @@ int run_server(const Options& options);
 // Local match or --connect; headless or with a window.
 int run_client(const Options& options);
 
+// Many bot players from one process (--clients N, bots.cpp).
+int run_bots(const Options& options);
+
+// A client's connection settings from the command line: the server at
+// `address`, the room `code`, the name, bot, prediction and conditioner.
+client::ClientOptions client_settings(const Options& options, const std::string& address,
+                                      const std::string& code);
+
 // Writes --stats-json, reports why the client never got in or was dropped,
 // and returns the exit status of a client run.
 int finish_client(const Options& options, client::GameClient& client, const ClientReport& report);

@@ -147,6 +147,52 @@ std::string refusal_summary(const tickwire::JoinRefusals& joins) {
   return out.empty() ? "none" : out;
 }
 
+bool write_bots_json(const std::string& path, const std::vector<BotReport>& bots,
+                     std::string& error) {
+  std::uint64_t connected = 0, disconnects = 0, reconnects = 0, decode_errors = 0, bad = 0;
+  std::uint64_t updates = 0, stale = 0;
+  double rtt = 0, kbps = 0;
+  std::string each;
+  for (const BotReport& b : bots) {
+    const ClientReport& r = b.client;
+    connected += r.connected;
+    disconnects += b.disconnects;
+    reconnects += r.game.reconnects;
+    decode_errors += r.game.decode_errors;
+    bad += r.game.bad_messages.total();
+    updates += r.game.updates_received;
+    stale += r.game.stale_updates;
+    if (r.connected) {
+      rtt += r.net.rtt_ms;
+      if (r.game.connected_s > 0)
+        kbps += static_cast<double>(r.net.bytes_received) * 8.0 / 1000.0 / r.game.connected_s;
+    }
+    each += std::string(each.empty() ? "" : ",\n") + "    {\"name\": " + quoted(r.name) +
+            ", \"connected\": " + (r.connected ? "true" : "false") + ", \"disconnect_reason\": " +
+            (r.connected ? std::string("null") : quoted(tickwire::to_string(r.reason))) +
+            ", \"rtt_ms\": " + (r.net.rtt_ms > 0 ? num(r.net.rtt_ms) : std::string("null")) +
+            ", \"updates_received\": " + std::to_string(r.game.updates_received) +
+            ", \"decode_errors\": " + std::to_string(r.game.decode_errors) +
+            ", \"disconnects\": " + std::to_string(b.disconnects) + "}";
+  }
+  const double up = connected ? static_cast<double>(connected) : 1.0;
+  std::string j = "{\n";
+  j += "  \"role\": \"bots\",\n";
+  j += "  \"clients\": " + std::to_string(bots.size()) + ",\n";
+  j += "  \"connected\": " + std::to_string(connected) + ",\n";
+  j += "  \"disconnects\": " + std::to_string(disconnects) + ",\n";
+  j += "  \"reconnects\": " + std::to_string(reconnects) + ",\n";
+  j += "  \"decode_errors\": " + std::to_string(decode_errors) + ",\n";
+  j += "  \"bad_messages\": " + std::to_string(bad) + ",\n";
+  j += "  \"updates_received\": " + std::to_string(updates) + ",\n";
+  j += "  \"stale_updates\": " + std::to_string(stale) + ",\n";
+  j += "  \"rtt_ms_avg\": " + num(rtt / up) + ",\n";
+  j += "  \"in_kbps_avg\": " + num(kbps / up) + ",\n";
+  j += "  \"bots\": [\n" + each + "\n  ]\n";
+  j += "}\n";
+  return write_file(path, j, error);
+}
+
 bool write_server_json(const std::string& path, const server::ServerStats& s, std::uint16_t port,
                        std::string& error) {
   std::string j = "{\n";
@@ -178,6 +224,11 @@ bool write_server_json(const std::string& path, const server::ServerStats& s, st
        ", \"duplicate\": " + std::to_string(s.inputs_duplicate) +
        ", \"too_early\": " + std::to_string(s.inputs_too_early) +
        ", \"buffer_avg\": " + num(s.input_buffer_avg) + "},\n";
+  j += "  \"tick_ms\": {\"count\": " + std::to_string(s.tick_ms.count) +
+       ", \"mean\": " + num(s.tick_ms.mean_ms) + ", \"median\": " + num(s.tick_ms.median_ms) +
+       ", \"p99\": " + num(s.tick_ms.p99_ms) + ", \"max\": " + num(s.tick_ms.max_ms) + "},\n";
+  j += "  \"players_left\": " + std::to_string(s.players_left) + ",\n";
+  j += "  \"players_timed_out\": " + std::to_string(s.players_timed_out) + ",\n";
   j += "  \"lag_compensation\": {\"rewinds\": " + std::to_string(s.lag_compensation.rewinds) +
        ", \"clamped\": " + std::to_string(s.lag_compensation.clamped) +
        ", \"distrusted\": " + std::to_string(s.lag_compensation.distrusted) +

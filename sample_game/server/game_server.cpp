@@ -76,6 +76,7 @@ void GameServer::log(const std::string& line) const {
 
 void GameServer::pump(Clock::time_point now) {
   if (!server_.running()) return;
+  const auto began = Clock::now();
   handle_events(now);
   // Fell far behind (a stop in a debugger, a suspended VM): skip ahead
   // instead of running a burst of catch-up ticks.
@@ -84,11 +85,14 @@ void GameServer::pump(Clock::time_point now) {
     stats_.late_ticks_skipped += static_cast<std::uint64_t>(behind);
     next_tick_ += behind * kTick;
   }
+  int ticks = 0;
   while (now >= next_tick_) {
     run_tick();
     next_tick_ += kTick;
+    ++ticks;
   }
   server_.flush();
+  if (ticks > 0) tick_times_.add((Clock::now() - began) / ticks);
 }
 
 void GameServer::handle_events(Clock::time_point now) {
@@ -223,6 +227,8 @@ void GameServer::on_disconnect(tickwire::ConnectionId id, tickwire::DisconnectRe
   std::erase_if(pending_, [&](const Pending& p) { return p.connection == id; });
   const int slot = find_player(id);
   if (slot < 0) return;
+  ++stats_.players_left;
+  stats_.players_timed_out += reason == tickwire::DisconnectReason::Timeout;
   log(players_[static_cast<std::size_t>(slot)].name + " left: " + tickwire::describe(reason));
   sim::remove_player(world_, slot);
   players_[static_cast<std::size_t>(slot)] = Player{};
@@ -371,6 +377,7 @@ void GameServer::fill_bots() {
 
 ServerStats GameServer::stats() const {
   ServerStats s = stats_;
+  s.tick_ms = tick_times_.summary();
   const proto::StateSenderStats& st = state_.stats();
   s.states_sent = st.sent;
   s.full_sent = st.full_sent;

@@ -19,6 +19,7 @@
 
 #include "proto/messages.hpp"
 #include "proto/state_channel.hpp"
+#include "server/tick_times.hpp"
 #include "sim/bot.hpp"
 #include "sim/world.hpp"
 
@@ -69,6 +70,11 @@ struct ServerStats {
   double input_buffer_avg = 0;         // mean depth over those players, ticks
   tickwire::LagCompensationStats lag_compensation;  // shots judged in the shooter's past
   std::uint64_t hits = 0;                           // shots that hit a ship
+  // The wall time of each pump() that ran ticks (network events, the steps,
+  // the snapshots, the flush), divided among the ticks it ran; whole run.
+  TickTimeSummary tick_ms;
+  std::uint64_t players_left = 0;       // humans whose connection ended, any reason
+  std::uint64_t players_timed_out = 0;  // of those, connections that stopped answering
 };
 
 // One shot that hit a ship, as the server judged it (for benchmarks).
@@ -166,6 +172,7 @@ class GameServer {
   std::uint32_t bot_names_used_ = 0;
   bool scoreboard_dirty_ = true;
   ServerStats stats_;
+  TickTimes tick_times_;
   std::deque<HitRecord> hit_log_;    // bounded by kMaxHitLog
   std::vector<std::uint8_t> bytes_;  // encode scratch
   std::vector<proto::StateRecipient> recipients_;

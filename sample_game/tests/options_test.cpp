@@ -65,6 +65,18 @@ TEST(Options, Connect) {
   EXPECT_EQ(o.token_file, "me.token");
 }
 
+TEST(Options, ManyBotClientsFromOneProcess) {
+  Options o;
+  std::string e;
+  ASSERT_TRUE(parse({"--connect", "10.0.0.2", "--code", "amber-fox-42", "--clients", "8"}, o, e))
+      << e;
+  EXPECT_EQ(o.clients, 8);
+  EXPECT_TRUE(o.bot && o.headless);  // implied
+  ASSERT_TRUE(parse({"--connect", "10.0.0.2", "--code", "amber-fox-42"}, o, e)) << e;
+  EXPECT_EQ(o.clients, 1);
+  EXPECT_FALSE(o.bot || o.headless);
+}
+
 TEST(Options, ProtectedServer) {
   Options o;
   std::string e;
@@ -111,6 +123,10 @@ TEST(Options, BadFlagsAreRefusedWithAReason) {
            {"--server", "--code", "amber-fox-42", "--token-key", "k"},
            {"--server", "--public-address", "nohost"},
            {"--public-address", "1.2.3.4:5"},
+           {"--server", "--clients", "4"},
+           {"--connect", "x", "--code", "amber-fox-42", "--clients", "33"},
+           {"--connect", "x", "--code", "amber-fox-42", "--clients", "0"},
+           {"--connect", "x", "--token", "t", "--clients", "2"},  // one token, one player
        }) {
     std::vector<const char*> argv{"arena"};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -125,7 +141,7 @@ TEST(Options, HelpListsEveryFlag) {
   for (const char* flag :
        {"--port", "--server", "--bots", "--max-players", "--connect", "--name", "--bot",
         "--headless", "--duration", "--stats-json", "--sim", "--code", "--token", "--token-key",
-        "--public-address", "--max-per-address", "--help"})
+        "--public-address", "--max-per-address", "--clients", "--reconnect", "--help"})
     EXPECT_NE(u.find(flag), std::string::npos) << flag;
 }
 
