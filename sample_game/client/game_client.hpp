@@ -129,6 +129,12 @@ class GameClient {
   void disconnect(std::chrono::milliseconds limit = std::chrono::milliseconds(1000),
                   const std::function<void()>& also_pump = {});
 
+  // Changes the link conditioner of a connected client (arena's fault tests
+  // cut the link this way).
+  tickwire::Status set_conditioner(const tickwire::LinkConditionerSettings& settings) {
+    return client_.set_conditioner(settings);
+  }
+
   // Network events, the input ticks due at `now` (predicted and sent), and
   // the view at `now`.
   void pump(Clock::time_point now);

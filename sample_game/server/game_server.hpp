@@ -100,6 +100,11 @@ class GameServer {
   [[nodiscard]] bool running() const noexcept { return server_.running(); }
   [[nodiscard]] std::uint16_t port() const noexcept { return server_.port(); }
 
+  // Changes the link conditioner of a running server (every connection).
+  tickwire::Status set_conditioner(const tickwire::LinkConditionerSettings& settings) {
+    return server_.set_conditioner(settings);
+  }
+
   // Handles network events and runs every tick due at `now`.
   void pump(Clock::time_point now);
   [[nodiscard]] Clock::time_point next_tick_at() const noexcept { return next_tick_; }

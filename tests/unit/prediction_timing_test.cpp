@@ -23,6 +23,8 @@ struct SyncRun {
   double drift = 0;               // client clock rate minus one
   std::uint64_t stall_at_us = 0;  // true time the client stalls (0: never)
   std::uint64_t stall_for_us = 0;
+  std::uint64_t jump_at_us = 0;  // true time the client's clock jumps ahead (0: never)
+  std::uint64_t jump_by_us = 0;
   std::uint64_t duration_us = 20'000'000;
   std::uint32_t seed = 1;
   // Results.
@@ -31,8 +33,9 @@ struct SyncRun {
   double max_abs_dilation = 0;
   TimeSyncStats stats;
   InputBufferStats buffer;
-  InputBufferStats buffer_at_3s;   // after the start-up
-  std::uint64_t last_late_us = 0;  // true time of the last late input
+  InputBufferStats buffer_at_3s;     // after the start-up
+  std::uint64_t last_late_us = 0;    // true time of the last late input
+  std::uint64_t longest_gap_us = 0;  // longest true time between two inputs made, after 3 s
 };
 
 void run_sync(const TimeSyncSettings& settings, SyncRun& run) {
@@ -47,7 +50,9 @@ void run_sync(const TimeSyncSettings& settings, SyncRun& run) {
   };
   const std::uint64_t client_epoch = 123'456'789;
   auto client_us = [&](std::uint64_t t) {
-    return client_epoch + static_cast<std::uint64_t>(static_cast<double>(t) * (1.0 + run.drift));
+    const std::uint64_t jumped = run.jump_by_us && t >= run.jump_at_us ? run.jump_by_us : 0;
+    return client_epoch + jumped +
+           static_cast<std::uint64_t>(static_cast<double>(t) * (1.0 + run.drift));
   };
 
   TickClock clock(settings);
@@ -62,6 +67,7 @@ void run_sync(const TimeSyncSettings& settings, SyncRun& run) {
 
   std::uint32_t server_next = 1;
   std::uint32_t last_input = 0;
+  std::uint64_t last_input_us = 0;
   std::uint64_t next_frame = 0;
   EXPECT_EQ(clock.advance(client_us(0)), 0u) << "no tick before the first snapshot";
   EXPECT_FALSE(clock.started());
@@ -97,6 +103,10 @@ void run_sync(const TimeSyncSettings& settings, SyncRun& run) {
     }
     const std::uint32_t n = clock.advance(now);
     ASSERT_LE(n, settings.max_ticks_per_advance);
+    if (n > 0) {
+      if (t > 3'000'000) run.longest_gap_us = std::max(run.longest_gap_us, t - last_input_us);
+      last_input_us = t;
+    }
     for (std::uint32_t k = n; k-- > 0;) {
       const std::uint32_t tick = clock.tick() - k;
       ASSERT_GT(tick, last_input) << "an input tick handed out twice or out of order";
@@ -174,6 +184,25 @@ TEST(TickClock, RecoversFromAStall) {
     expect_near_between(run.client_slack, run.stall_at_us + run.stall_for_us + 5'000'000,
                         run.duration_us, s.target_slack_ticks, 1.0, "client's slack after");
   }
+}
+
+// The client's clock jumps 2 s ahead (a VM resumed, a clock that is not
+// steady): the gap reads as a stall, and the clock restarts from the next
+// snapshots, not from the old offset, which would put its inputs 120 ticks
+// early (the server drops inputs over 32 ticks ahead).
+TEST(TickClock, AClockJumpingAheadSendsNoInputsTooEarly) {
+  TimeSyncSettings s;
+  SyncRun run;
+  run.jump_at_us = 8'000'000;
+  run.jump_by_us = 2'000'000;
+  run_sync(s, run);
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(run.stats.stalls, 1u);
+  EXPECT_EQ(run.buffer.too_early, 0u) << "inputs made on the jumped clock";
+  // The inputs go on: the longest wait is the snapshot after the jump.
+  EXPECT_LT(run.longest_gap_us, 150'000u);
+  expect_near_between(run.server_slack, run.jump_at_us + 5'000'000, run.duration_us,
+                      s.target_slack_ticks, 1.0, "server's slack after");
 }
 
 TEST(TickClock, FirstSnapshotStartsTheClock) {

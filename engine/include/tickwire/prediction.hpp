@@ -53,8 +53,10 @@ struct TimeSyncSettings {
   double dilation_gain = 0.0167;  // dilation per tick of slack error, 1/tick (about 1 s to settle)
   // Beyond this much error the clock jumps instead of dilating, ticks (>= 2).
   double resync_ticks = 12.0;
-  // A gap between two advance() calls longer than this is a stall (a
-  // debugger, a suspended laptop): the clock restarts from the server's, us.
+  // A gap between two advance() calls (or a snapshot and the last advance())
+  // longer than this is a stall: a debugger, a suspended laptop, or the
+  // local clock jumping ahead. No input tick is made until a snapshot taken
+  // in since tells where the server is; then the clock restarts there, us.
   std::uint64_t stall_us = 500'000;
   std::uint32_t max_ticks_per_advance = 8;  // a burst longer than this is skipped, ticks (1..64)
 
@@ -120,6 +122,8 @@ class TickClock {
   std::uint64_t advances_ = 0;
   std::uint64_t ignore_slack_until_us_ = 0;  // after a jump, reports still show the old timing
   bool have_slack_ = false;
+  bool resync_ = false;  // a stall was seen: the offset is measured again
+  bool fresh_ = false;   // ... and a snapshot since gave it
 };
 
 // ---------------------------------------------------------------------------

@@ -54,9 +54,15 @@ void TickClock::on_snapshot(std::uint32_t server_tick, std::uint64_t now_us, dou
     tick_ = static_cast<std::uint32_t>(std::floor(position_)) - 1;
     return;
   }
-  // Snapshots taken in after a stall that advance() has not seen yet queued
-  // up during it: their lateness is the stall's, not the link's.
-  if (now_us - std::min(now_us, last_us_) > settings_.stall_us) return;
+  // After a stall (the process paused, or its clock jumped) the offset
+  // known before may be off by the stall's length: it is measured again
+  // from the snapshots taken in since. Of those queued during a pause the
+  // newest was sent last and tells the delay best, hence the highest sample.
+  if (resync_ || now_us - std::min(now_us, last_us_) > settings_.stall_us) {
+    offset_ = fresh_ ? std::max(offset_, sample) : sample;
+    fresh_ = resync_ = true;
+    return;
+  }
   // The snapshots that came soonest after they were made tell the link's
   // delay best; later ones are pulled in slowly so that drift is followed.
   if (sample > offset_)
@@ -121,6 +127,13 @@ std::uint32_t TickClock::advance(std::uint64_t now_us) {
   last_us_ = std::max(last_us_, now_us);
   if (dt > settings_.stall_us) {
     ++stats_.stalls;
+    resync_ = true;
+  }
+  if (resync_) {
+    // No input until a snapshot says where the server is: the clock may have
+    // jumped, and inputs made on it would reach the server far too early.
+    if (!fresh_) return 0;
+    resync_ = fresh_ = false;
     jump_to(target_position(now_us));
   } else {
     position_ += ticks_of(dt, settings_.tick_rate_hz) * (1.0 + dilation_);
