@@ -8,7 +8,8 @@
 // same peer count, lane count (tickwire's lanes plus its control lane),
 // largest datagram, size limits, ping interval, timeouts, pinned throttle and
 // a free-callback account of queued bytes; the server reads datagrams as
-// tickwire's does (enet_host_service without an event, then
+// tickwire's does (enet_host_service without an event, again while ENet
+// stopped at its 256-datagram cap rather than on an empty socket, then
 // enet_host_check_events).
 #include <arpa/inet.h>
 
@@ -27,6 +28,11 @@ namespace {
 constexpr std::int64_t kStartTimeoutNs = 15'000'000'000;
 constexpr std::uint8_t kSnapshotLane = 1;  // tickwire::kChannelSequenced: unreliable, sequenced
 constexpr std::uint8_t kAckLane = 2;       // tickwire::kChannelUnreliable: unsequenced
+// ENet 1.3 reads at most this many datagrams per enet_host_service
+// (enet_protocol_receive_incoming_commands); tickwire's Host::service calls it
+// up to kServiceRounds times while ENet stopped there (engine/src/net/host.cpp).
+constexpr std::uint32_t kEnetReadsPerService = 256;
+constexpr std::uint32_t kServiceRounds = 16;
 
 const tickwire::TransportSettings& defaults() {
   static const tickwire::TransportSettings settings;
@@ -154,7 +160,16 @@ bool EnetFleet::tick(std::span<const std::uint32_t> sizes, TickTimes& times, std
   bool lost = false;
   bool refused = false;
   const std::int64_t t0 = now_ns();
-  enet_host_service(server_, nullptr, 0);
+  // One enet_host_service reads at most kEnetReadsPerService datagrams; with
+  // hundreds of clients more arrive per frame (an ack each, pings, their
+  // ACKs), so a single call falls behind until the socket's buffer overflows,
+  // drops ACKs of reliable pings and ENet times the peers out. As tickwire's
+  // Host::service does: service again while a call stopped at the cap.
+  for (std::uint32_t round = 0; round < kServiceRounds; ++round) {
+    const enet_uint32 before = server_->totalReceivedPackets;
+    enet_host_service(server_, nullptr, 0);
+    if (server_->totalReceivedPackets - before < kEnetReadsPerService) break;
+  }
   ENetEvent e;
   while (enet_host_check_events(server_, &e) > 0) {
     if (e.type == ENET_EVENT_TYPE_RECEIVE) {
