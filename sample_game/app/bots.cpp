@@ -15,6 +15,7 @@
 #include "app/reconnect.hpp"
 #include "app/run.hpp"
 #include "app/stats_json.hpp"
+#include "proto/messages.hpp"
 
 namespace arena::app {
 
@@ -43,7 +44,10 @@ int run_bots(const Options& o) {
   for (int i = 1; i <= o.clients; ++i) {
     auto bot = std::make_unique<Bot>(o.reconnect);
     bot->settings = base;
-    bot->settings.name = base.name + "-" + std::to_string(i);
+    // Names are cut to proto::kMaxNameBytes: cut the base so that the
+    // numbers stay and the names differ.
+    const std::string suffix = "-" + std::to_string(i);
+    bot->settings.name = base.name.substr(0, proto::kMaxNameBytes - suffix.size()) + suffix;
     if (tickwire::Status s = bot->game.connect(bot->settings); !s) {
       std::fprintf(stderr, "arena: cannot connect to %s: %s\n", o.connect.c_str(),
                    s.message.c_str());
@@ -62,7 +66,7 @@ int run_bots(const Options& o) {
     if (o.duration_s > 0 && since(start, now) >= o.duration_s) break;
     all_ended = true;
     for (auto& b : bots) {
-      b->game.pump(now);
+      b->game.pump(Clock::now());  // each its own time: the loop takes a while at 32
       const bool connected = b->game.connected();
       if (b->was_connected && b->game.phase() == client::Phase::Ended) {
         ++b->disconnects;

@@ -20,8 +20,8 @@ const char* usage() noexcept {
                            2, 4, ... up to 16 s between tries); in a window, R does it at once
         --headless         no window; a one-line text net graph on stdout every second
         --clients N        join as N bot players from this one process (1..32; implies
-                           --bot --headless; needs --code; names NAME-1..NAME-N). For
-                           filling a server in load and soak runs (scripts/soak)
+                           --bot --headless; needs --code; names NAME-1..NAME-N, NAME cut
+                           to fit 15 bytes with them). For load and soak runs (scripts/soak)
         --no-predict       draw your own ship as the server sends it, a round trip late
                            (no client-side prediction; for comparison, like cl_predict 0)
         --duration SEC     exit cleanly after SEC seconds (server and client)
@@ -58,7 +58,7 @@ join, e.g. `arena --connect 192.168.1.20:27015 --code k7xq-m2pd-9tfa`.
 bool parse_options(int argc, const char* const* argv, Options& out, std::string& error) {
   out = Options{};
   bool server = false, have_bots = false, have_max = false;
-  bool have_name = false;
+  bool have_name = false, have_clients = false;
   using tickwire::cli::Flag;
   auto set = [](bool& flag) {
     return [&flag](std::string_view) { return (flag = true), std::string(); };
@@ -102,7 +102,7 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
          return std::string();
        }},
       {"--bots", true, count("--bots", 0, 32, out.bots, &have_bots)},
-      {"--clients", true, count("--clients", 1, 32, out.clients)},
+      {"--clients", true, count("--clients", 1, 32, out.clients, &have_clients)},
       {"--max-players", true, count("--max-players", 1, 32, out.max_players, &have_max)},
       {"--max-per-address", true,
        count("--max-per-address", 0, 32, out.max_per_address, &have_max)},
@@ -183,7 +183,7 @@ bool parse_options(int argc, const char* const* argv, Options& out, std::string&
     error = "--reconnect is for a client that joins a server (--connect)";
     return false;
   }
-  if (out.clients > 1) {
+  if (have_clients) {
     if (out.mode != Mode::Connect) {
       error = "--clients is for joining a server (--connect)";
       return false;

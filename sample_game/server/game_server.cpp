@@ -92,7 +92,9 @@ void GameServer::pump(Clock::time_point now) {
     ++ticks;
   }
   server_.flush();
-  if (ticks > 0) tick_times_.add((Clock::now() - began) / ticks);
+  // A pass that ran several ticks (catching up) counts each at its share.
+  const auto each = ticks > 0 ? (Clock::now() - began) / ticks : Clock::duration{};
+  for (int k = 0; k < ticks; ++k) tick_times_.add(each);
 }
 
 void GameServer::handle_events(Clock::time_point now) {

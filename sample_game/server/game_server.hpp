@@ -70,8 +70,9 @@ struct ServerStats {
   double input_buffer_avg = 0;         // mean depth over those players, ticks
   tickwire::LagCompensationStats lag_compensation;  // shots judged in the shooter's past
   std::uint64_t hits = 0;                           // shots that hit a ship
-  // The wall time of each pump() that ran ticks (network events, the steps,
-  // the snapshots, the flush), divided among the ticks it ran; whole run.
+  // Each tick's wall time: a pump() that ran ticks (network events, the
+  // steps, the snapshots, the flush), shared among the ticks it ran; the
+  // whole run (count: ticks measured).
   TickTimeSummary tick_ms;
   std::uint64_t players_left = 0;       // humans whose connection ended, any reason
   std::uint64_t players_timed_out = 0;  // of those, connections that stopped answering

@@ -72,6 +72,10 @@ TEST(Options, ManyBotClientsFromOneProcess) {
       << e;
   EXPECT_EQ(o.clients, 8);
   EXPECT_TRUE(o.bot && o.headless);  // implied
+  ASSERT_TRUE(parse({"--connect", "10.0.0.2", "--code", "amber-fox-42", "--clients", "1"}, o, e))
+      << e;
+  EXPECT_EQ(o.clients, 1);
+  EXPECT_TRUE(o.bot && o.headless);  // one bot, as asked
   ASSERT_TRUE(parse({"--connect", "10.0.0.2", "--code", "amber-fox-42"}, o, e)) << e;
   EXPECT_EQ(o.clients, 1);
   EXPECT_FALSE(o.bot || o.headless);
@@ -124,6 +128,7 @@ TEST(Options, BadFlagsAreRefusedWithAReason) {
            {"--server", "--public-address", "nohost"},
            {"--public-address", "1.2.3.4:5"},
            {"--server", "--clients", "4"},
+           {"--clients", "1"},  // a local match has one player
            {"--connect", "x", "--code", "amber-fox-42", "--clients", "33"},
            {"--connect", "x", "--code", "amber-fox-42", "--clients", "0"},
            {"--connect", "x", "--token", "t", "--clients", "2"},  // one token, one player

@@ -37,7 +37,8 @@ TEST(Link, SmoothedRttSettlesAtTwiceTheOneWayLag) {
 // sample when it reports the connection (the client's ACK of VERIFY_CONNECT
 // gives it); the client's first sample is the server's ACK of the client's
 // first reliable command: ENet's THROTTLE_CONFIGURE right at connect (whose ACK
-// may come just after the welcome), else its first PING, 500 ms after.
+// may come just after the welcome), else its first PING, a ping interval
+// (TransportSettings::ping_interval_ms, 250 ms) after.
 TEST(Link, TheRoundTripIsMeasuredWithinAPingIntervalOfConnecting) {
   Server server;
   Client client;

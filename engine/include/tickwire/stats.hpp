@@ -94,7 +94,7 @@ struct ConnectionStats {
   // The round trip: 0 until measured (ENet's starting 500 ms is no
   // measurement). A server has a sample when it reports the connection; a
   // client gets its first from the server's ACK of its first reliable
-  // command, up to ENet's 500 ms ping interval after connecting.
+  // command, at most a ping interval (ping_interval_ms) after connecting.
   float rtt_ms = 0;           // smoothed round-trip time, ms
   float rtt_min_ms = 0;       // lowest round-trip time seen recently, ms
   float rtt_variance_ms = 0;  // mean deviation of the round-trip time, ms
