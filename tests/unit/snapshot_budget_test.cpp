@@ -324,32 +324,48 @@ namespace {
 // Senders sharing a SnapshotEncodeCache: clients in the same state get the
 // same stream, coded once; clients in another state are not confused with
 // them; every client stays exact.
-TEST(ReplicatorCache, SharesStreamsOnlyBetweenClientsInTheSameState) {
+// A world of `count` units under a binding budget, with a shared cache.
+struct CachedWorld {
+  CachedWorld(std::uint32_t budget_bytes, std::uint32_t seed, int count)
+      : settings(with_budget(budget_bytes)),
+        store(schema, settings),
+        ring(schema, settings),
+        cache(schema, settings),
+        rng(seed) {
+    for (int i = 0; i < count; ++i) ids.push_back(store.create(0));
+  }
+  static ReplicationSettings with_budget(std::uint32_t bytes) {
+    ReplicationSettings s;
+    s.budget_bytes = bytes;
+    return s;
+  }
   const Schema schema = unit_schema();
   ReplicationSettings settings;
-  settings.budget_bytes = 160;  // the budget binds: views differ from the world
-  EntityStore store(schema, settings);
-  SnapshotRing ring(schema, settings);
-  SnapshotEncodeCache cache(schema, settings);
-  std::mt19937 rng(5);
+  EntityStore store;
+  SnapshotRing ring;
+  SnapshotEncodeCache cache;
+  std::mt19937 rng;
   std::vector<EntityId> ids;
-  for (int i = 0; i < 80; ++i) ids.push_back(store.create(0));
+};
+
+TEST(ReplicatorCache, SharesStreamsOnlyBetweenClientsInTheSameState) {
+  CachedWorld cw(160, 5, 80);  // the budget binds: views differ from the world
   constexpr int kClients = 4;
   std::vector<std::unique_ptr<SnapshotSender>> senders;
   std::vector<std::unique_ptr<SnapshotReceiver>> receivers;
   for (int c = 0; c < kClients; ++c) {
-    senders.push_back(std::make_unique<SnapshotSender>(schema, settings));
-    senders.back()->set_cache(&cache);
-    receivers.push_back(std::make_unique<SnapshotReceiver>(schema, settings));
+    senders.push_back(std::make_unique<SnapshotSender>(cw.schema, cw.settings));
+    senders.back()->set_cache(&cw.cache);
+    receivers.push_back(std::make_unique<SnapshotReceiver>(cw.schema, cw.settings));
   }
   // Client 3 sees only even entities; client 2 loses every third snapshot.
   senders[3]->set_interest([](EntityId id, TypeId) { return id.index() % 2 == 0 ? 1.0f : 0.0f; });
   std::vector<std::uint8_t> envelopes[kClients];
   for (std::uint32_t tick = 1; tick <= 200; ++tick) {
-    for (std::size_t k = 0; k < ids.size(); k += 3) move_randomly(store, ids[k], rng);
-    ASSERT_NE(ring.capture(store, tick), nullptr);
+    for (std::size_t k = 0; k < cw.ids.size(); k += 3) move_randomly(cw.store, cw.ids[k], cw.rng);
+    ASSERT_NE(cw.ring.capture(cw.store, tick), nullptr);
     for (int c = 0; c < kClients; ++c) {
-      ASSERT_EQ(senders[c]->encode(*ring.newest(), 0, 0, envelopes[c]), SnapshotError::None);
+      ASSERT_EQ(senders[c]->encode(*cw.ring.newest(), 0, 0, envelopes[c]), SnapshotError::None);
       if (c == 2 && tick % 3 == 0) continue;
       const Snapshot* got = receivers[c]->receive(envelopes[c]);
       ASSERT_NE(got, nullptr) << "client " << c << " tick " << tick;
@@ -362,17 +378,17 @@ TEST(ReplicatorCache, SharesStreamsOnlyBetweenClientsInTheSameState) {
   EXPECT_EQ(senders[1]->stats().cache_hits, 200u) << "its twin never does";
   EXPECT_LT(senders[2]->stats().cache_hits, 200u);
   EXPECT_EQ(senders[3]->stats().cache_hits, 0u) << "another view is never taken for this one";
-  EXPECT_EQ(cache.hits(), senders[1]->stats().cache_hits + senders[2]->stats().cache_hits);
+  EXPECT_EQ(cw.cache.hits(), senders[1]->stats().cache_hits + senders[2]->stats().cache_hits);
   // Once the world stops, everyone converges on what it may see.
   for (std::uint32_t tick = 201; tick <= 260; ++tick) {
-    ring.capture(store, tick);
+    cw.ring.capture(cw.store, tick);
     for (int c = 0; c < kClients; ++c) {
-      ASSERT_EQ(senders[c]->encode(*ring.newest(), 0, 0, envelopes[c]), SnapshotError::None);
+      ASSERT_EQ(senders[c]->encode(*cw.ring.newest(), 0, 0, envelopes[c]), SnapshotError::None);
       ASSERT_NE(receivers[c]->receive(envelopes[c]), nullptr);
       senders[c]->acknowledge(tick);
     }
   }
-  for (int c = 0; c < 3; ++c) EXPECT_TRUE(*receivers[c]->newest() == *ring.newest()) << c;
+  for (int c = 0; c < 3; ++c) EXPECT_TRUE(*receivers[c]->newest() == *cw.ring.newest()) << c;
   EXPECT_EQ(receivers[3]->newest()->size(), 40u);
 }
 
@@ -381,6 +397,57 @@ TEST(ReplicatorCache, SharesStreamsOnlyBetweenClientsInTheSameState) {
 
 namespace tickwire {
 namespace {
+
+// The shared change scan changes only the work, never the outcome: senders
+// sharing a cache send byte for byte what the same senders without one send,
+// tick after tick, with the budget deferring changes (priorities carry over),
+// entities created and destroyed, and clients acking late, losing snapshots
+// or (one) seeing only some entities.
+TEST(ReplicatorCache, SharedScansSendExactlyWhatEachSenderWouldAlone) {
+  CachedWorld cw(120, 11, 60);  // binds: a few changes a tick wait
+  constexpr int kClients = 6;
+  struct Side {
+    std::unique_ptr<SnapshotSender> sender;
+    std::unique_ptr<SnapshotReceiver> receiver;
+    std::vector<std::uint8_t> envelope;
+  };
+  std::vector<Side> shared(kClients), alone(kClients);
+  for (int c = 0; c < kClients; ++c) {
+    for (Side* side : {&shared[c], &alone[c]}) {
+      side->sender = std::make_unique<SnapshotSender>(cw.schema, cw.settings);
+      side->receiver = std::make_unique<SnapshotReceiver>(cw.schema, cw.settings);
+    }
+    shared[c].sender->set_cache(&cw.cache);
+  }
+  const InterestFn even = [](EntityId id, TypeId) { return id.index() % 2 == 0 ? 1.0f : 0.0f; };
+  shared[5].sender->set_interest(even);
+  alone[5].sender->set_interest(even);
+  for (std::uint32_t tick = 1; tick <= 300; ++tick) {
+    for (std::size_t k = tick % 4; k < cw.ids.size(); k += 4)
+      move_randomly(cw.store, cw.ids[k], cw.rng);
+    if (tick % 25 == 0) {  // one destroyed, one made
+      ASSERT_TRUE(cw.store.destroy(cw.ids[tick % cw.ids.size()]));
+      cw.ids[tick % cw.ids.size()] = cw.store.create(0);
+    }
+    ASSERT_NE(cw.ring.capture(cw.store, tick), nullptr);
+    for (int c = 0; c < kClients; ++c) {
+      for (Side* side : {&shared[c], &alone[c]}) {
+        ASSERT_EQ(side->sender->encode(*cw.ring.newest(), 0, 0, side->envelope),
+                  SnapshotError::None);
+        // Clients 0 and 1 ack at once, 2 and 3 every other tick (late), 4
+        // loses a third of its snapshots.
+        if (c == 4 && tick % 3 == 0) continue;
+        ASSERT_NE(side->receiver->receive(side->envelope), nullptr) << c << " tick " << tick;
+        if ((c == 2 || c == 3) && tick % 2 == 1) continue;
+        side->sender->acknowledge(tick);
+      }
+      ASSERT_EQ(shared[c].envelope, alone[c].envelope) << "client " << c << " tick " << tick;
+    }
+  }
+  EXPECT_GE(cw.cache.scan_hits(), 600u) << "the twins took their scans from the cw.cache";
+  for (int c = 0; c < kClients; ++c)
+    EXPECT_GT(shared[c].sender->stats().entities_deferred, 0u) << "the budget bound: " << c;
+}
 
 TEST(ReplicatorSender, RefusesAWorldThatDoesNotFitTheSchema) {
   const Schema schema = unit_schema();

@@ -46,7 +46,12 @@ using InterestFn = std::function<float(EntityId id, TypeId type)>;
 // same tick) are sent the same stream; with a cache it is coded once and
 // copied for the others. Optional: give the same cache to every sender of a
 // server with set_cache(). Entries hold streams of the current tick only.
-// Memory: entries x (2 x max_entities x 8 + max stream) bytes, allocated here.
+// It also shares the senders' change scans: senders without an interest
+// function whose baselines hold the same records are told once which
+// entities changed and what each costs, so each then pays for the changes,
+// not for every entity of the world.
+// Memory: entries x (4 x max_entities x 8 + max stream) bytes, allocated
+// here, plus up to entries x 2 x max_entities scan items of 16 bytes as used.
 // Views whose world has no change stamps (snapshots not captured from an
 // EntityStore) are never cached. Stamps are unique in the process, so
 // senders of different worlds may even share one cache safely.
@@ -64,6 +69,8 @@ class SnapshotEncodeCache {
 
   [[nodiscard]] std::uint64_t hits() const noexcept { return hits_; }
   [[nodiscard]] std::uint64_t misses() const noexcept { return misses_; }
+  // Change scans taken from the cache instead of walking the world.
+  [[nodiscard]] std::uint64_t scan_hits() const noexcept { return scan_hits_; }
 
   // The senders' record costs, shared the same way: the bits of entity `cur`
   // (stamp cur.version) against a baseline record of stamp `base_version`
@@ -75,28 +82,59 @@ class SnapshotEncodeCache {
                 std::uint32_t bits) noexcept;
 
  private:
-  struct Entry {
+  // A snapshot (a view, or a world) and its baseline, by their records'
+  // (id << 32 | stamp): equal keys hold equal contents.
+  struct PairKey {
     bool used = false;
     std::uint32_t tick = 0;
     bool has_baseline = false;
     std::uint32_t baseline_tick = 0;
-    std::vector<std::uint64_t> view_key, baseline_key;  // (id << 32 | stamp) per entity
-    std::vector<std::uint8_t> stream;
-    std::size_t view_size = 0, baseline_size = 0, bytes = 0;
+    std::vector<std::uint64_t> key, baseline_key;
+    std::size_t size = 0, baseline_size = 0;
+
+    void reserve(std::uint32_t max_entities);
+    // Whether both snapshots fit and every record has a stamp.
+    [[nodiscard]] bool can_hold(const Snapshot& s, const Snapshot* baseline) const noexcept;
+    void set(const Snapshot& s, const Snapshot* baseline) noexcept;
+    [[nodiscard]] bool matches(const Snapshot& s, const Snapshot* baseline) const noexcept;
   };
-  static bool keyable(const Snapshot& s) noexcept;
-  static bool matches(const std::vector<std::uint64_t>& key, std::size_t size,
-                      const Snapshot& s) noexcept;
+  struct Entry {
+    PairKey key;  // the view and its baseline
+    std::vector<std::uint8_t> stream;
+    std::size_t bytes = 0;
+  };
 
   struct Cost {
     std::uint32_t tick = 0, id = 0, version = 0, base_version = 0, bits = 0;
     bool valid = false;
   };
 
+  // One world's changes against one baseline, as ChangeSelection found them
+  // (in its order: by slot index, a removal where the baseline held an entity
+  // the world does not).
+  friend class ChangeSelection;
+  struct ScanItem {
+    std::uint32_t index = 0;  // entity slot
+    std::uint32_t bits = 0;   // the record's cost
+    EntityId id;              // the world's entity (the baseline's for a removal)
+    bool update = false;      // the baseline holds this entity
+    bool removal = false;
+  };
+  struct Scan {
+    PairKey key;  // the world and the baseline
+    std::vector<ScanItem> items;
+  };
+  // The scan of `world` against `baseline`, or nullptr.
+  [[nodiscard]] const Scan* find_scan(const Snapshot& world, const Snapshot* baseline) noexcept;
+  // A scan to fill for them (keys set, items empty), over the least recently
+  // used one; nullptr when either has a record without a stamp.
+  Scan* new_scan(const Snapshot& world, const Snapshot* baseline) noexcept;
+
   std::vector<Entry> entries_;
   std::vector<Cost> costs_;  // per entity slot
-  std::uint32_t next_ = 0;
-  std::uint64_t hits_ = 0, misses_ = 0;
+  std::vector<Scan> scans_;
+  std::uint32_t next_ = 0, next_scan_ = 0;
+  std::uint64_t hits_ = 0, misses_ = 0, scan_hits_ = 0;
 };
 
 // What an envelope carries for the client besides the stream: the input

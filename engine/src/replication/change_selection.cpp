@@ -23,7 +23,9 @@ ChangeSelection::ChangeSelection(const SnapshotCodec& codec, std::uint32_t max_e
       priority_of_(max_entities, EntityId{}),
       weight_(max_entities, 0.0f),
       chosen_(max_entities, kLeftOut),
-      hold_(max_entities, nullptr) {
+      hold_(max_entities, nullptr),
+      mark_(max_entities, 0),
+      waited_(max_entities, 0) {
   candidates_.reserve(std::size_t{max_entities} * 2);
 }
 
@@ -32,27 +34,65 @@ void ChangeSelection::reset() noexcept {
   std::fill(priority_of_.begin(), priority_of_.end(), EntityId{});
 }
 
-bool ChangeSelection::chosen(std::uint32_t index) const noexcept {
-  return index < chosen_.size() && chosen_[index] == kChosen;
-}
-
-float ChangeSelection::priority(std::uint32_t index) const noexcept {
-  return index < priority_.size() ? priority_[index] : 0.0f;
-}
-
-void ChangeSelection::collect(const Snapshot& world, const Snapshot* baseline,
-                              const InterestFn& interest, SnapshotEncodeCache* cache) {
+void ChangeSelection::begin_pass() noexcept {
   candidates_.clear();
   sorted_ = false;
   irrelevant_ = 0;
   left_out_ = 0;
+  if (++pass_ == std::numeric_limits<std::uint32_t>::max()) {  // years at 60 Hz
+    std::fill(mark_.begin(), mark_.end(), 0);
+    std::fill(waited_.begin(), waited_.end(), 0);
+    pass_ = 2;
+  }
+}
+
+float ChangeSelection::gain(std::uint32_t index, EntityId id, float weight) noexcept {
+  if (priority_of_[index] != id || waited_[index] != pass_ - 1) {
+    priority_of_[index] = id;
+    priority_[index] = 0.0f;
+  }
+  waited_[index] = pass_;
+  return priority_[index] += weight;
+}
+
+std::uint8_t ChangeSelection::state(std::uint32_t index) const noexcept {
+  return mark_[index] == pass_ ? chosen_[index] : kSame;
+}
+
+float ChangeSelection::weight(std::uint32_t index) const noexcept {
+  return shared_ ? 1.0f : weight_[index];
+}
+
+bool ChangeSelection::chosen(std::uint32_t index) const noexcept {
+  return index < chosen_.size() && state(index) == kChosen;
+}
+
+float ChangeSelection::priority(std::uint32_t index) const noexcept {
+  // Only a candidate of this pass has gained any (the client has the rest).
+  return index < priority_.size() && waited_[index] == pass_ ? priority_[index] : 0.0f;
+}
+
+void ChangeSelection::collect(const Snapshot& world, const Snapshot* baseline,
+                              const InterestFn& interest, SnapshotEncodeCache* cache) {
+  begin_pass();
+  const bool shareable = cache != nullptr && !interest;
+  if (shareable)
+    if (const SnapshotEncodeCache::Scan* scan = cache->find_scan(world, baseline)) {
+      apply(*scan);
+      return;
+    }
+  shared_ = false;
+  SnapshotEncodeCache::Scan* record = shareable ? cache->new_scan(world, baseline) : nullptr;
   const auto w = world.entities();
   const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
   auto removal = [&](const EntityRecord& old) {
-    chosen_[old.id.index()] = kLeftOut;
-    candidates_.push_back({std::numeric_limits<float>::infinity(), old.id.index(),
-                           codec_->record_bits(world, nullptr, baseline, &old), 0, false, true});
-    hold_[old.id.index()] = nullptr;
+    const std::uint32_t index = old.id.index();
+    chosen_[index] = kLeftOut;
+    mark_[index] = pass_;
+    const std::uint32_t bits = codec_->record_bits(world, nullptr, baseline, &old);
+    candidates_.push_back({std::numeric_limits<float>::infinity(), index, bits, 0, false, true});
+    hold_[index] = nullptr;
+    if (record != nullptr) record->items.push_back({index, bits, old.id, false, true});
   };
   std::size_t i = 0, j = 0;
   while (i < w.size() || j < b.size()) {
@@ -68,26 +108,34 @@ void ChangeSelection::collect(const Snapshot& world, const Snapshot* baseline,
     if (!(weight > 0.0f)) weight = 0.0f;  // NaN too
     weight_[index] = weight;
     chosen_[index] = kLeftOut;
-    if (priority_of_[index] != e.id) {
-      priority_of_[index] = e.id;
-      priority_[index] = 0.0f;
-    }
+    mark_[index] = pass_;
     if (weight == 0.0f) {
       ++irrelevant_;
-      priority_[index] = 0.0f;
       if (old != nullptr) removal(*old);  // left this client's interest
       continue;
     }
     if (old != nullptr && same_state(world, e, *baseline, *old)) {
-      chosen_[index] = kSame;
-      priority_[index] = 0.0f;  // the client has it as it is
+      chosen_[index] = kSame;  // the client has it as it is
       continue;
     }
-    priority_[index] += weight;
     const bool update = old != nullptr && old->id == e.id && old->type == e.type;
     hold_[index] = nullptr;  // set by choose() when this change is left out
-    candidates_.push_back(
-        {priority_[index], index, record_bits(world, e, baseline, old, cache), 0, update, false});
+    const std::uint32_t bits = record_bits(world, e, baseline, old, cache);
+    candidates_.push_back({gain(index, e.id, weight), index, bits, 0, update, false});
+    if (record != nullptr) record->items.push_back({index, bits, e.id, update, false});
+  }
+}
+
+void ChangeSelection::apply(const SnapshotEncodeCache::Scan& scan) {
+  shared_ = true;
+  for (const SnapshotEncodeCache::ScanItem& item : scan.items) {
+    const std::uint32_t index = item.index;
+    chosen_[index] = kLeftOut;
+    mark_[index] = pass_;
+    hold_[index] = nullptr;
+    const float priority =
+        item.removal ? std::numeric_limits<float>::infinity() : gain(index, item.id, 1.0f);
+    candidates_.push_back({priority, index, item.bits, 0, item.update, item.removal});
   }
 }
 
@@ -229,15 +277,15 @@ void ChangeSelection::build_view(const Snapshot& world, const Snapshot* baseline
   while (i < w.size() || j < b.size()) {
     if (i == w.size() || (j < b.size() && b[j].id.index() < w[i].id.index())) {
       const EntityRecord& old = b[j++];
-      if (chosen_[old.id.index()] == kLeftOut) keep(*baseline, old);  // removal deferred
+      if (this->state(old.id.index()) == kLeftOut) keep(*baseline, old);  // removal deferred
       continue;
     }
     const EntityRecord& e = w[i++];
     const EntityRecord* old = nullptr;
     if (j < b.size() && b[j].id.index() == e.id.index()) old = &b[j++];
     const std::uint32_t index = e.id.index();
-    const std::uint8_t state = chosen_[index];
-    if (weight_[index] == 0.0f) {
+    const std::uint8_t state = this->state(index);
+    if (weight(index) == 0.0f) {
       if (old != nullptr && state == kLeftOut) keep(*baseline, *old);  // removal deferred
     } else if (state != kLeftOut) {
       keep(world, e);  // chosen, or the same as the client's

@@ -13,7 +13,13 @@
 // lag) is "held" at that newer view's state instead, so the client never
 // steps back.
 //
-// Memory: fixed at construction, about 20 bytes per entity slot plus a
+// With a shared SnapshotEncodeCache and no interest function, collect()
+// takes the world's changes against the baseline from the cache when another
+// sender already scanned the same pair, and then touches only the changed
+// slots: per-slot states are read through a pass number (mark_), so slots it
+// does not touch read as "the client has it as it is".
+//
+// Memory: fixed at construction, about 28 bytes per entity slot plus a
 // candidate list of max_entities x 2 entries.
 #pragma once
 
@@ -75,6 +81,16 @@ class ChangeSelection {
 
   std::uint32_t record_bits(const Snapshot& world, const EntityRecord& e, const Snapshot* baseline,
                             const EntityRecord* old, SnapshotEncodeCache* cache) const;
+  // collect() from a shared scan: only its changed slots are touched.
+  void apply(const SnapshotEncodeCache::Scan& scan);
+  // A new pass: slots not marked in it read as kSame.
+  void begin_pass() noexcept;
+  // Slot `index` is a candidate of this pass: its priority grows by `weight`
+  // from what it gained while waiting (from 0 when it did not wait in the
+  // previous pass: it was sent, or the client had it).
+  float gain(std::uint32_t index, EntityId id, float weight) noexcept;
+  [[nodiscard]] std::uint8_t state(std::uint32_t index) const noexcept;
+  [[nodiscard]] float weight(std::uint32_t index) const noexcept;
   std::uint64_t hold(const Snapshot& world, const Snapshot* baseline, const Snapshot* latest,
                      Candidate& c);
   void sort_by_priority();
@@ -88,6 +104,10 @@ class ChangeSelection {
   // newest view sent when it is held at that state, or nullptr.
   std::vector<const EntityRecord*> hold_;
   std::vector<Candidate> candidates_;  // capacity max_entities x 2
+  std::vector<std::uint32_t> mark_;    // per slot index: the pass chosen_ was set in
+  std::vector<std::uint32_t> waited_;  // per slot index: the last pass it was a candidate in
+  std::uint32_t pass_ = 1;
+  bool shared_ = false;  // this pass came from a shared scan (no interest: weight 1)
   bool sorted_ = false;
   std::uint32_t irrelevant_ = 0;  // live entities the interest excluded
   std::uint64_t left_out_ = 0;    // changes left out of this snapshot

@@ -167,17 +167,91 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, const SnapshotMeta& 
 
 // ---- SnapshotEncodeCache ----
 
+namespace {
+bool keyable(const Snapshot& s) noexcept {
+  for (const EntityRecord& e : s.entities())
+    if (e.version == 0) return false;
+  return true;
+}
+std::uint64_t key_of(const EntityRecord& r) noexcept {
+  return (std::uint64_t{r.id.value} << 32) | r.version;
+}
+std::size_t fill_key(std::vector<std::uint64_t>& key, const Snapshot& s) noexcept {
+  std::size_t i = 0;
+  for (const EntityRecord& r : s.entities()) key[i++] = key_of(r);
+  return i;
+}
+bool key_matches(const std::vector<std::uint64_t>& key, std::size_t size,
+                 const Snapshot& s) noexcept {
+  const auto records = s.entities();
+  if (records.size() != size) return false;
+  for (std::size_t i = 0; i < size; ++i)
+    if (key[i] != key_of(records[i])) return false;
+  return true;
+}
+}  // namespace
+
+void SnapshotEncodeCache::PairKey::reserve(std::uint32_t max_entities) {
+  key.resize(max_entities);
+  baseline_key.resize(max_entities);
+}
+
+bool SnapshotEncodeCache::PairKey::can_hold(const Snapshot& s,
+                                            const Snapshot* baseline) const noexcept {
+  return s.size() <= key.size() && keyable(s) &&
+         (baseline == nullptr || (baseline->size() <= baseline_key.size() && keyable(*baseline)));
+}
+
+void SnapshotEncodeCache::PairKey::set(const Snapshot& s, const Snapshot* baseline) noexcept {
+  used = true;
+  tick = s.tick();
+  has_baseline = baseline != nullptr;
+  baseline_tick = baseline != nullptr ? baseline->tick() : 0;
+  size = fill_key(key, s);
+  baseline_size = baseline != nullptr ? fill_key(baseline_key, *baseline) : 0;
+}
+
+bool SnapshotEncodeCache::PairKey::matches(const Snapshot& s,
+                                           const Snapshot* baseline) const noexcept {
+  // Equal keys hold zero stamps nowhere (set() is only called when
+  // can_hold()), so the contents are equal too.
+  return used && tick == s.tick() && has_baseline == (baseline != nullptr) &&
+         (baseline == nullptr || baseline_tick == baseline->tick()) && key_matches(key, size, s) &&
+         (baseline == nullptr || key_matches(baseline_key, baseline_size, *baseline));
+}
+
 SnapshotEncodeCache::SnapshotEncodeCache(const Schema& schema, const ReplicationSettings& settings,
                                          std::uint32_t entries) {
   const auto codec = make_codec(schema, settings);
   if (codec == nullptr) return;
   entries_.resize(std::max<std::uint32_t>(entries, 1));
+  scans_.resize(entries_.size());
   costs_.resize(settings.max_entities);
   for (Entry& e : entries_) {
-    e.view_key.resize(settings.max_entities);
-    e.baseline_key.resize(settings.max_entities);
+    e.key.reserve(settings.max_entities);
     e.stream.resize(codec->max_encoded_bytes());
   }
+  for (Scan& s : scans_) s.key.reserve(settings.max_entities);
+}
+
+const SnapshotEncodeCache::Scan* SnapshotEncodeCache::find_scan(const Snapshot& world,
+                                                                const Snapshot* baseline) noexcept {
+  for (const Scan& s : scans_) {
+    if (!s.key.matches(world, baseline)) continue;
+    ++scan_hits_;
+    return &s;
+  }
+  return nullptr;
+}
+
+SnapshotEncodeCache::Scan* SnapshotEncodeCache::new_scan(const Snapshot& world,
+                                                         const Snapshot* baseline) noexcept {
+  if (scans_.empty() || !scans_[0].key.can_hold(world, baseline)) return nullptr;
+  Scan& s = scans_[next_scan_];
+  next_scan_ = (next_scan_ + 1) % static_cast<std::uint32_t>(scans_.size());
+  s.key.set(world, baseline);
+  s.items.clear();
+  return &s;
 }
 
 std::optional<std::uint32_t> SnapshotEncodeCache::cost(std::uint32_t tick, const EntityRecord& cur,
@@ -196,30 +270,10 @@ void SnapshotEncodeCache::remember(std::uint32_t tick, const EntityRecord& cur,
   costs_[cur.id.index()] = {tick, cur.id.value, cur.version, base_version, bits, true};
 }
 
-bool SnapshotEncodeCache::keyable(const Snapshot& s) noexcept {
-  for (const EntityRecord& e : s.entities())
-    if (e.version == 0) return false;
-  return true;
-}
-
-bool SnapshotEncodeCache::matches(const std::vector<std::uint64_t>& key, std::size_t size,
-                                  const Snapshot& s) noexcept {
-  const auto records = s.entities();
-  if (records.size() != size) return false;
-  for (std::size_t i = 0; i < size; ++i)
-    if (key[i] != ((std::uint64_t{records[i].id.value} << 32) | records[i].version)) return false;
-  return true;
-}
-
 std::span<const std::uint8_t> SnapshotEncodeCache::find(const Snapshot& view,
                                                         const Snapshot* baseline) noexcept {
   for (const Entry& e : entries_) {
-    if (!e.used || e.tick != view.tick() || e.has_baseline != (baseline != nullptr)) continue;
-    if (baseline != nullptr && e.baseline_tick != baseline->tick()) continue;
-    if (!matches(e.view_key, e.view_size, view)) continue;
-    if (baseline != nullptr && !matches(e.baseline_key, e.baseline_size, *baseline)) continue;
-    // Equal keys hold zero stamps nowhere (store() refuses those), so the
-    // contents are equal too.
+    if (!e.key.matches(view, baseline)) continue;
     ++hits_;
     return {e.stream.data(), e.bytes};
   }
@@ -229,24 +283,12 @@ std::span<const std::uint8_t> SnapshotEncodeCache::find(const Snapshot& view,
 
 void SnapshotEncodeCache::store(const Snapshot& view, const Snapshot* baseline,
                                 std::span<const std::uint8_t> stream) noexcept {
-  if (entries_.empty() || stream.size() > entries_[0].stream.size() || !keyable(view) ||
-      (baseline != nullptr && !keyable(*baseline)) || view.size() > entries_[0].view_key.size() ||
-      (baseline != nullptr && baseline->size() > entries_[0].baseline_key.size()))
+  if (entries_.empty() || stream.size() > entries_[0].stream.size() ||
+      !entries_[0].key.can_hold(view, baseline))
     return;
   Entry& e = entries_[next_];
   next_ = (next_ + 1) % static_cast<std::uint32_t>(entries_.size());
-  auto fill = [](std::vector<std::uint64_t>& key, const Snapshot& s) {
-    std::size_t i = 0;
-    for (const EntityRecord& r : s.entities())
-      key[i++] = (std::uint64_t{r.id.value} << 32) | r.version;
-    return i;
-  };
-  e.used = true;
-  e.tick = view.tick();
-  e.has_baseline = baseline != nullptr;
-  e.baseline_tick = baseline != nullptr ? baseline->tick() : 0;
-  e.view_size = fill(e.view_key, view);
-  e.baseline_size = baseline != nullptr ? fill(e.baseline_key, *baseline) : 0;
+  e.key.set(view, baseline);
   std::copy(stream.begin(), stream.end(), e.stream.begin());
   e.bytes = stream.size();
 }
