@@ -87,7 +87,8 @@ void print_json(const Options& options, const Variant (&v)[3]) {
   json.end();
   json.string("udp_throughput_note",
               "unreliable: bytes the receiver read while the sender blasted");
-  // The secure layer (engine/src/secure) is not in the datagram path yet.
+  // Every tickwire datagram is sealed (engine/src/secure, in the pipeline's
+  // datagram path); the baselines are not.
   json.boolean("encrypted", true);  // tickwire has no unencrypted mode
   // Both ENet variants run with tickwire's default throttle setting.
   json.boolean("enet_throttle", tickwire::TransportSettings{}.enet_throttle);
