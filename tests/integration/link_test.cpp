@@ -4,15 +4,25 @@
 namespace tickwire::test {
 namespace {
 
+// A server and a client on loopback whose every datagram, each way, is
+// delayed by `lag_ms`.
+struct LaggedPair {
+  explicit LaggedPair(std::uint32_t lag_ms) {
+    s.conditioner.outgoing.latency_ms = lag_ms;
+    c.conditioner.outgoing.latency_ms = lag_ms;
+  }
+  ::testing::AssertionResult connect(Server& server, Client& client, Loop& loop) const {
+    return start_and_connect(server, client, loop, s, c);
+  }
+  ServerSettings s = loopback_server();
+  ClientSettings c;
+};
+
 TEST(Link, SmoothedRttSettlesAtTwiceTheOneWayLag) {
   Server server;
   Client client;
-  ServerSettings s = loopback_server();
-  s.conditioner.outgoing.latency_ms = 50;
-  ClientSettings c;
-  c.conditioner.outgoing.latency_ms = 50;
   Loop loop;
-  ASSERT_TRUE(start_and_connect(server, client, loop, s, c));
+  ASSERT_TRUE(LaggedPair(50).connect(server, client, loop));
   const ConnectionId id = server.connections().at(0);
   // Reliable traffic both ways gives ENet a round-trip sample every frame.
   int frame = 0;
@@ -42,13 +52,9 @@ TEST(Link, SmoothedRttSettlesAtTwiceTheOneWayLag) {
 TEST(Link, TheRoundTripIsMeasuredWithinAPingIntervalOfConnecting) {
   Server server;
   Client client;
-  ServerSettings s = loopback_server();
-  s.conditioner.outgoing.latency_ms = 40;
-  ClientSettings c;
-  c.conditioner.outgoing.latency_ms = 40;
   EXPECT_EQ(client.stats().rtt_ms, 0.0f);  // not connecting yet
   Loop loop;
-  ASSERT_TRUE(start_and_connect(server, client, loop, s, c));
+  ASSERT_TRUE(LaggedPair(40).connect(server, client, loop));
   const ConnectionId id = server.connections().at(0);
   // About 80 ms (40 each way, plus the far end's turnaround and a frame),
   // never ENet's made-up 500.
