@@ -445,8 +445,40 @@ TEST(ReplicatorCache, SharedScansSendExactlyWhatEachSenderWouldAlone) {
     }
   }
   EXPECT_GE(cw.cache.scan_hits(), 600u) << "the twins took their scans from the cw.cache";
+  EXPECT_GE(cw.cache.view_hits(), 290u) << "client 1 takes client 0's view nearly every tick";
+  // Twins hold one view between them, not a copy each.
+  EXPECT_EQ(shared[0].sender->sent(300), shared[1].sender->sent(300));
+  EXPECT_NE(alone[0].sender->sent(300), alone[1].sender->sent(300));
   for (int c = 0; c < kClients; ++c)
     EXPECT_GT(shared[c].sender->stats().entities_deferred, 0u) << "the budget bound: " << c;
+}
+
+// A snapshot the cache has compared carries a key id, so comparing it (or
+// a copy) again is free; changing its records must make it a stranger again.
+TEST(ReplicatorCache, ASnapshotChangedAfterItWasComparedIsComparedAgain) {
+  CachedWorld cw(0, 3, 10);
+  const Snapshot& world = *cw.ring.capture(cw.store, 1);
+  Snapshot view = world;
+  const std::vector<std::uint8_t> stream{1, 2, 3};
+  cw.cache.store(view, nullptr, stream);
+  Snapshot copy = view;  // keeps the key id
+  EXPECT_EQ(cw.cache.find(copy, nullptr).size(), 3u);
+  EXPECT_EQ(cw.cache.find(world, nullptr).size(), 3u) << "equal records, compared";
+  // Another entity state, in place: same tick, same ids, another stamp.
+  cw.store.set_vec2(cw.ids[4], 0, {9, 9});
+  const Snapshot& next = *cw.ring.capture(cw.store, 2);
+  ASSERT_TRUE(copy.overwrite(next, *next.find(cw.ids[4].index())));
+  EXPECT_TRUE(cw.cache.find(copy, nullptr).empty()) << "its records changed";
+  Snapshot rebuilt(cw.schema, cw.settings);
+  rebuilt.clear(1);
+  for (const EntityRecord& e : view.entities()) {
+    const auto codes = rebuilt.append(e.id, e.type, e.words, e.version);
+    const auto src = view.codes(e);
+    std::copy(src.begin(), src.end(), codes.begin());
+  }
+  EXPECT_EQ(cw.cache.find(rebuilt, nullptr).size(), 3u) << "built again, same records";
+  rebuilt.clear(1);
+  EXPECT_TRUE(cw.cache.find(rebuilt, nullptr).empty()) << "cleared";
 }
 
 TEST(ReplicatorSender, RefusesAWorldThatDoesNotFitTheSchema) {

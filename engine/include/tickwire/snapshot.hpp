@@ -87,6 +87,8 @@ class Snapshot {
   friend bool operator==(const Snapshot& a, const Snapshot& b) noexcept;
 
  private:
+  friend class SnapshotEncodeCache;  // gives and reads key_id_
+
   std::uint32_t tick_ = 0;
   std::uint32_t count_ = 0;
   std::uint32_t used_words_ = 0;
@@ -94,6 +96,11 @@ class Snapshot {
   std::vector<std::uint32_t> codes_;             // size = code capacity
   mutable const Schema* conforms_to_ = nullptr;  // conforms() said yes for this schema
   mutable std::uint32_t conforms_max_ = 0;       // ... and this max_entities
+  // Given by a SnapshotEncodeCache to a snapshot whose every record has a
+  // change stamp: two snapshots with the same non-zero key id hold the same
+  // records (ids, types and stamps, so the same codes), whatever their tick.
+  // Copies keep it; any change to the records clears it. 0: none.
+  mutable std::uint64_t key_id_ = 0;
 };
 
 // ---- Reading values back ----------------------------------------------------

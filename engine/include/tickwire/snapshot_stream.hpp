@@ -49,9 +49,20 @@ using InterestFn = std::function<float(EntityId id, TypeId type)>;
 // It also shares the senders' change scans: senders without an interest
 // function whose baselines hold the same records are told once which
 // entities changed and what each costs, so each then pays for the changes,
-// not for every entity of the world.
-// Memory: entries x (4 x max_entities x 8 + max stream) bytes, allocated
-// here, plus up to entries x 2 x max_entities scan items of 16 bytes as used.
+// not for every entity of the world. Such senders share their views too: a
+// view is known by how it was made (the world, the baseline, the newest view
+// sent and which changes were left out), so a sender whose view is made the
+// same way as one already coded takes that view and its stream without
+// building either, and keeps the view itself, not a copy, as what it sent.
+//
+// Snapshots are known to the cache by their records' (id, stamp) lists; a
+// snapshot compared once carries a key id that its copies keep, so later
+// comparisons of it cost nothing.
+//
+// Memory: entries x (4 x max_entities x 8 + max stream) bytes for the
+// streams, plus up to entries x 2 x max_entities scan items of 16 bytes as
+// used, plus the shared views: one snapshot per view kept by any sender
+// (at most senders x snapshot_ring), made as needed and reused.
 // Views whose world has no change stamps (snapshots not captured from an
 // EntityStore) are never cached. Stamps are unique in the process, so
 // senders of different worlds may even share one cache safely.
@@ -71,6 +82,10 @@ class SnapshotEncodeCache {
   [[nodiscard]] std::uint64_t misses() const noexcept { return misses_; }
   // Change scans taken from the cache instead of walking the world.
   [[nodiscard]] std::uint64_t scan_hits() const noexcept { return scan_hits_; }
+  // Views (and their streams) taken from the cache instead of being built.
+  [[nodiscard]] std::uint64_t view_hits() const noexcept { return view_hits_; }
+  // Snapshots made for shared views so far (a high-water mark: they are reused).
+  [[nodiscard]] std::size_t views_made() const noexcept { return pool_.size(); }
 
   // The senders' record costs, shared the same way: the bits of entity `cur`
   // (stamp cur.version) against a baseline record of stamp `base_version`
@@ -82,13 +97,18 @@ class SnapshotEncodeCache {
                 std::uint32_t bits) noexcept;
 
  private:
+  friend class ChangeSelection;
+  friend class SnapshotSender;
+
   // A snapshot (a view, or a world) and its baseline, by their records'
-  // (id << 32 | stamp): equal keys hold equal contents.
+  // (id << 32 | stamp): equal keys hold equal contents. The key ids make a
+  // second comparison of the same snapshot (or a copy) free.
   struct PairKey {
     bool used = false;
     std::uint32_t tick = 0;
     bool has_baseline = false;
     std::uint32_t baseline_tick = 0;
+    std::uint64_t id = 0, baseline_id = 0;  // the snapshots' key ids
     std::vector<std::uint64_t> key, baseline_key;
     std::size_t size = 0, baseline_size = 0;
 
@@ -112,7 +132,6 @@ class SnapshotEncodeCache {
   // One world's changes against one baseline, as ChangeSelection found them
   // (in its order: by slot index, a removal where the baseline held an entity
   // the world does not).
-  friend class ChangeSelection;
   struct ScanItem {
     std::uint32_t index = 0;  // entity slot
     std::uint32_t bits = 0;   // the record's cost
@@ -130,11 +149,46 @@ class SnapshotEncodeCache {
   // used one; nullptr when either has a record without a stamp.
   Scan* new_scan(const Snapshot& world, const Snapshot* baseline) noexcept;
 
+  // How a view was made from a shared scan: the world, the baseline (key id
+  // 0: none), the newest view sent when a left-out change is held at its
+  // state (else 0), and the changes left out, sorted (slot index << 1 | held).
+  struct Recipe {
+    std::uint32_t tick = 0;
+    std::uint64_t world = 0, baseline = 0, latest = 0;
+    std::span<const std::uint32_t> left_out;
+  };
+  struct ViewEntry {
+    bool used = false;
+    std::uint32_t tick = 0;
+    std::uint64_t world = 0, baseline = 0, latest = 0;
+    std::vector<std::uint32_t> left_out;
+    std::shared_ptr<const Snapshot> view;
+    std::vector<std::uint8_t> stream;
+    std::size_t bytes = 0;
+  };
+  // The view made by `recipe` and its stream, or nullptr.
+  [[nodiscard]] const ViewEntry* find_view(const Recipe& recipe) noexcept;
+  void store_view(const Recipe& recipe, std::shared_ptr<const Snapshot> view,
+                  std::span<const std::uint8_t> stream);
+  // A snapshot no sender holds, to build a view in (made when none is free).
+  std::shared_ptr<Snapshot> spare();
+  // `s`'s key id, given now when it has none; 0 when a record has no stamp.
+  static std::uint64_t identify(const Snapshot& s) noexcept;
+  // Whether `s` holds the records of `key` (known by key id `id`); on a
+  // match by comparison, `s` takes that key id.
+  static bool same_key(std::uint64_t id, const std::vector<std::uint64_t>& key, std::size_t size,
+                       const Snapshot& s) noexcept;
+
+  const Schema* schema_ = nullptr;
+  ReplicationSettings settings_;
+  std::vector<ViewEntry> views_;
+  std::vector<std::shared_ptr<Snapshot>> pool_;  // every shared view made; free when only here
+  std::uint32_t next_view_ = 0, next_spare_ = 0;
   std::vector<Entry> entries_;
   std::vector<Cost> costs_;  // per entity slot
   std::vector<Scan> scans_;
   std::uint32_t next_ = 0, next_scan_ = 0;
-  std::uint64_t hits_ = 0, misses_ = 0, scan_hits_ = 0;
+  std::uint64_t hits_ = 0, misses_ = 0, scan_hits_ = 0, view_hits_ = 0;
 };
 
 // What an envelope carries for the client besides the stream: the input
@@ -167,8 +221,10 @@ class SnapshotSender {
  public:
   // `schema` must be validated and outlive the sender. The sender keeps the
   // last settings.snapshot_ring snapshots it sent (what this client may hold
-  // as a baseline). Memory: about snapshot_ring x max_entities x
-  // (12 + 4 x max words) bytes plus 20 bytes per entity slot.
+  // as a baseline). Memory: up to snapshot_ring + 1 snapshots of about
+  // max_entities x (16 + 4 x max words) bytes, made as they are first needed
+  // (with a SnapshotEncodeCache, views are shared with other senders and made
+  // by the cache), plus about 40 bytes per entity slot.
   SnapshotSender(const Schema& schema, const ReplicationSettings& settings);
   ~SnapshotSender();
   SnapshotSender(SnapshotSender&&) noexcept;

@@ -83,6 +83,7 @@ void ChangeSelection::collect(const Snapshot& world, const Snapshot* baseline,
     }
   shared_ = false;
   SnapshotEncodeCache::Scan* record = shareable ? cache->new_scan(world, baseline) : nullptr;
+  scanned_ = record != nullptr;
   const auto w = world.entities();
   const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
   auto removal = [&](const EntityRecord& old) {
@@ -128,6 +129,7 @@ void ChangeSelection::collect(const Snapshot& world, const Snapshot* baseline,
 
 void ChangeSelection::apply(const SnapshotEncodeCache::Scan& scan) {
   shared_ = true;
+  scanned_ = true;
   for (const SnapshotEncodeCache::ScanItem& item : scan.items) {
     const std::uint32_t index = item.index;
     chosen_[index] = kLeftOut;
@@ -296,6 +298,19 @@ void ChangeSelection::build_view(const Snapshot& world, const Snapshot* baseline
     }
     // else: a new entity that did not fit (a replaced one is removed).
   }
+}
+
+bool ChangeSelection::left_out_list(std::vector<std::uint32_t>& out) const {
+  out.clear();
+  bool held = false;
+  for (const Candidate& c : candidates_) {
+    if (chosen_[c.index] == kChosen) continue;
+    const bool h = hold_[c.index] != nullptr;
+    out.push_back(c.index << 1 | (h ? 1u : 0u));
+    held = held || h;
+  }
+  std::sort(out.begin(), out.end());
+  return held;
 }
 
 std::uint32_t ChangeSelection::commit() noexcept {

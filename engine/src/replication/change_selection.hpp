@@ -63,6 +63,13 @@ class ChangeSelection {
   void reset() noexcept;
 
   [[nodiscard]] std::uint64_t left_out() const noexcept { return left_out_; }
+  // Whether this pass's changes came from (or went into) the cache's shared
+  // scan: then the view is made from the world, the baseline, the newest
+  // view (holds) and which changes were left out, and nothing else.
+  [[nodiscard]] bool shared_scan() const noexcept { return scanned_; }
+  // The changes left out, sorted: slot index << 1 | 1 when held at the
+  // newest view's state. Returns whether any is held.
+  bool left_out_list(std::vector<std::uint32_t>& out) const;
   [[nodiscard]] std::size_t candidates() const noexcept { return candidates_.size(); }
   // Whether the change of entity slot `index` goes in this snapshot, and the
   // priority it has gained.
@@ -107,7 +114,8 @@ class ChangeSelection {
   std::vector<std::uint32_t> mark_;    // per slot index: the pass chosen_ was set in
   std::vector<std::uint32_t> waited_;  // per slot index: the last pass it was a candidate in
   std::uint32_t pass_ = 1;
-  bool shared_ = false;  // this pass came from a shared scan (no interest: weight 1)
+  bool shared_ = false;   // this pass came from a shared scan (no interest: weight 1)
+  bool scanned_ = false;  // ... or it was recorded into one
   bool sorted_ = false;
   std::uint32_t irrelevant_ = 0;  // live entities the interest excluded
   std::uint64_t left_out_ = 0;    // changes left out of this snapshot

@@ -1,6 +1,7 @@
 #include "tickwire/snapshot_stream.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "replication/change_selection.hpp"
@@ -25,12 +26,15 @@ bool newer(std::uint32_t a, std::uint32_t b) noexcept {
 
 struct SnapshotSender::Impl {
   const Schema* schema = nullptr;
-  std::uint32_t max_entities = 0;
+  ReplicationSettings settings;
   std::unique_ptr<SnapshotCodec> codec;
   std::vector<std::uint8_t> stream;  // the codec's output
   SnapshotHistory views;             // views sent, settings.snapshot_ring of them
-  Snapshot scratch;                  // the view being built
+  // The view being built: this sender's alone until kept (without a cache,
+  // the view the history let go of; with one, a spare of the cache's).
+  std::shared_ptr<Snapshot> scratch;
   ChangeSelection selection;
+  std::vector<std::uint32_t> left_out;  // the recipe of a view from a shared scan
   std::optional<std::uint32_t> acked;
   InterestFn interest;
   SnapshotEncodeCache* cache = nullptr;
@@ -39,20 +43,28 @@ struct SnapshotSender::Impl {
 
   Impl(const Schema& s, const ReplicationSettings& settings)
       : schema(&s),
-        max_entities(settings.max_entities),
+        settings(settings),
         codec(make_codec(s, settings)),
         budget_bytes(settings.budget_bytes) {
     if (codec == nullptr) return;
     stream.resize(codec->max_encoded_bytes());
-    views = SnapshotHistory(s, settings);
-    scratch = Snapshot(s, settings);
+    views = SnapshotHistory(settings.snapshot_ring);
     selection = ChangeSelection(*codec, settings.max_entities);
+    left_out.reserve(std::size_t{settings.max_entities} * 2);
   }
 
   // The newest view sent, when it is not the baseline (the client may hold it).
   [[nodiscard]] const Snapshot* latest_view(const Snapshot* baseline) const noexcept {
     const Snapshot* latest = views.newest();
     return latest == baseline ? nullptr : latest;
+  }
+  // A snapshot to build a view in, held by nobody else.
+  Snapshot& fresh_scratch() {
+    if (cache != nullptr)
+      scratch = cache->spare();
+    else if (scratch == nullptr || scratch.use_count() != 1)
+      scratch = std::make_shared<Snapshot>(*schema, settings);
+    return *scratch;
   }
   // Codes `view` against `baseline`, through the cache when there is one.
   EncodeResult code(const Snapshot& view, const Snapshot* baseline,
@@ -66,6 +78,35 @@ struct SnapshotSender::Impl {
     if (r.error != SnapshotError::None) return r;
     encoded = {stream.data(), r.bytes};
     if (cache != nullptr) cache->store(view, baseline, encoded);
+    return r;
+  }
+  // The view the selection made and its stream: from the cache when a
+  // sender already made that view (shared scans only), else built and coded.
+  EncodeResult make_view(const Snapshot& world, const Snapshot* baseline, const Snapshot* latest,
+                         std::shared_ptr<const Snapshot>& view,
+                         std::span<const std::uint8_t>& encoded) {
+    view.reset();  // an earlier attempt's: the scratch is this sender's alone again
+    SnapshotEncodeCache::Recipe recipe;
+    const bool by_recipe = cache != nullptr && selection.shared_scan();
+    if (by_recipe) {
+      const bool held = selection.left_out_list(left_out);
+      recipe = {world.tick(), SnapshotEncodeCache::identify(world),
+                baseline != nullptr ? SnapshotEncodeCache::identify(*baseline) : 0,
+                held && latest != nullptr ? SnapshotEncodeCache::identify(*latest) : 0, left_out};
+      if (const auto* hit = cache->find_view(recipe)) {
+        ++stats.cache_hits;
+        view = hit->view;
+        encoded = {hit->stream.data(), hit->bytes};
+        return {SnapshotError::None, hit->bytes};
+      }
+    }
+    selection.build_view(world, baseline, latest, fresh_scratch());
+    view = scratch;
+    if (!by_recipe) return code(*scratch, baseline, encoded);
+    const EncodeResult r = codec->encode(*scratch, baseline, stream);
+    if (r.error != SnapshotError::None) return r;
+    encoded = {stream.data(), r.bytes};
+    cache->store_view(recipe, scratch, encoded);
     return r;
   }
 };
@@ -114,14 +155,14 @@ const SenderStats& SnapshotSender::stats() const noexcept {
 SnapshotError SnapshotSender::encode(const Snapshot& world, const SnapshotMeta& meta,
                                      std::vector<std::uint8_t>& out) {
   Impl& m = *impl_;
-  if (m.codec == nullptr || world.capacity() > m.scratch.capacity())
+  if (m.codec == nullptr || world.capacity() > m.settings.max_entities)
     return SnapshotError::BadSnapshot;
   if (const Snapshot* newest = m.views.newest();
       newest != nullptr && !newer(world.tick(), newest->tick()))
     return SnapshotError::BadSnapshot;
   // Checked here, once per world however many clients it is coded for: the
   // views copy the answer along with the world's entities.
-  if (!world.conforms(*m.schema, m.max_entities)) return SnapshotError::BadSnapshot;
+  if (!world.conforms(*m.schema, m.settings.max_entities)) return SnapshotError::BadSnapshot;
   // The newest view the client has that is still kept; none: a full snapshot.
   const Snapshot* baseline = m.acked ? m.views.find(*m.acked) : nullptr;
   const Snapshot* latest = m.latest_view(baseline);
@@ -136,9 +177,9 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, const SnapshotMeta& 
   // code again (a few times at most).
   EncodeResult r;
   std::span<const std::uint8_t> encoded;
+  std::shared_ptr<const Snapshot> view;
   for (int attempt = 0;; ++attempt) {
-    m.selection.build_view(world, baseline, latest, m.scratch);
-    r = m.code(m.scratch, baseline, encoded);
+    r = m.make_view(world, baseline, latest, view, encoded);
     if (r.error != SnapshotError::None) return r.error;
     if (budget_bits == 0 || r.bytes * 8 <= budget_bits || attempt == 3) break;
     ++m.stats.budget_retries;
@@ -161,7 +202,10 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, const SnapshotMeta& 
     header.input_slack = static_cast<std::int16_t>(
         std::lround(std::clamp(*meta.input_slack_ticks, -2047.0, 2047.0) * 16.0));
   wire::write_snapshot_envelope(header, encoded, out);
-  m.views.keep(m.scratch);
+  std::shared_ptr<const Snapshot> dropped = m.views.keep_shared(std::move(view));
+  // Without a cache nobody else holds views: the one let go is the next scratch.
+  if (m.cache == nullptr && dropped != nullptr && dropped.use_count() == 1)
+    m.scratch = std::const_pointer_cast<Snapshot>(std::move(dropped));
   return SnapshotError::None;
 }
 
@@ -181,15 +225,26 @@ std::size_t fill_key(std::vector<std::uint64_t>& key, const Snapshot& s) noexcep
   for (const EntityRecord& r : s.entities()) key[i++] = key_of(r);
   return i;
 }
-bool key_matches(const std::vector<std::uint64_t>& key, std::size_t size,
-                 const Snapshot& s) noexcept {
+// Key ids are unique in the process (caches of different servers may meet
+// the same snapshot only through copies, which agree anyway).
+std::atomic<std::uint64_t> g_next_key_id{1};
+}  // namespace
+
+std::uint64_t SnapshotEncodeCache::identify(const Snapshot& s) noexcept {
+  if (s.key_id_ == 0 && keyable(s)) s.key_id_ = g_next_key_id.fetch_add(1);
+  return s.key_id_;
+}
+
+bool SnapshotEncodeCache::same_key(std::uint64_t id, const std::vector<std::uint64_t>& key,
+                                   std::size_t size, const Snapshot& s) noexcept {
+  if (id != 0 && s.key_id_ == id) return true;
   const auto records = s.entities();
   if (records.size() != size) return false;
   for (std::size_t i = 0; i < size; ++i)
     if (key[i] != key_of(records[i])) return false;
+  if (id != 0) s.key_id_ = id;
   return true;
 }
-}  // namespace
 
 void SnapshotEncodeCache::PairKey::reserve(std::uint32_t max_entities) {
   key.resize(max_entities);
@@ -207,6 +262,8 @@ void SnapshotEncodeCache::PairKey::set(const Snapshot& s, const Snapshot* baseli
   tick = s.tick();
   has_baseline = baseline != nullptr;
   baseline_tick = baseline != nullptr ? baseline->tick() : 0;
+  id = identify(s);
+  baseline_id = baseline != nullptr ? identify(*baseline) : 0;
   size = fill_key(key, s);
   baseline_size = baseline != nullptr ? fill_key(baseline_key, *baseline) : 0;
 }
@@ -216,16 +273,19 @@ bool SnapshotEncodeCache::PairKey::matches(const Snapshot& s,
   // Equal keys hold zero stamps nowhere (set() is only called when
   // can_hold()), so the contents are equal too.
   return used && tick == s.tick() && has_baseline == (baseline != nullptr) &&
-         (baseline == nullptr || baseline_tick == baseline->tick()) && key_matches(key, size, s) &&
-         (baseline == nullptr || key_matches(baseline_key, baseline_size, *baseline));
+         (baseline == nullptr || baseline_tick == baseline->tick()) && same_key(id, key, size, s) &&
+         (baseline == nullptr || same_key(baseline_id, baseline_key, baseline_size, *baseline));
 }
 
 SnapshotEncodeCache::SnapshotEncodeCache(const Schema& schema, const ReplicationSettings& settings,
-                                         std::uint32_t entries) {
+                                         std::uint32_t entries)
+    : schema_(&schema), settings_(settings) {
   const auto codec = make_codec(schema, settings);
   if (codec == nullptr) return;
   entries_.resize(std::max<std::uint32_t>(entries, 1));
   scans_.resize(entries_.size());
+  views_.resize(entries_.size());
+  for (ViewEntry& v : views_) v.stream.resize(codec->max_encoded_bytes());
   costs_.resize(settings.max_entities);
   for (Entry& e : entries_) {
     e.key.reserve(settings.max_entities);
@@ -291,6 +351,50 @@ void SnapshotEncodeCache::store(const Snapshot& view, const Snapshot* baseline,
   e.key.set(view, baseline);
   std::copy(stream.begin(), stream.end(), e.stream.begin());
   e.bytes = stream.size();
+}
+
+const SnapshotEncodeCache::ViewEntry* SnapshotEncodeCache::find_view(
+    const Recipe& recipe) noexcept {
+  for (const ViewEntry& v : views_) {
+    if (!v.used || v.tick != recipe.tick || v.world != recipe.world ||
+        v.baseline != recipe.baseline || v.latest != recipe.latest ||
+        !std::equal(v.left_out.begin(), v.left_out.end(), recipe.left_out.begin(),
+                    recipe.left_out.end()))
+      continue;
+    ++view_hits_;
+    ++hits_;
+    return &v;
+  }
+  ++misses_;
+  return nullptr;
+}
+
+void SnapshotEncodeCache::store_view(const Recipe& recipe, std::shared_ptr<const Snapshot> view,
+                                     std::span<const std::uint8_t> stream) {
+  if (views_.empty() || stream.size() > views_[0].stream.size()) return;
+  ViewEntry& v = views_[next_view_];
+  next_view_ = (next_view_ + 1) % static_cast<std::uint32_t>(views_.size());
+  v.used = true;
+  v.tick = recipe.tick;
+  v.world = recipe.world;
+  v.baseline = recipe.baseline;
+  v.latest = recipe.latest;
+  v.left_out.assign(recipe.left_out.begin(), recipe.left_out.end());
+  v.view = std::move(view);
+  std::copy(stream.begin(), stream.end(), v.stream.begin());
+  v.bytes = stream.size();
+}
+
+std::shared_ptr<Snapshot> SnapshotEncodeCache::spare() {
+  // Views leave the senders' histories oldest first, so the one after the
+  // last taken is the likeliest to be free.
+  for (std::size_t n = 0; n < pool_.size(); ++n) {
+    std::shared_ptr<Snapshot>& s = pool_[next_spare_];
+    next_spare_ = (next_spare_ + 1) % static_cast<std::uint32_t>(pool_.size());
+    if (s.use_count() == 1) return s;
+  }
+  pool_.push_back(std::make_shared<Snapshot>(*schema_, settings_));
+  return pool_.back();
 }
 
 // ---- SnapshotReceiver ----

@@ -38,6 +38,7 @@ const EntityRecord* Snapshot::find(std::uint32_t index) const noexcept {
 
 void Snapshot::clear(std::uint32_t tick) noexcept {
   conforms_to_ = nullptr;
+  key_id_ = 0;
   tick_ = tick;
   count_ = 0;
   used_words_ = 0;
@@ -46,6 +47,7 @@ void Snapshot::clear(std::uint32_t tick) noexcept {
 std::span<std::uint32_t> Snapshot::append(EntityId id, TypeId type, std::uint16_t words,
                                           std::uint32_t version) noexcept {
   conforms_to_ = nullptr;
+  key_id_ = 0;
   if (count_ >= entities_.size() || words > codes_.size() - used_words_) return {};
   if (count_ > 0 && entities_[count_ - 1].id.index() >= id.index()) return {};
   entities_[count_] = EntityRecord{id, type, words, used_words_, version};
@@ -62,7 +64,8 @@ Snapshot::Snapshot(Snapshot&& other) noexcept
       entities_(std::move(other.entities_)),
       codes_(std::move(other.codes_)),
       conforms_to_(other.conforms_to_),
-      conforms_max_(other.conforms_max_) {
+      conforms_max_(other.conforms_max_),
+      key_id_(other.key_id_) {
   other.entities_.clear();
   other.codes_.clear();
   other.clear(0);  // an empty snapshot of capacity 0
@@ -77,6 +80,7 @@ Snapshot& Snapshot::operator=(Snapshot&& other) noexcept {
   codes_ = std::move(other.codes_);
   conforms_to_ = other.conforms_to_;
   conforms_max_ = other.conforms_max_;
+  key_id_ = other.key_id_;
   other.entities_.clear();
   other.codes_.clear();
   other.clear(0);
@@ -93,6 +97,7 @@ bool Snapshot::assign(const Snapshot& other) noexcept {
   used_words_ = other.used_words_;
   conforms_to_ = other.conforms_to_;
   conforms_max_ = other.conforms_max_;
+  key_id_ = other.key_id_;
   return true;
 }
 
@@ -103,6 +108,7 @@ bool Snapshot::overwrite(const Snapshot& from, const EntityRecord& rec) noexcept
   const auto src = from.codes(rec);
   std::copy(src.begin(), src.end(), codes_.begin() + mine->first_word);
   entities_[static_cast<std::size_t>(mine - entities_.data())].version = rec.version;
+  key_id_ = 0;
   // Still conforming when both did for the same schema.
   if (conforms_to_ != from.conforms_to_ || conforms_max_ != from.conforms_max_)
     conforms_to_ = nullptr;

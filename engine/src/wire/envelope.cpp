@@ -6,7 +6,12 @@ namespace tickwire::wire {
 
 void write_snapshot_envelope(const SnapshotHeader& header, std::span<const std::uint8_t> payload,
                              std::vector<std::uint8_t>& out) {
-  flatbuffers::FlatBufferBuilder builder(payload.size() + 64);
+  // One builder per thread, cleared and reused: a server writes an envelope
+  // per client per tick, and a fresh builder would allocate each time. Its
+  // buffer grows to the largest envelope written (payloads are bounded by the
+  // codec's max_encoded_bytes()).
+  thread_local flatbuffers::FlatBufferBuilder builder(2048);
+  builder.Clear();
   const auto bytes = builder.CreateVector(payload.data(), payload.size());
   wire::SnapshotEnvelopeBuilder envelope(builder);
   envelope.add_tick(header.tick);
