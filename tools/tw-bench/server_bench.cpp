@@ -118,6 +118,7 @@ struct Results {
   std::uint64_t envelope_bytes = 0;  // sent over the measured ticks, all clients
   std::uint32_t envelope_max = 0;    // largest envelope, bytes
   SenderStats sender;                // over the measured ticks, all clients
+  std::size_t views_made = 0;        // view snapshots the shared cache made, at the end
   ReceiverStats receiver;            // over the whole run, all clients
   std::uint64_t acks_applied = 0;    // by the tickwire server, whole run
   std::uint64_t enet_received = 0;   // packets the baseline clients got
@@ -226,6 +227,7 @@ bool run(const Options& o, Results& r, std::string& error) {
   const double seconds = std::chrono::duration<double>(measured_end - first).count();
   r.actual_hz = seconds > 0 ? o.ticks / seconds : 0.0;
   r.sender = tw.sender_totals();
+  r.views_made = tw.views_made();
   r.still_changes = world.still_changes();
   for (const std::uint32_t bytes : sizes) {
     r.envelope_bytes += bytes;
@@ -325,6 +327,7 @@ void print_json(const Options& o, const Results& r) {
   json.integer("budget_retries", r.sender.budget_retries);
   json.boolean("encode_cache", o.cache);
   json.integer("cache_hits", r.sender.cache_hits);
+  json.integer("views_made", r.views_made);
   json.begin("receivers")
       .integer("received", r.receiver.received)
       .integer("stale", r.receiver.stale)
@@ -486,7 +489,9 @@ void server_usage(std::FILE* to, const char* program, bool brief) {
                "  --seed S         placement, circles and still changes (1)\n"
                "  --no-cache       every sender codes its own stream (by default the\n"
                "                   senders share a SnapshotEncodeCache: clients whose view\n"
-               "                   and baseline are the same get one stream, coded once)\n"
+               "                   is made the same way get one view and one stream, made\n"
+               "                   once; views_made in the JSON counts the view snapshots\n"
+               "                   the cache made for all senders)\n"
                "  --capture FILE   the tickwire server records a packet trace to FILE (its\n"
                "                   cost is in the tick; compare with a run without)\n"
                "  --json           print one JSON object instead of a table\n"
