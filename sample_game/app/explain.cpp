@@ -34,6 +34,9 @@ Explanation explain_end(const client::GameClient& c) {
     case R::ClosedByPeer:
       return {"The server closed the connection: it was stopped or restarted.",
               "Join again once it is back."};
+    case R::CipherMismatch:
+      return {"The server at " + to + " accepts no encryption this computer offers.",
+              "Unset TICKWIRE_CIPHER on both sides (the default picks one both can run)."};
     case R::ClosedLocally: return {"You left the match.", ""};
     case R::Timeout:
     case R::None: break;

@@ -25,6 +25,8 @@ foreach(key actual_hz kbps_per_client snapshot_bytes_avg delta_share tick_ratio 
   expect_positive(${key})
 endforeach()
 expect_positive(receivers received)
+expect_positive(views_made)
+expect_cipher()
 expect_positive(targets tick_ms_max)
 expect_boolean(converged)
 if(NOT converged_value)

@@ -47,3 +47,12 @@ function(expect_boolean key)
   endif()
   set(${key}_value "${value}" PARENT_SCOPE)
 endfunction()
+
+# Fails unless `out`'s "cipher" names a cipher suite a connection can use
+# (the suite in use, never "auto").
+function(expect_cipher)
+  string(JSON value ERROR_VARIABLE error GET "${out}" cipher)
+  if(error OR NOT value MATCHES "^(chacha20poly1305|aes256gcm)$")
+    message(FATAL_ERROR "\"cipher\" must be chacha20poly1305 or aes256gcm, got '${value}'\n${out}")
+  endif()
+endfunction()

@@ -16,7 +16,8 @@ struct Session {
     secure::PublicToken pub;
     const ConnectToken token = fuzz::make_token();
     (void)secure::parse_public(token.bytes, pub);
-    client = std::make_unique<secure::ClientSecurity>(pub, fuzz::kServer);
+    client = std::make_unique<secure::ClientSecurity>(
+        pub, fuzz::kServer, secure::suite_bit(secure::Suite::ChaCha20Poly1305));
     client->attach(&client_wire);
     // Handshake: request -> challenge -> response -> keep-alive.
     client->tick(1);

@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::array<std::uint8_t, secure::kAttemptBytes> attempt{1, 2, 3, 4, 5, 6, 7, 8};
     std::array<std::uint8_t, secure::kKxPublicBytes> kx{};
     kx.fill(7);  // any point but the few of low order
-    secure::write_request(pub, attempt, kx, request);
+    secure::write_request(pub, attempt, kx, secure::suite_bit(secure::Suite::ChaCha20Poly1305),
+                          request);
     secure::RequestView view;
     if (secure::parse_request(request, view)) {
       secure::Key k;

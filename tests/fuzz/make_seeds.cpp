@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
   write(root / "token", "token", token.bytes);
   secure::PublicToken pub;
   if (!secure::parse_public(token.bytes, pub)) return 1;
-  secure::ClientSecurity client(pub, fuzz::kServer);
+  secure::ClientSecurity client(pub, fuzz::kServer,
+                                secure::suite_bit(secure::Suite::ChaCha20Poly1305));
   client.attach(&client_wire);
   std::vector<std::uint8_t> out(8192);
 

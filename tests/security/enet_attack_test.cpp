@@ -397,7 +397,7 @@ TEST_F(HostileClient, RefusalsAreLoggedAtABoundedRate) {
   const std::array<std::uint8_t, secure::kAttemptBytes> attempt{};
   std::array<std::uint8_t, secure::kKxPublicBytes> kx{};
   kx.fill(7);
-  secure::write_request(pub, attempt, kx, request);
+  secure::write_request(pub, attempt, kx, test_suites(), request);
   const int fd = bound_udp();
   const auto started = Clock::now();
   for (int i = 0; i < 300; ++i) {

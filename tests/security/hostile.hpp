@@ -21,6 +21,7 @@
 #include "secure/client_security.hpp"
 #include "secure/token_format.hpp"
 #include "socket/enet_guard.hpp"
+#include "test_suites.hpp"
 
 namespace tickwire::test {
 
@@ -50,7 +51,8 @@ class Hostile {
     secure::PublicToken pub;
     EXPECT_TRUE(secure::parse_public(token_.bytes, pub));
     EXPECT_TRUE(net::resolve(address_of(server), 0, server_));
-    auto stage = std::make_unique<secure::ClientSecurity>(pub, net::endpoint_of(server_));
+    auto stage =
+        std::make_unique<secure::ClientSecurity>(pub, net::endpoint_of(server_), test_suites());
     security_ = stage.get();
     const Status s = host_.open(nullptr, peers, settings_, 1, std::move(stage));
     EXPECT_TRUE(s) << s.message;

@@ -12,6 +12,7 @@
 
 #include "secure/client_security.hpp"
 #include "secure/server_security.hpp"
+#include "test_suites.hpp"
 #include "tickwire/token.hpp"
 
 namespace tickwire::secure {
@@ -70,6 +71,8 @@ struct World {
       std::uint32_t max_sessions = 4,
       const std::function<void(ServerSecurityConfig&)>& adjust = nullptr) {
     ServerSecurityConfig config;
+    config.suites = test_suites();
+    config.suites = test_suites();
     config.protocol_id = kProtocol;
     config.token_key.bytes = key.bytes();
     config.public_endpoints = {kServer};
@@ -80,7 +83,7 @@ struct World {
     return s;
   }
   std::unique_ptr<ClientSecurity> make_client() {
-    auto c = std::make_unique<ClientSecurity>(pub, kServer);
+    auto c = std::make_unique<ClientSecurity>(pub, kServer, test_suites());
     c->attach(&client_wire);
     return c;
   }
@@ -289,6 +292,7 @@ TEST(SecureStage, WrongKeyIsRejectedAndOnlyTheTokenHolderBelievesIt) {
   World w;
   w.server = nullptr;
   ServerSecurityConfig config;
+  config.suites = test_suites();
   config.protocol_id = kProtocol;
   crypto_aead_chacha20poly1305_ietf_keygen(config.token_key.bytes.data());  // another room
   config.public_endpoints = {kServer};
@@ -310,6 +314,7 @@ TEST(SecureStage, WrongKeyIsRejectedAndOnlyTheTokenHolderBelievesIt) {
 TEST(SecureStage, ReplyBudgetLimitsHandshakeReplies) {
   World w;
   ServerSecurityConfig config;
+  config.suites = test_suites();
   config.protocol_id = kProtocol;
   config.token_key.bytes = w.key.bytes();
   config.public_endpoints = {kServer};

@@ -215,7 +215,10 @@ TEST_F(Attack, TheTokenKeyAndARecordedHandshakeNeitherOpenNorForgeTheSession) {
       body.data() + secure::kAttemptBytes, secure::kKxPublicBytes);
   const std::span<const std::uint8_t, secure::kKxPublicBytes> client_public(view.kx_public,
                                                                             secure::kKxPublicBytes);
-  const std::uint8_t* nonce = body.data() + secure::kAttemptBytes + secure::kKxPublicBytes;
+  // The suite the server chose, then the challenge token.
+  const auto suite =
+      static_cast<secure::Suite>(body[secure::kAttemptBytes + secure::kKxPublicBytes]);
+  const std::uint8_t* nonce = body.data() + secure::kAttemptBytes + secure::kKxPublicBytes + 1;
 
   // Candidate keys per direction: the token's, the scheme before the key
   // exchange (token key and challenge nonce), and today's without the
@@ -233,7 +236,7 @@ TEST_F(Attack, TheTokenKeyAndARecordedHandshakeNeitherOpenNorForgeTheSession) {
   auto candidates = [&](const secure::Key& k, secure::Direction d) {
     return std::vector<secure::Key>{
         k, old_scheme(k, static_cast<char>(d)),
-        secure::session_key(k, d, unknown, client_public, server_public)};
+        secure::session_key(k, d, suite, unknown, client_public, server_public)};
   };
   const auto c2s = candidates(token.client_to_server, secure::Direction::ClientToServer);
   const auto s2c = candidates(token.server_to_client, secure::Direction::ServerToClient);
@@ -246,8 +249,11 @@ TEST_F(Attack, TheTokenKeyAndARecordedHandshakeNeitherOpenNorForgeTheSession) {
       secure::Header h;
       ASSERT_TRUE(secure::read_sealed_header(d.bytes, h));
       std::size_t n = 0;
-      for (const secure::Key& k : *key_set)
-        opened += secure::open(h, k, view.protocol_id, d.bytes, plain, n);
+      for (const secure::Key& k : *key_set) {
+        secure::SessionCipher cipher;
+        cipher.set(suite, k);
+        opened += cipher.open(h, view.protocol_id, d.bytes, plain, n);
+      }
     }
   }
   EXPECT_GT(payloads, 4u);
@@ -259,8 +265,10 @@ TEST_F(Attack, TheTokenKeyAndARecordedHandshakeNeitherOpenNorForgeTheSession) {
                                                 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
   std::vector<std::uint8_t> forged(disconnect.size() + secure::kSealOverhead);
   for (const secure::Key& k : c2s) {
-    const std::size_t n = secure::seal(secure::PacketType::Payload, 1'000'000, k, view.protocol_id,
-                                       disconnect, forged);
+    secure::SessionCipher cipher;
+    cipher.set(suite, k);
+    const std::size_t n =
+        cipher.seal(secure::PacketType::Payload, 1'000'000, view.protocol_id, disconnect, forged);
     relay.inject_to_server({forged.begin(), forged.begin() + static_cast<std::ptrdiff_t>(n)});
   }
   loop.run_for(300ms);
@@ -341,7 +349,7 @@ TEST_F(Refusal, ExpiredTokenIsRefusedLocallyAndByTheServer) {
   const std::array<std::uint8_t, secure::kAttemptBytes> attempt{9, 9, 9, 9, 9, 9, 9, 9};
   std::array<std::uint8_t, secure::kKxPublicBytes> kx{};
   kx.fill(7);  // any point but the few of low order
-  secure::write_request(pub, attempt, kx, request);
+  secure::write_request(pub, attempt, kx, test_suites(), request);
   const int fd = bound_udp();
   send_to(fd, server.port(), {request.begin(), request.end()});
   std::vector<std::uint8_t> reply(2048);
@@ -409,7 +417,7 @@ TEST(Flood, TenThousandSourcesDoNotGrowTheServerOrLockOutAPlayer) {
   const std::array<std::uint8_t, secure::kAttemptBytes> attempt{9, 9, 9, 9, 9, 9, 9, 9};
   std::array<std::uint8_t, secure::kKxPublicBytes> kx{};
   kx.fill(7);  // any point but the few of low order
-  secure::write_request(pub, attempt, kx, request);
+  secure::write_request(pub, attempt, kx, test_suites(), request);
   const std::vector<std::uint8_t> valid(request.begin(), request.end());
   std::vector<std::uint8_t> garbage(1024, 0x42);
 

@@ -11,6 +11,7 @@
 #include "secure/server_security.hpp"
 #include "socket/datagram_io.hpp"
 #include "socket/pipeline.hpp"
+#include "test_suites.hpp"
 #include "tickwire/token.hpp"
 
 namespace tickwire::socket {
@@ -54,11 +55,12 @@ TEST(MemoryLink, CarriesASecureSessionBetweenTwoPipelines) {
   secure::PublicToken pub;
   ASSERT_TRUE(secure::parse_public(token.bytes, pub));
   secure::ServerSecurityConfig config;
+  config.suites = test_suites();
   config.protocol_id = params.protocol_id;
   config.token_key.bytes = key.bytes();
   config.public_endpoints = {kServer};
   secure::ServerSecurity server_stage(std::move(config));
-  secure::ClientSecurity client_stage(pub, kServer);
+  secure::ClientSecurity client_stage(pub, kServer, test_suites());
   Pipeline server(8, server_stage), client(8, client_stage);
   MemoryLink link(kClient, kServer);
   client.set_io(&link.side_a());

@@ -119,11 +119,12 @@ struct Results {
   std::uint32_t envelope_max = 0;    // largest envelope, bytes
   SenderStats sender;                // over the measured ticks, all clients
   std::size_t views_made = 0;        // view snapshots the shared cache made, at the end
-  ReceiverStats receiver;            // over the whole run, all clients
-  std::uint64_t acks_applied = 0;    // by the tickwire server, whole run
-  std::uint64_t enet_received = 0;   // packets the baseline clients got
-  std::uint64_t dropped = 0;         // datagrams the tickwire server's seam dropped
-  std::uint64_t still_changes = 0;   // over the measured ticks
+  tickwire::CipherSuite cipher = tickwire::CipherSuite::Auto;  // the sessions' suite
+  ReceiverStats receiver;                                      // over the whole run, all clients
+  std::uint64_t acks_applied = 0;                              // by the tickwire server, whole run
+  std::uint64_t enet_received = 0;                             // packets the baseline clients got
+  std::uint64_t dropped = 0;        // datagrams the tickwire server's seam dropped
+  std::uint64_t still_changes = 0;  // over the measured ticks
   std::uint32_t movers = 0, still = 0;
   std::uint32_t settle_ticks = 0;
   std::uint32_t converged_clients = 0;
@@ -228,6 +229,7 @@ bool run(const Options& o, Results& r, std::string& error) {
   r.actual_hz = seconds > 0 ? o.ticks / seconds : 0.0;
   r.sender = tw.sender_totals();
   r.views_made = tw.views_made();
+  r.cipher = tw.cipher();
   r.still_changes = world.still_changes();
   for (const std::uint32_t bytes : sizes) {
     r.envelope_bytes += bytes;
@@ -325,6 +327,7 @@ void print_json(const Options& o, const Results& r) {
   json.number("entities_deferred_avg",
               ratio(static_cast<double>(r.sender.entities_deferred), snapshots), 1);
   json.integer("budget_retries", r.sender.budget_retries);
+  json.string("cipher", tickwire::to_string(r.cipher));
   json.boolean("encode_cache", o.cache);
   json.integer("cache_hits", r.sender.cache_hits);
   json.integer("views_made", r.views_made);
@@ -441,8 +444,9 @@ void server_usage(std::FILE* to, const char* program, bool brief) {
   std::fprintf(to,
                "\n"
                "The server's tick cost. One tickwire Server and N tickwire Clients run in this\n"
-               "process on 127.0.0.1 (connect tokens, every datagram encrypted), all connected\n"
-               "before measuring. Every tick, at 60 Hz in real time, the server steps a\n"
+               "process on 127.0.0.1 (connect tokens, every datagram encrypted with the\n"
+               "default cipher suite, or TICKWIRE_CIPHER's; \"cipher\" in the JSON), all\n"
+               "connected before measuring. Every tick, at 60 Hz in real time, the server steps a\n"
                "replicated world and sends each client its own snapshot (a delta against the\n"
                "newest one that client acknowledged, within the per-client byte budget).\n"
                "\n"

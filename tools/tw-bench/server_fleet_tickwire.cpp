@@ -215,6 +215,10 @@ std::uint32_t TickwireFleet::converged(std::uint32_t last) const {
   return count;
 }
 
+CipherSuite TickwireFleet::cipher() const {
+  return remotes_.empty() ? CipherSuite::Auto : remotes_.front()->client.stats().cipher;
+}
+
 SenderStats TickwireFleet::sender_totals() const {
   SenderStats sum;
   for (const auto& r : remotes_) {

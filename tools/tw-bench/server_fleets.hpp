@@ -72,6 +72,8 @@ class TickwireFleet {
   [[nodiscard]] tickwire::ReceiverStats receiver_totals() const;  // summed over clients
   // Snapshots the shared cache made for the senders' views (0: no cache).
   [[nodiscard]] std::size_t views_made() const { return cache_ ? cache_->views_made() : 0; }
+  // The cipher suite sealing the first client's connection (all use the same settings).
+  [[nodiscard]] tickwire::CipherSuite cipher() const;
   [[nodiscard]] std::uint64_t acks_applied() const noexcept { return acks_applied_; }
   [[nodiscard]] std::uint64_t datagrams_dropped() const;  // the server's seam drops, all causes
 

@@ -27,6 +27,7 @@ struct Options {
   int round_trips = 10000;  // sampled round trips per variant, over all rounds
   double seconds = 2.0;     // throughput window per variant, over all rounds, s
   int rounds = 3;
+  tickwire::CipherSuite cipher = tickwire::CipherSuite::Auto;
 };
 
 // The subcommand's flags, writing into `options`.
@@ -41,6 +42,17 @@ std::vector<cli::Flag> flags(Options& options) {
        [&](std::string_view v) { return cli::number("--rounds", v, 1, 1000, options.rounds); }},
       {"--seconds", true,
        [&](std::string_view v) { return cli::seconds("--seconds", v, 3600.0, options.seconds); }},
+      {"--cipher", true,
+       [&](std::string_view v) {
+         const auto suite = tickwire::parse_cipher_suite(v);
+         if (!suite)
+           return "--cipher: expected auto, chacha20poly1305 or aes256gcm, got '" + std::string(v) +
+                  "'";
+         if (!tickwire::cipher_suite_available(*suite))
+           return std::string("--cipher: AES-256-GCM is not available on this CPU");
+         options.cipher = *suite;
+         return std::string();
+       }},
   };
 }
 
@@ -90,6 +102,7 @@ void print_json(const Options& options, const Variant (&v)[3]) {
   // Every tickwire datagram is sealed (engine/src/secure, in the pipeline's
   // datagram path); the baselines are not.
   json.boolean("encrypted", true);  // tickwire has no unencrypted mode
+  json.string("cipher", tickwire::to_string(v[2].samples.cipher));  // the suite in use
   // Both ENet variants run with tickwire's default throttle setting.
   json.boolean("enet_throttle", tickwire::TransportSettings{}.enet_throttle);
   json.number("ratio_rtt_vs_enet", ratio(v[2].median_us, v[1].median_us), 4);
@@ -115,9 +128,10 @@ void print_table(const Options& options, const Variant (&v)[3]) {
   }
   std::printf(
       "\n(udp throughput is unreliable: bytes the receiver read while the sender "
-      "blasted.)\ntickwire is encrypted (ChaCha20-Poly1305 on every datagram); ENet and UDP "
+      "blasted.)\ntickwire is encrypted (%s on every datagram); ENet and UDP "
       "are not.\n"
       "Both ENet variants run with tickwire's ENet settings (throttle %s).\n\n",
+      tickwire::to_string(v[2].samples.cipher),
       tickwire::TransportSettings{}.enet_throttle ? "on" : "off");
   const double rtt = ratio(v[2].median_us, v[1].median_us);
   const double tput = ratio(v[2].mbps, v[1].mbps);
@@ -130,7 +144,9 @@ void print_table(const Options& options, const Variant (&v)[3]) {
 }  // namespace
 
 void transport_usage(std::FILE* to, const char* program, bool brief) {
-  std::fprintf(to, "usage: %s transport [--json] [--round-trips N] [--seconds S] [--rounds R]\n",
+  std::fprintf(to,
+               "usage: %s transport [--json] [--round-trips N] [--seconds S] [--rounds R]\n"
+               "                    [--cipher auto|chacha20poly1305|aes256gcm]\n",
                program);
   if (brief) {
     return;
@@ -144,7 +160,11 @@ void transport_usage(std::FILE* to, const char* program, bool brief) {
       "(10000)\n"
       "  --seconds S       1 KiB reliable throughput window per variant, over all "
       "rounds (2)\n"
-      "  --rounds R        interleaving rounds (3)\n");
+      "  --rounds R        interleaving rounds (3)\n"
+      "  --cipher SUITE    tickwire's cipher suite on both ends: auto (AES-256-GCM\n"
+      "                    where the CPU has AES-NI, else ChaCha20-Poly1305),\n"
+      "                    chacha20poly1305 or aes256gcm; the JSON's \"cipher\" is the\n"
+      "                    suite the connection used\n");
 }
 
 int transport_main(int argc, char** argv) {
@@ -166,6 +186,7 @@ int transport_main(int argc, char** argv) {
     plan.round_trips = options.round_trips / options.rounds +
                        (round < options.round_trips % options.rounds ? 1 : 0);
     plan.seconds = options.seconds / options.rounds;
+    plan.cipher = options.cipher;
     for (Variant& v : variants) {
       if (!options.json) {
         std::fprintf(stderr, "round %d/%d: %s...\n", round + 1, options.rounds, v.name);

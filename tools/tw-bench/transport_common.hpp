@@ -23,6 +23,8 @@
 #include <string>
 #include <thread>
 #include <utility>
+
+#include <tickwire/cipher.hpp>
 #include <vector>
 
 namespace twbench {
@@ -62,6 +64,8 @@ struct PhasePlan {
   int warmup = 200;         // round trips before sampling starts
   int round_trips = 10000;  // sampled round trips
   double seconds = 2.0;     // throughput window after its warm-up, s
+  // tickwire's cipher suite setting, for both ends (the baselines do not seal).
+  tickwire::CipherSuite cipher = tickwire::CipherSuite::Auto;
 };
 
 // Samples of one variant, merged over rounds.
@@ -71,6 +75,8 @@ struct VariantSamples {
   int truncated = 0;           // ping-pong phases stopped early by the time cap
   std::uint64_t bytes = 0;     // bulk bytes the server received inside the windows
   double seconds = 0;          // total length of the windows, s
+  // tickwire only: the suite its connection used (both ends agreed on it).
+  tickwire::CipherSuite cipher = tickwire::CipherSuite::Auto;
 };
 
 // The server thread's side of one variant run. The server echoes every
@@ -240,6 +246,7 @@ bool run_variant(Serve serve, const PhasePlan& plan, VariantSamples& out, std::s
     error = link.error();
     return false;
   }
+  if constexpr (requires { link.cipher(); }) out.cipher = link.cipher();
   return measure_rtt(link, plan, out, error) &&
          measure_throughput(link, server.shared().bulk_bytes, plan, out, error);
 }

@@ -14,12 +14,17 @@ const tickwire::TokenKey& bench_key() {
   return key;
 }
 
+// The cipher setting of the current run, for both threads: set before the
+// server thread starts, so both read it after.
+tickwire::CipherSuite g_cipher = tickwire::CipherSuite::Auto;
+
 void serve_tickwire(ServerShared& shared) {
   tickwire::ServerSettings settings;
   settings.bind_address = "127.0.0.1";
   settings.port = 0;
   settings.max_clients = 1;
   settings.token_key = bench_key();
+  settings.cipher = g_cipher;
   tickwire::Server server;
   if (tickwire::Status s = server.start(settings); !s) {
     return shared.fail(s.message);
@@ -53,6 +58,7 @@ class TickwireLink {
  public:
   bool connect(std::uint16_t port) {
     tickwire::ClientSettings settings;
+    settings.cipher = g_cipher;
     settings.connect_timeout_ms = static_cast<std::uint32_t>(kConnectTimeoutNs / 1'000'000);
     const std::string address = "127.0.0.1:" + std::to_string(port);
     tickwire::ConnectTokenParams token;
@@ -69,6 +75,7 @@ class TickwireLink {
       tickwire::Event event;
       while (client_.poll(event)) {
         if (event.type == tickwire::EventType::Connected) {
+          cipher_ = client_.stats().cipher;
           return true;
         }
         if (event.type == tickwire::EventType::Disconnected) {
@@ -110,6 +117,7 @@ class TickwireLink {
     return true;
   }
   const std::string& error() const noexcept { return error_; }
+  tickwire::CipherSuite cipher() const noexcept { return cipher_; }
 
  private:
   bool fail(std::string why) {
@@ -118,11 +126,13 @@ class TickwireLink {
   }
   tickwire::Client client_;
   std::string error_;
+  tickwire::CipherSuite cipher_ = tickwire::CipherSuite::Auto;
 };
 
 }  // namespace
 
 bool run_tickwire(const PhasePlan& plan, VariantSamples& out, std::string& error) {
+  g_cipher = plan.cipher;
   return run_variant<TickwireLink>(serve_tickwire, plan, out, error);
 }
 

@@ -26,6 +26,8 @@ enum class DisconnectReason : std::uint8_t {
   WrongServer,       // the connect token does not list this server's address
   TokenInUse,        // the connect token already holds a session from another address
   AddressLimit,      // the server holds as many sessions from this address as it allows
+  CipherMismatch,    // the server accepts no cipher suite this client offers (see
+                     // TransportSettings::cipher)
 };
 
 // Lower-case words for logs and JSON ("server full").

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tickwire/channel.hpp"
+#include "tickwire/cipher.hpp"
 #include "tickwire/conditioner.hpp"
 #include "tickwire/status.hpp"
 #include "tickwire/token.hpp"
@@ -50,6 +51,16 @@ struct TransportSettings {
   // two above it sets what one connection can cost a server's memory at
   // most (docs/SECURITY.md, "A hostile client").
   std::uint32_t max_receive_buffer_bytes = 2u << 20;
+
+  // Which AEAD seals this host's connections. Auto: AES-256-GCM where both
+  // ends have the hardware for it, ChaCha20-Poly1305 otherwise. A named suite
+  // is the only one this host offers (a client) or accepts (a server); a
+  // host that cannot run AES-256-GCM refuses to start with it, and a client
+  // and server that share no suite are refused with
+  // DisconnectReason::CipherMismatch. The choice is authenticated by the
+  // handshake. TICKWIRE_CIPHER (a to_string() name), when set, overrides it
+  // at start.
+  CipherSuite cipher = CipherSuite::Auto;
 
   // Link conditioner for this host. TICKWIRE_SIM, when set, overrides it at start.
   LinkConditionerSettings conditioner;

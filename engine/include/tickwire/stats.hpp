@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "tickwire/cipher.hpp"
+
 namespace tickwire {
 
 // Datagrams the seam dropped before ENet saw them (or, outgoing, before they
@@ -70,8 +72,9 @@ enum class JoinRefusal : std::uint8_t {
   AddressLimit,      // the address already holds max_sessions_per_address sessions
   ProtocolMismatch,  // another game, channel layout or wire version
   NeverConnected,    // a session that did not complete ENet's connect in time
+  CipherMismatch,    // the client offers no cipher suite the server accepts
 };
-inline constexpr std::size_t kJoinRefusalCount = 8;
+inline constexpr std::size_t kJoinRefusalCount = 9;
 // snake_case key for JSON and counters ("token_invalid").
 const char* to_string(JoinRefusal refusal) noexcept;
 // A sentence for a host's log ("the token could not be opened (wrong key or room code)").
@@ -118,6 +121,8 @@ struct ConnectionStats {
   std::uint64_t datagrams_sent = 0;      // since connecting
   std::uint64_t datagrams_received = 0;  // since connecting
   DropCounters drops;                    // datagrams from or to this peer that were dropped
+  // The suite sealing this connection's datagrams (Auto: no session yet).
+  CipherSuite cipher = CipherSuite::Auto;
 };
 
 // Whole-host counters: what passed through the datagram seam and what ENet

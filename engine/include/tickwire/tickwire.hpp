@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tickwire/channel.hpp"
+#include "tickwire/cipher.hpp"
 #include "tickwire/client.hpp"
 #include "tickwire/conditioner.hpp"
 #include "tickwire/entity_store.hpp"

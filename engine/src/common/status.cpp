@@ -1,5 +1,6 @@
 #include "tickwire/status.hpp"
 #include "tickwire/channel.hpp"
+#include "tickwire/cipher.hpp"
 #include "tickwire/client.hpp"
 #include "tickwire/event.hpp"
 #include "tickwire/stats.hpp"
@@ -42,6 +43,7 @@ const char* to_string(DisconnectReason reason) noexcept {
     case DisconnectReason::WrongServer: return "token not valid for this server";
     case DisconnectReason::TokenInUse: return "token in use from another address";
     case DisconnectReason::AddressLimit: return "too many connections from this address";
+    case DisconnectReason::CipherMismatch: return "no cipher suite in common with the server";
   }
   return "unknown";
 }
@@ -66,6 +68,7 @@ const char* to_string(JoinRefusal refusal) noexcept {
     case JoinRefusal::AddressLimit: return "address_limit";
     case JoinRefusal::ProtocolMismatch: return "protocol_mismatch";
     case JoinRefusal::NeverConnected: return "never_connected";
+    case JoinRefusal::CipherMismatch: return "cipher_mismatch";
   }
   return "unknown";
 }
@@ -81,8 +84,24 @@ const char* describe(JoinRefusal refusal) noexcept {
     case JoinRefusal::AddressLimit: return "too many connections from that address";
     case JoinRefusal::ProtocolMismatch: return "another game, channel layout or wire version";
     case JoinRefusal::NeverConnected: return "it did not complete the connection in time";
+    case JoinRefusal::CipherMismatch: return "it offers no cipher suite this server accepts";
   }
   return "unknown";
+}
+
+const char* to_string(CipherSuite suite) noexcept {
+  switch (suite) {
+    case CipherSuite::Auto: return "auto";
+    case CipherSuite::ChaCha20Poly1305: return "chacha20poly1305";
+    case CipherSuite::Aes256Gcm: return "aes256gcm";
+  }
+  return "unknown";
+}
+
+std::optional<CipherSuite> parse_cipher_suite(std::string_view name) noexcept {
+  for (CipherSuite s : {CipherSuite::Auto, CipherSuite::ChaCha20Poly1305, CipherSuite::Aes256Gcm})
+    if (name == to_string(s)) return s;
+  return std::nullopt;
 }
 
 const char* to_string(ChannelKind kind) noexcept {

@@ -4,6 +4,7 @@
 
 #include "net/host.hpp"
 #include "secure/client_security.hpp"
+#include "secure/suites.hpp"
 
 namespace tickwire {
 
@@ -20,6 +21,7 @@ DisconnectReason reason_for(secure::DenyReason deny) {
     case secure::DenyReason::ProtocolMismatch: return DisconnectReason::ProtocolMismatch;
     case secure::DenyReason::VersionMismatch: return DisconnectReason::VersionMismatch;
     case secure::DenyReason::AddressLimit: return DisconnectReason::AddressLimit;
+    case secure::DenyReason::CipherMismatch: return DisconnectReason::CipherMismatch;
   }
   return DisconnectReason::TokenInvalid;
 }
@@ -128,7 +130,9 @@ Status Client::connect(std::string_view server, const ClientSettings& settings) 
   m.synthetic.reset();
   m.state = ClientState::Disconnected;
   if (sodium_init() < 0) return {Errc::SocketError, "libsodium failed to initialise"};
-  auto stage = std::make_unique<secure::ClientSecurity>(token, net::endpoint_of(address));
+  std::uint8_t suites = 0;
+  if (Status s = secure::allowed_suites(settings, suites); !s) return s;
+  auto stage = std::make_unique<secure::ClientSecurity>(token, net::endpoint_of(address), suites);
   m.security = stage.get();
   if (Status s = m.host.open(nullptr, 1, settings, 1, std::move(stage)); !s) {
     m.security = nullptr;
@@ -288,8 +292,11 @@ Status Client::send(std::uint8_t channel, std::span<const std::uint8_t> data) {
 ConnectionStats Client::stats() const {
   const Impl& m = *impl_;
   if (!m.host.is_open() || m.peer == nullptr) return {};
-  return net::make_stats(m.peer, const_cast<Impl&>(m).host.pipeline().peers().find(m.endpoint),
-                         m.rates, m.account);
+  ConnectionStats s = net::make_stats(
+      m.peer, const_cast<Impl&>(m).host.pipeline().peers().find(m.endpoint), m.rates, m.account);
+  if (m.security != nullptr && m.security->state() == secure::ClientSecurity::State::Established)
+    s.cipher = secure::public_suite(m.security->suite());
+  return s;
 }
 
 HostStats Client::host_stats() const {

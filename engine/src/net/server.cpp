@@ -8,6 +8,7 @@
 
 #include "net/host.hpp"
 #include "secure/server_security.hpp"
+#include "secure/suites.hpp"
 
 namespace tickwire {
 
@@ -332,6 +333,7 @@ Status Server::start(const ServerSettings& settings) {
   const std::uint32_t peers = settings.max_clients + spare;
   if (sodium_init() < 0) return {Errc::SocketError, "libsodium failed to initialise"};
   secure::ServerSecurityConfig security;
+  if (Status s = secure::allowed_suites(settings, security.suites); !s) return s;
   security.protocol_id = settings.protocol_id;
   security.token_key.bytes = settings.token_key.bytes();
   security.max_sessions = peers;
@@ -511,8 +513,12 @@ ConnectionStats Server::stats(ConnectionId id) const {
   ENetPeer* peer = nullptr;
   Slot* slot = m.live(id, &peer);
   if (slot == nullptr) return {};
-  return net::make_stats(peer, m.host.pipeline().peers().find(slot->endpoint), slot->rates,
-                         slot->account);
+  ConnectionStats s = net::make_stats(peer, m.host.pipeline().peers().find(slot->endpoint),
+                                      slot->rates, slot->account);
+  if (m.security != nullptr)
+    if (const auto suite = m.security->suite(slot->endpoint))
+      s.cipher = secure::public_suite(*suite);
+  return s;
 }
 
 HostStats Server::host_stats() const {

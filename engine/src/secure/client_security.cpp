@@ -4,8 +4,9 @@
 
 namespace tickwire::secure {
 
-ClientSecurity::ClientSecurity(const PublicToken& token, socket::Endpoint server)
-    : token_(token), server_(server), scratch_(4096 + kSealOverhead) {
+ClientSecurity::ClientSecurity(const PublicToken& token, socket::Endpoint server,
+                               std::uint8_t suites)
+    : token_(token), server_(server), suites_(suites), scratch_(4096 + kSealOverhead) {
   new_attempt();
   held_.reserve(kHoldCapacity);
 }
@@ -15,7 +16,7 @@ void ClientSecurity::new_attempt() {
   static_assert(crypto_kx_SECRETKEYBYTES == kKeyBytes &&
                 crypto_kx_PUBLICKEYBYTES == kKxPublicBytes);
   crypto_kx_keypair(kx_public_.data(), kx_secret_.bytes.data());
-  write_request(token_, attempt_, kx_public_, request_);
+  write_request(token_, attempt_, kx_public_, suites_, request_);
   state_ = State::SendingRequest;
 }
 
@@ -26,7 +27,15 @@ void ClientSecurity::take_challenge(std::span<const std::uint8_t> plain, std::ui
     return;
   }
   const auto server_public = plain.subspan<kAttemptBytes, kKxPublicBytes>();
-  const auto token = plain.subspan<kAttemptBytes + kKxPublicBytes, kChallengeTokenBytes>();
+  const std::uint8_t suite_byte = plain[kAttemptBytes + kKxPublicBytes];
+  const auto token = plain.subspan<kAttemptBytes + kKxPublicBytes + 1, kChallengeTokenBytes>();
+  // The server must choose from what was offered (the Challenge is sealed
+  // with the token's key, so nobody else chose).
+  if (suite_byte >= kSuiteCount || (suites_ & suite_bit(static_cast<Suite>(suite_byte))) == 0) {
+    wire_->drop(server_, &DropCounters::malformed);
+    return;
+  }
+  const auto suite = static_cast<Suite>(suite_byte);
   std::array<std::uint8_t, crypto_kx_SESSIONKEYBYTES> from_server{}, to_server{};
   if (crypto_kx_client_session_keys(from_server.data(), to_server.data(), kx_public_.data(),
                                     kx_secret_.bytes.data(), server_public.data()) != 0) {
@@ -36,12 +45,12 @@ void ClientSecurity::take_challenge(std::span<const std::uint8_t> plain, std::ui
   response_[0] = static_cast<std::uint8_t>(PacketType::Response);
   std::copy(token.begin(), token.end(), response_.begin() + 1);
   const std::span<const std::uint8_t, kKxPublicBytes> client_public(kx_public_);
-  session_c2s_ = session_key(token_.client_to_server, Direction::ClientToServer,
-                             std::span<const std::uint8_t, kKeyBytes>(to_server), client_public,
-                             server_public);
-  session_s2c_ = session_key(token_.server_to_client, Direction::ServerToClient,
-                             std::span<const std::uint8_t, kKeyBytes>(from_server), client_public,
-                             server_public);
+  session_c2s_.set(suite, session_key(token_.client_to_server, Direction::ClientToServer, suite,
+                                      std::span<const std::uint8_t, kKeyBytes>(to_server),
+                                      client_public, server_public));
+  session_s2c_.set(suite, session_key(token_.server_to_client, Direction::ServerToClient, suite,
+                                      std::span<const std::uint8_t, kKeyBytes>(from_server),
+                                      client_public, server_public));
   sodium_memzero(from_server.data(), from_server.size());
   sodium_memzero(to_server.data(), to_server.size());
   // Forward secrecy: with the secret gone, nobody can derive these keys again.
@@ -90,8 +99,7 @@ std::size_t ClientSecurity::seal(socket::Endpoint to, std::span<const std::uint8
     held_.emplace_back(plain.begin(), plain.end());
     return 0;
   }
-  return secure::seal(PacketType::Payload, send_sequence_++, session_c2s_, token_.protocol_id,
-                      plain, out);
+  return session_c2s_.seal(PacketType::Payload, send_sequence_++, token_.protocol_id, plain, out);
 }
 
 std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uint8_t> wire,
@@ -147,7 +155,8 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
                           std::equal(attempt_.begin(), attempt_.end(), scratch_.begin() + 1);
         const std::uint8_t reason = scratch_[0];
         const bool known = (reason >= 1 && reason <= 5) ||
-                           reason == static_cast<std::uint8_t>(DenyReason::AddressLimit);
+                           reason == static_cast<std::uint8_t>(DenyReason::AddressLimit) ||
+                           reason == static_cast<std::uint8_t>(DenyReason::CipherMismatch);
         if (!ours || !known) {
           wire_->drop(from, &DropCounters::replayed);
           return 0;
@@ -174,7 +183,7 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
         wire_->drop(from, &DropCounters::replayed);
         return 0;
       }
-      if (!secure::open(header, session_s2c_, token_.protocol_id, wire, out, plain)) {
+      if (!session_s2c_.open(header, token_.protocol_id, wire, out, plain)) {
         wire_->drop(from, &DropCounters::auth_failed);
         return 0;
       }

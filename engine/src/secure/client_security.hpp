@@ -25,7 +25,9 @@ class ClientSecurity final : public socket::SecureStage {
   static constexpr std::size_t kHoldCapacity = 8;      // ENet datagrams held before the session
 
   // `token` must have passed parse_public. `server` is where it connects.
-  ClientSecurity(const PublicToken& token, socket::Endpoint server);
+  // `suites`: the cipher suites offered (bit 1 << Suite, at least one this
+  // machine can run); the server chooses.
+  ClientSecurity(const PublicToken& token, socket::Endpoint server, std::uint8_t suites);
 
   [[nodiscard]] std::uint32_t overhead() const noexcept override { return kSealOverhead; }
   std::size_t seal(socket::Endpoint to, std::span<const std::uint8_t> plain,
@@ -39,6 +41,8 @@ class ClientSecurity final : public socket::SecureStage {
   [[nodiscard]] State state() const noexcept { return state_; }
   // Why the server refused the token (only in State::Denied).
   [[nodiscard]] DenyReason denied() const noexcept { return denied_; }
+  // The session's cipher suite (once a challenge was taken).
+  [[nodiscard]] Suite suite() const noexcept { return session_c2s_.suite(); }
 
  private:
   void send_handshake(std::uint64_t now_us);
@@ -60,8 +64,9 @@ class ClientSecurity final : public socket::SecureStage {
   Key kx_secret_;
   std::array<std::uint8_t, kRequestBytes> request_{};
   std::array<std::uint8_t, kResponseBytes> response_{};
-  Key session_c2s_;  // derived from the challenge; used once established
-  Key session_s2c_;
+  std::uint8_t suites_ = 0;    // offered
+  SessionCipher session_c2s_;  // derived from the challenge; used once established
+  SessionCipher session_s2c_;
   std::uint64_t next_send_us_ = 0;
   std::uint64_t responding_since_us_ = 0;
   std::uint64_t send_sequence_ = 0;

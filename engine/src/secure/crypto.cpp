@@ -36,14 +36,19 @@ std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> nonce_for(
 
 }  // namespace
 
-Key session_key(const Key& token_key, Direction direction,
+bool aes256gcm_available() noexcept {
+  return crypto_aead_aes256gcm_is_available() == 1;
+}
+
+Key session_key(const Key& token_key, Direction direction, Suite suite,
                 std::span<const std::uint8_t, kKeyBytes> exchanged,
                 std::span<const std::uint8_t, kKxPublicBytes> client_public,
                 std::span<const std::uint8_t, kKxPublicBytes> server_public) {
-  std::array<std::uint8_t, 8 + kKeyBytes + 2 * kKxPublicBytes> message{'t', 'w', '-', 's',
+  std::array<std::uint8_t, 9 + kKeyBytes + 2 * kKxPublicBytes> message{'t', 'w', '-', 's',
                                                                        'e', 's', 's', 0};
   message[7] = static_cast<std::uint8_t>(direction);
-  auto at = std::copy(exchanged.begin(), exchanged.end(), message.begin() + 8);
+  message[8] = static_cast<std::uint8_t>(suite);
+  auto at = std::copy(exchanged.begin(), exchanged.end(), message.begin() + 9);
   at = std::copy(client_public.begin(), client_public.end(), at);
   std::copy(server_public.begin(), server_public.end(), at);
   Key out;
@@ -67,22 +72,31 @@ bool read_sealed_header(std::span<const std::uint8_t> wire, Header& out) noexcep
   return true;
 }
 
-std::size_t seal(PacketType type, std::uint64_t sequence, const Key& key, std::uint64_t protocol_id,
-                 std::span<const std::uint8_t> plain, std::span<std::uint8_t> out) noexcept {
+namespace {
+// Writes the prefix and sequence of a sealed packet of `plain_size` bytes
+// into `out`; returns the header's size, or 0 when the packet does not fit.
+std::size_t write_sealed_header(PacketType type, std::uint64_t sequence, std::size_t plain_size,
+                                std::span<std::uint8_t> out) noexcept {
   const std::size_t seq_bytes = sequence_bytes(sequence);
-  const std::size_t total = 1 + seq_bytes + plain.size() + kTagBytes;
-  if (out.size() < total) return 0;
-  const auto prefix = static_cast<std::uint8_t>(static_cast<std::uint8_t>(type) | (seq_bytes << 4));
-  out[0] = prefix;
+  if (out.size() < 1 + seq_bytes + plain_size + kTagBytes) return 0;
+  out[0] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(type) | (seq_bytes << 4));
   for (std::size_t i = 0; i < seq_bytes; ++i)
     out[1 + i] = static_cast<std::uint8_t>(sequence >> (8 * i));
-  const auto ad = associated_data(protocol_id, prefix);
+  return 1 + seq_bytes;
+}
+}  // namespace
+
+std::size_t seal(PacketType type, std::uint64_t sequence, const Key& key, std::uint64_t protocol_id,
+                 std::span<const std::uint8_t> plain, std::span<std::uint8_t> out) noexcept {
+  const std::size_t head = write_sealed_header(type, sequence, plain.size(), out);
+  if (head == 0) return 0;
+  const auto ad = associated_data(protocol_id, out[0]);
   const auto nonce = nonce_for(sequence);
-  std::uint8_t* cipher = out.data() + 1 + seq_bytes;
+  std::uint8_t* cipher = out.data() + head;
   crypto_aead_chacha20poly1305_ietf_encrypt_detached(
       cipher, cipher + plain.size(), nullptr, plain.data(), plain.size(), ad.data(), ad.size(),
       nullptr, nonce.data(), key.bytes.data());
-  return total;
+  return head + plain.size() + kTagBytes;
 }
 
 bool open(const Header& header, const Key& key, std::uint64_t protocol_id,
@@ -96,6 +110,64 @@ bool open(const Header& header, const Key& key, std::uint64_t protocol_id,
   if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(out.data(), nullptr, cipher, cipher_size,
                                                          cipher + cipher_size, ad.data(), ad.size(),
                                                          nonce.data(), key.bytes.data()) != 0)
+    return false;
+  plain_size = cipher_size;
+  return true;
+}
+
+static_assert(crypto_aead_aes256gcm_NPUBBYTES == crypto_aead_chacha20poly1305_ietf_NPUBBYTES &&
+              crypto_aead_aes256gcm_ABYTES == kTagBytes &&
+              crypto_aead_aes256gcm_KEYBYTES == kKeyBytes);
+
+SessionCipher& SessionCipher::operator=(const SessionCipher& other) noexcept {
+  if (this != &other) {
+    suite_ = other.suite_;
+    key_ = other.key_;
+    std::memcpy(&aes_, &other.aes_, sizeof aes_);
+  }
+  return *this;
+}
+
+SessionCipher::~SessionCipher() {
+  sodium_memzero(&aes_, sizeof aes_);
+}
+
+void SessionCipher::set(Suite suite, const Key& key) noexcept {
+  suite_ = suite;
+  key_ = key;
+  sodium_memzero(&aes_, sizeof aes_);
+  if (suite == Suite::Aes256Gcm) crypto_aead_aes256gcm_beforenm(&aes_, key.bytes.data());
+}
+
+std::size_t SessionCipher::seal(PacketType type, std::uint64_t sequence, std::uint64_t protocol_id,
+                                std::span<const std::uint8_t> plain,
+                                std::span<std::uint8_t> out) const noexcept {
+  if (suite_ == Suite::ChaCha20Poly1305)
+    return secure::seal(type, sequence, key_, protocol_id, plain, out);
+  const std::size_t head = write_sealed_header(type, sequence, plain.size(), out);
+  if (head == 0) return 0;
+  const auto ad = associated_data(protocol_id, out[0]);
+  const auto nonce = nonce_for(sequence);
+  std::uint8_t* cipher = out.data() + head;
+  crypto_aead_aes256gcm_encrypt_detached_afternm(cipher, cipher + plain.size(), nullptr,
+                                                 plain.data(), plain.size(), ad.data(), ad.size(),
+                                                 nullptr, nonce.data(), &aes_);
+  return head + plain.size() + kTagBytes;
+}
+
+bool SessionCipher::open(const Header& header, std::uint64_t protocol_id,
+                         std::span<const std::uint8_t> wire, std::span<std::uint8_t> out,
+                         std::size_t& plain_size) const noexcept {
+  if (suite_ == Suite::ChaCha20Poly1305)
+    return secure::open(header, key_, protocol_id, wire, out, plain_size);
+  const std::size_t cipher_size = wire.size() - header.size - kTagBytes;
+  if (out.size() < cipher_size) return false;
+  const auto ad = associated_data(protocol_id, header.prefix);
+  const auto nonce = nonce_for(header.sequence);
+  const std::uint8_t* cipher = wire.data() + header.size;
+  if (crypto_aead_aes256gcm_decrypt_detached_afternm(out.data(), nullptr, cipher, cipher_size,
+                                                     cipher + cipher_size, ad.data(), ad.size(),
+                                                     nonce.data(), &aes_) != 0)
     return false;
   plain_size = cipher_size;
   return true;

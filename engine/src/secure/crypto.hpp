@@ -1,7 +1,9 @@
 // Packet sealing for the encrypted datagram layer (docs/PROTOCOL.md,
 // "Encrypted datagrams"): prefix byte, variable-length sequence, ciphertext,
-// 16-byte tag; ChaCha20-Poly1305 (IETF) with the nonce from the 64-bit
-// sequence and the protocol id, wire version and prefix as associated data.
+// 16-byte tag, with the nonce from the 64-bit sequence and the protocol id,
+// wire version and prefix as associated data. Handshake packets use
+// ChaCha20-Poly1305 (IETF) under the token's keys; a session uses the suite
+// its handshake chose (AES-256-GCM or ChaCha20-Poly1305, SessionCipher).
 // Internal to the engine.
 #pragma once
 
@@ -50,6 +52,7 @@ enum class DenyReason : std::uint8_t {
   ProtocolMismatch = 6,  // the token is for another game (Rejected only)
   VersionMismatch = 7,   // the request is of another wire version (Rejected only)
   AddressLimit = 8,      // the server holds as many sessions from this address as it allows
+  CipherMismatch = 9,    // no cipher suite both ends allow (Denied only)
 };
 
 // Which of the secure stage's own packets `wire` is, by its type (for the
@@ -67,16 +70,28 @@ struct Key {
 
 enum class Direction : std::uint8_t { ClientToServer = 'c', ServerToClient = 's' };
 
+// Session cipher suites, as the wire numbers them. A request offers a set of
+// them (bit 1 << suite); the challenge names the one chosen.
+enum class Suite : std::uint8_t { ChaCha20Poly1305 = 0, Aes256Gcm = 1 };
+inline constexpr std::uint8_t kSuiteCount = 2;
+inline constexpr std::uint8_t suite_bit(Suite s) noexcept {
+  return static_cast<std::uint8_t>(1u << static_cast<unsigned>(s));
+}
+inline constexpr std::uint8_t kKnownSuites = (1u << kSuiteCount) - 1;
+// Whether this machine can run AES-256-GCM (libsodium needs AES-NI and
+// CLMUL); sodium_init() must have run.
+bool aes256gcm_available() noexcept;
+
 inline constexpr std::size_t kKxPublicBytes = 32;  // X25519 public key (crypto_kx)
 
 // A session's key for one direction: BLAKE2b-256 keyed with the token's key
-// for that direction, over the direction, that direction's key from the
+// for that direction, over the direction, the cipher suite, that direction's key from the
 // handshake's ephemeral X25519 exchange (crypto_kx) and both ephemeral
 // public keys. Whoever lacks either secret (the token's keys, or one side's
 // ephemeral secret key, wiped once the session is up) cannot compute it: a
 // room-code holder or a later thief of the token key who recorded the
 // handshake cannot read or forge the session (forward secrecy).
-Key session_key(const Key& token_key, Direction direction,
+Key session_key(const Key& token_key, Direction direction, Suite suite,
                 std::span<const std::uint8_t, kKeyBytes> exchanged,
                 std::span<const std::uint8_t, kKxPublicBytes> client_public,
                 std::span<const std::uint8_t, kKxPublicBytes> server_public);
@@ -129,6 +144,32 @@ std::size_t seal(PacketType type, std::uint64_t sequence, const Key& key, std::u
 bool open(const Header& header, const Key& key, std::uint64_t protocol_id,
           std::span<const std::uint8_t> wire, std::span<std::uint8_t> out,
           std::size_t& plain_size) noexcept;
+
+// One direction of a session: its suite and key, with AES-256-GCM's
+// expanded key computed once (libsodium's beforenm state) instead of for
+// every datagram. Wiped when it goes away. Seals and opens Payload and
+// KeepAlive packets in the layout of seal() and open().
+class SessionCipher {
+ public:
+  SessionCipher() = default;  // ChaCha20-Poly1305 with a zero key: set() it first
+  SessionCipher(const SessionCipher& other) { *this = other; }
+  SessionCipher& operator=(const SessionCipher& other) noexcept;
+  ~SessionCipher();
+
+  // Requires aes256gcm_available() for Suite::Aes256Gcm.
+  void set(Suite suite, const Key& key) noexcept;
+  [[nodiscard]] Suite suite() const noexcept { return suite_; }
+
+  std::size_t seal(PacketType type, std::uint64_t sequence, std::uint64_t protocol_id,
+                   std::span<const std::uint8_t> plain, std::span<std::uint8_t> out) const noexcept;
+  bool open(const Header& header, std::uint64_t protocol_id, std::span<const std::uint8_t> wire,
+            std::span<std::uint8_t> out, std::size_t& plain_size) const noexcept;
+
+ private:
+  Suite suite_ = Suite::ChaCha20Poly1305;
+  Key key_;
+  alignas(16) crypto_aead_aes256gcm_state aes_{};  // Aes256Gcm only
+};
 
 // Which sequence numbers were received: the newest and the 255 before it.
 // Anything older than the window is treated as already received.

@@ -13,9 +13,10 @@ namespace {
 // session's keys; deny_key is the token's server-to-client key, for a Denied.
 namespace challenge_at {
 constexpr std::size_t client_id = 0, expires_us = 8, host = 16, port = 20, token_id = 22, c2s = 46,
-                      s2c = 78, timeout_s = 110, user_data = 114, attempt = 370, deny_key = 378;
+                      s2c = 78, timeout_s = 110, user_data = 114, attempt = 370, deny_key = 378,
+                      suite = 410;
 }
-static_assert(challenge_at::deny_key + kKeyBytes == kChallengePlainBytes);
+static_assert(challenge_at::suite + 1 == kChallengePlainBytes);
 
 DenyReason deny_reason(JoinRefusal why) {
   switch (why) {
@@ -27,6 +28,7 @@ DenyReason deny_reason(JoinRefusal why) {
     case JoinRefusal::NeverConnected: return DenyReason::ServerFull;
     case JoinRefusal::ProtocolMismatch: return DenyReason::ProtocolMismatch;
     case JoinRefusal::TokenInvalid: return DenyReason::TokenInvalid;
+    case JoinRefusal::CipherMismatch: return DenyReason::CipherMismatch;
   }
   return DenyReason::TokenInvalid;
 }
@@ -116,8 +118,8 @@ void ServerSecurity::send_denied(socket::Endpoint to, const Key& server_to_clien
 
 void ServerSecurity::send_keepalive(socket::Endpoint to, Session& session) {
   std::array<std::uint8_t, 1 + 8 + kTagBytes> packet{};
-  const std::size_t n = secure::seal(PacketType::KeepAlive, session.send_sequence++,
-                                     session.server_to_client, config_.protocol_id, {}, packet);
+  const std::size_t n = session.server_to_client.seal(
+      PacketType::KeepAlive, session.send_sequence++, config_.protocol_id, {}, packet);
   wire_->transmit(to, {packet.data(), n});
 }
 
@@ -164,8 +166,10 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
   }
   // The attempt id and public key travel outside the sealed part: the MAC
   // under the token's key proves the token's holder chose them.
-  if (sodium_memcmp(request_mac(token.client_to_server, request.attempt, request.kx_public).data(),
-                    request.mac, kRequestMacBytes) != 0) {
+  if (sodium_memcmp(
+          request_mac(token.client_to_server, request.attempt, request.kx_public, request.suites)
+              .data(),
+          request.mac, kRequestMacBytes) != 0) {
     wire_->drop(from, &DropCounters::auth_failed);
     return;
   }
@@ -175,8 +179,14 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
   }
   std::array<std::uint8_t, kXNonceBytes> token_id{};
   std::copy_n(request.nonce, kXNonceBytes, token_id.begin());
+  // The suite: AES-256-GCM when both allow it, else ChaCha20-Poly1305.
+  const std::uint8_t common = request.suites & config_.suites;
+  const Suite suite =
+      (common & suite_bit(Suite::Aes256Gcm)) != 0 ? Suite::Aes256Gcm : Suite::ChaCha20Poly1305;
   std::optional<JoinRefusal> refusal;
-  if (request.expires_unix_s <= unix_seconds()) {
+  if (common == 0) {
+    refusal = JoinRefusal::CipherMismatch;
+  } else if (request.expires_unix_s <= unix_seconds()) {
     refusal = JoinRefusal::TokenExpired;
   } else if (!listed(token)) {
     refusal = JoinRefusal::WrongServer;
@@ -211,10 +221,10 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
   }
   const std::span<const std::uint8_t, kKxPublicBytes> client_public(request.kx_public,
                                                                     kKxPublicBytes);
-  const Key c2s = session_key(token.client_to_server, Direction::ClientToServer,
+  const Key c2s = session_key(token.client_to_server, Direction::ClientToServer, suite,
                               std::span<const std::uint8_t, kKeyBytes>(from_client), client_public,
                               server_public);
-  const Key s2c = session_key(token.server_to_client, Direction::ServerToClient,
+  const Key s2c = session_key(token.server_to_client, Direction::ServerToClient, suite,
                               std::span<const std::uint8_t, kKeyBytes>(to_client), client_public,
                               server_public);
   sodium_memzero(from_client.data(), from_client.size());
@@ -234,6 +244,7 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
   std::memcpy(plain.data() + challenge_at::attempt, request.attempt, kAttemptBytes);
   std::memcpy(plain.data() + challenge_at::deny_key, token.server_to_client.bytes.data(),
               kKeyBytes);
+  plain[challenge_at::suite] = static_cast<std::uint8_t>(suite);
 
   std::array<std::uint8_t, kChallengeTokenBytes> challenge{};
   randombytes_buf(challenge.data(), kXNonceBytes);
@@ -249,7 +260,8 @@ void ServerSecurity::handle_request(socket::Endpoint from, std::span<const std::
   std::array<std::uint8_t, kChallengeBodyBytes> body{};
   std::memcpy(body.data(), request.attempt, kAttemptBytes);
   std::copy(server_public.begin(), server_public.end(), body.begin() + kAttemptBytes);
-  std::copy(challenge.begin(), challenge.end(), body.begin() + kAttemptBytes + kKxPublicBytes);
+  body[kAttemptBytes + kKxPublicBytes] = static_cast<std::uint8_t>(suite);
+  std::copy(challenge.begin(), challenge.end(), body.begin() + kAttemptBytes + kKxPublicBytes + 1);
   std::array<std::uint8_t, 1 + 8 + body.size() + kTagBytes> packet{};
   static_assert(packet.size() < kRequestBytes, "every reply is smaller than its request");
   const std::size_t n = secure::seal(PacketType::Challenge, handshake_sequence_++,
@@ -318,10 +330,13 @@ void ServerSecurity::handle_response(socket::Endpoint from, std::span<const std:
     Session* session = sessions_.insert(from);
     session->client_id = get_u64(plain.data() + challenge_at::client_id);
     session->token_id = token_id;
-    std::memcpy(session->client_to_server.bytes.data(), plain.data() + challenge_at::c2s,
-                kKeyBytes);
-    std::memcpy(session->server_to_client.bytes.data(), plain.data() + challenge_at::s2c,
-                kKeyBytes);
+    // The suite was the server's own choice, sealed under its own key.
+    const auto suite = static_cast<Suite>(plain[challenge_at::suite]);
+    Key key;
+    std::memcpy(key.bytes.data(), plain.data() + challenge_at::c2s, kKeyBytes);
+    session->client_to_server.set(suite, key);
+    std::memcpy(key.bytes.data(), plain.data() + challenge_at::s2c, kKeyBytes);
+    session->server_to_client.set(suite, key);
     session->timeout_us =
         std::uint64_t{get_u32(plain.data() + challenge_at::timeout_s)} * 1'000'000;
     session->last_receive_us = now_us;
@@ -342,8 +357,8 @@ std::size_t ServerSecurity::seal(socket::Endpoint to, std::span<const std::uint8
     wire_->drop(to, &DropCounters::no_session);
     return 0;
   }
-  return secure::seal(PacketType::Payload, session->send_sequence++, session->server_to_client,
-                      config_.protocol_id, plain, out);
+  return session->server_to_client.seal(PacketType::Payload, session->send_sequence++,
+                                        config_.protocol_id, plain, out);
 }
 
 std::size_t ServerSecurity::open(socket::Endpoint from, std::span<const std::uint8_t> wire,
@@ -382,7 +397,7 @@ std::size_t ServerSecurity::open(socket::Endpoint from, std::span<const std::uin
     return 0;
   }
   std::size_t plain = 0;
-  if (!secure::open(header, session->client_to_server, config_.protocol_id, wire, out, plain)) {
+  if (!session->client_to_server.open(header, config_.protocol_id, wire, out, plain)) {
     wire_->drop(from, &DropCounters::auth_failed);
     return 0;
   }
@@ -431,6 +446,12 @@ void ServerSecurity::accepted(socket::Endpoint from, std::uint64_t now_us) {
 
 void ServerSecurity::connection_established(socket::Endpoint peer) {
   if (Session* session = sessions_.find(peer)) session->connected = true;
+}
+
+std::optional<Suite> ServerSecurity::suite(socket::Endpoint peer) {
+  const Session* session = sessions_.find(peer);
+  if (session == nullptr) return std::nullopt;
+  return session->server_to_client.suite();
 }
 
 bool ServerSecurity::session_info(socket::Endpoint peer, SessionInfo& out) {

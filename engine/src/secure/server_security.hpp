@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "secure/crypto.hpp"
@@ -28,14 +29,15 @@
 namespace tickwire::secure {
 
 // Challenge token plaintext: client id, expiry, address, token id, the two
-// session keys, timeout, user data, attempt id, and the token's
-// server-to-client key (to seal a Denied for a response).
-inline constexpr std::size_t kChallengePlainBytes = 410;
+// session keys, timeout, user data, attempt id, the token's
+// server-to-client key (to seal a Denied for a response) and the suite.
+inline constexpr std::size_t kChallengePlainBytes = 411;
 inline constexpr std::size_t kChallengeTokenBytes = kXNonceBytes + kChallengePlainBytes + kTagBytes;
-inline constexpr std::size_t kResponseBytes = 1 + kChallengeTokenBytes;  // 451
-// A Challenge's plaintext: attempt id, the server's ephemeral public key, the challenge token.
+inline constexpr std::size_t kResponseBytes = 1 + kChallengeTokenBytes;  // 452
+// A Challenge's plaintext: attempt id, the server's ephemeral public key, the
+// chosen suite (1), the challenge token.
 inline constexpr std::size_t kChallengeBodyBytes =
-    kAttemptBytes + kKxPublicBytes + kChallengeTokenBytes;
+    kAttemptBytes + kKxPublicBytes + 1 + kChallengeTokenBytes;
 inline constexpr std::uint64_t kChallengeLifetimeUs = 10'000'000;
 
 struct ServerSecurityConfig {
@@ -50,6 +52,9 @@ struct ServerSecurityConfig {
   std::uint32_t max_timeout_s = 600;
   // A session whose ENet connection is not established by then ends, us.
   std::uint64_t connect_deadline_us = 5'000'000;
+  // Cipher suites sessions may use (bit 1 << Suite; those this machine can
+  // run). Of those a client offers, AES-256-GCM is chosen first.
+  std::uint8_t suites = suite_bit(Suite::ChaCha20Poly1305);
   // Told of every join refused or dropped (for the host's log and counters).
   std::function<void(socket::Endpoint, JoinRefusal)> on_refusal;
   // Told of every session that ended by itself (idle, or not connected in
@@ -87,6 +92,8 @@ class ServerSecurity final : public socket::SecureStage {
                         std::uint64_t now_us) override;
   void accepted(socket::Endpoint from, std::uint64_t now_us) override;
 
+  // The cipher suite of the session at `peer`, if there is one.
+  [[nodiscard]] std::optional<Suite> suite(socket::Endpoint peer);
   // Who is behind an established session; false when there is none.
   bool session_info(socket::Endpoint peer, SessionInfo& out);
   // The session's ENet connection is established: its connect deadline no
@@ -100,8 +107,8 @@ class ServerSecurity final : public socket::SecureStage {
 
  private:
   struct Session {
-    Key client_to_server;
-    Key server_to_client;
+    SessionCipher client_to_server;
+    SessionCipher server_to_client;
     std::uint64_t send_sequence = 0;
     ReplayWindow received;
     std::uint64_t client_id = 0;

@@ -64,7 +64,7 @@ bool parse_public(std::span<const std::uint8_t> token, PublicToken& out) {
 }
 
 void write_request(const PublicToken& token, std::span<const std::uint8_t, kAttemptBytes> attempt,
-                   std::span<const std::uint8_t, kKxPublicBytes> kx_public,
+                   std::span<const std::uint8_t, kKxPublicBytes> kx_public, std::uint8_t suites,
                    std::span<std::uint8_t, kRequestBytes> out) {
   std::fill(out.begin(), out.end(), std::uint8_t{0});
   std::uint8_t* r = out.data();
@@ -76,17 +76,20 @@ void write_request(const PublicToken& token, std::span<const std::uint8_t, kAtte
   std::memcpy(r + request_at::sealed, token.sealed.data(), kPrivateSealedBytes);
   std::memcpy(r + kRequestAttemptAt, attempt.data(), kAttemptBytes);
   std::memcpy(r + kRequestKxAt, kx_public.data(), kKxPublicBytes);
-  const auto mac = request_mac(token.client_to_server, attempt.data(), kx_public.data());
+  const auto mac = request_mac(token.client_to_server, attempt.data(), kx_public.data(), suites);
   std::memcpy(r + kRequestMacAt, mac.data(), kRequestMacBytes);
+  r[kRequestSuitesAt] = suites;
 }
 
 std::array<std::uint8_t, kRequestMacBytes> request_mac(const Key& client_to_server,
                                                        const std::uint8_t* attempt,
-                                                       const std::uint8_t* kx_public) {
-  std::array<std::uint8_t, 8 + kAttemptBytes + kKxPublicBytes> message{'t', 'w', '-', 'r',
-                                                                       'e', 'q', 'u', 'e'};
+                                                       const std::uint8_t* kx_public,
+                                                       std::uint8_t suites) {
+  std::array<std::uint8_t, 8 + kAttemptBytes + kKxPublicBytes + 1> message{'t', 'w', '-', 'r',
+                                                                           'e', 'q', 'u', 'e'};
   std::memcpy(message.data() + 8, attempt, kAttemptBytes);
   std::memcpy(message.data() + 8 + kAttemptBytes, kx_public, kKxPublicBytes);
+  message[8 + kAttemptBytes + kKxPublicBytes] = suites;
   std::array<std::uint8_t, kRequestMacBytes> mac{};
   crypto_generichash(mac.data(), mac.size(), message.data(), message.size(),
                      client_to_server.bytes.data(), client_to_server.bytes.size());
@@ -102,8 +105,10 @@ bool parse_request(std::span<const std::uint8_t> wire, RequestView& out) {
   out.expires_unix_s = get_u64(r + request_at::expires);
   // The padding is not authenticated: it must be zero, or a changed bit in
   // it would pass as the same request.
-  for (std::size_t i = kRequestMacAt + kRequestMacBytes; i < kRequestBytes; ++i)
+  for (std::size_t i = kRequestSuitesAt + 1; i < kRequestBytes; ++i)
     if (r[i] != 0) return false;
+  out.suites = r[kRequestSuitesAt];
+  if (out.suites == 0 || (out.suites & ~kKnownSuites) != 0) return false;
   out.nonce = r + request_at::nonce;
   out.sealed = r + request_at::sealed;
   out.attempt = r + kRequestAttemptAt;

@@ -15,7 +15,7 @@ namespace tickwire::secure {
 // "TWTOKEN" and the wire version as a digit. The first 49 bytes of a request
 // (prefix, magic, protocol id, expiry, nonce) keep their places in every
 // version, so a server can tell a client of another version why it refuses.
-inline constexpr std::array<std::uint8_t, 8> kTokenMagic = {'T', 'W', 'T', 'O', 'K', 'E', 'N', '2'};
+inline constexpr std::array<std::uint8_t, 8> kTokenMagic = {'T', 'W', 'T', 'O', 'K', 'E', 'N', '3'};
 inline constexpr std::size_t kMagicVersionAt = 7;
 inline constexpr std::size_t kTokenBytes = 1024;
 inline constexpr std::size_t kMaxServers = 32;
@@ -34,6 +34,10 @@ inline constexpr std::size_t kRequestKxAt = kRequestAttemptAt + kAttemptBytes;  
 // the private part, so neither can be changed on the way.
 inline constexpr std::size_t kRequestMacAt = kRequestKxAt + kKxPublicBytes;  // 729
 inline constexpr std::size_t kRequestMacBytes = 16;
+// Then the cipher suites the client offers (bit 1 << Suite; at least one,
+// no unknown bit), also covered by the MAC: nobody on the way can take
+// AES-256-GCM out of the offer to force the slower suite.
+inline constexpr std::size_t kRequestSuitesAt = kRequestMacAt + kRequestMacBytes;  // 745
 
 // Offsets in the public token.
 namespace token_at {
@@ -85,9 +89,9 @@ void read_servers(const std::uint8_t* at, Servers& servers);
 // False when the magic, server count, timeout or padding is wrong.
 bool parse_public(std::span<const std::uint8_t> token, PublicToken& out);
 // The 1024-byte request a client sends for `token` in the attempt `attempt`,
-// with its ephemeral public key `kx_public`.
+// with its ephemeral public key `kx_public`, offering the suites `suites`.
 void write_request(const PublicToken& token, std::span<const std::uint8_t, kAttemptBytes> attempt,
-                   std::span<const std::uint8_t, kKxPublicBytes> kx_public,
+                   std::span<const std::uint8_t, kKxPublicBytes> kx_public, std::uint8_t suites,
                    std::span<std::uint8_t, kRequestBytes> out);
 
 // Fields of a request, pointing into the datagram.
@@ -99,14 +103,17 @@ struct RequestView {
   const std::uint8_t* attempt = nullptr;    // kAttemptBytes, inside the datagram
   const std::uint8_t* kx_public = nullptr;  // kKxPublicBytes, inside the datagram
   const std::uint8_t* mac = nullptr;        // kRequestMacBytes, inside the datagram
+  std::uint8_t suites = 0;                  // offered: bit 1 << Suite
 };
-// False unless the datagram is exactly kRequestBytes with the right prefix and magic.
+// False unless the datagram is exactly kRequestBytes with the right prefix
+// and magic, zero padding, and an offer of known suites (at least one).
 bool parse_request(std::span<const std::uint8_t> wire, RequestView& out);
-// The request's MAC over the attempt id and public key, under the token's
-// client-to-server key.
+// The request's MAC over the attempt id, public key and offered suites,
+// under the token's client-to-server key.
 std::array<std::uint8_t, kRequestMacBytes> request_mac(const Key& client_to_server,
                                                        const std::uint8_t* attempt,
-                                                       const std::uint8_t* kx_public);
+                                                       const std::uint8_t* kx_public,
+                                                       std::uint8_t suites);
 // Opens and parses the private part; false when it fails authentication or
 // its fields are out of range.
 bool open_private(const Key& token_key, const RequestView& request, PrivateToken& out);

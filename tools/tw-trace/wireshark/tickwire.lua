@@ -23,7 +23,7 @@ local KINDS = { [0] = "Meta", [1] = "Enet", [2] = "Handshake", [3] = "KeepAlive"
 local HS_TYPES = { [0] = "request", [1] = "denied", [2] = "challenge", [3] = "response",
                    [4] = "keepalive", [5] = "payload", [6] = "rejected" }
 -- Exact sizes of the handshake packets (PROTOCOL.md, "Encrypted datagram layer").
-local HS_SIZES = { [0] = 1024, [1] = 34, [2] = 515, [3] = 451, [6] = 26 }
+local HS_SIZES = { [0] = 1024, [1] = 34, [2] = 517, [3] = 452, [6] = 26 }
 local REJECT_REASONS = { [1] = "token invalid", [6] = "protocol mismatch", [7] = "version mismatch" }
 local DISCONNECT_REASONS = { [1] = "Timeout", [2] = "Kicked", [3] = "ServerFull", [4] = "ProtocolMismatch",
                              [5] = "VersionMismatch", [6] = "ClosedByPeer", [7] = "ClosedLocally" }
@@ -62,6 +62,9 @@ local f = {
   hs_attempt    = ProtoField.uint64("tickwire.handshake.attempt_id", "Attempt id", base.HEX),
   hs_pubkey     = ProtoField.bytes("tickwire.handshake.public_key", "Ephemeral public key"),
   hs_mac        = ProtoField.bytes("tickwire.handshake.mac", "MAC"),
+  hs_suites     = ProtoField.uint8("tickwire.handshake.suites", "Cipher suites offered", base.HEX),
+  hs_chacha     = ProtoField.bool("tickwire.handshake.suites.chacha20poly1305", "ChaCha20-Poly1305", 8, nil, 0x01),
+  hs_aes        = ProtoField.bool("tickwire.handshake.suites.aes256gcm", "AES-256-GCM", 8, nil, 0x02),
   hs_padding    = ProtoField.bytes("tickwire.handshake.padding", "Padding"),
   hs_ch_nonce   = ProtoField.bytes("tickwire.handshake.challenge_nonce", "Challenge token nonce"),
   hs_sealed     = ProtoField.bytes("tickwire.handshake.ciphertext", "Ciphertext"),
@@ -543,15 +546,17 @@ local function dissect_handshake(tvb, off, tree)
     add(f.hs_magic, 1, 8); add_protocol_id(ht, tvb(off + 9, 8)); unix_secs(f.hs_expires, 17)
     add(f.hs_nonce, 25, 24); add(f.hs_private, 49, 640); add_le(f.hs_attempt, 689, 8)
     add(f.hs_pubkey, 697, 32); add(f.hs_mac, 729, 16)
-    local pad = add(f.hs_padding, 745, 279)
-    for i = 745, 1023 do
+    local suites = add(f.hs_suites, 745, 1)
+    suites:add(f.hs_chacha, tvb(off + 745, 1)); suites:add(f.hs_aes, tvb(off + 745, 1))
+    local pad = add(f.hs_padding, 746, 278)
+    for i = 746, 1023 do
       if tvb(off + i, 1):uint() ~= 0 then
         pad:add_proto_expert_info(ef_unusual, "non-zero padding (the server drops this request)")
         break
       end
     end
   elseif type == 3 then                              -- Response: the challenge token as received
-    add(f.hs_ch_nonce, 1, 24); add(f.hs_sealed, 25, 410); add(f.hs_tag, 435, 16)
+    add(f.hs_ch_nonce, 1, 24); add(f.hs_sealed, 25, 411); add(f.hs_tag, 436, 16)
   elseif type == 6 then                              -- Rejected, in clear
     add(f.hs_nonce, 1, 24)
     local r = tvb(off + 25, 1):uint()
