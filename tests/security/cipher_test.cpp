@@ -12,6 +12,7 @@
 #include "secure/crypto.hpp"
 #include "secure/server_security.hpp"
 #include "secure/token_format.hpp"
+#include "tickwire/version.hpp"
 
 namespace tickwire::test {
 namespace {
@@ -184,6 +185,69 @@ TEST(SessionCipher, EachSuiteOpensOnlyItsOwnDatagrams) {
     wire[5] ^= 0x10;
     EXPECT_FALSE(cipher.open(h, 9, wire, out, size)) << "a flipped bit";
   }
+}
+
+// Sealing in place (the ciphertext over the plaintext, the header in the
+// head room) gives byte for byte what libsodium's out-of-place calls give,
+// for both suites, sizes around the block sizes and every sequence length.
+TEST(SessionCipher, SealingInPlaceMatchesSealingIntoAnotherBuffer) {
+  ASSERT_GE(sodium_init(), 0);
+  secure::Key key;
+  randombytes_buf(key.bytes.data(), key.bytes.size());
+  std::vector<secure::Suite> suites = {secure::Suite::ChaCha20Poly1305};
+  if (aes()) suites.push_back(secure::Suite::Aes256Gcm);
+  std::size_t compared = 0;
+  for (const secure::Suite suite : suites) {
+    secure::SessionCipher cipher;
+    cipher.set(suite, key);
+    for (const std::size_t size : {0, 1, 15, 16, 17, 63, 64, 65, 1200, 1375}) {
+      for (const std::uint64_t sequence : {0ull, 300ull, 1ull << 40, ~0ull >> 1}) {
+        std::vector<std::uint8_t> plain(size);
+        randombytes_buf(plain.data(), plain.size());
+        std::vector<std::uint8_t> buffer(size + secure::kSealOverhead, 0xEE);
+        std::copy(plain.begin(), plain.end(), buffer.begin() + secure::kHeadRoom);
+        std::size_t start = 99;
+        const std::size_t n =
+            cipher.seal_in_place(secure::PacketType::Payload, sequence, 5, buffer, size, start);
+        ASSERT_GT(n, 0u);
+        ASSERT_LE(start + n, buffer.size());
+        // The reference: header, then libsodium's ciphertext and tag written elsewhere.
+        std::vector<std::uint8_t> reference(size + secure::kSealOverhead);
+        const std::size_t head = secure::kHeadRoom - start;
+        std::copy_n(buffer.begin() + static_cast<std::ptrdiff_t>(start), head, reference.begin());
+        std::array<std::uint8_t, 10> ad{};
+        secure::put_u64(ad.data(), 5);
+        ad[8] = kWireVersion;
+        ad[9] = reference[0];
+        std::array<std::uint8_t, 12> nonce{};
+        secure::put_u64(nonce.data() + 4, sequence);
+        std::uint8_t* c = reference.data() + head;
+        if (suite == secure::Suite::ChaCha20Poly1305)
+          crypto_aead_chacha20poly1305_ietf_encrypt_detached(c, c + size, nullptr, plain.data(),
+                                                             size, ad.data(), ad.size(), nullptr,
+                                                             nonce.data(), key.bytes.data());
+        else
+          crypto_aead_aes256gcm_encrypt_detached(c, c + size, nullptr, plain.data(), size,
+                                                 ad.data(), ad.size(), nullptr, nonce.data(),
+                                                 key.bytes.data());
+        ASSERT_TRUE(std::equal(reference.begin(),
+                               reference.begin() + static_cast<std::ptrdiff_t>(n),
+                               buffer.begin() + static_cast<std::ptrdiff_t>(start)))
+            << "suite " << int(suite) << " size " << size << " sequence " << sequence;
+        // And it opens.
+        secure::Header h;
+        const std::span<const std::uint8_t> wire(buffer.data() + start, n);
+        ASSERT_TRUE(secure::read_sealed_header(wire, h));
+        std::vector<std::uint8_t> out(size + 1);
+        std::size_t got = 0;
+        ASSERT_TRUE(cipher.open(h, 5, wire, out, got));
+        ASSERT_EQ(got, size);
+        EXPECT_TRUE(std::equal(plain.begin(), plain.end(), out.begin()));
+        ++compared;
+      }
+    }
+  }
+  EXPECT_GE(compared, 40u);
 }
 
 TEST(RequestFormat, AnOfferOfNoSuiteOrAnUnknownOneIsMalformed) {

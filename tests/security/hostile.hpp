@@ -60,7 +60,7 @@ class Hostile {
 
   // Runs the handshake only (no ENet connection): until the session is up.
   void pump() {
-    host_.service();
+    host_.service(monotonic_us());
     ENetEvent e;
     while (enet_host_check_events(host_.enet(), &e) > 0)
       if (e.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(e.packet);

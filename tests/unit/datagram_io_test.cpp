@@ -76,8 +76,8 @@ TEST(MemoryLink, CarriesASecureSessionBetweenTwoPipelines) {
   ENetAddress from{};
   int got = 0;
   for (int round = 0; round < 10 && got == 0; ++round) {
-    client.pump();
-    server.pump();
+    client.pump(monotonic_us());
+    server.pump(monotonic_us());
     got = server.on_receive(&from, &in, 1);  // request, response, then the payload
     (void)client.on_receive(&from, &in, 1);  // challenge, keep-alive
     got = got > 0 ? got : server.on_receive(&from, &in, 1);

@@ -181,8 +181,8 @@ void Client::update() {
   Impl& m = *impl_;
   m.release_held();
   if (!m.host.is_open()) return;
-  m.host.service();
-  const std::uint64_t now = monotonic_us();
+  const std::uint64_t now = monotonic_us();  // the one clock read of this update
+  m.host.service(now);
   if (m.state == ClientState::Connecting &&
       m.security->state() == secure::ClientSecurity::State::Denied) {
     m.end(reason_for(m.security->denied()));

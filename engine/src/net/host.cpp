@@ -302,9 +302,9 @@ void Host::cap_retransmit_timeouts() noexcept {
   }
 }
 
-void Host::service() {
+void Host::service(std::uint64_t now_us) {
   if (host_ == nullptr) return;
-  pipeline_->pump();
+  pipeline_->pump(now_us);
   cap_retransmit_timeouts();
   // ENet reads at most 256 datagrams per service; keep going while the
   // socket still has more, within reason.
@@ -337,7 +337,7 @@ bool Host::wait(std::uint32_t timeout_ms) {
 
 void Host::flush() {
   if (host_ == nullptr) return;
-  pipeline_->pump();
+  pipeline_->pump(monotonic_us());
   enet_host_flush(host_);
 }
 

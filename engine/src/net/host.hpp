@@ -126,8 +126,9 @@ class Host {
   // What needs a command to the peer (the throttle): only once ENet reports
   // it connected, since a command queued earlier would spoil the handshake.
   void configure_connected_peer(ENetPeer* peer) const noexcept;
-  // Sends due datagrams, then services ENet until the socket is drained.
-  void service();
+  // Sends due datagrams, then services ENet until the socket is drained;
+  // `now_us` is the update's clock (monotonic_us()), read once by the caller.
+  void service(std::uint64_t now_us);
   void flush();
   // Blocks until a datagram can be read or `timeout_ms` passes, but not past
   // the moment the link conditioner releases a held datagram. True when

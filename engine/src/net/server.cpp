@@ -384,8 +384,8 @@ void Server::stop() {
   // Give the disconnects a moment to be acknowledged, so clients learn at
   // once instead of timing out.
   const std::uint64_t until = monotonic_us() + kStopGraceUs;
-  while (any && monotonic_us() < until) {
-    m.host.service();
+  for (std::uint64_t now = monotonic_us(); any && now < until; now = monotonic_us()) {
+    m.host.service(now);
     any = false;
     for (std::size_t i = 0; i < host->peerCount; ++i)
       any |= host->peers[i].state != ENET_PEER_STATE_DISCONNECTED &&
@@ -417,9 +417,9 @@ void Server::update() {
   Impl& m = *impl_;
   m.release_held();
   if (!m.host.is_open()) return;
-  m.host.service();
+  const std::uint64_t now = monotonic_us();  // the one clock read of this update
+  m.host.service(now);
   // The slot walk is for once-a-second rates, half-open peers and pending kicks only.
-  const std::uint64_t now = monotonic_us();
   if (now < m.next_sample_us && m.kicking == 0) return;
   if (now >= m.next_sample_us) {
     m.next_sample_us = now + 1'000'000;

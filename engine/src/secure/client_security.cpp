@@ -84,8 +84,9 @@ void ClientSecurity::establish(std::uint64_t now_us) {
   held_.clear();
 }
 
-std::size_t ClientSecurity::seal(socket::Endpoint to, std::span<const std::uint8_t> plain,
-                                 std::span<std::uint8_t> out, std::uint64_t /*now_us*/) {
+std::size_t ClientSecurity::seal_in_place(socket::Endpoint to, std::span<std::uint8_t> buffer,
+                                          std::size_t plain_size, std::uint64_t /*now_us*/,
+                                          std::size_t& start) {
   if (!(to == server_)) {
     wire_->drop(to, &DropCounters::no_session);
     return 0;
@@ -96,10 +97,12 @@ std::size_t ClientSecurity::seal(socket::Endpoint to, std::span<const std::uint8
       held_.erase(held_.begin());  // ENet resends; keep the newest
       wire_->drop(to, &DropCounters::held_overflow);
     }
+    const auto plain = buffer.subspan(kHeadRoom, plain_size);
     held_.emplace_back(plain.begin(), plain.end());
     return 0;
   }
-  return session_c2s_.seal(PacketType::Payload, send_sequence_++, token_.protocol_id, plain, out);
+  return session_c2s_.seal_in_place(PacketType::Payload, send_sequence_++, token_.protocol_id,
+                                    buffer, plain_size, start);
 }
 
 std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uint8_t> wire,

@@ -139,20 +139,40 @@ void SessionCipher::set(Suite suite, const Key& key) noexcept {
   if (suite == Suite::Aes256Gcm) crypto_aead_aes256gcm_beforenm(&aes_, key.bytes.data());
 }
 
+std::size_t SessionCipher::seal_in_place(PacketType type, std::uint64_t sequence,
+                                         std::uint64_t protocol_id, std::span<std::uint8_t> buffer,
+                                         std::size_t plain_size,
+                                         std::size_t& start) const noexcept {
+  if (buffer.size() < kHeadRoom + plain_size + kTagBytes) return 0;
+  // The header ends where the plaintext begins.
+  start = kHeadRoom - (1 + sequence_bytes(sequence));
+  const std::size_t head = write_sealed_header(type, sequence, plain_size, buffer.subspan(start));
+  if (head == 0) return 0;
+  const auto ad = associated_data(protocol_id, buffer[start]);
+  const auto nonce = nonce_for(sequence);
+  // Both libsodium AEADs encrypt in place (the ciphertext over the plaintext).
+  std::uint8_t* text = buffer.data() + kHeadRoom;
+  if (suite_ == Suite::ChaCha20Poly1305) {
+    crypto_aead_chacha20poly1305_ietf_encrypt_detached(text, text + plain_size, nullptr, text,
+                                                       plain_size, ad.data(), ad.size(), nullptr,
+                                                       nonce.data(), key_.bytes.data());
+  } else {
+    crypto_aead_aes256gcm_encrypt_detached_afternm(text, text + plain_size, nullptr, text,
+                                                   plain_size, ad.data(), ad.size(), nullptr,
+                                                   nonce.data(), &aes_);
+  }
+  return head + plain_size + kTagBytes;
+}
+
 std::size_t SessionCipher::seal(PacketType type, std::uint64_t sequence, std::uint64_t protocol_id,
                                 std::span<const std::uint8_t> plain,
                                 std::span<std::uint8_t> out) const noexcept {
-  if (suite_ == Suite::ChaCha20Poly1305)
-    return secure::seal(type, sequence, key_, protocol_id, plain, out);
-  const std::size_t head = write_sealed_header(type, sequence, plain.size(), out);
-  if (head == 0) return 0;
-  const auto ad = associated_data(protocol_id, out[0]);
-  const auto nonce = nonce_for(sequence);
-  std::uint8_t* cipher = out.data() + head;
-  crypto_aead_aes256gcm_encrypt_detached_afternm(cipher, cipher + plain.size(), nullptr,
-                                                 plain.data(), plain.size(), ad.data(), ad.size(),
-                                                 nullptr, nonce.data(), &aes_);
-  return head + plain.size() + kTagBytes;
+  if (out.size() < plain.size() + kSealOverhead) return 0;
+  std::memmove(out.data() + kHeadRoom, plain.data(), plain.size());
+  std::size_t start = 0;
+  const std::size_t n = seal_in_place(type, sequence, protocol_id, out, plain.size(), start);
+  if (n > 0 && start > 0) std::memmove(out.data(), out.data() + start, n);
+  return n;
 }
 
 bool SessionCipher::open(const Header& header, std::uint64_t protocol_id,

@@ -23,6 +23,9 @@ inline constexpr std::size_t kTagBytes = 16;
 inline constexpr std::size_t kXNonceBytes = 24;
 // Prefix + longest sequence + tag: what sealing adds to a datagram.
 inline constexpr std::size_t kSealOverhead = 1 + 8 + kTagBytes;
+// Sealing in place: the header goes in the head room before the plaintext.
+inline constexpr std::size_t kHeadRoom = socket::SecureStage::kHeadRoom;
+static_assert(kSealOverhead == kHeadRoom + kTagBytes);
 // Challenge and Denied packets are sealed with the token's server-to-client
 // key; their sequences are at or above this, so they never meet a session's
 // (which use keys of their own anyway). Each server starts its counter at a
@@ -160,6 +163,13 @@ class SessionCipher {
   void set(Suite suite, const Key& key) noexcept;
   [[nodiscard]] Suite suite() const noexcept { return suite_; }
 
+  // Seals the plaintext at buffer[kHeadRoom, kHeadRoom + plain_size) where it
+  // lies (socket::SecureStage::seal_in_place's layout): returns the packet's
+  // size and sets `start`; 0 when `buffer` is too small.
+  std::size_t seal_in_place(PacketType type, std::uint64_t sequence, std::uint64_t protocol_id,
+                            std::span<std::uint8_t> buffer, std::size_t plain_size,
+                            std::size_t& start) const noexcept;
+  // The same, copied: `plain` in, the packet at the start of `out`.
   std::size_t seal(PacketType type, std::uint64_t sequence, std::uint64_t protocol_id,
                    std::span<const std::uint8_t> plain, std::span<std::uint8_t> out) const noexcept;
   bool open(const Header& header, std::uint64_t protocol_id, std::span<const std::uint8_t> wire,

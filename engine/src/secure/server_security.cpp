@@ -350,15 +350,16 @@ void ServerSecurity::handle_response(socket::Endpoint from, std::span<const std:
   sodium_memzero(plain.data(), plain.size());
 }
 
-std::size_t ServerSecurity::seal(socket::Endpoint to, std::span<const std::uint8_t> plain,
-                                 std::span<std::uint8_t> out, std::uint64_t /*now_us*/) {
+std::size_t ServerSecurity::seal_in_place(socket::Endpoint to, std::span<std::uint8_t> buffer,
+                                          std::size_t plain_size, std::uint64_t /*now_us*/,
+                                          std::size_t& start) {
   Session* session = sessions_.find(to);
   if (session == nullptr) {
     wire_->drop(to, &DropCounters::no_session);
     return 0;
   }
-  return session->server_to_client.seal(PacketType::Payload, session->send_sequence++,
-                                        config_.protocol_id, plain, out);
+  return session->server_to_client.seal_in_place(PacketType::Payload, session->send_sequence++,
+                                                 config_.protocol_id, buffer, plain_size, start);
 }
 
 std::size_t ServerSecurity::open(socket::Endpoint from, std::span<const std::uint8_t> wire,

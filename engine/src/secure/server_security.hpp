@@ -80,8 +80,9 @@ class ServerSecurity final : public socket::SecureStage {
   }
 
   [[nodiscard]] std::uint32_t overhead() const noexcept override { return kSealOverhead; }
-  std::size_t seal(socket::Endpoint to, std::span<const std::uint8_t> plain,
-                   std::span<std::uint8_t> out, std::uint64_t now_us) override;
+  std::size_t seal_in_place(socket::Endpoint to, std::span<std::uint8_t> buffer,
+                            std::size_t plain_size, std::uint64_t now_us,
+                            std::size_t& start) override;
   std::size_t open(socket::Endpoint from, std::span<const std::uint8_t> wire,
                    std::span<std::uint8_t> out, std::uint64_t now_us) override;
   void tick(std::uint64_t now_us) override;

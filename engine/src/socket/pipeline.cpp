@@ -59,6 +59,16 @@ class EnetPeers final : public GuardPeers {
 
 }  // namespace
 
+std::size_t SecureStage::seal(Endpoint to, std::span<const std::uint8_t> plain,
+                              std::span<std::uint8_t> out, std::uint64_t now_us) {
+  if (out.size() < kHeadRoom + plain.size()) return 0;
+  std::memmove(out.data() + kHeadRoom, plain.data(), plain.size());
+  std::size_t start = 0;
+  const std::size_t n = seal_in_place(to, out, plain.size(), now_us, start);
+  if (n > 0 && start > 0) std::memmove(out.data(), out.data() + start, n);
+  return n;
+}
+
 // ---- Pipeline ---------------------------------------------------------------
 
 Pipeline::Pipeline(std::uint32_t max_peers, SecureStage& secure)
@@ -110,19 +120,21 @@ int Pipeline::on_send(const ENetAddress* address, const ENetBuffer* buffers, std
     count_drop(to, &DropCounters::oversized);
     return 0;
   }
+  // Gathered once, straight into the buffer it is sealed in.
+  std::uint8_t* plain = sealed_.data() + SecureStage::kHeadRoom;
   std::size_t at = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    std::memcpy(scratch_.data() + at, buffers[i].data, buffers[i].dataLength);
+    std::memcpy(plain + at, buffers[i].data, buffers[i].dataLength);
     at += buffers[i].dataLength;
   }
-  const std::uint64_t now = monotonic_us();
+  const std::uint64_t now = this->now();
   // Recorded as ENet sent it, before sealing: a datagram the secure stage
   // holds until its session is up (a client's CONNECT) is recorded now.
   if (capture_ != nullptr)
-    capture_->record(now, trace::Direction::Out, trace::RecordKind::Enet, to,
-                     {scratch_.data(), total});
-  const std::size_t sealed = secure_.seal(to, {scratch_.data(), total}, sealed_, now);
-  if (sealed > 0) send_sealed(to, {sealed_.data(), sealed});
+    capture_->record(now, trace::Direction::Out, trace::RecordKind::Enet, to, {plain, total});
+  std::size_t start = 0;
+  const std::size_t sealed = secure_.seal_in_place(to, sealed_, total, now, start);
+  if (sealed > 0) send_sealed(to, {sealed_.data() + start, sealed});
   // To ENet the datagram left: a held, dropped or conditioned-away datagram
   // looks like loss on the wire, and ENet resends what matters.
   return static_cast<int>(total);
@@ -160,9 +172,14 @@ void Pipeline::send_sealed(Endpoint to, std::span<const std::uint8_t> datagram) 
   pump_conditioner();  // what is due now (no delay configured) leaves at once
 }
 
-void Pipeline::pump() {
-  secure_.tick(monotonic_us());
+void Pipeline::pump(std::uint64_t now_us) {
+  now_us_ = now_us;
+  secure_.tick(now_us);
   pump_conditioner();
+}
+
+std::uint64_t Pipeline::now() const noexcept {
+  return capture_ != nullptr || out_.active() || in_.active() ? monotonic_us() : now_us_;
 }
 
 void Pipeline::pump_conditioner() {
@@ -194,7 +211,7 @@ int Pipeline::on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t 
   if (count == 0) return 0;
   const std::span<std::uint8_t> out(static_cast<std::uint8_t*>(buffers[0].data),
                                     buffers[0].dataLength);
-  const std::uint64_t now = monotonic_us();
+  const std::uint64_t now = this->now();
   // Read until a datagram for ENet turns up: a dropped or consumed one must
   // not end ENet's receive loop (returning 0 would).
   for (int budget = 4096; budget > 0; --budget) {

@@ -76,8 +76,11 @@ class Pipeline final : public Wire {
   int on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t count);
 
   // Runs the secure stage's timers and sends every held outgoing datagram
-  // that is due. Call before servicing ENet.
-  void pump();
+  // that is due, at `now_us`: the caller's one clock read for this update.
+  // Until the next pump(), datagrams are stamped with that time, unless a
+  // capture or a conditioner is active (those need each datagram's own).
+  // Call before servicing ENet.
+  void pump(std::uint64_t now_us);
 
   // Wire: the secure stage's own datagrams and drops.
   void transmit(Endpoint to, std::span<const std::uint8_t> datagram) override;
@@ -106,6 +109,9 @@ class Pipeline final : public Wire {
   // After the secure stage: conditioner or straight to the socket.
   void send_sealed(Endpoint to, std::span<const std::uint8_t> datagram);
   void pump_conditioner();
+  // A datagram's time: the update's, or the clock's when a capture or a
+  // conditioner needs it exact.
+  [[nodiscard]] std::uint64_t now() const noexcept;
   // Moves what the socket holds into the incoming conditioner's delay queue.
   void drain_into_conditioner(std::uint64_t now_us);
 
@@ -122,10 +128,13 @@ class Pipeline final : public Wire {
   PeerTable peers_;
   Conditioner out_;
   Conditioner in_;
-  std::vector<std::uint8_t> scratch_;  // kMaxDatagram + 1 bytes, for gathering and reading
-  std::vector<std::uint8_t> sealed_;   // kMaxDatagram + overhead bytes, the secure stage's output
-  std::vector<std::uint8_t> held_;     // a datagram taken from a conditioner
+  std::vector<std::uint8_t> scratch_;  // kMaxDatagram + 1 bytes, for reading
+  // kMaxDatagram + overhead bytes: ENet's datagram is gathered at kHeadRoom
+  // and sealed where it lies.
+  std::vector<std::uint8_t> sealed_;
+  std::vector<std::uint8_t> held_;  // a datagram taken from a conditioner
   bool last_receive_empty_ = true;
+  std::uint64_t now_us_ = 0;  // the last pump()'s time
   DropCounters drops_;
   std::uint64_t seam_sent_ = 0;
   std::uint64_t seam_received_ = 0;

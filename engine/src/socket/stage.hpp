@@ -34,12 +34,22 @@ class SecureStage {
   // Bytes added to every ENet datagram; ENet's MTU is reduced by it.
   [[nodiscard]] virtual std::uint32_t overhead() const noexcept = 0;
 
-  // ENet's datagram to `to`, in clear. Writes the datagram to put on the wire
-  // into `out` (at least plain.size() + overhead() bytes) and returns its
-  // size; 0 when it must not be sent now (no session: held or dropped, and
-  // counted by the stage).
-  virtual std::size_t seal(Endpoint to, std::span<const std::uint8_t> plain,
-                           std::span<std::uint8_t> out, std::uint64_t now_us) = 0;
+  // Bytes a caller of seal_in_place leaves in front of the plaintext.
+  static constexpr std::size_t kHeadRoom = 9;
+
+  // ENet's datagram to `to`, in clear, at buffer[kHeadRoom, kHeadRoom +
+  // plain_size); `buffer` holds at least plain_size + overhead() bytes. Seals
+  // it where it lies: the header goes just before it and the tag just after,
+  // so the datagram to put on the wire is buffer[start, start + the returned
+  // size). Returns 0 when it must not be sent now (no session: held or
+  // dropped, and counted by the stage).
+  virtual std::size_t seal_in_place(Endpoint to, std::span<std::uint8_t> buffer,
+                                    std::size_t plain_size, std::uint64_t now_us,
+                                    std::size_t& start) = 0;
+  // The same with the datagram copied: `plain` in, the sealed datagram at
+  // the start of `out` (at least plain.size() + overhead() bytes).
+  std::size_t seal(Endpoint to, std::span<const std::uint8_t> plain, std::span<std::uint8_t> out,
+                   std::uint64_t now_us);
 
   // A datagram from the wire. Returns the size of the plaintext for ENet,
   // written to `out`, or 0 when it was the stage's own (handshake, keep-alive)
