@@ -73,6 +73,11 @@ bool write_client_json(const std::string& path, const ClientReport& r, std::stri
   j += "  \"rtt_ms\": " + (r.net.rtt_ms > 0 ? num(r.net.rtt_ms) : std::string("null")) + ",\n";
   j += "  \"loss_pct\": " + num(r.net.in_loss_pct) + ",\n";
   j += "  \"out_loss_pct\": " + num(r.net.loss_pct) + ",\n";
+  // The suite that sealed the connection; null when no session was made.
+  j += "  \"cipher\": " +
+       (r.net.cipher == tickwire::CipherSuite::Auto ? std::string("null")
+                                                    : quoted(tickwire::to_string(r.net.cipher))) +
+       ",\n";
   j += "  \"in_kbps\": " + num(r.net.in_bytes_per_sec * 8.0 / 1000.0) + ",\n";
   j += "  \"out_kbps\": " + num(r.net.out_bytes_per_sec * 8.0 / 1000.0) + ",\n";
   j += "  \"updates_received\": " + std::to_string(r.game.updates_received) + ",\n";

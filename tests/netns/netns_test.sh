@@ -107,6 +107,9 @@ for c in a b; do
   secs="$(field "${file}" connected_s)"
   [[ "${connected}" == "true" ]] || { echo "client ${c}: not connected at exit"; status=1; }
   [[ "${seen}" -ge 4 ]] || { echo "client ${c}: saw ${seen} players, expected 4"; status=1; }
+  cipher="$(field "${file}" cipher)"
+  [[ "${cipher}" == '"aes256gcm"' || "${cipher}" == '"chacha20poly1305"' ]] ||
+    { echo "client ${c}: sealed with ${cipher}, expected a cipher suite"; status=1; }
   if ! awk -v u="${updates}" -v r="${rate}" -v s="${secs}" -v d="${duration}" -v f="${rate_floor}" \
     'BEGIN { exit !(s >= d - 2 && u >= f * r * s) }'; then
     echo "client ${c}: ${updates} updates in ${secs} s at ${rate}/s: below ${rate_floor} of expected"
