@@ -29,7 +29,9 @@ int cubes_unavailable(int, char**) {
 #endif
 
 constexpr Subcommand kSubcommands[] = {
-    {"transport", "round trip and reliable throughput: raw UDP, bare ENet, tickwire",
+    {"transport",
+     "round trip and throughput: raw UDP (plain, sealed), bare ENet, tickwire (reliable, "
+     "unreliable)",
      &twbench::transport_main},
 #if TICKWIRE_HAVE_ODE
     {"cubes", "snapshot bandwidth of Fiedler's 901-cube scene (ODE), delta-coded",

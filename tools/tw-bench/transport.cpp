@@ -21,6 +21,9 @@ namespace {
 // DESIGN.md, "Performance targets": tickwire against bare ENet in the same run.
 constexpr double kTargetRttRatioMax = 1.10;
 constexpr double kTargetThroughputRatioMin = 0.90;
+// tickwire's unreliable lane against netcode-style sealed UDP: "within a few
+// percent" of its median round trip.
+constexpr double kTargetUnreliableRttRatioMax = 1.10;
 
 struct Options {
   bool json = false;
@@ -56,6 +59,16 @@ std::vector<cli::Flag> flags(Options& options) {
   };
 }
 
+// Positions in the variants array, which is also the order every round runs them in.
+enum VariantIndex : std::size_t {
+  kUdp,
+  kUdpSealed,
+  kEnet,
+  kTickwire,
+  kTickwireUnreliable,
+  kVariantCount
+};
+
 struct Variant {
   const char* name;
   bool (*run)(const PhasePlan&, VariantSamples&, std::string&);
@@ -74,7 +87,7 @@ double ratio(double a, double b) {
   return b > 0 ? a / b : 0.0;
 }
 
-void print_json(const Options& options, const Variant (&v)[3]) {
+void print_json(const Options& options, const Variant (&v)[kVariantCount]) {
   JsonWriter json;
   json.begin().string("bench", "transport");
   json.integer("round_trips", static_cast<std::uint64_t>(options.round_trips));
@@ -98,47 +111,59 @@ void print_json(const Options& options, const Variant (&v)[3]) {
   }
   json.end();
   json.string("udp_throughput_note",
-              "unreliable: bytes the receiver read while the sender blasted");
+              "udp, udp_sealed and tickwire_unreliable throughputs are unreliable: bytes the "
+              "receiver read while the sender blasted");
   // Every tickwire datagram is sealed (engine/src/secure, in the pipeline's
-  // datagram path); the baselines are not.
+  // datagram path), and every udp_sealed one with the same suite; udp and
+  // enet are not.
   json.boolean("encrypted", true);  // tickwire has no unencrypted mode
-  json.string("cipher", tickwire::to_string(v[2].samples.cipher));  // the suite in use
-  // Both ENet variants run with tickwire's default throttle setting.
+  json.string("cipher", tickwire::to_string(v[kTickwire].samples.cipher));  // the suite in use
+  // All ENet variants (bare and tickwire's) run with tickwire's default throttle setting.
   json.boolean("enet_throttle", tickwire::TransportSettings{}.enet_throttle);
-  json.number("ratio_rtt_vs_enet", ratio(v[2].median_us, v[1].median_us), 4);
-  json.number("ratio_throughput_vs_enet", ratio(v[2].mbps, v[1].mbps), 4);
+  json.number("ratio_rtt_vs_enet", ratio(v[kTickwire].median_us, v[kEnet].median_us), 4);
+  json.number("ratio_throughput_vs_enet", ratio(v[kTickwire].mbps, v[kEnet].mbps), 4);
+  json.number("ratio_unreliable_rtt_vs_sealed_udp",
+              ratio(v[kTickwireUnreliable].median_us, v[kUdpSealed].median_us), 4);
   json.begin("targets")
       .number("ratio_rtt_vs_enet_max", kTargetRttRatioMax, 2)
       .number("ratio_throughput_vs_enet_min", kTargetThroughputRatioMin, 2)
+      .number("ratio_unreliable_rtt_vs_sealed_udp_max", kTargetUnreliableRttRatioMax, 2)
       .end();
   json.end();
   std::printf("%s\n", json.str().c_str());
 }
 
-void print_table(const Options& options, const Variant (&v)[3]) {
+void print_table(const Options& options, const Variant (&v)[kVariantCount]) {
   std::printf(
       "tw-bench transport on 127.0.0.1: %d round(s), %d round trips and %.2f s of "
       "throughput per variant\n\n",
       options.rounds, options.round_trips, options.seconds);
-  std::printf("%-10s %16s %14s %18s %9s %6s\n", "variant", "rtt median us", "rtt p99 us",
+  std::printf("%-19s %16s %14s %18s %9s %6s\n", "variant", "rtt median us", "rtt p99 us",
               "throughput MB/s", "samples", "lost");
   for (const Variant& x : v) {
-    std::printf("%-10s %16.2f %14.2f %18.1f %9zu %6llu\n", x.name, x.median_us, x.p99_us, x.mbps,
+    std::printf("%-19s %16.2f %14.2f %18.1f %9zu %6llu\n", x.name, x.median_us, x.p99_us, x.mbps,
                 x.samples.rtt_ns.size(), static_cast<unsigned long long>(x.samples.lost));
   }
   std::printf(
-      "\n(udp throughput is unreliable: bytes the receiver read while the sender "
-      "blasted.)\ntickwire is encrypted (%s on every datagram); ENet and UDP "
-      "are not.\n"
-      "Both ENet variants run with tickwire's ENet settings (throttle %s).\n\n",
-      tickwire::to_string(v[2].samples.cipher),
+      "\n(udp, udp_sealed and tickwire_unreliable throughputs are unreliable: bytes the\n"
+      "receiver read while the sender blasted.)\n"
+      "Every datagram is sealed in tickwire (%s), tickwire_unreliable (%s) and\n"
+      "udp_sealed (%s); enet and udp are not. All ENet variants run with tickwire's\n"
+      "ENet settings (throttle %s).\n\n",
+      tickwire::to_string(v[kTickwire].samples.cipher),
+      tickwire::to_string(v[kTickwireUnreliable].samples.cipher),
+      tickwire::to_string(v[kUdpSealed].samples.cipher),
       tickwire::TransportSettings{}.enet_throttle ? "on" : "off");
-  const double rtt = ratio(v[2].median_us, v[1].median_us);
-  const double tput = ratio(v[2].mbps, v[1].mbps);
-  std::printf("tickwire / enet  rtt median  %.3fx  (target <= %.2fx)  %s\n", rtt,
+  const double rtt = ratio(v[kTickwire].median_us, v[kEnet].median_us);
+  const double tput = ratio(v[kTickwire].mbps, v[kEnet].mbps);
+  const double unreliable_rtt = ratio(v[kTickwireUnreliable].median_us, v[kUdpSealed].median_us);
+  std::printf("%-32s rtt median  %.3fx  (target <= %.2fx)  %s\n", "tickwire / enet", rtt,
               kTargetRttRatioMax, rtt <= kTargetRttRatioMax ? "ok" : "MISSED");
-  std::printf("tickwire / enet  throughput  %.3fx  (target >= %.2fx)  %s\n", tput,
+  std::printf("%-32s throughput  %.3fx  (target >= %.2fx)  %s\n", "tickwire / enet", tput,
               kTargetThroughputRatioMin, tput >= kTargetThroughputRatioMin ? "ok" : "MISSED");
+  std::printf("%-32s rtt median  %.3fx  (target <= %.2fx)  %s\n",
+              "tickwire_unreliable / udp_sealed", unreliable_rtt, kTargetUnreliableRttRatioMax,
+              unreliable_rtt <= kTargetUnreliableRttRatioMax ? "ok" : "MISSED");
 }
 
 }  // namespace
@@ -152,19 +177,28 @@ void transport_usage(std::FILE* to, const char* program, bool brief) {
     return;
   }
   std::fprintf(
-      stderr,
-      "\nRound-trip time and reliable throughput on 127.0.0.1 for raw UDP, bare ENet and\n"
-      "tickwire, measured interleaved (each round runs udp, enet, tickwire) in one run.\n\n"
+      to,
+      "\nRound-trip time and throughput on 127.0.0.1 for five variants, measured\n"
+      "interleaved in one run (each round runs them all, in this order):\n"
+      "  udp                  raw UDP, unencrypted\n"
+      "  udp_sealed           raw UDP, every datagram AEAD-sealed netcode-style (sequence,\n"
+      "                       ciphertext, tag) with the suite tickwire uses\n"
+      "  enet                 bare ENet, reliable lane\n"
+      "  tickwire             tickwire, reliable lane, every datagram sealed\n"
+      "  tickwire_unreliable  tickwire, unreliable lane (kChannelUnreliable: unsequenced)\n"
+      "Ratios: tickwire / enet (rtt median <= %.2f, throughput >= %.2f) and\n"
+      "tickwire_unreliable / udp_sealed (rtt median <= %.2f). The udp, udp_sealed and\n"
+      "tickwire_unreliable throughputs are unreliable (bytes read while the sender blasted).\n\n"
       "  --json            print one JSON object instead of a table\n"
       "  --round-trips N   64-byte ping-pongs sampled per variant, over all rounds "
       "(10000)\n"
-      "  --seconds S       1 KiB reliable throughput window per variant, over all "
-      "rounds (2)\n"
+      "  --seconds S       1 KiB throughput window per variant, over all rounds (2)\n"
       "  --rounds R        interleaving rounds (3)\n"
-      "  --cipher SUITE    tickwire's cipher suite on both ends: auto (AES-256-GCM\n"
-      "                    where the CPU has AES-NI, else ChaCha20-Poly1305),\n"
-      "                    chacha20poly1305 or aes256gcm; the JSON's \"cipher\" is the\n"
-      "                    suite the connection used\n");
+      "  --cipher SUITE    the cipher suite of tickwire (both ends) and udp_sealed: auto\n"
+      "                    (AES-256-GCM where the CPU has AES-NI, else\n"
+      "                    ChaCha20-Poly1305), chacha20poly1305 or aes256gcm; the JSON's\n"
+      "                    \"cipher\" is the suite tickwire's connection used\n",
+      kTargetRttRatioMax, kTargetThroughputRatioMin, kTargetUnreliableRttRatioMax);
 }
 
 int transport_main(int argc, char** argv) {
@@ -175,8 +209,12 @@ int transport_main(int argc, char** argv) {
   std::string error;
   if (!start_enet("transport")) return 1;
 
-  Variant variants[3] = {
-      {"udp", &run_udp, {}}, {"enet", &run_enet, {}}, {"tickwire", &run_tickwire, {}}};
+  // In VariantIndex order.
+  Variant variants[kVariantCount] = {{"udp", &run_udp, {}},
+                                     {"udp_sealed", &run_udp_sealed, {}},
+                                     {"enet", &run_enet, {}},
+                                     {"tickwire", &run_tickwire, {}},
+                                     {"tickwire_unreliable", &run_tickwire_unreliable, {}}};
   for (Variant& v : variants) {
     v.samples.rtt_ns.reserve(static_cast<std::size_t>(options.round_trips));
   }
@@ -207,6 +245,15 @@ int transport_main(int argc, char** argv) {
                    "the numbers are not trustworthy\n",
                    v.name, v.samples.truncated, v.samples.rtt_ns.size(), options.round_trips);
     }
+  }
+  // udp_sealed resolves the setting as tickwire does; a mismatch would make
+  // the unreliable comparison unfair.
+  if (variants[kUdpSealed].samples.cipher != variants[kTickwireUnreliable].samples.cipher) {
+    std::fprintf(stderr,
+                 "tw-bench transport: warning: udp_sealed sealed with %s but tickwire_unreliable's "
+                 "connection used %s\n",
+                 tickwire::to_string(variants[kUdpSealed].samples.cipher),
+                 tickwire::to_string(variants[kTickwireUnreliable].samples.cipher));
   }
   if (options.json) {
     print_json(options, variants);

@@ -1,5 +1,6 @@
-// `tw-bench transport`: round-trip time and reliable throughput on loopback
-// for raw UDP, bare ENet and tickwire, measured interleaved in one run.
+// `tw-bench transport`: round-trip time and throughput on loopback for raw
+// UDP (plain, and sealed netcode-style), bare ENet and tickwire (reliable
+// and unreliable lanes), measured interleaved in one run.
 #pragma once
 
 #include <cstdio>

@@ -1,9 +1,10 @@
-// What the three transport variants share: the measurement plan, the
+// What the five transport variants share: the measurement plan, the
 // samples they produce, the echo server's shared state and the two client
 // loops (ping-pong and bulk send), written once against a small "Link"
 // interface so that every variant is measured by the same code.
 //
 // A Link is the client end of one variant, used only by the measuring thread:
+//   bool connect(std::uint16_t port)                the server's port on 127.0.0.1
 //   bool send_ping(std::span<const std::uint8_t>)   queue and send at once
 //   bool send_bulk(std::span<const std::uint8_t>)   queue; false = refused now
 //   std::size_t queued_bytes()                      accepted and not yet released
@@ -11,6 +12,7 @@
 //       on_message(std::span<const std::uint8_t>) returns true to stop draining;
 //       false from service() means the link failed (see error()).
 //   const std::string& error()
+//   tickwire::CipherSuite cipher()                  optional: the suite that seals
 #pragma once
 
 #include <algorithm>
@@ -64,7 +66,8 @@ struct PhasePlan {
   int warmup = 200;         // round trips before sampling starts
   int round_trips = 10000;  // sampled round trips
   double seconds = 2.0;     // throughput window after its warm-up, s
-  // tickwire's cipher suite setting, for both ends (the baselines do not seal).
+  // tickwire's cipher suite setting, for both ends; udp_sealed seals with
+  // the suite it resolves to (udp and enet do not seal).
   tickwire::CipherSuite cipher = tickwire::CipherSuite::Auto;
 };
 
@@ -75,7 +78,8 @@ struct VariantSamples {
   int truncated = 0;           // ping-pong phases stopped early by the time cap
   std::uint64_t bytes = 0;     // bulk bytes the server received inside the windows
   double seconds = 0;          // total length of the windows, s
-  // tickwire only: the suite its connection used (both ends agreed on it).
+  // Sealed variants only (tickwire's two and udp_sealed): the suite the
+  // link used, never Auto once connected; Auto for the unsealed ones.
   tickwire::CipherSuite cipher = tickwire::CipherSuite::Auto;
 };
 
@@ -236,12 +240,15 @@ bool measure_throughput(Link& link, const std::atomic<std::uint64_t>& received,
 
 // One variant end to end: its server on a thread, a Link connected to it,
 // the round trips, then the throughput. Each variant's file instantiates it
-// with its own Link and server function.
-template <class Link, class Serve>
-bool run_variant(Serve serve, const PhasePlan& plan, VariantSamples& out, std::string& error) {
+// with its own Link and server function; `link_args` go to the Link's
+// constructor (none: value-initialised). What `serve` captures by reference
+// must outlive this call (the server thread is joined before it returns).
+template <class Link, class Serve, class... LinkArgs>
+bool run_variant(Serve serve, const PhasePlan& plan, VariantSamples& out, std::string& error,
+                 const LinkArgs&... link_args) {
   ServerThread server(serve);
   if (!server.shared().wait_ready(error)) return false;
-  Link link;
+  Link link(link_args...);
   if (!link.connect(server.shared().port.load())) {
     error = link.error();
     return false;
@@ -251,10 +258,17 @@ bool run_variant(Serve serve, const PhasePlan& plan, VariantSamples& out, std::s
          measure_throughput(link, server.shared().bulk_bytes, plan, out, error);
 }
 
-// The three variants: each connects, runs both phases once (ping-pong, then
+// The five variants: each connects, runs both phases once (ping-pong, then
 // bulk) and tears down. False with `error` set when something failed.
+// Raw UDP, unencrypted (transport_udp.cpp).
 bool run_udp(const PhasePlan& plan, VariantSamples& out, std::string& error);
+// Raw UDP with every datagram AEAD-sealed, netcode-style (transport_udp.cpp).
+bool run_udp_sealed(const PhasePlan& plan, VariantSamples& out, std::string& error);
+// Bare ENet, reliable lane (transport_enet.cpp).
 bool run_enet(const PhasePlan& plan, VariantSamples& out, std::string& error);
+// tickwire on its reliable lane (kChannelReliable) and on its unreliable,
+// unsequenced lane (kChannelUnreliable) (transport_tickwire.cpp).
 bool run_tickwire(const PhasePlan& plan, VariantSamples& out, std::string& error);
+bool run_tickwire_unreliable(const PhasePlan& plan, VariantSamples& out, std::string& error);
 
 }  // namespace twbench

@@ -1,5 +1,8 @@
-// tickwire variant: tickwire::Server and tickwire::Client through the public
-// API only, each object used by one thread, on the reliable lane.
+// tickwire variants: tickwire::Server and tickwire::Client through the public
+// API only, each object used by one thread. "tickwire" runs on the reliable
+// lane (kChannelReliable), "tickwire_unreliable" on the unreliable,
+// unsequenced lane (kChannelUnreliable: ENet's unsequenced packets); the
+// code is the same, parameterised by the channel.
 #include <tickwire/tickwire.hpp>
 
 #include "transport_common.hpp"
@@ -18,6 +21,8 @@ const tickwire::TokenKey& bench_key() {
 // server thread starts, so both read it after.
 tickwire::CipherSuite g_cipher = tickwire::CipherSuite::Auto;
 
+// Echoes every message of at most kPingBytes on the channel it came on;
+// counts the bytes of larger ones.
 void serve_tickwire(ServerShared& shared) {
   tickwire::ServerSettings settings;
   settings.bind_address = "127.0.0.1";
@@ -41,7 +46,7 @@ void serve_tickwire(ServerShared& shared) {
         continue;
       }
       if (event.data.size() <= kPingBytes) {
-        (void)server.send(event.connection, tickwire::kChannelReliable, event.data);
+        (void)server.send(event.connection, event.channel, event.data);
         echoed = true;
       } else {
         bulk += event.data.size();
@@ -54,8 +59,11 @@ void serve_tickwire(ServerShared& shared) {
   }
 }
 
+// Sends pings and bulk messages on `channel` (one of the default lanes).
 class TickwireLink {
  public:
+  explicit TickwireLink(std::uint8_t channel) : channel_(channel) {}
+
   bool connect(std::uint16_t port) {
     tickwire::ClientSettings settings;
     settings.cipher = g_cipher;
@@ -95,7 +103,7 @@ class TickwireLink {
     return true;
   }
   bool send_bulk(std::span<const std::uint8_t> data) {
-    if (tickwire::Status s = client_.send(tickwire::kChannelReliable, data); !s) {
+    if (tickwire::Status s = client_.send(channel_, data); !s) {
       return fail(s.message);
     }
     return true;
@@ -124,6 +132,7 @@ class TickwireLink {
     error_ = std::move(why);
     return false;
   }
+  std::uint8_t channel_;
   tickwire::Client client_;
   std::string error_;
   tickwire::CipherSuite cipher_ = tickwire::CipherSuite::Auto;
@@ -133,7 +142,12 @@ class TickwireLink {
 
 bool run_tickwire(const PhasePlan& plan, VariantSamples& out, std::string& error) {
   g_cipher = plan.cipher;
-  return run_variant<TickwireLink>(serve_tickwire, plan, out, error);
+  return run_variant<TickwireLink>(serve_tickwire, plan, out, error, tickwire::kChannelReliable);
+}
+
+bool run_tickwire_unreliable(const PhasePlan& plan, VariantSamples& out, std::string& error) {
+  g_cipher = plan.cipher;
+  return run_variant<TickwireLink>(serve_tickwire, plan, out, error, tickwire::kChannelUnreliable);
 }
 
 }  // namespace twbench
