@@ -152,14 +152,24 @@ TEST_F(Cipher, ADowngradeOnThePathIsRefusedNotTaken) {
   EXPECT_EQ(agreed(), CipherSuite::Aes256Gcm);
 }
 
+secure::Key random_key() {
+  secure::Key key;
+  randombytes_buf(key.bytes.data(), key.bytes.size());
+  return key;
+}
+// The suites this CPU can run.
+std::vector<secure::Suite> suites_here() {
+  std::vector<secure::Suite> suites = {secure::Suite::ChaCha20Poly1305};
+  if (aes()) suites.push_back(secure::Suite::Aes256Gcm);
+  return suites;
+}
+
 // The session cipher on its own: each suite opens what it sealed, refuses a
 // flipped bit and the other suite's datagrams under the same key.
 TEST(SessionCipher, EachSuiteOpensOnlyItsOwnDatagrams) {
   ASSERT_GE(sodium_init(), 0);
-  secure::Key key;
-  randombytes_buf(key.bytes.data(), key.bytes.size());
-  std::vector<secure::Suite> suites = {secure::Suite::ChaCha20Poly1305};
-  if (aes()) suites.push_back(secure::Suite::Aes256Gcm);
+  const secure::Key key = random_key();
+  const std::vector<secure::Suite> suites = suites_here();
   const std::vector<std::uint8_t> plain(300, 0x42);
   for (const secure::Suite suite : suites) {
     secure::SessionCipher cipher;
@@ -192,10 +202,8 @@ TEST(SessionCipher, EachSuiteOpensOnlyItsOwnDatagrams) {
 // for both suites, sizes around the block sizes and every sequence length.
 TEST(SessionCipher, SealingInPlaceMatchesSealingIntoAnotherBuffer) {
   ASSERT_GE(sodium_init(), 0);
-  secure::Key key;
-  randombytes_buf(key.bytes.data(), key.bytes.size());
-  std::vector<secure::Suite> suites = {secure::Suite::ChaCha20Poly1305};
-  if (aes()) suites.push_back(secure::Suite::Aes256Gcm);
+  const secure::Key key = random_key();
+  const std::vector<secure::Suite> suites = suites_here();
   std::size_t compared = 0;
   for (const secure::Suite suite : suites) {
     secure::SessionCipher cipher;

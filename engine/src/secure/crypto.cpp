@@ -99,20 +99,33 @@ std::size_t seal(PacketType type, std::uint64_t sequence, const Key& key, std::u
   return head + plain.size() + kTagBytes;
 }
 
-bool open(const Header& header, const Key& key, std::uint64_t protocol_id,
-          std::span<const std::uint8_t> wire, std::span<std::uint8_t> out,
-          std::size_t& plain_size) noexcept {
+namespace {
+// Opens a sealed packet with `decrypt(plain, cipher, size, tag, ad, nonce)`,
+// a libsodium *_decrypt_detached call of the packet's suite (0: authentic).
+template <class Decrypt>
+bool open_with(const Header& header, std::uint64_t protocol_id, std::span<const std::uint8_t> wire,
+               std::span<std::uint8_t> out, std::size_t& plain_size, Decrypt decrypt) noexcept {
   const std::size_t cipher_size = wire.size() - header.size - kTagBytes;
   if (out.size() < cipher_size) return false;
   const auto ad = associated_data(protocol_id, header.prefix);
   const auto nonce = nonce_for(header.sequence);
   const std::uint8_t* cipher = wire.data() + header.size;
-  if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(out.data(), nullptr, cipher, cipher_size,
-                                                         cipher + cipher_size, ad.data(), ad.size(),
-                                                         nonce.data(), key.bytes.data()) != 0)
-    return false;
+  if (decrypt(out.data(), cipher, cipher_size, cipher + cipher_size, ad, nonce) != 0) return false;
   plain_size = cipher_size;
   return true;
+}
+}  // namespace
+
+bool open(const Header& header, const Key& key, std::uint64_t protocol_id,
+          std::span<const std::uint8_t> wire, std::span<std::uint8_t> out,
+          std::size_t& plain_size) noexcept {
+  return open_with(header, protocol_id, wire, out, plain_size,
+                   [&](std::uint8_t* plain, const std::uint8_t* cipher, std::size_t size,
+                       const std::uint8_t* tag, const auto& ad, const auto& nonce) {
+                     return crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+                         plain, nullptr, cipher, size, tag, ad.data(), ad.size(), nonce.data(),
+                         key.bytes.data());
+                   });
 }
 
 static_assert(crypto_aead_aes256gcm_NPUBBYTES == crypto_aead_chacha20poly1305_ietf_NPUBBYTES &&
@@ -180,17 +193,13 @@ bool SessionCipher::open(const Header& header, std::uint64_t protocol_id,
                          std::size_t& plain_size) const noexcept {
   if (suite_ == Suite::ChaCha20Poly1305)
     return secure::open(header, key_, protocol_id, wire, out, plain_size);
-  const std::size_t cipher_size = wire.size() - header.size - kTagBytes;
-  if (out.size() < cipher_size) return false;
-  const auto ad = associated_data(protocol_id, header.prefix);
-  const auto nonce = nonce_for(header.sequence);
-  const std::uint8_t* cipher = wire.data() + header.size;
-  if (crypto_aead_aes256gcm_decrypt_detached_afternm(out.data(), nullptr, cipher, cipher_size,
-                                                     cipher + cipher_size, ad.data(), ad.size(),
-                                                     nonce.data(), &aes_) != 0)
-    return false;
-  plain_size = cipher_size;
-  return true;
+  return open_with(header, protocol_id, wire, out, plain_size,
+                   [&](std::uint8_t* plain, const std::uint8_t* cipher, std::size_t size,
+                       const std::uint8_t* tag, const auto& ad, const auto& nonce) {
+                     return crypto_aead_aes256gcm_decrypt_detached_afternm(
+                         plain, nullptr, cipher, size, tag, ad.data(), ad.size(), nonce.data(),
+                         &aes_);
+                   });
 }
 
 bool ReplayWindow::already_received(std::uint64_t sequence) const noexcept {
