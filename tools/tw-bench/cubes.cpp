@@ -15,6 +15,7 @@
 #include <tickwire/snapshot_codec.hpp>
 
 #include "cli.hpp"
+#include "cubes_export.hpp"
 #include "cubes_sim.hpp"
 #include "stats.hpp"
 
@@ -56,6 +57,7 @@ struct Options {
   Codec codec = Codec::Delta;
   std::uint32_t frames = 2800;
   std::uint32_t seed = 1;
+  std::string export_path;  // --export: the challenge-layout file to write; empty: none
 };
 
 // The subcommand's flags, writing into `options`.
@@ -76,6 +78,12 @@ std::vector<cli::Flag> flags(Options& options) {
          if (v != "delta" && v != "range")
            return "--codec: expected delta or range, got '" + std::string(v) + "'";
          options.codec = v == "range" ? Codec::Range : Codec::Delta;
+         return std::string();
+       }},
+      {"--export", true,
+       [&](std::string_view v) {
+         if (v.empty()) return std::string("--export: expected a file name, got ''");
+         options.export_path = v;
          return std::string();
        }},
   };
@@ -142,7 +150,11 @@ std::uint32_t changed_cubes(const Snapshot& cur, const Snapshot& base) {
   return n;
 }
 
-bool run(const Options& options, Results& r) {
+// Simulates, codes and measures every frame; with --export also writes each
+// captured snapshot to `exporter` (opened here before the first frame, so a
+// file that cannot be created fails before the simulation, and closed here
+// after the last). False with `r.failure` set on any error.
+bool run(const Options& options, Results& r, ChallengeExport& exporter) {
   Schema schema = make_cube_schema();
   if (const Status status = schema.validate(); !status.ok()) {
     r.failure = "the cube schema does not validate: " + status.message;
@@ -161,6 +173,11 @@ bool run(const Options& options, Results& r) {
   CubesSim sim(options.seed);
   std::vector<EntityId> ids;
   for (std::size_t i = 0; i < CubesSim::kCubes; ++i) ids.push_back(store.create(0));
+  static_assert(CubesSim::kCubes == ChallengeExport::kCubes);
+  if (!options.export_path.empty() &&
+      !exporter.open(options.export_path, schema,
+                     CubeFields{kX, kY, kZ, kOrientation, kInteracting}, r.failure))
+    return false;
   r.raw_bits = static_cast<std::uint64_t>(layout.full_bits) * CubesSim::kCubes;
   r.encode_us.reserve(options.frames);
   r.decode_us.reserve(options.frames);
@@ -187,6 +204,8 @@ bool run(const Options& options, Results& r) {
       r.failure = "the snapshot ring lost a snapshot";
       return false;
     }
+    // Exactly the snapshot coded below; outside the timed encode and decode.
+    if (!options.export_path.empty() && !exporter.write(*current, ids, r.failure)) return false;
 
     auto start = std::chrono::steady_clock::now();
     const EncodeResult encoded = codec->encode(*current, baseline, buffer);
@@ -219,14 +238,14 @@ bool run(const Options& options, Results& r) {
     r.decode_us.push_back(decode_us);
     r.full_bytes += codec->encode(*current, nullptr, buffer).bytes;  // for full_kbps
   }
-  return true;
+  return exporter.close(r.failure);  // true when nothing was exported
 }
 
 double ratio(double a, double b) {
   return b > 0 ? a / b : 0.0;
 }
 
-void print_json(const Options& options, Results& r) {
+void print_json(const Options& options, Results& r, const ChallengeExport& exporter) {
   JsonWriter json;
   json.begin().string("bench", "cubes");
   json.integer("frames", r.frames);
@@ -267,11 +286,18 @@ void print_json(const Options& options, Results& r) {
       .number("maxwell_range_prediction", ratio(r.kbps(), kMaxwellKbps), 4)
       .end();
   json.begin("targets").number("kbps_max", kTargetKbps, 1).number("kbps_aim", kAimKbps, 1).end();
+  if (!options.export_path.empty()) {
+    json.begin("export")
+        .string("path", exporter.path())
+        .integer("frames", exporter.frames())
+        .integer("bytes", exporter.bytes())
+        .end();
+  }
   json.end();
   std::printf("%s\n", json.str().c_str());
 }
 
-void print_table(const Options& options, Results& r) {
+void print_table(const Options& options, Results& r, const ChallengeExport& exporter) {
   std::printf(
       "tw-bench cubes: %zu ODE cubes at 60 Hz, %u frames (seed %u, %s codec), each a delta "
       "against\n"
@@ -306,12 +332,19 @@ void print_table(const Options& options, Results& r) {
   std::printf("\ntarget < %.0f kbit/s: %s; aim < %.0f kbit/s: %s\n", kTargetKbps,
               r.kbps() < kTargetKbps ? "ok" : "MISSED", kAimKbps,
               r.kbps() < kAimKbps ? "ok" : "missed");
+  if (!options.export_path.empty()) {
+    std::printf("\nexported %llu frames (%llu bytes, challenge layout) to %s\n",
+                static_cast<unsigned long long>(exporter.frames()),
+                static_cast<unsigned long long>(exporter.bytes()), exporter.path().c_str());
+  }
 }
 
 }  // namespace
 
 void cubes_usage(std::FILE* to, const char* program, bool brief) {
-  std::fprintf(to, "usage: %s cubes [--json] [--codec delta|range] [--frames N] [--seed S]\n",
+  std::fprintf(to,
+               "usage: %s cubes [--json] [--codec delta|range] [--frames N] [--seed S]\n"
+               "                      [--export FILE]\n",
                program);
   if (brief) return;
   std::fprintf(to,
@@ -322,7 +355,14 @@ void cubes_usage(std::FILE* to, const char* program, bool brief) {
                "  --codec C   the snapshot codec: delta (bit-packed, the default) or range\n"
                "              (the same records through an adaptive range coder)\n"
                "  --frames N  frames to simulate (2800)\n"
-               "  --seed S    the player's waypoints and the grid's jitter (1)\n",
+               "  --seed S    the player's waypoints and the grid's jitter (1)\n"
+               "  --export FILE\n"
+               "              also write the quantized frames in the layout of Fiedler's\n"
+               "              compression challenge, for the reference coders: per frame,\n"
+               "              901 records (the player, then the grid) of 8 little-endian\n"
+               "              int32: orientation largest (0..3), a, b, c (0..511), position\n"
+               "              x, y (signed), z (>= 0) in 1/512 m, interacting (0/1). No\n"
+               "              header: frames x 901 x 32 bytes\n",
                kBaselineAge);
 }
 
@@ -331,14 +371,15 @@ int cubes_main(int argc, char** argv) {
   if (const int status = start("cubes", argc, argv, flags(options), &cubes_usage); status >= 0)
     return status;
   Results results;
-  if (!run(options, results)) {
+  ChallengeExport exporter;
+  if (!run(options, results, exporter)) {
     std::fprintf(stderr, "tw-bench cubes: %s\n", results.failure.c_str());
     return 1;
   }
   if (options.json) {
-    print_json(options, results);
+    print_json(options, results, exporter);
   } else {
-    print_table(options, results);
+    print_table(options, results, exporter);
   }
   if (!results.exact) {
     std::fprintf(stderr, "tw-bench cubes: a decoded snapshot differs from its source\n");

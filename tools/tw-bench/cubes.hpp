@@ -9,7 +9,8 @@ namespace twbench {
 
 // Parses the subcommand's arguments (argv[0] is "cubes") and runs it.
 // Exit codes: 0 done, 1 a measurement failed (codec error or inexact round
-// trip), 2 bad arguments or tw-bench was built without ODE.
+// trip) or the --export file could not be written, 2 bad arguments or
+// tw-bench was built without ODE.
 int cubes_main(int argc, char** argv);
 // Usage to `to`: the synopsis only when `brief`.
 void cubes_usage(std::FILE* to, const char* program, bool brief);
