@@ -453,6 +453,78 @@ TEST(ReplicatorCache, SharedScansSendExactlyWhatEachSenderWouldAlone) {
     EXPECT_GT(shared[c].sender->stats().entities_deferred, 0u) << "the budget bound: " << c;
 }
 
+// A view is shared by its recipe only when every snapshot it is made from has
+// a key id. Here two clients' newest views (where held changes come from)
+// have no change stamps and differ in one entity, while the rest of their
+// recipes agree (same world, same baseline, same changes left out): neither
+// may take the other's view, so each sends what it would alone.
+TEST(ReplicatorCache, ViewsHeldAtUnstampedStatesAreNotSharedByRecipe) {
+  CachedWorld cw(0, 5, 40);
+  for (EntityId id : cw.ids) ASSERT_TRUE(cw.store.set_vec2(id, 0, {0, 0}));
+  // The same entities with the same codes, but no change stamps (as if built
+  // by hand), at `tick`.
+  auto unstamped = [&](const Snapshot& s, std::uint32_t tick) {
+    Snapshot out(cw.schema, cw.settings);
+    out.clear(tick);
+    for (const EntityRecord& e : s.entities()) {
+      const auto codes = out.append(e.id, e.type, e.words, 0);
+      const auto src = s.codes(e);
+      std::copy(src.begin(), src.end(), codes.begin());
+    }
+    return out;
+  };
+  struct Side {
+    std::unique_ptr<SnapshotSender> sender;
+    std::unique_ptr<SnapshotReceiver> receiver;
+    std::vector<std::uint8_t> envelope;
+  };
+  std::vector<Side> shared(2), alone(2);
+  for (int c = 0; c < 2; ++c)
+    for (Side* side : {&shared[c], &alone[c]}) {
+      side->sender = std::make_unique<SnapshotSender>(cw.schema, cw.settings);
+      side->receiver = std::make_unique<SnapshotReceiver>(cw.schema, cw.settings);
+    }
+  for (Side& s : shared) s.sender->set_cache(&cw.cache);
+  auto encode = [&](int c, const Snapshot& world, bool ack) {
+    for (Side* side : {&shared[c], &alone[c]}) {
+      ASSERT_EQ(side->sender->encode(world, 0, 0, side->envelope), SnapshotError::None);
+      ASSERT_NE(side->receiver->receive(side->envelope), nullptr);
+      if (ack) side->sender->acknowledge(world.tick());
+    }
+    EXPECT_EQ(shared[c].envelope, alone[c].envelope) << "client " << c << " tick " << world.tick();
+  };
+  // Tick 1: everything, no budget; both clients ack it (their baseline).
+  const Snapshot& first = *cw.ring.capture(cw.store, 1);
+  for (int c = 0; c < 2; ++c) encode(c, first, true);
+  for (Side* side : {&shared[0], &shared[1], &alone[0], &alone[1]})
+    side->sender->set_budget_bytes(64);
+  // Tick 2, unstamped: everything moved by one unit, entity 0 one way for
+  // client 0 and the other way for client 1 (the same cost, so the same
+  // changes go); nobody acks.
+  for (EntityId id : cw.ids) ASSERT_TRUE(cw.store.set_vec2(id, 0, {1, 0}));
+  const Snapshot two_a = unstamped(*cw.ring.capture(cw.store, 2), 2);
+  ASSERT_TRUE(cw.store.set_vec2(cw.ids[0], 0, {-1, 0}));
+  const Snapshot two_b = unstamped(*cw.ring.capture(cw.store, 3), 2);
+  encode(0, two_a, false);
+  encode(1, two_b, false);
+  ASSERT_TRUE(shared[0].sender->stats().entities_deferred > 0) << "the budget binds";
+  // Tick 4, stamped: entity 0 waits (it went at tick 2) and is held at each
+  // client's own tick-2 state.
+  for (EntityId id : cw.ids) ASSERT_TRUE(cw.store.set_vec2(id, 0, {2, 0}));
+  const Snapshot& four = *cw.ring.capture(cw.store, 4);
+  for (int c = 0; c < 2; ++c) encode(c, four, false);
+  const Snapshot* a = shared[0].sender->sent(4);
+  const Snapshot* b = shared[1].sender->sent(4);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  const EntityRecord* ra = a->find(cw.ids[0].index());
+  const EntityRecord* rb = b->find(cw.ids[0].index());
+  ASSERT_NE(ra, nullptr);
+  ASSERT_NE(rb, nullptr);
+  EXPECT_FALSE(std::ranges::equal(a->codes(*ra), b->codes(*rb)))
+      << "entity 0 is held at each client's own state";
+}
+
 // A snapshot the cache has compared carries a key id, so comparing it (or
 // a copy) again is free; changing its records must make it a stranger again.
 TEST(ReplicatorCache, ASnapshotChangedAfterItWasComparedIsComparedAgain) {

@@ -87,12 +87,18 @@ struct SnapshotSender::Impl {
                          std::span<const std::uint8_t>& encoded) {
     view.reset();  // an earlier attempt's: the scratch is this sender's alone again
     SnapshotEncodeCache::Recipe recipe;
-    const bool by_recipe = cache != nullptr && selection.shared_scan();
+    bool by_recipe = cache != nullptr && selection.shared_scan();
     if (by_recipe) {
       const bool held = selection.left_out_list(left_out);
       recipe = {world.tick(), SnapshotEncodeCache::identify(world),
                 baseline != nullptr ? SnapshotEncodeCache::identify(*baseline) : 0,
                 held && latest != nullptr ? SnapshotEncodeCache::identify(*latest) : 0, left_out};
+      // Every snapshot the view is made from must be known by a key id (a
+      // held change reads the newest view), or one recipe could name two views.
+      by_recipe = recipe.world != 0 && (baseline == nullptr || recipe.baseline != 0) &&
+                  (!held || recipe.latest != 0);
+    }
+    if (by_recipe) {
       if (const auto* hit = cache->find_view(recipe)) {
         ++stats.cache_hits;
         view = hit->view;
