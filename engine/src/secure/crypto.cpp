@@ -181,7 +181,7 @@ std::size_t SessionCipher::seal(PacketType type, std::uint64_t sequence, std::ui
                                 std::span<const std::uint8_t> plain,
                                 std::span<std::uint8_t> out) const noexcept {
   if (out.size() < plain.size() + kSealOverhead) return 0;
-  std::memmove(out.data() + kHeadRoom, plain.data(), plain.size());
+  if (!plain.empty()) std::memmove(out.data() + kHeadRoom, plain.data(), plain.size());
   std::size_t start = 0;
   const std::size_t n = seal_in_place(type, sequence, protocol_id, out, plain.size(), start);
   if (n > 0 && start > 0) std::memmove(out.data(), out.data() + start, n);

@@ -62,7 +62,7 @@ class EnetPeers final : public GuardPeers {
 std::size_t SecureStage::seal(Endpoint to, std::span<const std::uint8_t> plain,
                               std::span<std::uint8_t> out, std::uint64_t now_us) {
   if (out.size() < kHeadRoom + plain.size()) return 0;
-  std::memmove(out.data() + kHeadRoom, plain.data(), plain.size());
+  if (!plain.empty()) std::memmove(out.data() + kHeadRoom, plain.data(), plain.size());
   std::size_t start = 0;
   const std::size_t n = seal_in_place(to, out, plain.size(), now_us, start);
   if (n > 0 && start > 0) std::memmove(out.data(), out.data() + start, n);
