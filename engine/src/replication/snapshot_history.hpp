@@ -46,7 +46,7 @@ class SnapshotHistory {
   std::vector<std::shared_ptr<const Snapshot>> slots_;
   std::vector<Snapshot> storage_;  // keep()'s: one per slot, or none
   std::vector<bool> held_;
-  std::vector<std::uint32_t> ticks_;  // each held slot's tick: find() reads no snapshot
+  std::vector<std::uint32_t> ticks_;     // each held slot's tick: find() reads no snapshot
   std::uint32_t next_ = 0;               // slot the next keep replaces
   std::optional<std::uint32_t> newest_;  // slot of the newest kept
 };
