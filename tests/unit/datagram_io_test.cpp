@@ -3,6 +3,9 @@
 // and a payload over it, with no socket at all.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -44,6 +47,92 @@ TEST(MemoryLink, DeliversInOrderWithinItsCapacity) {
   EXPECT_EQ(send_text(link.side_b(), kClient, "much too long"), 13);
   EXPECT_EQ(link.side_a().receive(buffer, from, length), DatagramIo::Read::Dropped);
   EXPECT_EQ(link.side_a().wait_fd(), -1);
+}
+
+// A non-blocking UDP socket bound to 127.0.0.1 on a port of the kernel's
+// choice, closed with the object.
+struct LoopbackSocket {
+  LoopbackSocket() {
+    fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof(sin);
+    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &size) == 0)
+      at = Endpoint{sin.sin_addr.s_addr, ntohs(sin.sin_port)};
+  }
+  ~LoopbackSocket() {
+    if (fd >= 0) ::close(fd);
+  }
+  LoopbackSocket(const LoopbackSocket&) = delete;
+  LoopbackSocket& operator=(const LoopbackSocket&) = delete;
+  int fd = -1;
+  Endpoint at;
+};
+
+std::string received(const std::vector<std::uint8_t>& buffer, std::size_t length) {
+  return {buffer.begin(), buffer.begin() + static_cast<long>(length)};
+}
+
+TEST(UdpBatchIo, HandsOutABatchInOrderAndFindsTheSocketDryWithoutAnotherRead) {
+  LoopbackSocket sender;
+  LoopbackSocket receiver;
+  ASSERT_NE(receiver.at.port, 0);
+  UdpBatchIo io(receiver.fd, 16);
+  UdpSocketIo out(sender.fd);
+  for (const char* text : {"one", "two", "a datagram over sixteen bytes", "three"})
+    ASSERT_GT(send_text(out, receiver.at, text), 0);
+  std::vector<std::uint8_t> buffer(16);
+  Endpoint from;
+  std::size_t length = 0;
+  ASSERT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Datagram);
+  EXPECT_EQ(received(buffer, length), "one");
+  EXPECT_EQ(from, sender.at);
+  EXPECT_TRUE(io.pending());
+  ASSERT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Datagram);
+  EXPECT_EQ(received(buffer, length), "two");
+  EXPECT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Dropped) << "over the slot";
+  EXPECT_EQ(from, sender.at);
+  ASSERT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Datagram);
+  EXPECT_EQ(received(buffer, length), "three");
+  EXPECT_FALSE(io.pending());
+  EXPECT_EQ(io.reads(), 1u) << "four datagrams, one system call";
+  // The batch came back short: the socket was dry when it was read.
+  EXPECT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Empty);
+  EXPECT_EQ(io.reads(), 1u) << "Empty without asking the kernel again";
+  // What arrives later is read by the next round.
+  ASSERT_GT(send_text(out, receiver.at, "four"), 0);
+  ASSERT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Datagram);
+  EXPECT_EQ(received(buffer, length), "four");
+  EXPECT_EQ(io.reads(), 2u);
+  EXPECT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Empty);
+  EXPECT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Empty) << "now from the kernel";
+  EXPECT_EQ(io.reads(), 3u);
+}
+
+TEST(UdpBatchIo, AFullBatchIsFollowedByAnotherRead) {
+  LoopbackSocket sender;
+  LoopbackSocket receiver;
+  UdpBatchIo io(receiver.fd, 64);
+  UdpSocketIo out(sender.fd);
+  const std::size_t total = UdpBatchIo::kBatch + 3;
+  for (std::size_t i = 0; i < total; ++i)
+    ASSERT_GT(send_text(out, receiver.at, "datagram " + std::to_string(i)), 0);
+  std::vector<std::uint8_t> buffer(64);
+  Endpoint from;
+  std::size_t length = 0;
+  for (std::size_t i = 0; i < total; ++i) {
+    ASSERT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Datagram) << i;
+    EXPECT_EQ(received(buffer, length), "datagram " + std::to_string(i));
+  }
+  EXPECT_EQ(io.reads(), 2u);
+  EXPECT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Empty);
+  EXPECT_EQ(io.reads(), 2u);
+  // A caller's buffer smaller than the datagram drops it, as UdpSocketIo does.
+  ASSERT_GT(send_text(out, receiver.at, "twelve bytes"), 0);
+  std::vector<std::uint8_t> small(4);
+  EXPECT_EQ(io.receive(small, from, length), DatagramIo::Read::Dropped);
 }
 
 TEST(MemoryLink, CarriesASecureSessionBetweenTwoPipelines) {

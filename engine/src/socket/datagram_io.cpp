@@ -3,10 +3,24 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
 namespace tickwire::socket {
+
+namespace {
+
+// What a failed read's errno means.
+DatagramIo::Read read_failure(int error) noexcept {
+  if (error == EAGAIN || error == EWOULDBLOCK) return DatagramIo::Read::Empty;
+  // A queued ICMP error: the socket is still fine.
+  if (error == ECONNREFUSED || error == EHOSTUNREACH || error == ENETUNREACH)
+    return DatagramIo::Read::Error;
+  return DatagramIo::Read::Dead;
+}
+
+}  // namespace
 
 long UdpSocketIo::send(Endpoint to, const iovec* parts, std::size_t count) noexcept {
   sockaddr_in sin{};
@@ -41,17 +55,72 @@ DatagramIo::Read UdpSocketIo::receive(std::span<std::uint8_t> buffer, Endpoint& 
   do {
     got = ::recvmsg(fd_, &msg, MSG_DONTWAIT | MSG_TRUNC);
   } while (got < 0 && errno == EINTR);
-  if (got < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Read::Empty;
-    // A queued ICMP error: the socket is still fine.
-    if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) return Read::Error;
-    return Read::Dead;
-  }
+  if (got < 0) return read_failure(errno);
   from = Endpoint{sin.sin_addr.s_addr, ntohs(sin.sin_port)};
   length = static_cast<std::size_t>(got);
   // MSG_TRUNC makes recvmsg return the real length: larger than the buffer
   // means it did not fit. An empty datagram carries nothing.
   if (length > buffer.size() || (msg.msg_flags & MSG_TRUNC) || got == 0) return Read::Dropped;
+  return Read::Datagram;
+}
+
+struct UdpBatchIo::Slots {
+  explicit Slots(std::size_t max_datagram) : bytes(UdpBatchIo::kBatch * max_datagram) {}
+  std::vector<std::uint8_t> bytes;  // kBatch slots of max_datagram bytes
+  std::array<mmsghdr, UdpBatchIo::kBatch> headers{};
+  std::array<iovec, UdpBatchIo::kBatch> parts{};
+  std::array<sockaddr_in, UdpBatchIo::kBatch> names{};
+};
+
+UdpBatchIo::UdpBatchIo(int fd, std::size_t max_datagram)
+    : fd_(fd), max_datagram_(max_datagram), slots_(std::make_unique<Slots>(max_datagram)) {
+  Slots& s = *slots_;
+  for (std::size_t i = 0; i < kBatch; ++i) {
+    s.parts[i] = iovec{s.bytes.data() + i * max_datagram_, max_datagram_};
+    s.headers[i].msg_hdr.msg_name = &s.names[i];
+    s.headers[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    s.headers[i].msg_hdr.msg_iov = &s.parts[i];
+    s.headers[i].msg_hdr.msg_iovlen = 1;
+  }
+}
+
+UdpBatchIo::~UdpBatchIo() = default;
+
+DatagramIo::Read UdpBatchIo::receive(std::span<std::uint8_t> buffer, Endpoint& from,
+                                     std::size_t& length) noexcept {
+  Slots& s = *slots_;
+  if (next_ == taken_) {
+    if (dry_) {
+      dry_ = false;
+      return Read::Empty;
+    }
+    // The kernel wrote the name lengths of the slots the last batch filled.
+    for (std::size_t i = 0; i < taken_; ++i) s.headers[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    int got;
+    do {
+      got = ::recvmmsg(fd_, s.headers.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+    } while (got < 0 && errno == EINTR);
+    ++reads_;
+    taken_ = 0;
+    next_ = 0;
+    if (got < 0) return read_failure(errno);
+    taken_ = static_cast<std::size_t>(got);
+    dry_ = taken_ < kBatch;
+    if (taken_ == 0) {
+      dry_ = false;
+      return Read::Empty;
+    }
+  }
+  const std::size_t i = next_++;
+  const mmsghdr& h = s.headers[i];
+  from = Endpoint{s.names[i].sin_addr.s_addr, ntohs(s.names[i].sin_port)};
+  length = h.msg_len;
+  // As UdpSocketIo: the real length (MSG_TRUNC) larger than the slot or the
+  // caller's buffer did not fit; an empty datagram carries nothing.
+  if (length > max_datagram_ || length > buffer.size() || (h.msg_hdr.msg_flags & MSG_TRUNC) ||
+      length == 0)
+    return Read::Dropped;
+  std::memcpy(buffer.data(), s.parts[i].iov_base, length);
   return Read::Datagram;
 }
 

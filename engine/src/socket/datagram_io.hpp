@@ -37,9 +37,13 @@ class DatagramIo {
                        std::size_t& length) noexcept = 0;
   // A descriptor that polls readable when receive() has something, or -1.
   [[nodiscard]] virtual int wait_fd() const noexcept = 0;
+  // True when receive() has datagrams already taken from the OS, which
+  // polling wait_fd() would not show.
+  [[nodiscard]] virtual bool pending() const noexcept { return false; }
 };
 
-// A bound IPv4 UDP socket (ENet's): sendmsg and recvmsg, non-blocking.
+// A bound IPv4 UDP socket (ENet's): sendmsg and recvmsg, non-blocking, one
+// datagram per system call. Holds no state but the descriptor.
 class UdpSocketIo final : public DatagramIo {
  public:
   explicit UdpSocketIo(int fd) noexcept : fd_(fd) {}
@@ -50,6 +54,43 @@ class UdpSocketIo final : public DatagramIo {
 
  private:
   int fd_;
+};
+
+// The same socket read in batches: one recvmmsg takes up to kBatch
+// datagrams, and receive() hands them out one by one. A batch that came back
+// short found the socket dry, so the receive() after its last datagram
+// answers Empty without a system call (what arrived since is read by the
+// next round of receives). A reader that stops at the first Empty (ENet's
+// receive loop) thus makes one system call per batch instead of one per
+// datagram plus one to find the socket empty.
+class UdpBatchIo final : public DatagramIo {
+ public:
+  static constexpr std::size_t kBatch = 32;
+  // Datagrams longer than `max_datagram` are taken and dropped.
+  UdpBatchIo(int fd, std::size_t max_datagram);
+  ~UdpBatchIo() override;
+  UdpBatchIo(const UdpBatchIo&) = delete;
+  UdpBatchIo& operator=(const UdpBatchIo&) = delete;
+
+  long send(Endpoint to, const iovec* parts, std::size_t count) noexcept override {
+    return UdpSocketIo(fd_).send(to, parts, count);
+  }
+  Read receive(std::span<std::uint8_t> buffer, Endpoint& from,
+               std::size_t& length) noexcept override;
+  [[nodiscard]] int wait_fd() const noexcept override { return fd_; }
+  [[nodiscard]] bool pending() const noexcept override { return next_ < taken_; }
+  // System calls that read (for tests: the batching must show in them).
+  [[nodiscard]] std::uint64_t reads() const noexcept { return reads_; }
+
+ private:
+  struct Slots;
+  int fd_;
+  std::size_t max_datagram_;
+  std::unique_ptr<Slots> slots_;
+  std::size_t taken_ = 0;  // datagrams the last recvmmsg took
+  std::size_t next_ = 0;   // the next one receive() hands out
+  bool dry_ = false;       // the last recvmmsg came back short
+  std::uint64_t reads_ = 0;
 };
 
 // Two endpoints joined in memory: what one sends the other receives, in

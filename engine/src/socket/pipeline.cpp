@@ -93,7 +93,7 @@ void Pipeline::count_drop(Endpoint peer, std::uint64_t DropCounters::*cause) {
 }
 
 void Pipeline::set_fd(int fd) {
-  socket_io_ = std::make_unique<UdpSocketIo>(fd);
+  socket_io_ = std::make_unique<UdpBatchIo>(fd, Conditioner::kMaxDatagram);
   io_ = socket_io_.get();
 }
 
