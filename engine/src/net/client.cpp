@@ -148,6 +148,9 @@ Status Client::connect(std::string_view server, const ClientSettings& settings) 
   }
   m.host.configure_peer(m.peer);
   m.endpoint = net::endpoint_of(address);
+  // The socket talks to this server only: the kernel keeps the route, and
+  // drops datagrams from anyone else before the seam sees them.
+  if (m.host.pipeline().io() != nullptr) m.host.pipeline().io()->connect(m.endpoint);
   m.host.pipeline().peers().insert(m.endpoint);
   m.rates.reset(monotonic_us());
   m.state = ClientState::Connecting;

@@ -86,6 +86,30 @@ UdpBatchIo::UdpBatchIo(int fd, std::size_t max_datagram)
 
 UdpBatchIo::~UdpBatchIo() = default;
 
+bool UdpBatchIo::connect(Endpoint peer) noexcept {
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = peer.host;
+  sin.sin_port = htons(peer.port);
+  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&sin), sizeof(sin)) != 0) return false;
+  connected_ = true;
+  peer_ = peer;
+  return true;
+}
+
+long UdpBatchIo::send(Endpoint to, const iovec* parts, std::size_t count) noexcept {
+  if (!connected_ || !(to == peer_)) return UdpSocketIo(fd_).send(to, parts, count);
+  msghdr msg{};
+  msg.msg_iov = const_cast<iovec*>(parts);
+  msg.msg_iovlen = count;
+  ssize_t sent;
+  do {
+    sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  if (sent >= 0) return static_cast<long>(sent);
+  return errno == EBADF || errno == ENOTSOCK ? -1 : 0;
+}
+
 DatagramIo::Read UdpBatchIo::receive(std::span<std::uint8_t> buffer, Endpoint& from,
                                      std::size_t& length) noexcept {
   Slots& s = *slots_;

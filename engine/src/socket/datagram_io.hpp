@@ -40,6 +40,9 @@ class DatagramIo {
   // True when receive() has datagrams already taken from the OS, which
   // polling wait_fd() would not show.
   [[nodiscard]] virtual bool pending() const noexcept { return false; }
+  // Talks to `peer` only from now on (a client's one server), where that
+  // makes sending cheaper; false when the I/O does not (nothing changes).
+  virtual bool connect(Endpoint /*peer*/) noexcept { return false; }
 };
 
 // A bound IPv4 UDP socket (ENet's): sendmsg and recvmsg, non-blocking, one
@@ -72,9 +75,10 @@ class UdpBatchIo final : public DatagramIo {
   UdpBatchIo(const UdpBatchIo&) = delete;
   UdpBatchIo& operator=(const UdpBatchIo&) = delete;
 
-  long send(Endpoint to, const iovec* parts, std::size_t count) noexcept override {
-    return UdpSocketIo(fd_).send(to, parts, count);
-  }
+  long send(Endpoint to, const iovec* parts, std::size_t count) noexcept override;
+  // connect()s the socket: the kernel keeps the route to `peer` (sends to it
+  // name no address), and drops datagrams from anyone else.
+  bool connect(Endpoint peer) noexcept override;
   Read receive(std::span<std::uint8_t> buffer, Endpoint& from,
                std::size_t& length) noexcept override;
   [[nodiscard]] int wait_fd() const noexcept override { return fd_; }
@@ -90,6 +94,8 @@ class UdpBatchIo final : public DatagramIo {
   std::size_t taken_ = 0;  // datagrams the last recvmmsg took
   std::size_t next_ = 0;   // the next one receive() hands out
   bool dry_ = false;       // the last recvmmsg came back short
+  bool connected_ = false;
+  Endpoint peer_;  // when connected_
   std::uint64_t reads_ = 0;
 };
 
