@@ -123,6 +123,43 @@ TEST(Link, MeasuredLossOverTenThousandDatagramsMatchesTheSetting) {
   EXPECT_EQ(client.stats().drops.conditioner_loss, after.drops.conditioner_loss);
 }
 
+// ENet doubles a reliable command's retransmit timeout at every loss, without
+// bound: after a 3 s outage its next try could be seconds away. The host caps
+// the timeout (TransportSettings::retransmit_cap_ms, 200 ms here, above twice
+// this link's round trip), so a message sent into the outage arrives within
+// about one cap of the link coming back.
+TEST(Link, AReliableMessageSentIntoAnOutageArrivesWithinTheRetransmitCapOfItsEnd) {
+  Server server;
+  Client client;
+  Loop loop;
+  ASSERT_TRUE(start_and_connect(server, client, loop, loopback_server()));
+  const ConnectionId id = server.connections().at(0);
+  // Reliable traffic both ways first, so that ENet's round trip settles.
+  int frame = 0;
+  loop.each_frame = [&] {
+    if (++frame % 10 == 0) (void)server.send(id, kChannelReliable, bytes("tock"));
+  };
+  loop.run_for(2s);
+  loop.each_frame = nullptr;
+  bool arrived = false;
+  loop.on_server_message = [&](const Event& e) { arrived = arrived || text(e.data) == "late"; };
+  LinkConditionerSettings cut;
+  cut.outgoing.loss_pct = 100;
+  ASSERT_TRUE(client.set_conditioner(cut));
+  ASSERT_TRUE(client.send(kChannelReliable, bytes("late")));
+  loop.run_for(3s);
+  ASSERT_FALSE(arrived);
+  ASSERT_TRUE(client.set_conditioner(LinkConditionerSettings{}));
+  const auto back = std::chrono::steady_clock::now();
+  ASSERT_TRUE(loop.until([&] { return arrived; }, 5s)) << "never arrived";
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - back);
+  // Uncapped, the next try after 3 s of doubling comes 1-3 s after the link
+  // is back; capped, within 200 ms (plus a loaded machine's slack).
+  EXPECT_LT(waited.count(), 700) << "the retransmit timeout was not capped";
+  EXPECT_TRUE(client.connected());
+}
+
 TEST(Link, BandwidthCapLimitsThroughput) {
   Server server;
   Client client;

@@ -210,6 +210,7 @@ Status Host::open(const ENetAddress* bind, std::size_t peer_count,
     if (err != 0) what += std::string(": ") + std::strerror(err);
     return {Errc::SocketError, what};
   }
+  loss_marks_.assign(host_->peerCount, LossMark{});
   stage_ = std::move(stage);
   pipeline_ = std::make_unique<socket::Pipeline>(tracked_peers, *stage_);
   pipeline_->set_conditioner(settings_.conditioner);
@@ -287,6 +288,13 @@ void Host::cap_retransmit_timeouts() noexcept {
     ENetPeer& peer = host_->peers[i];
     if (peer.state != ENET_PEER_STATE_CONNECTED || enet_list_empty(&peer.sentReliableCommands))
       continue;
+    // ENet doubles a timeout only where it counts a loss (packetsLost, which
+    // it zeroes when a loss epoch starts), and a first timeout (RTT + 4
+    // variance) is never above the cap: a peer with no loss counted since the
+    // last walk has nothing to cap.
+    LossMark& mark = loss_marks_[i];
+    if (peer.packetsLost == mark.lost && peer.packetLossEpoch == mark.epoch) continue;
+    mark = LossMark{peer.packetsLost, peer.packetLossEpoch};
     const std::uint32_t cap = std::max(settings_.retransmit_cap_ms,
                                        2 * peer.roundTripTime + 4 * peer.roundTripTimeVariance);
     for (ENetListIterator it = enet_list_begin(&peer.sentReliableCommands);

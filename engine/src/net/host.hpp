@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "socket/address.hpp"
 #include "socket/pipeline.hpp"
@@ -150,6 +151,14 @@ class Host {
   Status open_capture(bool server);
   // Clamps ENet's doubling retransmit timeouts (settings.retransmit_cap_ms).
   void cap_retransmit_timeouts() noexcept;
+
+  // Per ENet peer, ENet's loss count and epoch when its retransmit timeouts
+  // were last walked.
+  struct LossMark {
+    std::uint32_t lost = 0;
+    std::uint32_t epoch = 0;
+  };
+  std::vector<LossMark> loss_marks_;
 
   ENetHost* host_ = nullptr;
   std::unique_ptr<trace::CaptureWriter> capture_;  // outlives the pipeline that writes to it
