@@ -61,6 +61,20 @@ ClientReport report_of(const client::GameClient& c) {
   return r;
 }
 
+namespace {
+
+// tickwire's counters of dropped datagrams, by cause: a JSON object.
+std::string drops_json(const tickwire::DropCounters& drops) {
+  std::string j = "{";
+  for (std::size_t i = 0; i < std::size(tickwire::kDropCauses); ++i) {
+    const tickwire::DropCause& c = tickwire::kDropCauses[i];
+    j += std::string(i ? ", " : "") + "\"" + c.name + "\": " + std::to_string(drops.*c.count);
+  }
+  return j + "}";
+}
+
+}  // namespace
+
 bool write_client_json(const std::string& path, const ClientReport& r, std::string& error) {
   const bool never = !r.connected && r.reason == tickwire::DisconnectReason::None;
   std::string reason = r.connected ? "null"
@@ -102,6 +116,8 @@ bool write_client_json(const std::string& path, const ClientReport& r, std::stri
   j += "  \"reconnects\": " + std::to_string(r.game.reconnects) + ",\n";
   j += "  \"bytes_received\": " + std::to_string(r.net.bytes_received) + ",\n";
   j += "  \"bytes_sent\": " + std::to_string(r.net.bytes_sent) + ",\n";
+  // Datagrams from or to the server that tickwire dropped, by cause.
+  j += "  \"drops\": " + drops_json(r.net.drops) + ",\n";
   const client::ClientStats& g = r.game;
   std::string causes;
   for (std::size_t i = 0; i < tickwire::kCorrectionCauses; ++i)
@@ -239,12 +255,7 @@ bool write_server_json(const std::string& path, const server::ServerStats& s, st
        ", \"distrusted\": " + std::to_string(s.lag_compensation.distrusted) +
        ", \"hits\": " + std::to_string(s.hits) + "},\n";
   // tickwire's counters: datagrams dropped and joins refused, by cause.
-  j += "  \"drops\": {";
-  for (std::size_t i = 0; i < std::size(tickwire::kDropCauses); ++i) {
-    const tickwire::DropCause& c = tickwire::kDropCauses[i];
-    j += std::string(i ? ", " : "") + "\"" + c.name + "\": " + std::to_string(s.drops.*c.count);
-  }
-  j += "},\n";
+  j += "  \"drops\": " + drops_json(s.drops) + ",\n";
   j += "  \"joins_refused\": {";
   for (std::size_t i = 0; i < tickwire::kJoinRefusalCount; ++i) {
     const auto r = static_cast<tickwire::JoinRefusal>(i);

@@ -26,7 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // libpcap reads records into its own buffer: a payload never exceeds
     // the largest record an IPv4 packet can hold.
     if (r.payload.size() > 65535) __builtin_trap();
-    if (r.kind != tickwire::trace::Kind::Enet) continue;
+    // Replayed records hold ENet datagrams too (tw-trace dump parses them),
+    // but are never delivered.
+    const bool replayed = r.kind == tickwire::trace::Kind::Replayed;
+    if (r.kind != tickwire::trace::Kind::Enet && !replayed) continue;
     std::string why;
     const bool ok = tickwire::trace::parse_enet(r.payload, d, why);
     if (!ok && why.empty()) __builtin_trap();
@@ -37,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           c.data.data() + c.data.size() > r.payload.data() + r.payload.size())
         __builtin_trap();
     }
-    if (!ok) continue;
+    if (!ok || replayed) continue;
     auto& delivery = r.outgoing ? out : in;
     for (const auto& m : delivery.receive(d)) {
       if (m.bytes.size() > 4096) __builtin_trap();

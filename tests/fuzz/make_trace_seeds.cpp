@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   d.insert(d.end(), {9, 9, 9});
   w.record(30, Direction::Out, RecordKind::Enet, remote, d);
   w.record(40, Direction::In, RecordKind::Enet, remote, d);
+  w.record(50, Direction::In, RecordKind::Replayed, remote, d);  // its copy, dropped
   w.close();
   return 0;
 }

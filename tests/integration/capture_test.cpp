@@ -156,8 +156,61 @@ TEST(Capture, TheTwoEndsTracesMirrorEachOther) {
         std::search(r.payload.begin(), r.payload.end(), run.begin(), run.end()) != r.payload.end())
       found = true;
   EXPECT_TRUE(found) << "payloads are recorded decrypted";
+  // Keys are never written: the server's token key (its one long-term
+  // secret) appears in neither trace.
+  const auto& key = test_key().bytes();
+  for (const auto* t : {&srv, &cli})
+    for (const Record& r : *t)
+      EXPECT_EQ(std::search(r.payload.begin(), r.payload.end(), key.begin(), key.end()),
+                r.payload.end());
   ::unlink(server_file.c_str());
   ::unlink(client_file.c_str());
+}
+
+// Datagrams duplicated on the way in never reach ENet (the replay window
+// drops them), but the trace shows them: each one is a Replayed record, the
+// very bytes of a datagram received before, and there are no more of them
+// than the drops the client counted as replayed.
+TEST(Capture, DuplicatesTheReplayWindowDropsAreRecordedAsReplayed) {
+  const std::string file = temp_path("replayed");
+  ::unlink(file.c_str());
+  std::uint64_t replayed_drops = 0;
+  {
+    Server server;
+    Client client;
+    Loop loop;
+    ClientSettings cs;
+    cs.capture_path = file;
+    ASSERT_TRUE(start_and_connect(server, client, loop, loopback_server(), cs));
+    LinkConditionerSettings doubled;
+    doubled.incoming.duplicate_pct = 40.0f;
+    doubled.seed = 7;
+    ASSERT_TRUE(client.set_conditioner(doubled));
+    const std::uint64_t before = client.host_stats().drops.replayed;
+    for (int i = 0; i < 60; ++i) {
+      ASSERT_TRUE(server.broadcast(1, bytes("state " + std::to_string(i))));
+      loop.run_for(3ms);
+    }
+    loop.run_for(100ms);
+    replayed_drops = client.host_stats().drops.replayed - before;
+  }
+  const std::vector<Record> t = read_trace(file);
+  ASSERT_FALSE(t.empty());
+  const std::uint16_t client_port = t[0].sport;
+  std::vector<std::vector<std::uint8_t>> received;
+  std::uint64_t replayed_records = 0;
+  for (std::size_t i = 1; i < t.size(); ++i) {
+    if (t[i].dport != client_port) continue;
+    if (t[i].kind == trace::RecordKind::Enet) received.push_back(t[i].payload);
+    if (t[i].kind != trace::RecordKind::Replayed) continue;
+    ++replayed_records;
+    EXPECT_NE(std::find(received.begin(), received.end(), t[i].payload), received.end())
+        << "record " << i << " is not a copy of a datagram received before it";
+  }
+  EXPECT_GE(replayed_records, 10u) << "40 % of about 60 datagrams were doubled";
+  EXPECT_LE(replayed_records, replayed_drops);
+  EXPECT_GE(replayed_records + 2, replayed_drops) << "only duplicated keep-alives go unrecorded";
+  ::unlink(file.c_str());
 }
 
 TEST(Capture, StopsAtItsLimit) {
@@ -170,6 +223,7 @@ TEST(Capture, StopsAtItsLimit) {
     ServerSettings ss = loopback_server();
     ss.capture_path = file;
     ss.capture_max_bytes = 4096;
+    ::testing::internal::CaptureStderr();
     ASSERT_TRUE(start_and_connect(server, client, loop, ss));
     for (int i = 0; i < 50; ++i) {
       ASSERT_TRUE(server.broadcast(0, bytes(std::string(200, 'y'))));
@@ -177,6 +231,16 @@ TEST(Capture, StopsAtItsLimit) {
     }
     loop.run_for(100ms);
   }
+  // One line when recording starts, one when the limit stops it.
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = said.find(what); at != std::string::npos; at = said.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(count("recording decrypted traffic to " + file), 1u) << said;
+  EXPECT_EQ(count("reached its limit of 4096 bytes; recording stopped"), 1u) << said;
   struct stat st {};
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
   EXPECT_LE(st.st_size, 4096);

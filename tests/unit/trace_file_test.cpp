@@ -56,7 +56,7 @@ TEST(TraceReader, ReadsWhatTheCaptureWrote) {
   tickwire::trace::TraceReader f;
   std::string error;
   ASSERT_TRUE(f.open(path, error)) << error;
-  EXPECT_EQ(f.info().version, 1);
+  EXPECT_EQ(f.info().version, tickwire::trace::kTraceVersion);
   EXPECT_FALSE(f.info().server);
   EXPECT_EQ(f.info().protocol_id, 0x1122334455667788ull);
   EXPECT_EQ(f.info().start_unix_us, 1'700'000'000'123'456ull);  // microseconds kept
@@ -97,31 +97,56 @@ TEST(TraceReader, RefusesWhatIsNotATickwireTrace) {
   EXPECT_NE(error.find("empty"), std::string::npos) << error;
   // A newer version (the Meta record's payload starts at 24 + 16 + 29).
   std::vector<std::uint8_t> newer = bytes;
-  newer[24 + 16 + 29 + 8] = 2;
+  newer[24 + 16 + 29 + 8] = tickwire::trace::kTraceVersion + 1;
   EXPECT_FALSE(open_bytes(newer, error));
-  EXPECT_NE(error.find("version 2"), std::string::npos) << error;
+  EXPECT_NE(error.find("version " + std::to_string(tickwire::trace::kTraceVersion + 1)),
+            std::string::npos)
+      << error;
   // Not tickwire's magic.
   std::vector<std::uint8_t> other = bytes;
   other[24 + 16 + 29] = 'X';
   EXPECT_FALSE(open_bytes(other, error));
   EXPECT_NE(error.find("TWTRACE1"), std::string::npos) << error;
-  // Another protocol's capture (Ethernet link type).
-  const std::string eth = temp("eth.pcap");
-  {
-    pcap_t* p = pcap_open_dead(DLT_EN10MB, 65535);
-    pcap_dumper_t* d = pcap_dump_open(p, eth.c_str());
-    ASSERT_NE(d, nullptr);
-    const std::vector<std::uint8_t> frame(60, 0xAB);
+  // Another protocol's captures: one packet each, of link type `link`.
+  auto write_pcap = [](const std::string& path, int link, const std::vector<std::uint8_t>& packet) {
+    pcap_t* p = pcap_open_dead(link, 65535);
+    pcap_dumper_t* d = pcap_dump_open(p, path.c_str());
+    if (d == nullptr) return false;
     pcap_pkthdr h{};
-    h.caplen = h.len = 60;
-    pcap_dump(reinterpret_cast<u_char*>(d), &h, frame.data());
+    h.caplen = h.len = static_cast<bpf_u_int32>(packet.size());
+    pcap_dump(reinterpret_cast<u_char*>(d), &h, packet.data());
     pcap_dump_close(d);
     pcap_close(p);
-  }
+    return true;
+  };
+  // Ethernet.
+  const std::string eth = temp("eth.pcap");
+  ASSERT_TRUE(write_pcap(eth, DLT_EN10MB, std::vector<std::uint8_t>(60, 0xAB)));
   tickwire::trace::TraceReader f;
   EXPECT_FALSE(f.open(eth, error));
   EXPECT_NE(error.find("link type 1"), std::string::npos) << error;
   ::unlink(eth.c_str());
+  // Raw IPv4, tickwire's link type: a DNS query over UDP (its first payload
+  // byte, 0x12, where a record has its kind), a TCP segment, a short packet.
+  const std::vector<std::uint8_t> dns_query = {
+      0x45, 0x00, 0x00, 0x39, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00,  // IPv4, 57 B, UDP
+      10,   0,    0,    1,    10,   0,    0,    2,                             // 10.0.0.1 -> .2
+      0x04, 0xD2, 0x00, 0x35, 0x00, 0x25, 0x00, 0x00,                          // UDP 1234 -> 53
+      0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // DNS header
+      7,    'e',  'x',  'a',  'm',  'p',  'l',  'e',  3,    'c',  'o',  'm',
+      0,    0x00, 0x01, 0x00, 0x01};  // A, IN
+  std::vector<std::uint8_t> tcp = dns_query;
+  tcp[9] = 6;
+  const std::vector<std::uint8_t> tiny = {0x45, 0x00, 0x00, 0x14};
+  for (const std::vector<std::uint8_t>* packet :
+       std::initializer_list<const std::vector<std::uint8_t>*>{&dns_query, &tcp, &tiny}) {
+    const std::string ipv4 = temp("ipv4.pcap");
+    ASSERT_TRUE(write_pcap(ipv4, DLT_IPV4, *packet));
+    EXPECT_FALSE(f.open(ipv4, error));
+    EXPECT_NE(error.find("not a tickwire trace"), std::string::npos) << error;
+    EXPECT_EQ(error.find("unknown kind"), std::string::npos) << error;
+    ::unlink(ipv4.c_str());
+  }
   // Cut inside the last record: the records before it read, then an error.
   std::vector<std::uint8_t> cut(bytes.begin(), bytes.end() - 5);
   tickwire::trace::TraceReader g;

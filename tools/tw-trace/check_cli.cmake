@@ -1,9 +1,21 @@
 # tw-trace as a user drives it, on a real match: arena (a local match with a
-# bot client) records both ends with TICKWIRE_CAPTURE, then info, dump and
-# bad usage. Run as:
+# bot client) records both ends with TICKWIRE_CAPTURE, then info, dump,
+# replay and send, help, bad files and bad usage. Run as:
 #   cmake -DTW_TRACE=... -DARENA=... -DWORK=... -P check_cli.cmake
 cmake_minimum_required(VERSION 3.25)
-include(${CMAKE_CURRENT_LIST_DIR}/check_common.cmake)  # run(), a fresh WORK
+include(${CMAKE_CURRENT_LIST_DIR}/check_common.cmake)  # run(), write_bytes(), a fresh WORK
+
+# fails(STATUS WHO COMMAND...): COMMAND exits with STATUS (1 a bad file, 2 a
+# bad command line) and says why in one line on stderr, "WHO: ...".
+function(fails status who)
+  run(${status} ${ARGN})
+  string(REGEX MATCHALL "\n" breaks "${err}")
+  list(LENGTH breaks n)
+  if(NOT n EQUAL 1 OR NOT err MATCHES "^${who}: [^\n]+\n$")
+    message(FATAL_ERROR "${ARGN}: not one line \"${who}: ...\" on stderr:\n${err}")
+  endif()
+  set(err "${err}" PARENT_SCOPE)
+endfunction()
 
 # A 4-second local match through a link conditioner that loses, delays,
 # duplicates and reorders both ways: the server's trace is match.pcap, the
@@ -44,9 +56,69 @@ if(NOT role STREQUAL "client" OR NOT game STREQUAL "arena" OR NOT snapshots EQUA
                       "against ${arena_snapshots} counted by arena, inputs at ${input_rate}/s, "
                       "${rtt_samples} round trips, ${malformed} malformed\n${out}")
 endif()
+# More of the client's trace against arena's own stats, where they must agree:
+# - the trace has one connection, the server arena says it played on (a
+#   client talks to its server only, and names it by the same address);
+# - ENet delivered one Welcome per connection (the server sends one, on the
+#   reliable lane: delivered once, however often resent) and the client sent
+#   one Hello per connection (on Connected), and arena connected
+#   1 + reconnects times;
+# - arena has a round trip (rtt_ms not null) and so does the trace (above);
+# - the client sent at most one input message per input tick it ran (it sends
+#   one batch in a frame that ran one or more ticks, and none after the stats
+#   were taken: the disconnect that follows refuses sends), and some.
+# Bytes are not compared: arena counts sealed datagrams on the wire, before
+# its own conditioner drops some, until the stats are taken; the trace holds
+# the opened ones ENet got, to the end.
+string(JSON n_connections LENGTH "${out}" connections)
+string(JSON server_address GET "${out}" connections 0)
+string(JSON welcomes GET "${out}" received messages Welcome count)
+string(JSON hellos GET "${out}" sent messages Hello count)
+string(JSON inputs_sent GET "${out}" sent messages Input count)
+string(JSON arena_server GET "${client}" server)
+string(JSON reconnects GET "${client}" reconnects)
+string(JSON arena_rtt_type TYPE "${client}" rtt_ms)
+string(JSON ticks GET "${client}" ticks)
+math(EXPR connections_made "1 + ${reconnects}")
+if(NOT n_connections EQUAL 1 OR NOT server_address STREQUAL arena_server
+   OR NOT welcomes EQUAL connections_made OR NOT hellos EQUAL connections_made
+   OR NOT arena_rtt_type STREQUAL "NUMBER" OR inputs_sent GREATER ticks OR inputs_sent LESS 1)
+  message(FATAL_ERROR "info against arena: ${n_connections} connection(s), ${server_address} "
+                      "against ${arena_server}, ${welcomes} Welcome and ${hellos} Hello for "
+                      "${connections_made} connection(s), arena's round trip a ${arena_rtt_type}, "
+                      "${inputs_sent} input messages for ${ticks} ticks\n${out}\n${client}")
+endif()
+# Duplication shows in the trace (Replayed records): the conditioner
+# duplicated about 5 % of what reached the client, the replay window dropped
+# the copies, and arena counted them as replayed drops. The trace may hold a
+# few more (recorded after arena took its stats, while disconnecting), never
+# many more; arena's count may be higher (a duplicated keep-alive is counted,
+# not recorded).
+string(JSON duplicated GET "${out}" received duplicated)
+string(JSON replayed_drops GET "${client}" drops replayed)
+math(EXPR duplicated_bound "${replayed_drops} + 3")
+if(duplicated LESS 1 OR duplicated GREATER duplicated_bound)
+  message(FATAL_ERROR "info: ${duplicated} duplicated datagrams in the trace, arena dropped "
+                      "${replayed_drops} as replayed\n${out}\n${client}")
+endif()
 run(0 ${TW_TRACE} info ${WORK}/match.pcap)
 if(NOT out MATCHES "a server's" OR NOT out MATCHES "round trip" OR NOT out MATCHES "Input ")
   message(FATAL_ERROR "info (table):\n${out}")
+endif()
+# The two ends' traces: every message one end's ENet delivered, the other
+# sent (ENet delivers a sequence number once; a duplicate the conditioner
+# made is refused before ENet), so the client received at most the snapshots
+# the server sent it, and the server at most the inputs the client sent.
+run(0 ${TW_TRACE} info ${WORK}/match.pcap --json)
+string(JSON server_connections LENGTH "${out}" connections)
+string(JSON server_snapshots_sent GET "${out}" sent messages snapshot count)
+string(JSON server_inputs_received GET "${out}" received messages Input count)
+if(NOT server_connections EQUAL 1 OR snapshots GREATER server_snapshots_sent
+   OR server_inputs_received GREATER inputs_sent)
+  message(FATAL_ERROR "the server's trace: ${server_connections} connection(s), "
+                      "${server_snapshots_sent} snapshots sent (the client got ${snapshots}), "
+                      "${server_inputs_received} inputs received (the client sent "
+                      "${inputs_sent})\n${out}")
 endif()
 
 # dump: a line per datagram, ENet commands decoded, none malformed.
@@ -63,6 +135,14 @@ endif()
 string(REGEX MATCH "[^\n]*handshake[^\n]*" first_handshake "${out}")
 if(NOT first_handshake MATCHES "<- .*handshake request" OR NOT out MATCHES "-> [^\n]*challenge")
   message(FATAL_ERROR "dump: handshake order\n${out}")
+endif()
+# The client's trace decodes whole too.
+run(0 ${TW_TRACE} dump ${WORK}/match-2.pcap)
+string(REGEX MATCHALL "\n" lines "${out}")
+list(LENGTH lines n)
+if(n LESS 100 OR out MATCHES "malformed" OR NOT out MATCHES "=> snapshot tick [0-9]+, delta from"
+   OR NOT out MATCHES "=> Welcome slot" OR NOT out MATCHES "<- [^\n]*handshake challenge")
+  message(FATAL_ERROR "dump of the client's trace: ${n} lines\n${out}")
 endif()
 run(0 ${TW_TRACE} dump ${WORK}/match.pcap --json --connection 0 --from 0 --to 2)
 # The last line, by position (a CMake list would split it at the "; "
@@ -115,43 +195,186 @@ if(NOT send_status EQUAL 0 OR NOT n_played EQUAL 2 OR NOT err MATCHES "sending [
   message(FATAL_ERROR "send: exit ${statuses}\n${out}\n${err}")
 endif()
 
-# Bad files: exit 1 and one line.
+# Help: the overview, and each command's own usage and options only.
+run(0 ${TW_TRACE} --help)
+foreach(c info dump replay view send)
+  if(NOT out MATCHES "tw-trace ${c} FILE")
+    message(FATAL_ERROR "--help lacks ${c}:\n${out}")
+  endif()
+endforeach()
+if(NOT out MATCHES "COMMAND --help")
+  message(FATAL_ERROR "--help does not point to the commands' help:\n${out}")
+endif()
+set(commands info dump replay view send)
+foreach(c IN LISTS commands)
+  run(0 ${TW_TRACE} ${c} --help)
+  if(NOT out MATCHES "^usage: tw-trace ${c} FILE" OR NOT out MATCHES "Options:"
+     OR NOT out MATCHES "Exit status")
+    message(FATAL_ERROR "${c} --help:\n${out}")
+  endif()
+  foreach(other IN LISTS commands)
+    if(NOT other STREQUAL c AND out MATCHES "tw-trace ${other}")
+      message(FATAL_ERROR "${c} --help shows ${other}:\n${out}")
+    endif()
+  endforeach()
+endforeach()
+# dump's options, not send's (dump's --to is seconds, send's HOST:PORT), nor view's.
+run(0 ${TW_TRACE} dump --help)
+foreach(option --json --connection --from --to)
+  if(NOT out MATCHES "  ${option} ")
+    message(FATAL_ERROR "dump --help lacks ${option}:\n${out}")
+  endif()
+endforeach()
+if(out MATCHES "HOST:PORT|--code|--token|--clients|--quiet|--speed|--screenshot")
+  message(FATAL_ERROR "dump --help shows other commands' options:\n${out}")
+endif()
+run(0 ${TW_TRACE} send --help)
+if(NOT out MATCHES "--to HOST:PORT" OR NOT out MATCHES "--token FILE" OR out MATCHES "--json"
+   OR out MATCHES "--screenshot")
+  message(FATAL_ERROR "send --help:\n${out}")
+endif()
+# --help after the file, too.
+run(0 ${TW_TRACE} replay ${WORK}/match.pcap --help)
+if(NOT out MATCHES "^usage: tw-trace replay FILE")
+  message(FATAL_ERROR "replay FILE --help:\n${out}")
+endif()
+
+# Bad files: exit 1 and one line, for every command that reads a trace.
 file(WRITE ${WORK}/empty.pcap "")
-# The client's trace cut inside a record (the reader, tickwire/trace.hpp, is
-# also tested on a newer version and another protocol's capture).
+file(WRITE ${WORK}/text.pcap "not a trace\n")
+# The client's trace cut inside a record.
 file(SIZE ${WORK}/match-2.pcap size)
 math(EXPR size "${size} - 1")
 execute_process(COMMAND head -c ${size} ${WORK}/match-2.pcap OUTPUT_FILE ${WORK}/cut.pcap)
+# The first record is the Meta record (docs/PROTOCOL.md, "Packet traces"):
+# after the pcap header (24 bytes) and the record's (16), its IPv4 and UDP
+# headers (28) and kind byte, at offset 69: TWTRACE1, the trace version
+# (u16 LE, offset 77), the role (79), the protocol id (u64 LE, 80).
+file(READ ${WORK}/match-2.pcap magic OFFSET 69 LIMIT 8 HEX)
+if(NOT magic STREQUAL "5457545241434531")  # TWTRACE1
+  message(FATAL_ERROR "the client's trace has no Meta record at offset 69: '${magic}'")
+endif()
+# A trace of a future version, 99.
+patch_bytes(${WORK}/match-2.pcap ${WORK}/future.pcap 77 "6300")
+# Another protocol's capture on tickwire's link type (228, raw IPv4): a DNS
+# query over UDP, whose first payload byte (0x12) sits where a record's kind
+# would. pcap header (little-endian: magic, version 2.4, zone, accuracy,
+# snap length 65535, link type), one record header (time, 57 bytes), the
+# packet (IPv4 10.0.0.1 -> 10.0.0.2, UDP 1234 -> 53, the query).
+set(dns_query "45000039 00004000 40110000 0a000001 0a000002  04d20035 00250000"
+              "12340100 00010000 00000000 076578616d706c6503636f6d00 00010001")
+string(JOIN " " dns_query ${dns_query})
+write_bytes(${WORK}/dns.pcap "d4c3b2a1 02000400 00000000 00000000 ffff0000 e4000000"
+            "00e1f565 00000000 39000000 39000000 ${dns_query}")
+# The same query in an Ethernet frame (link type 1), as most captures are.
+write_bytes(${WORK}/ethernet.pcap "d4c3b2a1 02000400 00000000 00000000 ffff0000 01000000"
+            "00e1f565 00000000 47000000 47000000 ffffffffffff 020000000001 0800 ${dns_query}")
+set(bad_files
+    empty.pcap "not a readable pcap"
+    text.pcap "not a readable pcap"
+    missing.pcap "not a readable pcap"
+    cut.pcap "truncated"
+    future.pcap "version 99.*newer"
+    dns.pcap "not a tickwire trace"
+    ethernet.pcap "not a tickwire trace: link type 1")
 foreach(command info dump replay)
-  run(1 ${TW_TRACE} ${command} ${WORK}/cut.pcap)
-  if(NOT err MATCHES "truncated")
-    message(FATAL_ERROR "${command} of a cut trace: ${err}")
-  endif()
+  set(i 0)
+  list(LENGTH bad_files n)
+  while(i LESS n)
+    list(GET bad_files ${i} f)
+    math(EXPR i "${i} + 1")
+    list(GET bad_files ${i} says)
+    math(EXPR i "${i} + 1")
+    fails(1 "tw-trace ${command}" ${TW_TRACE} ${command} ${WORK}/${f})
+    if(NOT err MATCHES "${says}" OR err MATCHES "unknown kind")
+      message(FATAL_ERROR "${command} ${f}: expected \"${says}\", got ${err}")
+    endif()
+  endwhile()
 endforeach()
-file(WRITE ${WORK}/text.pcap "not a trace\n")
-foreach(f empty.pcap text.pcap missing.pcap)
-  run(1 ${TW_TRACE} info ${WORK}/${f})
-  if(NOT err MATCHES "^tw-trace: ")
-    message(FATAL_ERROR "${f}: ${err}")
-  endif()
+fails(1 "tw-trace send" ${TW_TRACE} send ${WORK}/empty.pcap --to 127.0.0.1:1 --code k7xqm2pd9tfa7)
+fails(1 "tw-trace send" ${TW_TRACE} send ${WORK}/future.pcap --to 127.0.0.1:1 --code k7xqm2pd9tfa7)
+if(NOT err MATCHES "version 99")
+  message(FATAL_ERROR "send of a future trace: ${err}")
+endif()
+fails(1 "tw-trace replay" ${TW_TRACE} replay ${WORK}/match-2.pcap --connection 1)
+fails(1 "tw-trace replay" ${TW_TRACE} replay ${WORK}/match.pcap --connection 7)
+
+# A trace of a game tw-trace has no decoder for (the client's, its protocol
+# id changed): info, dump and replay read it at tickwire's level and say so;
+# send cannot find the inputs without the game's decoder (a file error).
+patch_bytes(${WORK}/match-2.pcap ${WORK}/other-game.pcap 80 "efcdab8967452301")
+set(no_decoder "no decoder for protocol id 0x0123456789abcdef")
+run(0 ${TW_TRACE} info ${WORK}/other-game.pcap)
+if(NOT err MATCHES "^tw-trace info: ${no_decoder}[^\n]*tickwire's level" OR NOT out MATCHES
+                                                                               "no decoder")
+  message(FATAL_ERROR "info of another game's trace:\n${out}\n${err}")
+endif()
+run(0 ${TW_TRACE} info ${WORK}/other-game.pcap --json)
+string(JSON other_game TYPE "${out}" game)
+string(JSON other_snapshots GET "${out}" received messages snapshot count)
+if(NOT other_game STREQUAL "NULL" OR NOT other_snapshots EQUAL snapshots
+   OR out MATCHES "\"Input\"" OR NOT err MATCHES "${no_decoder}")
+  message(FATAL_ERROR "info --json of another game's trace:\n${out}\n${err}")
+endif()
+run(0 ${TW_TRACE} dump ${WORK}/other-game.pcap)
+if(NOT err MATCHES "^tw-trace dump: ${no_decoder}" OR NOT out MATCHES "=> snapshot tick"
+   OR out MATCHES "=> Input" OR out MATCHES "malformed")
+  message(FATAL_ERROR "dump of another game's trace:\n${err}")
+endif()
+# Replayed at tickwire's level: an envelope per snapshot delivered, at least
+# one per world the live client had (each came from one).
+run(0 ${TW_TRACE} replay ${WORK}/other-game.pcap)
+string(REGEX MATCHALL "[0-9]+ envelope [0-9]+ B\n" envelopes "${out}")
+list(LENGTH envelopes n_envelopes)
+if(NOT err MATCHES "^tw-trace replay: ${no_decoder}[^\n]*tickwire's level"
+   OR n_envelopes LESS n_worlds)
+  message(FATAL_ERROR "replay of another game's trace: ${n_envelopes} envelopes for "
+                      "${n_worlds} worlds\n${err}")
+endif()
+fails(1 "tw-trace send" ${TW_TRACE} send ${WORK}/other-game.pcap --to 127.0.0.1:1 --code
+      k7xqm2pd9tfa7)
+if(NOT err MATCHES "send needs the game's decoder to find the inputs: protocol id 0x0123456789abcdef")
+  message(FATAL_ERROR "send of another game's trace: ${err}")
+endif()
+
+# Bad command lines: exit 2 and one line.
+fails(2 "tw-trace" ${TW_TRACE})
+fails(2 "tw-trace" ${TW_TRACE} frobnicate ${WORK}/match.pcap)
+fails(2 "tw-trace info" ${TW_TRACE} info)
+fails(2 "tw-trace dump" ${TW_TRACE} dump --json ${WORK}/match.pcap)
+fails(2 "tw-trace dump" ${TW_TRACE} dump ${WORK}/match.pcap --bogus)
+fails(2 "tw-trace dump" ${TW_TRACE} dump ${WORK}/match.pcap --connection -1)
+fails(2 "tw-trace dump" ${TW_TRACE} dump ${WORK}/match.pcap --from -1)
+if(NOT err MATCHES "--from: expected seconds at least 0, got '-1'")
+  message(FATAL_ERROR "dump --from -1: ${err}")
+endif()
+fails(2 "tw-trace dump" ${TW_TRACE} dump ${WORK}/match.pcap --to soon)
+fails(2 "tw-trace dump" ${TW_TRACE} dump ${WORK}/match.pcap --from 3 --to 1)
+if(NOT err MATCHES "--from 3 is after --to 1")
+  message(FATAL_ERROR "dump --from 3 --to 1: ${err}")
+endif()
+run(0 ${TW_TRACE} dump ${WORK}/match.pcap --from 0.0 --to 0)  # one instant: fine
+fails(2 "tw-trace replay" ${TW_TRACE} replay ${WORK}/match.pcap --json)
+fails(2 "tw-trace info" ${TW_TRACE} info ${WORK}/match.pcap --connection 0)
+fails(2 "tw-trace view" ${TW_TRACE} view ${WORK}/match-2.pcap --speed 100)
+fails(2 "tw-trace view" ${TW_TRACE} view ${WORK}/match-2.pcap --size 10x10)
+fails(2 "tw-trace view" ${TW_TRACE} view ${WORK}/match-2.pcap --from -1)
+# send checks its whole command line before it reads the trace: a bad one
+# exits 2 even when the trace does not exist.
+set(code --code k7xqm2pd9tfa7)
+foreach(args "--to;nohost;${code}" "--to;127.0.0.1:99999;${code}" "--to;127.0.0.1:0;${code}"
+             "--to;bad host:27015;${code}" "--to;:27015;${code}" "--to;127.0.0.1:1;--code;short"
+             "--to;127.0.0.1:1;--code;abcdefghijkl" "${code}" "--to;127.0.0.1:1"
+             "--to;127.0.0.1:1;${code};--token;${WORK}/t" "--to;127.0.0.1:1;--token;"
+             "--to;127.0.0.1:1;--token;${WORK}/t;--clients;2" "--to;127.0.0.1:1;${code};--clients;0")
+  foreach(trace match-2.pcap missing.pcap)
+    fails(2 "tw-trace send" ${TW_TRACE} send ${WORK}/${trace} ${args})
+  endforeach()
 endforeach()
-# Bad command lines: exit 2.
-run(2 ${TW_TRACE})
-run(2 ${TW_TRACE} frobnicate ${WORK}/match.pcap)
-run(2 ${TW_TRACE} info)
-run(2 ${TW_TRACE} dump ${WORK}/match.pcap --bogus)
-run(2 ${TW_TRACE} dump ${WORK}/match.pcap --connection -1)
-run(2 ${TW_TRACE} replay ${WORK}/match.pcap --json)
-run(1 ${TW_TRACE} replay ${WORK}/match-2.pcap --connection 1)
-run(2 ${TW_TRACE} send ${WORK}/match-2.pcap --to 127.0.0.1:1 --token ${WORK}/t --clients 2)
-run(1 ${TW_TRACE} replay ${WORK}/match.pcap --connection 7)
-run(2 ${TW_TRACE} view ${WORK}/match-2.pcap --speed 100)
-run(2 ${TW_TRACE} view ${WORK}/match-2.pcap --size 10x10)
-run(2 ${TW_TRACE} send ${WORK}/match-2.pcap --code k7xqm2pd9tfa7)
-run(2 ${TW_TRACE} send ${WORK}/match-2.pcap --to 127.0.0.1:1)
-run(2 ${TW_TRACE} send ${WORK}/match-2.pcap --to 127.0.0.1:1 --code k7xqm2pd9tfa7 --clients 0)
-run(1 ${TW_TRACE} send ${WORK}/empty.pcap --to 127.0.0.1:1 --code k7xqm2pd9tfa7)
-run(0 ${TW_TRACE} --help)
-if(NOT out MATCHES "usage: tw-trace info")
-  message(FATAL_ERROR "--help:\n${out}")
+# A token file that cannot be read is a bad file (exit 1), found before the
+# trace is read.
+fails(1 "tw-trace send" ${TW_TRACE} send ${WORK}/missing.pcap --to 127.0.0.1:1 --token
+      ${WORK}/no-token)
+if(NOT err MATCHES "no-token")
+  message(FATAL_ERROR "send with a missing token file: ${err}")
 endif()

@@ -8,21 +8,28 @@
 //                      [--screenshot FILE.bmp]
 //   tw-trace send FILE --to HOST:PORT (--code CODE | --token FILE) [--clients N]
 //                      [--connection N] [--quiet]
+//   tw-trace [COMMAND] --help
 //
-// Exit status: 0 done, 1 a file that is not a readable tickwire trace (or a
-// record in it that is malformed), 2 a bad command line.
+// An error is one line on stderr, "tw-trace COMMAND: WHAT". Exit status: 0
+// done, 1 a file that is not a readable tickwire trace (or a record in it
+// that is malformed, or a trace the command cannot use), 2 a bad command
+// line.
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
+#include <tickwire/token.hpp>
 #include <tickwire/trace.hpp>
 #include "args.hpp"
 #include "peers.hpp"
@@ -36,7 +43,9 @@ namespace {
 using namespace tickwire::trace;
 namespace cli = tickwire::cli;
 
-constexpr const char* kUsage =
+// ---- help ----
+
+constexpr const char* kOverview =
     "usage: tw-trace info FILE [--json]\n"
     "       tw-trace dump FILE [--json] [--connection N] [--from S] [--to S]\n"
     "       tw-trace replay FILE [--connection N]\n"
@@ -44,70 +53,155 @@ constexpr const char* kUsage =
     "                          [--size WxH] [--screenshot FILE.bmp]\n"
     "       tw-trace send FILE --to HOST:PORT (--code CODE | --token FILE)\n"
     "                          [--clients N] [--connection N] [--quiet]\n"
-    "       tw-trace COMMAND --help\n";
+    "       tw-trace COMMAND --help     that command's usage and options\n"
+    "\n"
+    "FILE is a trace a tickwire program recorded (TICKWIRE_CAPTURE=FILE.pcap).\n"
+    "  info    what the trace holds: duration, connections, datagrams and bytes\n"
+    "          each way, messages by kind with their rates, resends, loss and\n"
+    "          reordering, round trips from ENet's acks\n"
+    "  dump    one line per datagram: time, direction, size, kind, its ENet\n"
+    "          commands and the messages it completed\n"
+    "  replay  rebuilds the worlds one client had, as fast as it can: a line\n"
+    "          \"TICK HASH\" per world\n"
+    "  view    plays the match back from one client's view in arena's window\n"
+    "  send    has new clients play one recorded client's inputs against a live\n"
+    "          server\n"
+    "Games: arena's messages are decoded (protocol id 0x6172656e61303031); a trace\n"
+    "of a game tw-trace has no decoder for is read at tickwire's level (ENet,\n"
+    "snapshot envelopes), and tw-trace says so.\n"
+    "Exit status: 0 done; 1 a file that is not a readable tickwire trace, or a\n"
+    "trace the command cannot use; 2 a bad command line.\n";
 
-constexpr const char* kHelp =
-    "\nFILE is a trace a tickwire program recorded (TICKWIRE_CAPTURE=FILE.pcap).\n"
-    "  info   what the trace holds: duration, connections, datagrams and bytes each\n"
-    "         way, messages per channel and by kind (snapshots, the game's inputs...)\n"
-    "         with their rates, resends, unreliable numbers skipped or late, round\n"
-    "         trips from ENet's acks\n"
-    "  dump   one line per datagram: time (s), direction, connection, size, kind,\n"
-    "         its ENet commands, and the messages it completed (snapshots: tick,\n"
-    "         baseline and size; the game's messages by name)\n"
-    "  replay rebuilds the worlds one client had from the snapshots its ENet\n"
-    "         delivered, through the game's own decoder, as fast as it can: one\n"
-    "         line \"TICK HASH\" per world (as `arena --world-hashes` writes them),\n"
-    "         a summary on stderr. A client's trace replays what it received; a\n"
-    "         server's, what it sent to connection N (default 0)\n"
-    "  view   plays the match back from that client's view in arena's window: the\n"
-    "         world as it drew it, scoreboard, kill feed and net graph as they were,\n"
-    "         a timeline of traffic and round trip to seek on. Keys:\n"
-    "%s"
-    "  send   has new clients play the inputs one client sent in the trace (one per\n"
-    "         tick, first to last) against a live arena server, joining with --code\n"
-    "         or --token: a recorded session as a regression or load run. A line\n"
-    "         a second, then one per client; exit 1 when one did not play through\n"
-    "  --json          info: one JSON object; dump: one JSON object per line\n"
-    "  --connection N  dump: only connection N (as info numbers them, from 0);\n"
-    "                  replay, view, send: the connection to follow (a server's\n"
-    "                  trace: its client N; default 0)\n"
-    "  --from S, --to S\n"
-    "                  dump: only datagrams from / to that many seconds into the trace;\n"
-    "                  view: start --from seconds in\n"
-    "  --speed X       view: playback speed, 0.125 to 64 (default 1)\n"
-    "  --paused        view: start paused\n"
-    "  --size WxH      view: window size in pixels (default 1280x720)\n"
-    "  --screenshot F  view: draw the frame at --from, save it as a BMP file, exit\n"
-    "  --to HOST:PORT  send: the live server\n"
-    "  --code CODE     send: its room code (as `arena --server` printed it)\n"
-    "  --token FILE    send: a connect token from its backend (tw-token make)\n"
-    "  --clients N     send: how many clients play the inputs at once (1..64, default 1;\n"
-    "                  with --token only 1: a token holds one connection)\n"
-    "  --quiet         send: no line a second\n"
-    "Games: arena's messages are decoded (protocol id 0x6172656e61303031); for\n"
-    "another game's trace, tw-trace stops at tickwire's level (ENet, snapshot\n"
-    "envelopes) and says so.\n"
-    "Exit status: 0 done; 1 not a readable tickwire trace (view: no window; send: a\n"
-    "client that could not play every input); 2 a bad command line (view, send: a\n"
-    "trace of a game other than arena).\n";
+// One command's help: its usage, what it does, its options.
+struct CommandHelp {
+  std::string_view name;
+  const char* usage;  // the "usage: ..." lines
+  const char* about;  // what it does
+  const char* options;
+  const char* exit_status;
+};
 
-void usage(std::FILE* to) {
-  std::fputs(kUsage, to);
+constexpr const char* kExitStatus =
+    "Exit status: 0 done; 1 FILE is not a readable tickwire trace; 2 a bad command\n"
+    "line.\n";
+
+constexpr CommandHelp kCommands[] = {
+    {"info", "usage: tw-trace info FILE [--json]\n",
+     "What the trace holds: who recorded it (a server or a client, which game),\n"
+     "its duration, the connections (numbered from 0 in order of appearance, as\n"
+     "the other commands take them), datagrams and bytes each way, messages per\n"
+     "channel and by kind (snapshots, the game's inputs...) with their rates,\n"
+     "reliable commands resent, unreliable numbers skipped, duplicated or late,\n"
+     "and round trips from ENet's acks.\n",
+     "  --json          one JSON object instead of the table\n"
+     "  -h, --help      this help\n",
+     kExitStatus},
+    {"dump", "usage: tw-trace dump FILE [--json] [--connection N] [--from S] [--to S]\n",
+     "One line per datagram: time (s), direction, connection, size, kind, its ENet\n"
+     "commands (type, channel, sequence numbers, fragment parts), and the messages\n"
+     "it completed (snapshots: tick, baseline and size; the game's messages by\n"
+     "name).\n",
+     "  --json          one JSON object per line\n"
+     "  --connection N  only connection N (as info numbers them, from 0)\n"
+     "  --from S        only datagrams at least S seconds into the trace (default 0)\n"
+     "  --to S          only datagrams at most S seconds into the trace (default: to\n"
+     "                  the end; not before --from)\n"
+     "  -h, --help      this help\n",
+     kExitStatus},
+    {"replay", "usage: tw-trace replay FILE [--connection N]\n",
+     "Rebuilds the worlds one client had from the snapshots its ENet delivered,\n"
+     "through the game's own decoder, as fast as it can: one line \"TICK HASH\" per\n"
+     "world on stdout (as `arena --world-hashes` writes them), a summary on\n"
+     "stderr. A client's trace replays what it received; a server's, what it sent\n"
+     "to connection N. A trace of a game tw-trace has no decoder for replays at\n"
+     "tickwire's level: a line \"TICK envelope SIZE B\" per snapshot envelope.\n",
+     "  --connection N  the connection to follow, as info numbers them (a server's\n"
+     "                  trace: its client N), default 0\n"
+     "  -h, --help      this help\n",
+     kExitStatus},
+    {"view",
+     "usage: tw-trace view FILE [--connection N] [--from S] [--speed X] [--paused]\n"
+     "                          [--size WxH] [--screenshot FILE.bmp]\n",
+     "Plays the match back from one client's view in arena's window: the world as\n"
+     "it drew it, scoreboard, kill feed and net graph as they were, a timeline of\n"
+     "traffic and round trip to seek on. Another game's trace plays at tickwire's\n"
+     "level (timeline and net graph, no world), and the window says so. Keys:\n",
+     "  --connection N  the client to follow (a server's trace: its client N),\n"
+     "                  default 0\n"
+     "  --from S        start S seconds into the trace (default 0)\n"
+     "  --speed X       playback speed, 0.125 to 64 (default 1)\n"
+     "  --paused        start paused\n"
+     "  --size WxH      window size in pixels (default 1280x720)\n"
+     "  --screenshot F  draw the frame at --from, save it as the BMP file F, exit\n"
+     "  -h, --help      this help\n",
+     "Exit status: 0 done; 1 FILE is not a readable tickwire trace, or no window;\n"
+     "2 a bad command line.\n"},
+    {"send",
+     "usage: tw-trace send FILE --to HOST:PORT (--code CODE | --token FILE)\n"
+     "                          [--clients N] [--connection N] [--quiet]\n",
+     "Has new clients play the inputs one client sent in the trace (one per tick,\n"
+     "first to last) against a live arena server, joining with --code or --token:\n"
+     "a recorded session as a regression or load run. A line a second, then one\n"
+     "per client.\n",
+     "  --to HOST:PORT  the live server (an IPv4 address or a host name; port\n"
+     "                  1..65535)\n"
+     "  --code CODE     its room code (as `arena --server` printed it), or\n"
+     "  --token FILE    a connect token from its backend (tw-token make)\n"
+     "  --clients N     how many clients play the inputs at once (1..64, default\n"
+     "                  1; with --token only 1: a token holds one connection)\n"
+     "  --connection N  a server's trace: the client whose inputs to play\n"
+     "                  (default 0)\n"
+     "  --quiet         no line a second\n"
+     "  -h, --help      this help\n",
+     "Exit status: 0 every client played the inputs through; 1 FILE is not a\n"
+     "readable trace of a game send can play (arena), the token file cannot be\n"
+     "read, or a client could not connect or play every input; 2 a bad command\n"
+     "line.\n"},
+};
+
+const CommandHelp* command_help(std::string_view name) {
+  for (const CommandHelp& c : kCommands)
+    if (c.name == name) return &c;
+  return nullptr;
 }
 
-void help() {
-  std::fputs(kUsage, stdout);
-  std::printf(kHelp, twtrace::kViewKeys);
+void help(const CommandHelp& c) {
+  std::printf("%s\n%s", c.usage, c.about);
+  if (c.name == "view") std::fputs(twtrace::kViewKeys, stdout);
+  std::printf("\nOptions:\n%s\n%s", c.options, c.exit_status);
 }
 
-// "--from"/"--to": seconds, 0 or more.
+// "tw-trace" or "tw-trace COMMAND": how errors begin.
+std::string g_who = "tw-trace";
+
+// One line on stderr, "tw-trace COMMAND: WHAT" (a line break in WHAT, from
+// a library or the command line itself, becomes a space).
+void say(std::string what) {
+  std::replace(what.begin(), what.end(), '\n', ' ');
+  std::fprintf(stderr, "%s: %s\n", g_who.c_str(), what.c_str());
+}
+
+// A bad command line: exit status 2.
+int bad(const std::string& error) {
+  say(error);
+  return 2;
+}
+
+// A bad file: exit status 1.
+int bad_file(const std::string& error) {
+  say(error);
+  return 1;
+}
+
+// "--from"/"--to": a number of seconds, 0 or more.
 std::string seconds_at_least_zero(const char* flag, std::string_view v, double& out) {
-  if (v == "0") {
-    out = 0;
-    return {};
-  }
-  return cli::seconds(flag, v, 1e9, out);
+  double value = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+  if (v.empty() || ec != std::errc{} || end != v.data() + v.size() || !std::isfinite(value) ||
+      value < 0)
+    return std::string(flag) + ": expected seconds at least 0, got '" + std::string(v) + "'";
+  out = value;
+  return {};
 }
 
 // "--size WxH": a window of 320x200 to 7680x4320.
@@ -122,15 +216,49 @@ std::string size(std::string_view v, int& w, int& h) {
   return {};
 }
 
-int bad(const std::string& error) {
-  std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
-  usage(stderr);
-  return 2;
+// A host name (letters, digits and hyphens in dot-separated labels of 1 to
+// 63, no label starting or ending with a hyphen) or a dotted IPv4 address.
+bool host_name(std::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t dot = host.find('.', start);
+    const std::string_view label =
+        host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+      return false;
+    for (const char c : label)
+      if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && c != '-')
+        return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
 }
 
-int bad_file(const std::string& error) {
-  std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
-  return 1;
+// "--to HOST:PORT" for send: the syntax only (send resolves the name).
+std::string host_and_port(std::string_view v) {
+  const std::size_t colon = v.rfind(':');
+  if (colon == std::string_view::npos)
+    return "--to: expected HOST:PORT, got '" + std::string(v) + "'";
+  long port = 0;
+  if (!cli::parse_number(v.substr(colon + 1), 1L, 65535L, port))
+    return "--to: expected a port 1..65535 after HOST:, got '" + std::string(v) + "'";
+  if (!host_name(v.substr(0, colon)))
+    return "--to: expected HOST:PORT with HOST an IPv4 address or a host name, got '" +
+           std::string(v) + "'";
+  return {};
+}
+
+// "--code CODE": a room code the server could have, as arena takes it.
+std::string room_code(std::string_view v) {
+  if (v.size() < 6 || v.size() > 128)
+    return "--code: a room code has 6 to 128 characters, got " + std::to_string(v.size());
+  if (const double bits = tickwire::room_code_bits(v); bits < tickwire::kMinRoomCodeBits)
+    return "--code: '" + std::string(v) + "' is too easy to guess (about " +
+           std::to_string(std::lround(bits)) + " bits, at least " +
+           std::to_string(static_cast<int>(tickwire::kMinRoomCodeBits)) +
+           " needed): no room has it";
+  return {};
 }
 
 std::string json_string(std::string_view s) {
@@ -152,10 +280,16 @@ using twtrace::Peers;
 
 // ---- messages ----
 
-// The game decoders tw-trace knows, by protocol id; nullptr for another game.
-std::unique_ptr<TraceDecoder> decoder_for(std::uint64_t protocol_id) {
+// The game decoders tw-trace knows, by protocol id; nullptr for another
+// game, after saying (one line on stderr) that `command` reads it at
+// tickwire's level: `what` is what that means for the command.
+std::unique_ptr<TraceDecoder> decoder_for(std::uint64_t protocol_id, const char* what) {
   auto arena_decoder = std::make_unique<arena::proto::TraceDecoder>();
   if (arena_decoder->protocol_id() == protocol_id) return arena_decoder;
+  char id[20];
+  std::snprintf(id, sizeof id, "0x%016" PRIx64, protocol_id);
+  say(std::string("no decoder for protocol id ") + id +
+      " (a game tw-trace does not know): " + what);
   return nullptr;
 }
 
@@ -207,6 +341,9 @@ TraceDecoder::Description describe_message(const DeliveredMessage& m, std::uint3
 
 struct Direction {
   std::uint64_t datagrams = 0, bytes = 0, handshake = 0, keepalive = 0, malformed = 0;
+  // Authentic copies of datagrams already received, which the replay window
+  // dropped before ENet (Replayed records): duplication on the way in.
+  std::uint64_t duplicated = 0;
   std::array<std::uint64_t, 13> commands{};
   std::map<int, std::uint64_t> messages;  // per channel: messages (fragments counted once)
   std::uint64_t resent = 0;               // reliable commands seen again (same peer, channel, seq)
@@ -217,6 +354,9 @@ struct Direction {
   // Messages ENet delivered (on the sending side: as sent), by name
   // (describe_message): count and bytes.
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> kinds;
+  // Records of a kind ENet never got (neither ENet datagrams nor the
+  // handshake's or keep-alives), by kind: not in the counts above.
+  std::map<std::string, std::uint64_t> other;
 };
 
 struct PeerState {
@@ -237,7 +377,10 @@ int info(const std::string& path, bool json) {
   TraceReader file;
   std::string error;
   if (!file.open(path, error)) return bad_file(error);
-  const std::unique_ptr<TraceDecoder> game = decoder_for(file.info().protocol_id);
+  const std::unique_ptr<TraceDecoder> game = decoder_for(
+      file.info().protocol_id,
+      "messages are counted at tickwire's level (snapshot envelopes, control), the game's "
+      "unnamed");
   Peers peers;
   std::map<std::size_t, PeerState> state;
   DeliveryBudget budget;
@@ -261,6 +404,14 @@ int info(const std::string& path, bool json) {
     }
     if (r.kind == Kind::KeepAlive) {
       ++dir.keepalive;
+      continue;
+    }
+    if (r.kind == Kind::Replayed) {
+      ++dir.duplicated;
+      continue;
+    }
+    if (r.kind != Kind::Enet) {  // a datagram ENet never got (trace.hpp, Kind)
+      ++dir.other[to_string(r.kind)];
       continue;
     }
     ++dir.datagrams;
@@ -336,6 +487,7 @@ int info(const std::string& path, bool json) {
                       ", \"handshake\": " + std::to_string(x.handshake) +
                       ", \"keepalive\": " + std::to_string(x.keepalive) +
                       ", \"malformed\": " + std::to_string(x.malformed) +
+                      ", \"duplicated\": " + std::to_string(x.duplicated) +
                       ", \"resent\": " + std::to_string(x.resent) +
                       ", \"unreliable_gaps\": " + std::to_string(x.unreliable_gaps) +
                       ", \"unreliable_duplicates\": " + std::to_string(x.unreliable_duplicates) +
@@ -369,6 +521,12 @@ int info(const std::string& path, bool json) {
         j += buf;
         first = false;
       }
+      j += "}, \"other_records\": {";
+      first = true;
+      for (const auto& [name, n] : x.other) {
+        j += std::string(first ? "" : ", ") + json_string(name) + ": " + std::to_string(n);
+        first = false;
+      }
       return j + "}}";
     };
     std::string peers_json;
@@ -388,7 +546,8 @@ int info(const std::string& path, bool json) {
   }
   std::printf("trace       %s (version %u), a %s's, protocol id 0x%016" PRIx64 " (%s)\n",
               path.c_str(), ti.version, ti.server ? "server" : "client", ti.protocol_id,
-              game ? std::string(game->name()).c_str() : "a game tw-trace does not know");
+              game ? std::string(game->name()).c_str()
+                   : "no decoder for it: messages counted at tickwire's level");
   std::printf("local       %s\n", to_string(ti.local).c_str());
   std::printf("duration    %.3f s, %" PRIu64 " records\n", seconds, records);
   std::printf("connections %zu:", peers.list().size());
@@ -402,6 +561,12 @@ int info(const std::string& path, bool json) {
                 " reliable commands resent, %" PRIu64 " malformed\n",
                 name, x.datagrams, x.bytes, rate(x.bytes) * 8 / 1000, x.handshake, x.keepalive,
                 x.resent, x.malformed);
+    if (x.duplicated > 0)
+      std::printf("            %" PRIu64
+                  " datagrams duplicated on the way (copies the replay window dropped)\n",
+                  x.duplicated);
+    for (const auto& [kind, n] : x.other)
+      std::printf("            %-11s %" PRIu64 " records ENet did not get\n", kind.c_str(), n);
     for (const auto& [ch, n] : x.messages)
       std::printf("            channel %d: %" PRIu64 " messages, %.1f/s\n", ch, n, rate(n));
     for (const auto& [name, k] : x.kinds)
@@ -471,7 +636,10 @@ int dump(const std::string& path, const DumpOptions& o) {
   TraceReader file;
   std::string error;
   if (!file.open(path, error)) return bad_file(error);
-  const std::unique_ptr<TraceDecoder> game = decoder_for(file.info().protocol_id);
+  const std::unique_ptr<TraceDecoder> game = decoder_for(
+      file.info().protocol_id,
+      "messages are named at tickwire's level (snapshot envelopes, control), the game's "
+      "unnamed");
   Peers peers;
   DeliveryBudget budget;
   std::map<std::size_t, Delivery> deliveries;
@@ -500,6 +668,11 @@ int dump(const std::string& path, const DumpOptions& o) {
       }
     } else if (r.kind == Kind::Handshake && !r.payload.empty()) {
       detail = handshake_name(r.payload[0] & 0x0F);
+    } else if (r.kind == Kind::Replayed) {
+      // A copy the replay window dropped: shown, never delivered.
+      detail = parse_enet(r.payload, d, parse_error)
+                   ? "duplicate, dropped before ENet: " + commands_text(d)
+                   : "duplicate, dropped before ENet; malformed: " + parse_error;
     }
     const double t = static_cast<double>(r.time_us) / 1e6;
     if (t < o.from_s || t > o.to_s) continue;
@@ -547,12 +720,8 @@ int replay(const std::string& path, long connection) {
   std::string error;
   if (!file.open(path, error)) return bad_file(error);
   const TraceInfo& ti = file.info();
-  const std::unique_ptr<TraceDecoder> game = decoder_for(ti.protocol_id);
-  if (!game)
-    std::fprintf(stderr,
-                 "tw-trace: no decoder for protocol id 0x%016" PRIx64
-                 ": replaying at tickwire's level (snapshot envelopes, no worlds)\n",
-                 ti.protocol_id);
+  const std::unique_ptr<TraceDecoder> game =
+      decoder_for(ti.protocol_id, "replaying at tickwire's level (snapshot envelopes, no worlds)");
   // A client's trace may hold more than one server (it reconnected
   // elsewhere): --connection picks one there too.
   const std::size_t wanted = connection < 0 ? 0 : static_cast<std::size_t>(connection);
@@ -599,7 +768,7 @@ int replay(const std::string& path, long connection) {
   const double trace_s = static_cast<double>(last_us) / 1e6;
   const DeliveryStats& ds = delivery.stats();
   std::fprintf(stderr,
-               "tw-trace: replayed %.1f s of %s in %.3f s (%.0fx real time): %" PRIu64
+               "tw-trace replay: replayed %.1f s of %s in %.3f s (%.0fx real time): %" PRIu64
                " %s, %" PRIu64 " messages, %" PRIu64 " connection(s), %" PRIu64
                " malformed datagrams; peak memory %ld KiB\n",
                trace_s, to_string(peers.list()[wanted]).c_str(), took,
@@ -612,38 +781,46 @@ int replay(const std::string& path, long connection) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return bad("a command is needed");
+  if (argc < 2)
+    return bad("a command is needed: info, dump, replay, view or send (tw-trace --help)");
   const std::string_view command = argv[1];
   if (command == "-h" || command == "--help") {
-    help();
+    std::fputs(kOverview, stdout);
     return 0;
   }
-  if (command != "info" && command != "dump" && command != "replay" && command != "view" &&
-      command != "send")
-    return bad("unknown command '" + std::string(command) + "'");
+  const CommandHelp* const about = command_help(command);
+  if (about == nullptr)
+    return bad("unknown command '" + std::string(command) +
+               "': expected info, dump, replay, view or send (tw-trace --help)");
+  g_who = "tw-trace " + std::string(command);
   if (argc >= 3 && (std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h")) {
-    help();
+    help(*about);
     return 0;
   }
-  if (argc < 3 || std::string_view(argv[2]).starts_with("--"))
-    return bad(std::string(command) + " needs a trace file");
+  if (argc < 3 || (argv[2][0] == '-' && argv[2][1] != '\0'))  // "-": the standard input
+    return bad(std::string(argc < 3 ? "a trace FILE is needed" : "the trace FILE comes first") +
+               ": tw-trace " + std::string(command) + " FILE [OPTIONS] (tw-trace " +
+               std::string(command) + " --help)");
   const std::string path = argv[2];
   DumpOptions o;
   std::vector<cli::Flag> flags;
   twtrace::ViewOptions vo;
   twtrace::SendOptions so;
+  // --from and --to as typed, for an error that quotes them.
+  std::string from_text, to_text;
   if (command == "send") {
     flags.push_back({"--to", true, [&](std::string_view v) {
                        so.to = std::string(v);
-                       return v.empty() ? std::string("--to: HOST:PORT is needed") : std::string();
+                       return host_and_port(v);
                      }});
     flags.push_back({"--code", true, [&](std::string_view v) {
                        so.code = std::string(v);
-                       return std::string();
+                       return room_code(v);
                      }});
     flags.push_back({"--token", true, [&](std::string_view v) {
                        so.token_file = std::string(v);
-                       return std::string();
+                       return v.empty() ? std::string("--token: a file name is needed")
+                                        : std::string();
                      }});
     flags.push_back({"--clients", true, [&](std::string_view v) {
                        long n = 0;
@@ -654,7 +831,7 @@ int main(int argc, char** argv) {
     flags.push_back(
         {"--quiet", false, [&](std::string_view) { return (so.quiet = true), std::string(); }});
   }
-  if (command != "replay" && command != "view" && command != "send")
+  if (command == "info" || command == "dump")
     flags.push_back(
         {"--json", false, [&](std::string_view) { return (o.json = true), std::string(); }});
   if (command != "info")
@@ -685,28 +862,37 @@ int main(int argc, char** argv) {
   }
   if (command == "dump") {
     flags.push_back({"--from", true, [&](std::string_view v) {
+                       from_text = std::string(v);
                        return seconds_at_least_zero("--from", v, o.from_s);
                      }});
-    flags.push_back({"--to", true,
-                     [&](std::string_view v) { return seconds_at_least_zero("--to", v, o.to_s); }});
+    flags.push_back({"--to", true, [&](std::string_view v) {
+                       to_text = std::string(v);
+                       return seconds_at_least_zero("--to", v, o.to_s);
+                     }});
   }
   std::string error;
   switch (cli::parse(argc, argv, flags, error, 3)) {
-    case cli::Outcome::Help: help(); return 0;
+    case cli::Outcome::Help: help(*about); return 0;
     case cli::Outcome::Bad: return bad(error);
     case cli::Outcome::Ok: break;
   }
+  if (command == "dump" && o.from_s > o.to_s)
+    return bad("--from " + from_text + " is after --to " + to_text + ": nothing to show");
   if (command == "replay") return replay(path, o.connection);
   if (command == "view") {
+    // What view makes of a game tw-trace has no decoder for is view.cpp's.
     vo.connection = o.connection;
     return twtrace::view(path, vo);
   }
   if (command == "send") {
-    if (so.to.empty()) return bad("send: --to HOST:PORT is needed");
-    if (so.code.empty() == so.token_file.empty())
-      return bad("send: one of --code CODE and --token FILE is needed");
+    // The command line is checked whole before send reads anything.
+    if (so.to.empty()) return bad("--to HOST:PORT is needed (the live server)");
+    if (so.code.empty() && so.token_file.empty())
+      return bad("--code CODE or --token FILE is needed (how the clients get in)");
+    if (!so.code.empty() && !so.token_file.empty())
+      return bad("--code and --token are two ways in; give one");
     if (!so.token_file.empty() && so.clients > 1)
-      return bad("send: --token gives one connection; use --code for --clients " +
+      return bad("--token gives one connection; use --code for --clients " +
                  std::to_string(so.clients));
     so.connection = o.connection;
     return twtrace::send(path, so);

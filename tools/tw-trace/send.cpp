@@ -9,6 +9,9 @@
 // given), named after the recorded player.
 #include "send.hpp"
 
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -19,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include <tickwire/token.hpp>
 #include <tickwire/trace.hpp>
 
 #include "client/game_client.hpp"
@@ -88,31 +92,51 @@ bool read_inputs(const std::string& path, long connection, Recorded& out, std::s
   return true;
 }
 
+// Whether HOST of "HOST:PORT" names an IPv4 address (a literal one, or one
+// the resolver knows).
+bool resolves(const std::string& host_port) {
+  const std::string host = host_port.substr(0, host_port.rfind(':'));
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0) return false;
+  freeaddrinfo(found);
+  return true;
+}
+
+// One line on stderr; returns exit status 1.
+int fail(const std::string& what) {
+  std::fprintf(stderr, "tw-trace send: %s\n", what.c_str());
+  return 1;
+}
+
 }  // namespace
 
 int send(const std::string& path, const SendOptions& o) {
+  // What the command line names, before the trace is read (main.cpp checked
+  // its syntax): the token file and the server's host.
+  tickwire::ConnectToken token;
+  if (!o.token_file.empty())
+    if (tickwire::Status s = tickwire::ConnectToken::load(o.token_file, token); !s)
+      return fail(s.message);
+  if (!resolves(o.to)) return fail("cannot resolve the host of " + o.to + " to an IPv4 address");
   std::string error;
   {
     TraceReader probe;
-    if (!probe.open(path, error)) {
-      std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
-      return 1;
-    }
+    if (!probe.open(path, error)) return fail(error);
     if (probe.info().protocol_id != arena::proto::kProtocolId) {
-      std::fprintf(stderr,
-                   "tw-trace: send plays arena's inputs; this trace is of protocol id 0x%016" PRIx64
-                   "\n",
-                   probe.info().protocol_id);
-      return 2;
+      char id[20];
+      std::snprintf(id, sizeof id, "0x%016" PRIx64, probe.info().protocol_id);
+      return fail(std::string("send needs the game's decoder to find the inputs: protocol id ") +
+                  id + " has none");
     }
   }
   Recorded rec;
-  if (!read_inputs(path, o.connection, rec, error)) {
-    std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
-    return 1;
-  }
+  if (!read_inputs(path, o.connection, rec, error)) return fail(error);
   const double seconds = static_cast<double>(rec.inputs.size()) / arena::sim::kTickRate;
-  std::fprintf(stderr, "tw-trace: sending %zu inputs of \"%s\" (%.1f s) to %s with %d client(s)\n",
+  std::fprintf(stderr,
+               "tw-trace send: sending %zu inputs of \"%s\" (%.1f s) to %s with %d client(s)\n",
                rec.inputs.size(), rec.name.c_str(), seconds, o.to.c_str(), o.clients);
 
   struct Player {
@@ -126,12 +150,7 @@ int send(const std::string& path, const SendOptions& o) {
     co.server = o.to;
     co.name = o.clients == 1 ? rec.name : rec.name + "-" + std::to_string(i + 1);
     co.room_code = o.code;
-    if (!o.token_file.empty()) {
-      if (tickwire::Status s = tickwire::ConnectToken::load(o.token_file, co.token); !s) {
-        std::fprintf(stderr, "tw-trace: %s\n", s.message.c_str());
-        return 1;
-      }
-    }
+    if (!o.token_file.empty()) co.token = token;
     Player* raw = p.get();
     co.input_script = [raw, &rec]() {
       // Past the end, the last input is held until the client leaves.
@@ -139,10 +158,8 @@ int send(const std::string& path, const SendOptions& o) {
       ++raw->next;
       return rec.inputs[at];
     };
-    if (tickwire::Status s = p->game.connect(co); !s) {
-      std::fprintf(stderr, "tw-trace: cannot connect to %s: %s\n", o.to.c_str(), s.message.c_str());
-      return 1;
-    }
+    if (tickwire::Status s = p->game.connect(co); !s)
+      return fail("cannot connect to " + o.to + ": " + s.message);
     players.push_back(std::move(p));
   }
 

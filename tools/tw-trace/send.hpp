@@ -15,9 +15,12 @@ struct SendOptions {
   bool quiet = false;      // no line a second
 };
 
-// Returns the exit status: 0 every client played the inputs through, 1 a
-// bad trace, no inputs in it, or a client that could not connect or was
-// dropped, 2 a trace of a game send cannot play.
+// The options' syntax is the caller's to check (main.cpp); send loads the
+// token file and resolves the server's host before it reads the trace.
+// Returns the exit status: 0 every client played the inputs through, 1 an
+// unreadable token file, a host that does not resolve, a bad trace, a trace
+// of a game send has no decoder for (it plays arena's), no inputs in it, or
+// a client that could not connect or was dropped.
 int send(const std::string& path, const SendOptions& options);
 
 }  // namespace twtrace

@@ -27,7 +27,10 @@ namespace tickwire::trace {
 // ---- records ----
 
 // What a record holds (the kind byte after the synthetic UDP header).
-enum class Kind : std::uint8_t { Meta = 0, Enet = 1, Handshake = 2, KeepAlive = 3 };
+// Replayed (trace version 2): an authentic ENet datagram the replay window
+// refused (a duplicate on the path, or older than the window), recorded
+// opened; ENet never saw it.
+enum class Kind : std::uint8_t { Meta = 0, Enet = 1, Handshake = 2, KeepAlive = 3, Replayed = 4 };
 const char* to_string(Kind k) noexcept;
 
 struct Address {

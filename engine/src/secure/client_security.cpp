@@ -181,8 +181,16 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
         wire_->drop(from, &DropCounters::no_session);
         return 0;
       }
-      if (header.sequence >= kHandshakeSequenceBase ||
-          received_.already_received(header.sequence)) {
+      if (header.sequence >= kHandshakeSequenceBase) {
+        wire_->drop(from, &DropCounters::replayed);
+        return 0;
+      }
+      if (received_.already_received(header.sequence)) {
+        // Opened only for a capture, which records it: a forgery is not.
+        std::size_t seen = 0;
+        if (header.type == PacketType::Payload && wire_->recording(from) &&
+            session_s2c_.open(header, token_.protocol_id, wire, out, seen))
+          wire_->replayed(from, out.first(seen));
         wire_->drop(from, &DropCounters::replayed);
         return 0;
       }

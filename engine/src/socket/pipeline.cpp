@@ -145,6 +145,15 @@ void Pipeline::transmit(Endpoint to, std::span<const std::uint8_t> datagram) {
   send_sealed(to, datagram);
 }
 
+bool Pipeline::recording(Endpoint peer) const noexcept {
+  return capture_ != nullptr && capture_->records(peer);
+}
+
+void Pipeline::replayed(Endpoint peer, std::span<const std::uint8_t> plain) {
+  if (capture_ != nullptr)
+    capture_->record(now(), trace::Direction::In, trace::RecordKind::Replayed, peer, plain);
+}
+
 void Pipeline::capture_control(trace::Direction dir, Endpoint peer,
                                std::span<const std::uint8_t> wire, std::uint64_t now) {
   switch (secure_.control_kind(wire)) {

@@ -85,6 +85,8 @@ class Pipeline final : public Wire {
   // Wire: the secure stage's own datagrams and drops.
   void transmit(Endpoint to, std::span<const std::uint8_t> datagram) override;
   void drop(Endpoint peer, std::uint64_t DropCounters::*cause) override { count_drop(peer, cause); }
+  [[nodiscard]] bool recording(Endpoint peer) const noexcept override;
+  void replayed(Endpoint peer, std::span<const std::uint8_t> plain) override;
   // True when the last receive call ended because ENet stopped asking, not
   // because the socket ran dry: the caller should service ENet again.
   [[nodiscard]] bool more_to_read() const noexcept { return !last_receive_empty_; }

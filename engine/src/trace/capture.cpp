@@ -122,8 +122,7 @@ Status CaptureWriter::open(const std::string& path, std::uint64_t max_bytes, con
 
 void CaptureWriter::record(std::uint64_t now_us, Direction dir, RecordKind kind,
                            socket::Endpoint remote, std::span<const std::uint8_t> bytes) noexcept {
-  if (!active()) return;
-  if (only_ != socket::Endpoint{} && remote != only_) return;
+  if (!records(remote)) return;
   if (dir == Direction::Out)
     write(now_us, local_, remote, kind, bytes);
   else

@@ -32,8 +32,9 @@ struct pcap_dumper;
 
 namespace tickwire::trace {
 
-// The trace's own version, in its first record (see kMagic).
-inline constexpr std::uint16_t kTraceVersion = 1;
+// The trace's own version, in its first record (see kMagic). Version 2 added
+// the Replayed kind; a reader of version 2 reads version 1 too.
+inline constexpr std::uint16_t kTraceVersion = 2;
 // The first record's payload starts with these 8 bytes.
 inline constexpr char kMagic[8] = {'T', 'W', 'T', 'R', 'A', 'C', 'E', '1'};
 // pcap link type: raw IPv4 (LINKTYPE_IPV4).
@@ -69,6 +70,10 @@ class CaptureWriter {
               std::span<const std::uint8_t> bytes) noexcept;
   // Only datagrams to and from `remote` are recorded; Endpoint{} again: all.
   void only(socket::Endpoint remote) noexcept { only_ = remote; }
+  // Whether a datagram exchanged with `remote` would be recorded now.
+  [[nodiscard]] bool records(socket::Endpoint remote) const noexcept {
+    return active() && (only_ == socket::Endpoint{} || remote == only_);
+  }
 
   // Records lost because the disk fell behind (more than kMaxPending
   // buffers waiting); counted, and said once.

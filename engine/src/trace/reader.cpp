@@ -50,7 +50,7 @@ bool parse(const pcap_pkthdr& h, const u_char* data, Record& out, std::string& e
   out.src.port = be16(data + 20);
   out.dst.port = be16(data + 22);
   const std::uint8_t kind = data[28];
-  if (kind > static_cast<std::uint8_t>(Kind::KeepAlive)) {
+  if (kind > static_cast<std::uint8_t>(Kind::Replayed)) {
     error = "a record of unknown kind " + std::to_string(kind);
     return false;
   }
@@ -67,6 +67,7 @@ const char* to_string(Kind k) noexcept {
     case Kind::Enet: return "enet";
     case Kind::Handshake: return "handshake";
     case Kind::KeepAlive: return "keepalive";
+    case Kind::Replayed: return "replayed";
   }
   return "?";
 }
@@ -148,11 +149,13 @@ bool TraceReader::Impl::start(std::string& error) {
                             : "an empty trace (no records)";
     return false;
   }
+  // The first record is tickwire's Meta record; anything else (another
+  // protocol's IPv4 traffic) is not a tickwire trace, whatever its bytes.
   Record meta;
-  if (!parse(*h, data, meta, error)) return false;
-  if (meta.kind != Kind::Meta || meta.payload.size() < 27 ||
+  std::string why;
+  if (!parse(*h, data, meta, why) || meta.kind != Kind::Meta || meta.payload.size() < 27 ||
       std::memcmp(meta.payload.data(), kMagic, 8) != 0) {
-    error = "not a tickwire trace: its first record is not tickwire's (TWTRACE1)";
+    error = "not a tickwire trace: its first record is not tickwire's Meta record (TWTRACE1)";
     return false;
   }
   info_.version = static_cast<std::uint16_t>(meta.payload[8] | meta.payload[9] << 8);

@@ -45,7 +45,7 @@ foreach(f match.pcap match-2.pcap)
   list(LENGTH lines frames)
   set(head "${lines}")
   list(POP_FRONT head first)
-  list(FILTER lines INCLUDE REGEX "^[0-9]+\t[0-3]$")
+  list(FILTER lines INCLUDE REGEX "^[0-9]+\t[0-4]$")
   list(LENGTH lines decoded)
   if(frames LESS 100 OR NOT decoded EQUAL frames OR NOT first STREQUAL "1\t0")
     message(FATAL_ERROR "${f}: ${decoded} of ${frames} frames have a tickwire.kind, "
@@ -58,7 +58,7 @@ foreach(f match.pcap match-2.pcap)
     run(0 ${EDITCAP} -F pcap ${trace} ${WORK}/no-meta.pcap 1)
     tshark(${WORK}/no-meta.pcap -T fields -e frame.number -e tickwire.kind)
     list(LENGTH lines all)
-    list(FILTER lines INCLUDE REGEX "^[0-9]+\t[0-3]$")
+    list(FILTER lines INCLUDE REGEX "^[0-9]+\t[0-4]$")
     list(LENGTH lines recognised)
     math(EXPR expected "${frames} - 1")
     if(NOT all EQUAL expected OR NOT recognised EQUAL expected)
@@ -130,10 +130,45 @@ foreach(f match.pcap match-2.pcap)
 
   # The Info column summarises each record.
   tshark(${trace} -T fields -e _ws.col.Info)
-  if(NOT out MATCHES "meta: (server|client) trace, version 1" OR NOT out MATCHES "handshake request"
+  if(NOT out MATCHES "meta: (server|client) trace, version 2" OR NOT out MATCHES "handshake request"
      OR NOT out MATCHES "ENet: SEND_UNRELIABLE ch1 #[0-9]+\\.[0-9]+ \\([0-9]+ B\\) \\[snapshot [0-9]+<-[0-9]+\\]"
      OR NOT out MATCHES "ENet: ACK ch255 #[0-9]+")
     message(FATAL_ERROR "${f}: Info column:\n${out}")
+  endif()
+endforeach()
+
+# A conditioned match (loss, duplication, reordering both ways) on arena's
+# default port, 27015, where the dissector registers itself: tshark with its
+# default preferences (no "Decode As", no heuristics first) dissects every
+# record of both traces, nothing is malformed, and the datagrams duplicated on
+# the way in show as Replayed records (kind 4).
+run(0 ${CMAKE_COMMAND} -E env TICKWIRE_CAPTURE=${WORK}/lossy.pcap
+    "TICKWIRE_SIM=both.loss=5,both.dup=10,both.reorder=10,both.jitter=5,both.lag=10"
+    ${ARENA} --headless --bot --duration 3 --port 27015)
+foreach(f lossy.pcap lossy-2.pcap)
+  run(0 ${CMAKE_COMMAND} -E env HOME=${WORK} XDG_CONFIG_HOME=${WORK}/.config
+      ${TSHARK} -n -X lua_script:${LUA} -r ${WORK}/${f} -T fields -e frame.number -e tickwire.kind
+      -e _ws.malformed -e _ws.lua.error)
+  if(err MATCHES "[Ll]ua")
+    message(FATAL_ERROR "tshark on ${f} complains:\n${err}")
+  endif()
+  string(REGEX MATCHALL "[^\n]+" lines "${out}")
+  list(LENGTH lines frames)
+  set(clean "${lines}")
+  list(FILTER clean INCLUDE REGEX "^[0-9]+\t[0-4]\t\t$")
+  list(LENGTH clean decoded)
+  set(replayed "${lines}")
+  list(FILTER replayed INCLUDE REGEX "^[0-9]+\t4\t")
+  list(LENGTH replayed duplicates)
+  if(frames LESS 100 OR NOT decoded EQUAL frames OR duplicates LESS 3)
+    message(FATAL_ERROR "${f} with default preferences: ${decoded} of ${frames} frames "
+                        "dissected cleanly, ${duplicates} Replayed\n${out}")
+  endif()
+  run(0 ${CMAKE_COMMAND} -E env HOME=${WORK} XDG_CONFIG_HOME=${WORK}/.config
+      ${TSHARK} -n -X lua_script:${LUA} -r ${WORK}/${f} -Y "_ws.expert.severity >= error"
+      -T fields -e frame.number -e _ws.col.Info -e _ws.expert.message)
+  if(NOT out STREQUAL "")
+    message(FATAL_ERROR "${f} with default preferences: frames with errors:\n${out}")
   endif()
 endforeach()
 

@@ -19,7 +19,7 @@ local twe = Proto("tickwire.enet", "tickwire ENet datagram")
 local tws = Proto("tickwire.snapshot", "tickwire snapshot envelope")
 local twa = Proto("tickwire.arena", "arena game message")
 
-local KINDS = { [0] = "Meta", [1] = "Enet", [2] = "Handshake", [3] = "KeepAlive" }
+local KINDS = { [0] = "Meta", [1] = "Enet", [2] = "Handshake", [3] = "KeepAlive", [4] = "Replayed" }
 local HS_TYPES = { [0] = "request", [1] = "denied", [2] = "challenge", [3] = "response",
                    [4] = "keepalive", [5] = "payload", [6] = "rejected" }
 -- Exact sizes of the handshake packets (PROTOCOL.md, "Encrypted datagram layer").
@@ -621,6 +621,9 @@ function tw.dissector(tvb, pinfo, tree)
   elseif kind == 3 then
     info = "keepalive"
     if n ~= 1 then bad(rt, "a KeepAlive record holds nothing, this one " .. (n - 1) .. " bytes") end
+  elseif kind == 4 then
+    -- An authentic duplicate the replay window refused: ENet never saw it.
+    info = "replayed (dropped): " .. dissect_enet(tvb, 1, pinfo, rt)
   else
     bad(rt, "unknown record kind " .. kind)
     info = "unknown kind " .. kind
@@ -641,11 +644,11 @@ local function heuristic(tvb, pinfo, tree)
   local kind = tvb(0, 1):uint()
   if not (trace_ports[pinfo.src_port] or trace_ports[pinfo.dst_port]) then
     local ok
-    if kind > 3 then
+    if kind > 4 then
       ok = false
     elseif kind == 0 then
       ok = n >= 28 and tvb(1, 8):string() == "TWTRACE1"
-    elseif kind == 1 then
+    elseif kind == 1 or kind == 4 then
       ok = enet_parses(tvb, 1)
     elseif kind == 2 then
       local want = n >= 2 and HS_SIZES[bit.band(tvb(1, 1):uint(), 0x0F)]
