@@ -164,26 +164,39 @@ void Renderer::Impl::draw_timeline(const Timeline& t) {
     for (std::size_t i = 0; i < t.kbps_in.size(); ++i)
       peak_kbps = std::max(peak_kbps, t.kbps_in[i] + (i < t.kbps_out.size() ? t.kbps_out[i] : 0));
     for (const float r : t.rtt_ms) peak_rtt = std::max(peak_rtt, r);
-    // Pixels per entry (each covers bucket_s seconds).
-    const float per = sw * static_cast<float>(t.bucket_s / t.duration_s);
+    // Entry i covers [i, i + 1) x bucket_s seconds of the trace, the last one
+    // only up to its end: each spans its share of the strip, so a partial
+    // last second is a partial bar and nothing runs past the strip's right
+    // edge.
+    const float right = sx + sw;
+    auto x_at = [&](std::size_t i) {
+      const double s = std::min(static_cast<double>(i) * t.bucket_s, t.duration_s);
+      return sx + sw * static_cast<float>(s / t.duration_s);
+    };
     for (std::size_t i = 0; i < t.kbps_in.size(); ++i) {
-      const float bx = sx + static_cast<float>(i) * per;
+      const float bx = x_at(i), span = x_at(i + 1) - bx;
+      // A pixel between bars that have room for one; at least a pixel
+      // each; never past the strip.
+      const float bw = std::min(std::max(1.0f, span >= 3 ? span - 1 : span), right - bx);
+      if (bw <= 0) continue;
       const float hin = (sh - 2) * t.kbps_in[i] / peak_kbps;
       const float hout = i < t.kbps_out.size() ? (sh - 2) * t.kbps_out[i] / peak_kbps : 0;
-      const float bw = std::max(1.0f, per - 1);
       fill_rect(bx, sy + sh - hin, bw, hin, {80, 150, 255}, 150);
       fill_rect(bx, sy + sh - hin - hout, bw, hout, {255, 150, 80}, 120);
     }
+    // The round trip: a point at the middle of each entry's span.
+    auto mid = [&](std::size_t i) { return (x_at(i) + x_at(i + 1)) / 2; };
     for (std::size_t i = 1; i < t.rtt_ms.size(); ++i) {
       if (t.rtt_ms[i - 1] <= 0 || t.rtt_ms[i] <= 0) continue;
-      const float x0 = sx + (static_cast<float>(i) - 0.5f) * per;
-      const float x1 = sx + (static_cast<float>(i) + 0.5f) * per;
-      line(x0, sy + sh - (sh - 2) * t.rtt_ms[i - 1] / peak_rtt, x1,
+      line(mid(i - 1), sy + sh - (sh - 2) * t.rtt_ms[i - 1] / peak_rtt, mid(i),
            sy + sh - (sh - 2) * t.rtt_ms[i] / peak_rtt, {255, 236, 150});
     }
     std::snprintf(buf, sizeof buf, "%.0f kbit/s  %.0f ms", static_cast<double>(peak_kbps),
                   static_cast<double>(peak_rtt));
-    text(FontId::Small, buf, sx + sw - 4, sy + 2, {150, 130, 70}, 2);
+    // The scale on a backing of the strip's own colour, readable over a bar.
+    const float label_w = static_cast<float>(text_width(FontId::Small, buf));
+    fill_rect(right - label_w - 8, sy + 1, label_w + 7, 16, {8, 10, 14}, 200);
+    text(FontId::Small, buf, right - 4, sy + 2, {150, 130, 70}, 2);
   }
   // The playhead.
   const float px =

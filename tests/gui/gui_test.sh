@@ -76,6 +76,21 @@ rc=$?
 "${check}" "${view_shot}" 1280 720
 [[ $? -eq 0 ]] || exit 1
 
+# Another game's trace (the same one with its protocol id changed: bytes 80-87,
+# the Meta record's): view plays it at tickwire's level and says so.
+other="${work}/other-game.pcap"
+cp "${work}/match-2.pcap" "${other}"
+printf '\x01\x23\x45\x67\x89\xab\xcd\xef' | dd of="${other}" bs=1 seek=80 conv=notrunc status=none
+echo "== tw-trace view other-game.pcap --from 2 --screenshot"
+DISPLAY="${display}" timeout 60 "${tw_trace}" view "${other}" --from 2 \
+  --screenshot "${work}/other-game.bmp" 2>"${work}/other-game.err"
+rc=$?
+cat "${work}/other-game.err"
+[[ ${rc} -eq 0 ]] || { echo "FAIL: tw-trace view of another game's trace exited with ${rc}"; exit 1; }
+[[ -s "${work}/other-game.bmp" ]] || { echo "FAIL: no screenshot of another game's trace"; exit 1; }
+grep -q "no decoder for protocol id 0xefcdab8967452301" "${work}/other-game.err" ||
+  { echo "FAIL: view did not say it has no decoder for the trace"; exit 1; }
+
 # A dedicated server killed under a window client: the window says the
 # connection is interrupted within a second or two of silence, then, when
 # the connection times out, why it ended in words (the window stays open

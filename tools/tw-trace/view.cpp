@@ -3,12 +3,15 @@
 // decoder), drawn by arena's renderer: the world as the client drew other
 // ships (tickwire's InterpolationClock on the trace's clock), the
 // scoreboard and kill feed as they were, the net graph computed from the
-// trace at that moment, and a timeline of the whole match (traffic and
-// round trip per second) to seek on.
+// trace as it was at that moment, and a timeline of the whole match
+// (traffic and round trip per second) to seek on. Another game's trace
+// (no decoder for its protocol id) plays at tickwire's level: the timeline
+// and the net graph, no world, and the window says so.
 //
 // Playback is streaming: the trace is read forward as time passes; seeking
 // back reopens it and plays forward to the target as fast as it goes (a
-// 10-minute match replays in about a second).
+// 10-minute match replays in about a second). What the keys and clicks do
+// is Playback's (playback.hpp); this file carries it out on the trace.
 #include "view.hpp"
 
 #include <SDL.h>
@@ -18,10 +21,13 @@
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -31,6 +37,7 @@
 #include "client/interpolate.hpp"
 #include "client/net_graph.hpp"
 #include "peers.hpp"
+#include "playback.hpp"
 #include "proto/trace_decoder.hpp"
 #include "render/renderer.hpp"
 #include "round_trips.hpp"
@@ -192,19 +199,24 @@ bool summarize(const std::string& path, const Side& side, render::Timeline& t, s
   return true;
 }
 
-// The client's side of the trace, played forward to a moment.
-class Playback {
+// The client's side of the trace, played forward to a moment. With the
+// game's decoder (arena's), the worlds it had; without one (another game's
+// trace), tickwire's level only: the traffic, round trip and the snapshot
+// envelopes it received, no world.
+class TracePlayer {
  public:
-  Playback(std::string path, Side side) : path_(std::move(path)), side_(side) {}
+  TracePlayer(std::string path, Side side, bool arena)
+      : path_(std::move(path)), side_(side), arena_(arena) {}
 
   bool restart(std::string& error) {
     file_ = std::make_unique<TraceReader>();
     if (!file_->open(path_, error)) return false;
     delivery_ = EnetDelivery{};
     decoder_.reset();
+    envelopes_ = {};
     interp_ = tickwire::InterpolationClock{};
     meter_ = Meter{};
-    world_times_.clear();
+    update_times_.clear();
     have_pending_ = false;
     ended_ = false;
     now_us_ = 0;
@@ -212,10 +224,10 @@ class Playback {
     return true;
   }
 
-  // Plays every record up to `t_us`. With `one_world`, stops after the
-  // first record that made a world (stepping). False with `error` on a bad
-  // record.
-  bool advance(std::uint64_t t_us, std::string& error, bool one_world = false) {
+  // Plays every record up to `t_us`. With `one_update`, stops after the
+  // first record that made a world (without the game's decoder: brought a
+  // snapshot envelope), for stepping. False with `error` on a bad record.
+  bool advance(std::uint64_t t_us, std::string& error, bool one_update = false) {
     while (!ended_) {
       if (!have_pending_) {
         Record r;
@@ -232,9 +244,9 @@ class Playback {
       if (pending_.time_us > t_us) break;
       have_pending_ = false;
       now_us_ = std::max(now_us_, pending_.time_us);
-      if (play(pending_) && one_world) return true;
+      if (play(pending_) && one_update) return true;
     }
-    if (!one_world) now_us_ = std::max(now_us_, t_us);
+    if (!one_update) now_us_ = std::max(now_us_, t_us);
     return true;
   }
 
@@ -251,13 +263,13 @@ class Playback {
 
   arena::client::ClientStats stats() const {
     arena::client::ClientStats cs;
-    arena::client::take_state_stats(decoder_.states().stats(), cs);
+    arena::client::take_state_stats(arena_ ? decoder_.states().stats() : envelopes_, cs);
     cs.bad_messages = decoder_.bad_messages();
-    // Worlds of the last second: world_times_ is in order, so two searches.
+    // Updates of the last second: update_times_ is in order, so two searches.
     const std::uint64_t from = now_us_ >= 1'000'000 ? now_us_ - 1'000'000 + 1 : 0;
     cs.updates_per_sec =
-        static_cast<double>(std::upper_bound(world_times_.begin(), world_times_.end(), now_us_) -
-                            std::lower_bound(world_times_.begin(), world_times_.end(), from));
+        static_cast<double>(std::upper_bound(update_times_.begin(), update_times_.end(), now_us_) -
+                            std::lower_bound(update_times_.begin(), update_times_.end(), from));
     return cs;
   }
 
@@ -277,10 +289,10 @@ class Playback {
     return feed;
   }
 
-  // The arrival time of the world before the newest one held, if any.
-  [[nodiscard]] std::optional<std::uint64_t> previous_world_time() const {
-    if (world_times_.size() < 2) return std::nullopt;
-    return world_times_[world_times_.size() - 2];
+  // The arrival time of the update before the newest one held, if any.
+  [[nodiscard]] std::optional<std::uint64_t> previous_update_time() const {
+    if (update_times_.size() < 2) return std::nullopt;
+    return update_times_[update_times_.size() - 2];
   }
 
   [[nodiscard]] std::uint64_t now_us() const noexcept { return now_us_; }
@@ -288,7 +300,7 @@ class Playback {
   [[nodiscard]] const arena::proto::TraceDecoder& decoder() const noexcept { return decoder_; }
 
  private:
-  // One record; true when it made a world.
+  // One record; true when it made an update (a world, or an envelope).
   bool play(const Record& r) {
     const Side::Dir dir = side_.of(r);
     if (dir == Side::None) return false;
@@ -301,15 +313,26 @@ class Playback {
     if (delivery_.stats().connections != connections_) {
       connections_ = delivery_.stats().connections;
       decoder_.reset();
+      envelopes_ = {};
       interp_ = tickwire::InterpolationClock{};
     }
     bool made = false;
     const std::uint32_t channels = delivery_.channel_count();
     for (const DeliveredMessage& m : messages) {
       if (channels > 0 && m.channel == channels - 1) continue;  // the control lane
-      if (const std::optional<WorldHash> w = decoder_.deliver(m.channel, m.bytes, r.time_us)) {
+      if (!arena_) {
+        if (const std::optional<EnvelopeHeader> e = read_envelope(m.bytes)) {
+          ++envelopes_.envelopes;
+          envelopes_.envelope_bytes += m.bytes.size();
+          ++envelopes_.received;
+          ++(e->baseline_tick ? envelopes_.delta_received : envelopes_.full_received);
+          update_times_.push_back(r.time_us);
+          made = true;
+        }
+      } else if (const std::optional<WorldHash> w =
+                     decoder_.deliver(m.channel, m.bytes, r.time_us)) {
         interp_.on_snapshot(w->tick, r.time_us);
-        world_times_.push_back(r.time_us);
+        update_times_.push_back(r.time_us);
         made = true;
       }
     }
@@ -318,12 +341,16 @@ class Playback {
 
   std::string path_;
   Side side_;
+  bool arena_;  // arena's trace: decoded into worlds; otherwise envelopes only
   std::unique_ptr<TraceReader> file_;
   EnetDelivery delivery_;
   arena::proto::TraceDecoder decoder_;
+  // Without the game's decoder: the snapshot envelopes received (as a
+  // StateReceiver counts them, every one taken as kept).
+  arena::proto::StateReceiverStats envelopes_;
   tickwire::InterpolationClock interp_;
   Meter meter_;
-  std::vector<std::uint64_t> world_times_;  // arrival of every world made (8 bytes each)
+  std::vector<std::uint64_t> update_times_;  // arrival of every update (8 bytes each)
   Record pending_;
   std::vector<std::uint8_t> payload_;
   bool have_pending_ = false, ended_ = false;
@@ -334,26 +361,123 @@ std::uint64_t to_us(double s) {
   return static_cast<std::uint64_t>(std::llround(std::max(0.0, s) * 1e6));
 }
 
+// The trace played to a moment with the net graph as the client had it
+// then: the graph takes a frame every 1/60 s of trace time (a client drawing
+// 60 frames a second), whatever the playback speed, and none while paused.
+// Every moment is reached through go_to(): the start (and a screenshot), a
+// seek, a step, playing on.
+class Moment {
+ public:
+  static constexpr double kFramesPerSecond = 60;
+  // Frames the graph shows: at 60 a second, the four seconds before a moment.
+  static constexpr std::size_t kSamples = arena::client::NetGraph::kSamples;
+
+  explicit Moment(TracePlayer& play) : play_(play) {}
+
+  // Goes to `to_s`. Forward within the graph's span, the graph takes the
+  // frames on the way; a jump further, or back (the trace is read again
+  // from its start), starts a new graph and plays the seconds it shows
+  // before `to_s` into it.
+  bool go_to(double to_s, std::string& error) {
+    to_s = std::max(0.0, to_s);
+    const auto last = static_cast<std::int64_t>(std::floor(to_s * kFramesPerSecond));
+    // The frames the graph shows, and one more: a graph counts the bytes
+    // since its previous frame, so a new one's first frame only sets its
+    // counters (it would hold every byte since the trace began), and
+    // scrolls out.
+    const std::int64_t first =
+        std::max<std::int64_t>(0, last - static_cast<std::int64_t>(kSamples));
+    std::int64_t next = last_frame_ + 1;
+    const bool back = to_us(to_s) < play_.now_us();
+    if (back || last_frame_ < first) {
+      if (back && !play_.restart(error)) return false;
+      graph_ = arena::client::NetGraph{};
+      next = first;
+    }
+    for (std::int64_t k = next; k <= last; ++k) {
+      if (!play_.advance(to_us(frame_s(k)), error)) return false;
+      graph_.frame(frame_s(k), play_.net(), play_.stats());
+      last_frame_ = k;
+    }
+    return play_.advance(to_us(to_s), error);
+  }
+
+  [[nodiscard]] const arena::client::NetGraph& graph() const noexcept { return graph_; }
+
+ private:
+  static double frame_s(std::int64_t k) { return static_cast<double>(k) / kFramesPerSecond; }
+
+  TracePlayer& play_;
+  arena::client::NetGraph graph_;
+  std::int64_t last_frame_ = -1;  // the graph's newest frame (k: k/60 s); -1 none
+};
+
+// SDL's keys as the controls know them.
+std::optional<Playback::Key> key_of(SDL_Keycode k) {
+  using Key = Playback::Key;
+  switch (k) {
+    case SDLK_ESCAPE:
+    case SDLK_q: return Key::Quit;
+    case SDLK_SPACE: return Key::PlayPause;
+    case SDLK_LEFT: return Key::Back;
+    case SDLK_RIGHT: return Key::Forward;
+    case SDLK_HOME: return Key::Start;
+    case SDLK_COMMA: return Key::StepBack;
+    case SDLK_PERIOD: return Key::StepForward;
+    case SDLK_MINUS:
+    case SDLK_KP_MINUS: return Key::Slower;
+    case SDLK_PLUS:
+    case SDLK_EQUALS:
+    case SDLK_KP_PLUS: return Key::Faster;
+    case SDLK_F3: return Key::NetGraph;
+    case SDLK_TAB: return Key::Scoreboard;
+    default: return std::nullopt;
+  }
+}
+
+// Carries out what the controls asked of the trace.
+bool apply(const Playback::Move& m, Playback& controls, TracePlayer& play, Moment& moment,
+           std::string& error) {
+  using Kind = Playback::Move::Kind;
+  switch (m.kind) {
+    case Kind::None: return true;
+    case Kind::Seek: return moment.go_to(m.to_s, error);
+    case Kind::NextSnapshot:
+      if (!play.advance(UINT64_MAX, error, /*one_update=*/true)) return false;
+      controls.moved_to(static_cast<double>(play.now_us()) / 1e6);
+      return moment.go_to(controls.position_s(), error);
+    case Kind::PreviousSnapshot:
+      if (const std::optional<std::uint64_t> prev = play.previous_update_time()) {
+        controls.moved_to(static_cast<double>(*prev) / 1e6);
+        return moment.go_to(controls.position_s(), error);
+      }
+      return true;
+  }
+  return true;
+}
+
 }  // namespace
 
 int view(const std::string& path, const ViewOptions& o) {
   Side side;
   std::string error;
+  std::string engine_only;  // set: no decoder for the trace's game (the line saying so)
   {
     TraceReader probe;
     if (!probe.open(path, error)) {
-      std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
+      std::fprintf(stderr, "tw-trace view: %s\n", error.c_str());
       return 1;
     }
     const TraceInfo& ti = probe.info();
     arena::proto::TraceDecoder arena;
     if (ti.protocol_id != arena.protocol_id()) {
-      std::fprintf(
-          stderr,
-          "tw-trace: view draws arena's matches; this trace is of protocol id 0x%016" PRIx64
-          " (tw-trace dump and replay read it at tickwire's level)\n",
-          ti.protocol_id);
-      return 2;
+      char line[96];
+      std::snprintf(line, sizeof line, "no decoder for protocol id 0x%016" PRIx64, ti.protocol_id);
+      engine_only = line;
+      std::fprintf(stderr,
+                   "tw-trace view: %s (a game tw-trace does not know): viewing at tickwire's "
+                   "level (timeline and net graph, no world)\n",
+                   line);
     }
     side.server_trace = ti.server;
     // The n-th remote end in order of appearance, as info numbers them.
@@ -362,157 +486,101 @@ int view(const std::string& path, const ViewOptions& o) {
     Record r;
     while (seen.list().size() <= wanted && probe.next(r, error)) seen.index(r);
     if (!error.empty()) {
-      std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
+      std::fprintf(stderr, "tw-trace view: %s\n", error.c_str());
       return 1;
     }
     if (seen.list().size() <= wanted) {
-      std::fprintf(stderr, "tw-trace: the trace has no connection %zu\n", wanted);
+      std::fprintf(stderr, "tw-trace view: the trace has no connection %zu\n", wanted);
       return 1;
     }
     side.remote = seen.list()[wanted];
   }
   render::Timeline timeline;
   if (!summarize(path, side, timeline, error)) {
-    std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
+    std::fprintf(stderr, "tw-trace view: %s\n", error.c_str());
     return 1;
   }
   const std::size_t slash = path.find_last_of('/');
   timeline.label = slash == std::string::npos ? path : path.substr(slash + 1);
-  timeline.speed = o.speed;
-  timeline.paused = o.paused;
 
-  Playback play(path, side);
-  arena::client::NetGraph graph;
-  // A screenshot shows the net graph as a player would have seen it: the
-  // four seconds before are played at 60 frames a second into the graph.
-  const double warm_from = o.screenshot.empty() ? o.from_s : std::max(0.0, o.from_s - 4);
-  if (!play.restart(error) || !play.advance(to_us(warm_from), error)) {
-    std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
-    return 1;
-  }
-  for (double t = warm_from; t < o.from_s; t += 1.0 / 60) {
-    if (!play.advance(to_us(t), error)) {
-      std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
-      return 1;
-    }
-    graph.frame(t, play.net(), play.stats());
-  }
-  if (!play.advance(to_us(o.from_s), error)) {
-    std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
+  // A screenshot is one frame, paused at --from.
+  Playback controls(timeline.duration_s, o.from_s, o.speed, o.paused || !o.screenshot.empty());
+  TracePlayer play(path, side, engine_only.empty());
+  Moment moment(play);
+  if (!play.restart(error) || !moment.go_to(controls.position_s(), error)) {
+    std::fprintf(stderr, "tw-trace view: %s\n", error.c_str());
     return 1;
   }
   render::Renderer renderer;
   if (!renderer.open("tw-trace view \xE2\x80\x94 " + timeline.label, o.width, o.height, error)) {
-    std::fprintf(stderr, "tw-trace: cannot open a window: %s\n", error.c_str());
+    std::fprintf(stderr, "tw-trace view: cannot open a window: %s\n", error.c_str());
     return 1;
   }
 
   arena::sim::World world;
-  bool show_net_graph = true, quit = false;
-  double speed = o.speed;
-  bool paused = o.paused || !o.screenshot.empty();
-  double t_s = static_cast<double>(play.now_us()) / 1e6;
-  auto seek = [&](double to_s) {
-    to_s = std::clamp(to_s, 0.0, timeline.duration_s);
-    if (to_us(to_s) < play.now_us() && !play.restart(error)) return false;
-    if (!play.advance(to_us(to_s), error)) return false;
-    t_s = to_s;
-    graph = arena::client::NetGraph{};
-    return true;
-  };
   auto last = Clock::now();
   int status = 0;
-  while (!quit) {
+  while (!controls.quit()) {
     SDL_Event e;
-    while (SDL_PollEvent(&e)) {
-      if (e.type == SDL_QUIT) quit = true;
-      if (e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT) {
-        const double at = renderer.timeline_seconds_at(e.button.x, e.button.y);
-        if (at >= 0 && !seek(at)) quit = true;
+    while (error.empty() && !controls.quit() && SDL_PollEvent(&e)) {
+      Playback::Move m;
+      if (e.type == SDL_QUIT) controls.key_down(Playback::Key::Quit);
+      if (e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT)
+        m = controls.click(renderer.timeline_seconds_at(e.button.x, e.button.y));
+      if (e.type == SDL_KEYDOWN || e.type == SDL_KEYUP) {
+        const std::optional<Playback::Key> k = key_of(e.key.keysym.sym);
+        // A held key repeats; a toggle does not flicker.
+        const bool toggle = k == Playback::Key::PlayPause || k == Playback::Key::NetGraph;
+        if (k && e.type == SDL_KEYUP) controls.key_up(*k);
+        if (k && e.type == SDL_KEYDOWN && !(toggle && e.key.repeat != 0))
+          m = controls.key_down(*k, (e.key.keysym.mod & KMOD_SHIFT) != 0);
       }
-      if (e.type != SDL_KEYDOWN) continue;
-      const bool shift = (e.key.keysym.mod & KMOD_SHIFT) != 0;
-      switch (e.key.keysym.sym) {
-        case SDLK_ESCAPE:
-        case SDLK_q: quit = true; break;
-        case SDLK_SPACE: paused = !paused; break;
-        case SDLK_F3: show_net_graph = !show_net_graph; break;
-        case SDLK_LEFT:
-          if (!seek(t_s - (shift ? 30 : 5))) quit = true;
-          break;
-        case SDLK_RIGHT:
-          if (!seek(t_s + (shift ? 30 : 5))) quit = true;
-          break;
-        case SDLK_HOME:
-          if (!seek(0)) quit = true;
-          break;
-        case SDLK_MINUS:
-        case SDLK_KP_MINUS: speed = std::max(0.125, speed / 2); break;
-        case SDLK_PLUS:
-        case SDLK_EQUALS:
-        case SDLK_KP_PLUS: speed = std::min(64.0, speed * 2); break;
-        case SDLK_PERIOD:
-          if (paused) {
-            if (!play.advance(UINT64_MAX, error, /*one_world=*/true)) quit = true;
-            t_s = static_cast<double>(play.now_us()) / 1e6;
-          }
-          break;
-        case SDLK_COMMA:
-          if (paused) {
-            if (const auto prev = play.previous_world_time())
-              if (!seek(static_cast<double>(*prev) / 1e6)) quit = true;
-          }
-          break;
-        default: break;
-      }
-    }
-    if (!error.empty()) {
-      std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
-      status = 1;
-      break;
+      if (!apply(m, controls, play, moment, error)) break;
     }
     const auto now = Clock::now();
     const double dt = std::chrono::duration<double>(now - last).count();
     last = now;
-    if (!paused && t_s < timeline.duration_s) {
-      t_s = std::min(timeline.duration_s, t_s + dt * speed);
-      if (!play.advance(to_us(t_s), error)) {
-        std::fprintf(stderr, "tw-trace: %s\n", error.c_str());
-        status = 1;
-        break;
-      }
+    if (error.empty()) moment.go_to(controls.run(dt), error);
+    if (!error.empty()) {
+      std::fprintf(stderr, "tw-trace view: %s\n", error.c_str());
+      status = 1;
+      break;
     }
+    if (controls.quit()) break;
 
-    play.world(world);
-    const arena::client::ClientStats cs = play.stats();
-    graph.frame(t_s, play.net(), cs);
     render::Session session;
     session.server = timeline.label;
-    session.own_slot = play.decoder().slot().value_or(-1);
-    session.scoreboard = &play.decoder().scoreboard();
-    const std::deque<arena::client::KillFeedEntry> feed = play.kill_feed(session);
-    session.kill_feed = &feed;
     session.keys =
         "Space pause  \xC2\xB7  \xE2\x86\x90/\xE2\x86\x92 seek  \xC2\xB7  ,/. step  \xC2\xB7  -/+ "
         "speed  \xC2\xB7  Tab scores  \xC2\xB7  F3 net graph";
-    timeline.now_s = t_s;
-    timeline.speed = speed;
-    timeline.paused = paused;
-
+    std::deque<arena::client::KillFeedEntry> feed;
     render::Frame frame;
-    frame.world = &world;
+    if (engine_only.empty()) {
+      play.world(world);
+      session.own_slot = play.decoder().slot().value_or(-1);
+      session.scoreboard = &play.decoder().scoreboard();
+      feed = play.kill_feed(session);
+      session.kill_feed = &feed;
+      frame.world = &world;
+      frame.show_scoreboard = controls.show_scoreboard();
+      if (play.decoder().states().size() == 0) frame.status = "no world yet at this time";
+    } else {
+      frame.status = engine_only + ": engine level only";
+      frame.status_detail = "tickwire's traffic, round trip and snapshots; no world drawn";
+    }
+    timeline.now_s = controls.position_s();
+    timeline.speed = controls.speed();
+    timeline.paused = controls.paused();
     frame.session = &session;
-    frame.graph = &graph;
+    frame.graph = &moment.graph();
     frame.timeline = &timeline;
-    frame.now_s = t_s;
-    frame.show_net_graph = show_net_graph;
-    frame.show_scoreboard = SDL_GetKeyboardState(nullptr)[SDL_SCANCODE_TAB] != 0;
-    if (play.decoder().states().size() == 0) frame.status = "no world yet at this time";
+    frame.now_s = controls.position_s();
+    frame.show_net_graph = controls.show_net_graph();
     renderer.draw(frame);
     if (!o.screenshot.empty()) {
       if (!renderer.save_bmp(o.screenshot, error)) {
-        std::fprintf(stderr, "tw-trace: cannot save the screenshot %s: %s\n", o.screenshot.c_str(),
-                     error.c_str());
+        std::fprintf(stderr, "tw-trace view: cannot save the screenshot %s: %s\n",
+                     o.screenshot.c_str(), error.c_str());
         status = 1;
       }
       break;

@@ -18,8 +18,9 @@ struct ViewOptions {
 // The keys, for --help.
 extern const char* const kViewKeys;
 
-// Returns the exit status: 0, 1 (a bad trace, no window, no such
-// connection) or 2 (a trace of a game view cannot draw).
+// Returns the exit status: 0, or 1 (a bad trace, no window, no such
+// connection). A trace of a game with no decoder here plays at tickwire's
+// level (timeline and net graph, no world), and the window says so.
 int view(const std::string& path, const ViewOptions& options);
 
 }  // namespace twtrace
