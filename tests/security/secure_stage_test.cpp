@@ -28,6 +28,13 @@ struct FakeWire : socket::Wire {
     sent.emplace_back(to, Bytes(d.begin(), d.end()));
   }
   void drop(Endpoint, std::uint64_t DropCounters::*cause) override { ++(drops.*cause); }
+  // A capture's side: whether one records, and the duplicates reported to it.
+  bool capturing = false;
+  std::vector<Bytes> replays;
+  bool recording(Endpoint) const noexcept override { return capturing; }
+  void replayed(Endpoint, std::span<const std::uint8_t> plain, std::uint64_t) override {
+    replays.emplace_back(plain.begin(), plain.end());
+  }
   Bytes take() {
     EXPECT_FALSE(sent.empty());
     if (sent.empty()) return {};
@@ -229,6 +236,45 @@ TEST(SecureStage, ReplayedDatagramsAreDropped) {
   EXPECT_EQ(w.to_server(old.front()), 0u) << "older than the 256-datagram window";
   EXPECT_EQ(w.to_server(old[200]), 1u) << "inside the window, not yet seen";
   EXPECT_EQ(w.to_server(old[200]), 0u);
+}
+
+// A duplicate goes no further either way; while a capture records, its
+// plaintext is reported to the capture (a Replayed record), and only then.
+// A forged copy, or one older than the window, is never opened.
+TEST(SecureStage, DuplicatesAreReportedToACaptureOnlyWhenAuthenticAndInTheWindow) {
+  World w;
+  w.establish();
+  const Bytes hello = {'h', 'e', 'l', 'l', 'o'};
+  // No capture: dropped, not opened (the output buffer keeps its bytes).
+  std::fill(w.out.begin(), w.out.end(), std::uint8_t{0xEE});
+  EXPECT_EQ(w.to_server(w.recorded["payload c2s"]), 0u);
+  EXPECT_EQ(w.server_wire.drops.replayed, 1u);
+  EXPECT_TRUE(w.server_wire.replays.empty());
+  EXPECT_EQ(w.out[0], 0xEE);
+  // Recording: reported once per copy, as the plaintext, both ways.
+  w.server_wire.capturing = true;
+  w.client_wire.capturing = true;
+  EXPECT_EQ(w.to_server(w.recorded["payload c2s"]), 0u);
+  ASSERT_EQ(w.server_wire.replays.size(), 1u);
+  EXPECT_EQ(w.server_wire.replays[0], hello);
+  EXPECT_EQ(w.to_client(w.recorded["payload s2c"]), 0u);
+  ASSERT_EQ(w.client_wire.replays.size(), 1u);
+  EXPECT_EQ(w.client_wire.replays[0], hello);
+  // A copy with its tag altered is counted, never reported.
+  Bytes forged = w.recorded["payload c2s"];
+  forged.back() ^= 0x01;
+  EXPECT_EQ(w.to_server(forged), 0u);
+  EXPECT_EQ(w.server_wire.replays.size(), 1u);
+  EXPECT_EQ(w.server_wire.drops.replayed, 3u);
+  // Once 300 newer datagrams moved the window on, the old one is merely old.
+  for (int i = 0; i < 300; ++i) {
+    Bytes sealed(64);
+    sealed.resize(w.client->seal(kServer, hello, sealed, w.now));
+    ASSERT_EQ(w.to_server(sealed), hello.size());
+  }
+  EXPECT_EQ(w.to_server(w.recorded["payload c2s"]), 0u);
+  EXPECT_EQ(w.server_wire.replays.size(), 1u);
+  EXPECT_EQ(w.server_wire.drops.replayed, 4u);
 }
 
 TEST(SecureStage, ValidDatagramFromAnotherAddressIsDropped) {

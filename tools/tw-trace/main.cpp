@@ -92,7 +92,9 @@ constexpr CommandHelp kCommands[] = {
      "the other commands take them), datagrams and bytes each way, messages per\n"
      "channel and by kind (snapshots, the game's inputs...) with their rates,\n"
      "reliable commands resent, unreliable numbers skipped, duplicated or late,\n"
-     "and round trips from ENet's acks.\n",
+     "datagrams duplicated on the way in (copies the replay window dropped before\n"
+     "ENet, which the trace keeps as Replayed records), and round trips from\n"
+     "ENet's acks.\n",
      "  --json          one JSON object instead of the table\n"
      "  -h, --help      this help\n",
      kExitStatus},
@@ -193,6 +195,14 @@ int bad_file(const std::string& error) {
   return 1;
 }
 
+// What a command says once it has read the whole trace well (kept until
+// then, so that an error stays the one line on stderr).
+std::string g_notice;
+int finish(int status) {
+  if (status == 0 && !g_notice.empty()) say(g_notice);
+  return status;
+}
+
 // "--from"/"--to": a number of seconds, 0 or more.
 std::string seconds_at_least_zero(const char* flag, std::string_view v, double& out) {
   double value = 0;
@@ -216,23 +226,13 @@ std::string size(std::string_view v, int& w, int& h) {
   return {};
 }
 
-// A host name (letters, digits and hyphens in dot-separated labels of 1 to
-// 63, no label starting or ending with a hyphen) or a dotted IPv4 address.
+// A host to look up: a name or a dotted IPv4 address, not empty, no blanks
+// (whether it resolves is send's to find out: exit status 1, as DNS may fail).
 bool host_name(std::string_view host) {
   if (host.empty() || host.size() > 253) return false;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t dot = host.find('.', start);
-    const std::string_view label =
-        host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
-      return false;
-    for (const char c : label)
-      if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && c != '-')
-        return false;
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
+  for (const char c : host)
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7F) return false;
+  return true;
 }
 
 // "--to HOST:PORT" for send: the syntax only (send resolves the name).
@@ -244,7 +244,7 @@ std::string host_and_port(std::string_view v) {
   if (!cli::parse_number(v.substr(colon + 1), 1L, 65535L, port))
     return "--to: expected a port 1..65535 after HOST:, got '" + std::string(v) + "'";
   if (!host_name(v.substr(0, colon)))
-    return "--to: expected HOST:PORT with HOST an IPv4 address or a host name, got '" +
+    return "--to: expected HOST:PORT with HOST a host name or an IPv4 address, got '" +
            std::string(v) + "'";
   return {};
 }
@@ -288,8 +288,8 @@ std::unique_ptr<TraceDecoder> decoder_for(std::uint64_t protocol_id, const char*
   if (arena_decoder->protocol_id() == protocol_id) return arena_decoder;
   char id[20];
   std::snprintf(id, sizeof id, "0x%016" PRIx64, protocol_id);
-  say(std::string("no decoder for protocol id ") + id +
-      " (a game tw-trace does not know): " + what);
+  g_notice =
+      std::string("no decoder for protocol id ") + id + " (a game tw-trace does not know): " + what;
   return nullptr;
 }
 
@@ -802,6 +802,9 @@ int main(int argc, char** argv) {
                ": tw-trace " + std::string(command) + " FILE [OPTIONS] (tw-trace " +
                std::string(command) + " --help)");
   const std::string path = argv[2];
+  // view and send read the trace more than once: a file, not a stream.
+  if (path == "-" && (command == "view" || command == "send"))
+    return bad(std::string(command) + " reads the trace more than once: name a file, not -");
   DumpOptions o;
   std::vector<cli::Flag> flags;
   twtrace::ViewOptions vo;
@@ -876,9 +879,9 @@ int main(int argc, char** argv) {
     case cli::Outcome::Bad: return bad(error);
     case cli::Outcome::Ok: break;
   }
-  if (command == "dump" && o.from_s > o.to_s)
+  if (command == "dump" && !to_text.empty() && o.from_s > o.to_s)
     return bad("--from " + from_text + " is after --to " + to_text + ": nothing to show");
-  if (command == "replay") return replay(path, o.connection);
+  if (command == "replay") return finish(replay(path, o.connection));
   if (command == "view") {
     // What view makes of a game tw-trace has no decoder for is view.cpp's.
     vo.connection = o.connection;
@@ -897,5 +900,5 @@ int main(int argc, char** argv) {
     so.connection = o.connection;
     return twtrace::send(path, so);
   }
-  return command == "info" ? info(path, o.json) : dump(path, o);
+  return finish(command == "info" ? info(path, o.json) : dump(path, o));
 }

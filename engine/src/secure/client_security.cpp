@@ -186,11 +186,13 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
         return 0;
       }
       if (received_.already_received(header.sequence)) {
-        // Opened only for a capture, which records it: a forgery is not.
+        // A duplicate is opened only for a capture, which records it; a
+        // forgery or a datagram older than the window is not.
         std::size_t seen = 0;
-        if (header.type == PacketType::Payload && wire_->recording(from) &&
+        if (header.type == PacketType::Payload && received_.duplicate(header.sequence) &&
+            wire_->recording(from) &&
             session_s2c_.open(header, token_.protocol_id, wire, out, seen))
-          wire_->replayed(from, out.first(seen));
+          wire_->replayed(from, out.first(seen), now_us);
         wire_->drop(from, &DropCounters::replayed);
         return 0;
       }

@@ -210,6 +210,10 @@ bool ReplayWindow::already_received(std::uint64_t sequence) const noexcept {
   return (bits_[(sequence % kSize) / 64] >> (sequence % 64)) & 1u;
 }
 
+bool ReplayWindow::duplicate(std::uint64_t sequence) const noexcept {
+  return any_ && sequence <= newest_ && newest_ - sequence < kSize && already_received(sequence);
+}
+
 void ReplayWindow::accept(std::uint64_t sequence) noexcept {
   ++accepted_;
   if (!any_ || sequence > newest_) {

@@ -187,6 +187,9 @@ class ReplayWindow {
  public:
   static constexpr std::uint64_t kSize = 256;
   [[nodiscard]] bool already_received(std::uint64_t sequence) const noexcept;
+  // Received before and still inside the window: a duplicate (not merely
+  // older than the window).
+  [[nodiscard]] bool duplicate(std::uint64_t sequence) const noexcept;
   // Only after the packet was authenticated.
   void accept(std::uint64_t sequence) noexcept;
 

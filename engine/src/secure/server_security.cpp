@@ -394,11 +394,12 @@ std::size_t ServerSecurity::open(socket::Endpoint from, std::span<const std::uin
     return 0;
   }
   if (session->received.already_received(header.sequence)) {
-    // Opened only for a capture, which records it: a forgery is not.
+    // A duplicate is opened only for a capture, which records it; a forgery
+    // or a datagram older than the window is not.
     std::size_t seen = 0;
-    if (wire_->recording(from) &&
+    if (session->received.duplicate(header.sequence) && wire_->recording(from) &&
         session->client_to_server.open(header, config_.protocol_id, wire, out, seen))
-      wire_->replayed(from, out.first(seen));
+      wire_->replayed(from, out.first(seen), now_us);
     wire_->drop(from, &DropCounters::replayed);
     return 0;
   }

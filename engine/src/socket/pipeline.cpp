@@ -149,9 +149,15 @@ bool Pipeline::recording(Endpoint peer) const noexcept {
   return capture_ != nullptr && capture_->records(peer);
 }
 
-void Pipeline::replayed(Endpoint peer, std::span<const std::uint8_t> plain) {
-  if (capture_ != nullptr)
-    capture_->record(now(), trace::Direction::In, trace::RecordKind::Replayed, peer, plain);
+void Pipeline::replayed(Endpoint peer, std::span<const std::uint8_t> plain, std::uint64_t now_us) {
+  if (capture_ == nullptr) return;
+  if (now_us / 1'000'000 != replayed_second_) {
+    replayed_second_ = now_us / 1'000'000;
+    replayed_in_second_ = 0;
+  }
+  if (replayed_in_second_ >= kReplayedPerSecond) return;
+  ++replayed_in_second_;
+  capture_->record(now_us, trace::Direction::In, trace::RecordKind::Replayed, peer, plain);
 }
 
 void Pipeline::capture_control(trace::Direction dir, Endpoint peer,

@@ -86,7 +86,10 @@ class Pipeline final : public Wire {
   void transmit(Endpoint to, std::span<const std::uint8_t> datagram) override;
   void drop(Endpoint peer, std::uint64_t DropCounters::*cause) override { count_drop(peer, cause); }
   [[nodiscard]] bool recording(Endpoint peer) const noexcept override;
-  void replayed(Endpoint peer, std::span<const std::uint8_t> plain) override;
+  void replayed(Endpoint peer, std::span<const std::uint8_t> plain, std::uint64_t now_us) override;
+  // Replayed records a capture takes per second at most: copies an on-path
+  // attacker sends again must not fill the trace.
+  static constexpr std::uint32_t kReplayedPerSecond = 1000;
   // True when the last receive call ended because ENet stopped asking, not
   // because the socket ran dry: the caller should service ENet again.
   [[nodiscard]] bool more_to_read() const noexcept { return !last_receive_empty_; }
@@ -136,7 +139,9 @@ class Pipeline final : public Wire {
   std::vector<std::uint8_t> sealed_;
   std::vector<std::uint8_t> held_;  // a datagram taken from a conditioner
   bool last_receive_empty_ = true;
-  std::uint64_t now_us_ = 0;  // the last pump()'s time
+  std::uint64_t now_us_ = 0;           // the last pump()'s time
+  std::uint64_t replayed_second_ = 0;  // the second (of now_us) they are counted in
+  std::uint32_t replayed_in_second_ = 0;
   DropCounters drops_;
   std::uint64_t seam_sent_ = 0;
   std::uint64_t seam_received_ = 0;

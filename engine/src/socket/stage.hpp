@@ -20,11 +20,12 @@ class Wire {
   // Counts a datagram the stage dropped, per host and per known peer.
   virtual void drop(Endpoint peer, std::uint64_t DropCounters::*cause) = 0;
   // True while a capture records datagrams from `peer`: only then does a
-  // stage open a datagram its replay window refused, to report it below.
+  // stage open a duplicate its replay window refused, to report it below.
   [[nodiscard]] virtual bool recording(Endpoint /*peer*/) const noexcept { return false; }
-  // An authentic ENet datagram from `peer` that the replay window refused
-  // (a duplicate, or older than the window), opened. It goes no further.
-  virtual void replayed(Endpoint /*peer*/, std::span<const std::uint8_t> /*plain*/) {}
+  // An authentic ENet datagram from `peer` received again (its sequence is
+  // still in the replay window), opened at `now_us`. It goes no further.
+  virtual void replayed(Endpoint /*peer*/, std::span<const std::uint8_t> /*plain*/,
+                        std::uint64_t /*now_us*/) {}
 
  protected:
   ~Wire() = default;

@@ -66,8 +66,8 @@ foreach(f match.pcap match-2.pcap)
     endif()
   endif()
 
-  # Nothing malformed, no expert error, no Lua error.
-  tshark(${trace} -Y "_ws.malformed || _ws.expert.severity >= error || _ws.lua.error"
+  # Nothing malformed, nothing unusual, no expert error, no Lua error.
+  tshark(${trace} -Y "_ws.malformed || tickwire.unusual || _ws.expert.severity >= error || _ws.lua.error"
          -T fields -e frame.number -e _ws.col.Info -e _ws.expert.message)
   if(NOT out STREQUAL "")
     message(FATAL_ERROR "${f}: frames with errors:\n${out}")
@@ -165,7 +165,8 @@ foreach(f lossy.pcap lossy-2.pcap)
                         "dissected cleanly, ${duplicates} Replayed\n${out}")
   endif()
   run(0 ${CMAKE_COMMAND} -E env HOME=${WORK} XDG_CONFIG_HOME=${WORK}/.config
-      ${TSHARK} -n -X lua_script:${LUA} -r ${WORK}/${f} -Y "_ws.expert.severity >= error"
+      ${TSHARK} -n -X lua_script:${LUA} -r ${WORK}/${f}
+      -Y "tickwire.unusual || _ws.expert.severity >= error"
       -T fields -e frame.number -e _ws.col.Info -e _ws.expert.message)
   if(NOT out STREQUAL "")
     message(FATAL_ERROR "${f} with default preferences: frames with errors:\n${out}")

@@ -589,7 +589,7 @@ local function dissect_meta(tvb, pinfo, rt)
   if magic ~= "TWTRACE1" then bad(rt, "not the TWTRACE1 magic") end
   local version = tvb(9, 2):le_uint()
   rt:add_le(f.meta_version, tvb(9, 2))
-  if version ~= 1 then rt:add_proto_expert_info(ef_unusual, "trace version " .. version .. " (this dissector knows 1)") end
+  if version < 1 or version > 2 then rt:add_proto_expert_info(ef_unusual, "trace version " .. version .. " (this dissector knows 1 and 2)") end
   local role = tvb(11, 1):uint()
   rt:add(f.meta_role, tvb(11, 1))
   add_protocol_id(rt, tvb(12, 8))
