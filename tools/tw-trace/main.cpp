@@ -35,6 +35,7 @@
 #include "peers.hpp"
 #include "proto/trace_decoder.hpp"
 #include "round_trips.hpp"
+#include "say.hpp"
 #include "send.hpp"
 #include "view.hpp"
 
@@ -176,11 +177,9 @@ void help(const CommandHelp& c) {
 // "tw-trace" or "tw-trace COMMAND": how errors begin.
 std::string g_who = "tw-trace";
 
-// One line on stderr, "tw-trace COMMAND: WHAT" (a line break in WHAT, from
-// a library or the command line itself, becomes a space).
+// One line on stderr, "tw-trace COMMAND: WHAT" (say.hpp).
 void say(std::string what) {
-  std::replace(what.begin(), what.end(), '\n', ' ');
-  std::fprintf(stderr, "%s: %s\n", g_who.c_str(), what.c_str());
+  twtrace::say(g_who, std::move(what));
 }
 
 // A bad command line: exit status 2.

@@ -29,6 +29,7 @@
 #include "peers.hpp"
 #include "proto/messages.hpp"
 #include "proto/trace_decoder.hpp"
+#include "say.hpp"
 
 namespace twtrace {
 
@@ -107,7 +108,7 @@ bool resolves(const std::string& host_port) {
 
 // One line on stderr; returns exit status 1.
 int fail(const std::string& what) {
-  std::fprintf(stderr, "tw-trace send: %s\n", what.c_str());
+  say("tw-trace send", what);
   return 1;
 }
 

@@ -41,6 +41,7 @@
 #include "proto/trace_decoder.hpp"
 #include "render/renderer.hpp"
 #include "round_trips.hpp"
+#include "say.hpp"
 
 namespace twtrace {
 
@@ -465,7 +466,7 @@ int view(const std::string& path, const ViewOptions& o) {
   {
     TraceReader probe;
     if (!probe.open(path, error)) {
-      std::fprintf(stderr, "tw-trace view: %s\n", error.c_str());
+      say("tw-trace view", error);
       return 1;
     }
     const TraceInfo& ti = probe.info();
@@ -474,10 +475,9 @@ int view(const std::string& path, const ViewOptions& o) {
       char line[96];
       std::snprintf(line, sizeof line, "no decoder for protocol id 0x%016" PRIx64, ti.protocol_id);
       engine_only = line;
-      std::fprintf(stderr,
-                   "tw-trace view: %s (a game tw-trace does not know): viewing at tickwire's "
-                   "level (timeline and net graph, no world)\n",
-                   line);
+      say("tw-trace view", std::string(line) +
+                               " (a game tw-trace does not know): viewing at tickwire's level "
+                               "(timeline and net graph, no world)");
     }
     side.server_trace = ti.server;
     // The n-th remote end in order of appearance, as info numbers them.
@@ -486,18 +486,18 @@ int view(const std::string& path, const ViewOptions& o) {
     Record r;
     while (seen.list().size() <= wanted && probe.next(r, error)) seen.index(r);
     if (!error.empty()) {
-      std::fprintf(stderr, "tw-trace view: %s\n", error.c_str());
+      say("tw-trace view", error);
       return 1;
     }
     if (seen.list().size() <= wanted) {
-      std::fprintf(stderr, "tw-trace view: the trace has no connection %zu\n", wanted);
+      say("tw-trace view", "the trace has no connection " + std::to_string(wanted));
       return 1;
     }
     side.remote = seen.list()[wanted];
   }
   render::Timeline timeline;
   if (!summarize(path, side, timeline, error)) {
-    std::fprintf(stderr, "tw-trace view: %s\n", error.c_str());
+    say("tw-trace view", error);
     return 1;
   }
   const std::size_t slash = path.find_last_of('/');
@@ -508,12 +508,12 @@ int view(const std::string& path, const ViewOptions& o) {
   TracePlayer play(path, side, engine_only.empty());
   Moment moment(play);
   if (!play.restart(error) || !moment.go_to(controls.position_s(), error)) {
-    std::fprintf(stderr, "tw-trace view: %s\n", error.c_str());
+    say("tw-trace view", error);
     return 1;
   }
   render::Renderer renderer;
   if (!renderer.open("tw-trace view \xE2\x80\x94 " + timeline.label, o.width, o.height, error)) {
-    std::fprintf(stderr, "tw-trace view: cannot open a window: %s\n", error.c_str());
+    say("tw-trace view", "cannot open a window: " + error);
     return 1;
   }
 
@@ -542,7 +542,7 @@ int view(const std::string& path, const ViewOptions& o) {
     last = now;
     if (error.empty()) moment.go_to(controls.run(dt), error);
     if (!error.empty()) {
-      std::fprintf(stderr, "tw-trace view: %s\n", error.c_str());
+      say("tw-trace view", error);
       status = 1;
       break;
     }
@@ -579,8 +579,7 @@ int view(const std::string& path, const ViewOptions& o) {
     renderer.draw(frame);
     if (!o.screenshot.empty()) {
       if (!renderer.save_bmp(o.screenshot, error)) {
-        std::fprintf(stderr, "tw-trace view: cannot save the screenshot %s: %s\n",
-                     o.screenshot.c_str(), error.c_str());
+        say("tw-trace view", "cannot save the screenshot " + o.screenshot + ": " + error);
         status = 1;
       }
       break;

@@ -20,6 +20,14 @@ DatagramIo::Read read_failure(int error) noexcept {
   return DatagramIo::Read::Dead;
 }
 
+// What a send's result means: the bytes sent, 0 when the datagram was lost
+// (EAGAIN, unreachable networks, ICMP errors: as it would be on the wire),
+// -1 when the socket is dead (closed or invalid).
+long send_result(ssize_t sent) noexcept {
+  if (sent >= 0) return static_cast<long>(sent);
+  return errno == EBADF || errno == ENOTSOCK ? -1 : 0;
+}
+
 }  // namespace
 
 long UdpSocketIo::send(Endpoint to, const iovec* parts, std::size_t count) noexcept {
@@ -36,10 +44,7 @@ long UdpSocketIo::send(Endpoint to, const iovec* parts, std::size_t count) noexc
   do {
     sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
   } while (sent < 0 && errno == EINTR);
-  if (sent >= 0) return static_cast<long>(sent);
-  // EAGAIN (buffer full), unreachable networks, ICMP errors: the datagram is
-  // lost, as it would be on the wire. A closed or invalid socket is dead.
-  return errno == EBADF || errno == ENOTSOCK ? -1 : 0;
+  return send_result(sent);
 }
 
 DatagramIo::Read UdpSocketIo::receive(std::span<std::uint8_t> buffer, Endpoint& from,
@@ -106,8 +111,7 @@ long UdpBatchIo::send(Endpoint to, const iovec* parts, std::size_t count) noexce
   do {
     sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
   } while (sent < 0 && errno == EINTR);
-  if (sent >= 0) return static_cast<long>(sent);
-  return errno == EBADF || errno == ENOTSOCK ? -1 : 0;
+  return send_result(sent);
 }
 
 DatagramIo::Read UdpBatchIo::receive(std::span<std::uint8_t> buffer, Endpoint& from,
