@@ -16,22 +16,20 @@
 // line.
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <chrono>
 #include <cinttypes>
-#include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
-#include <tickwire/token.hpp>
 #include <tickwire/trace.hpp>
 #include "args.hpp"
+#include "help.hpp"
+#include "option_values.hpp"
 #include "peers.hpp"
 #include "proto/trace_decoder.hpp"
 #include "round_trips.hpp"
@@ -43,136 +41,13 @@ namespace {
 
 using namespace tickwire::trace;
 namespace cli = tickwire::cli;
-
-// ---- help ----
-
-constexpr const char* kOverview =
-    "usage: tw-trace info FILE [--json]\n"
-    "       tw-trace dump FILE [--json] [--connection N] [--from S] [--to S]\n"
-    "       tw-trace replay FILE [--connection N]\n"
-    "       tw-trace view FILE [--connection N] [--from S] [--speed X] [--paused]\n"
-    "                          [--size WxH] [--screenshot FILE.bmp]\n"
-    "       tw-trace send FILE --to HOST:PORT (--code CODE | --token FILE)\n"
-    "                          [--clients N] [--connection N] [--quiet]\n"
-    "       tw-trace COMMAND --help     that command's usage and options\n"
-    "\n"
-    "FILE is a trace a tickwire program recorded (TICKWIRE_CAPTURE=FILE.pcap).\n"
-    "  info    what the trace holds: duration, connections, datagrams and bytes\n"
-    "          each way, messages by kind with their rates, resends, loss and\n"
-    "          reordering, round trips from ENet's acks\n"
-    "  dump    one line per datagram: time, direction, size, kind, its ENet\n"
-    "          commands and the messages it completed\n"
-    "  replay  rebuilds the worlds one client had, as fast as it can: a line\n"
-    "          \"TICK HASH\" per world\n"
-    "  view    plays the match back from one client's view in arena's window\n"
-    "  send    has new clients play one recorded client's inputs against a live\n"
-    "          server\n"
-    "Games: arena's messages are decoded (protocol id 0x6172656e61303031); a trace\n"
-    "of a game tw-trace has no decoder for is read at tickwire's level (ENet,\n"
-    "snapshot envelopes), and tw-trace says so.\n"
-    "Exit status: 0 done; 1 a file that is not a readable tickwire trace, or a\n"
-    "trace the command cannot use; 2 a bad command line.\n";
-
-// One command's help: its usage, what it does, its options.
-struct CommandHelp {
-  std::string_view name;
-  const char* usage;  // the "usage: ..." lines
-  const char* about;  // what it does
-  const char* options;
-  const char* exit_status;
-};
-
-constexpr const char* kExitStatus =
-    "Exit status: 0 done; 1 FILE is not a readable tickwire trace; 2 a bad command\n"
-    "line.\n";
-
-constexpr CommandHelp kCommands[] = {
-    {"info", "usage: tw-trace info FILE [--json]\n",
-     "What the trace holds: who recorded it (a server or a client, which game),\n"
-     "its duration, the connections (numbered from 0 in order of appearance, as\n"
-     "the other commands take them), datagrams and bytes each way, messages per\n"
-     "channel and by kind (snapshots, the game's inputs...) with their rates,\n"
-     "reliable commands resent, unreliable numbers skipped, duplicated or late,\n"
-     "datagrams duplicated on the way in (copies the replay window dropped before\n"
-     "ENet, which the trace keeps as Replayed records), and round trips from\n"
-     "ENet's acks.\n",
-     "  --json          one JSON object instead of the table\n"
-     "  -h, --help      this help\n",
-     kExitStatus},
-    {"dump", "usage: tw-trace dump FILE [--json] [--connection N] [--from S] [--to S]\n",
-     "One line per datagram: time (s), direction, connection, size, kind, its ENet\n"
-     "commands (type, channel, sequence numbers, fragment parts), and the messages\n"
-     "it completed (snapshots: tick, baseline and size; the game's messages by\n"
-     "name).\n",
-     "  --json          one JSON object per line\n"
-     "  --connection N  only connection N (as info numbers them, from 0)\n"
-     "  --from S        only datagrams at least S seconds into the trace (default 0)\n"
-     "  --to S          only datagrams at most S seconds into the trace (default: to\n"
-     "                  the end; not before --from)\n"
-     "  -h, --help      this help\n",
-     kExitStatus},
-    {"replay", "usage: tw-trace replay FILE [--connection N]\n",
-     "Rebuilds the worlds one client had from the snapshots its ENet delivered,\n"
-     "through the game's own decoder, as fast as it can: one line \"TICK HASH\" per\n"
-     "world on stdout (as `arena --world-hashes` writes them), a summary on\n"
-     "stderr. A client's trace replays what it received; a server's, what it sent\n"
-     "to connection N. A trace of a game tw-trace has no decoder for replays at\n"
-     "tickwire's level: a line \"TICK envelope SIZE B\" per snapshot envelope.\n",
-     "  --connection N  the connection to follow, as info numbers them (a server's\n"
-     "                  trace: its client N), default 0\n"
-     "  -h, --help      this help\n",
-     kExitStatus},
-    {"view",
-     "usage: tw-trace view FILE [--connection N] [--from S] [--speed X] [--paused]\n"
-     "                          [--size WxH] [--screenshot FILE.bmp]\n",
-     "Plays the match back from one client's view in arena's window: the world as\n"
-     "it drew it, scoreboard, kill feed and net graph as they were, a timeline of\n"
-     "traffic and round trip to seek on. Another game's trace plays at tickwire's\n"
-     "level (timeline and net graph, no world), and the window says so. Keys:\n",
-     "  --connection N  the client to follow (a server's trace: its client N),\n"
-     "                  default 0\n"
-     "  --from S        start S seconds into the trace (default 0)\n"
-     "  --speed X       playback speed, 0.125 to 64 (default 1)\n"
-     "  --paused        start paused\n"
-     "  --size WxH      window size in pixels (default 1280x720)\n"
-     "  --screenshot F  draw the frame at --from, save it as the BMP file F, exit\n"
-     "  -h, --help      this help\n",
-     "Exit status: 0 done; 1 FILE is not a readable tickwire trace, or no window;\n"
-     "2 a bad command line.\n"},
-    {"send",
-     "usage: tw-trace send FILE --to HOST:PORT (--code CODE | --token FILE)\n"
-     "                          [--clients N] [--connection N] [--quiet]\n",
-     "Has new clients play the inputs one client sent in the trace (one per tick,\n"
-     "first to last) against a live arena server, joining with --code or --token:\n"
-     "a recorded session as a regression or load run. A line a second, then one\n"
-     "per client.\n",
-     "  --to HOST:PORT  the live server (an IPv4 address or a host name; port\n"
-     "                  1..65535)\n"
-     "  --code CODE     its room code (as `arena --server` printed it), or\n"
-     "  --token FILE    a connect token from its backend (tw-token make)\n"
-     "  --clients N     how many clients play the inputs at once (1..64, default\n"
-     "                  1; with --token only 1: a token holds one connection)\n"
-     "  --connection N  a server's trace: the client whose inputs to play\n"
-     "                  (default 0)\n"
-     "  --quiet         no line a second\n"
-     "  -h, --help      this help\n",
-     "Exit status: 0 every client played the inputs through; 1 FILE is not a\n"
-     "readable trace of a game send can play (arena), the token file cannot be\n"
-     "read, or a client could not connect or play every input; 2 a bad command\n"
-     "line.\n"},
-};
-
-const CommandHelp* command_help(std::string_view name) {
-  for (const CommandHelp& c : kCommands)
-    if (c.name == name) return &c;
-  return nullptr;
-}
-
-void help(const CommandHelp& c) {
-  std::printf("%s\n%s", c.usage, c.about);
-  if (c.name == "view") std::fputs(twtrace::kViewKeys, stdout);
-  std::printf("\nOptions:\n%s\n%s", c.options, c.exit_status);
-}
+using twtrace::command_help;
+using twtrace::CommandHelp;
+using twtrace::help;
+using twtrace::host_and_port;
+using twtrace::room_code;
+using twtrace::seconds_at_least_zero;
+using twtrace::size;
 
 // "tw-trace" or "tw-trace COMMAND": how errors begin.
 std::string g_who = "tw-trace";
@@ -200,64 +75,6 @@ std::string g_notice;
 int finish(int status) {
   if (status == 0 && !g_notice.empty()) say(g_notice);
   return status;
-}
-
-// "--from"/"--to": a number of seconds, 0 or more.
-std::string seconds_at_least_zero(const char* flag, std::string_view v, double& out) {
-  double value = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
-  if (v.empty() || ec != std::errc{} || end != v.data() + v.size() || !std::isfinite(value) ||
-      value < 0)
-    return std::string(flag) + ": expected seconds at least 0, got '" + std::string(v) + "'";
-  out = value;
-  return {};
-}
-
-// "--size WxH": a window of 320x200 to 7680x4320.
-std::string size(std::string_view v, int& w, int& h) {
-  const std::size_t x = v.find('x');
-  long lw = 0, lh = 0;
-  if (x == std::string_view::npos || !cli::parse_number<long>(v.substr(0, x), 320, 7680, lw) ||
-      !cli::parse_number<long>(v.substr(x + 1), 200, 4320, lh))
-    return "--size: expected WxH within 320x200..7680x4320, got '" + std::string(v) + "'";
-  w = static_cast<int>(lw);
-  h = static_cast<int>(lh);
-  return {};
-}
-
-// A host to look up: a name or a dotted IPv4 address, not empty, no blanks
-// (whether it resolves is send's to find out: exit status 1, as DNS may fail).
-bool host_name(std::string_view host) {
-  if (host.empty() || host.size() > 253) return false;
-  for (const char c : host)
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7F) return false;
-  return true;
-}
-
-// "--to HOST:PORT" for send: the syntax only (send resolves the name).
-std::string host_and_port(std::string_view v) {
-  const std::size_t colon = v.rfind(':');
-  if (colon == std::string_view::npos)
-    return "--to: expected HOST:PORT, got '" + std::string(v) + "'";
-  long port = 0;
-  if (!cli::parse_number(v.substr(colon + 1), 1L, 65535L, port))
-    return "--to: expected a port 1..65535 after HOST:, got '" + std::string(v) + "'";
-  if (!host_name(v.substr(0, colon)))
-    return "--to: expected HOST:PORT with HOST a host name or an IPv4 address, got '" +
-           std::string(v) + "'";
-  return {};
-}
-
-// "--code CODE": a room code the server could have, as arena takes it.
-std::string room_code(std::string_view v) {
-  if (v.size() < 6 || v.size() > 128)
-    return "--code: a room code has 6 to 128 characters, got " + std::to_string(v.size());
-  if (const double bits = tickwire::room_code_bits(v); bits < tickwire::kMinRoomCodeBits)
-    return "--code: '" + std::string(v) + "' is too easy to guess (about " +
-           std::to_string(std::lround(bits)) + " bits, at least " +
-           std::to_string(static_cast<int>(tickwire::kMinRoomCodeBits)) +
-           " needed): no room has it";
-  return {};
 }
 
 std::string json_string(std::string_view s) {
@@ -784,7 +601,7 @@ int main(int argc, char** argv) {
     return bad("a command is needed: info, dump, replay, view or send (tw-trace --help)");
   const std::string_view command = argv[1];
   if (command == "-h" || command == "--help") {
-    std::fputs(kOverview, stdout);
+    twtrace::overview();
     return 0;
   }
   const CommandHelp* const about = command_help(command);

@@ -331,9 +331,11 @@ bool Host::wait(std::uint32_t timeout_ms) {
     if (held->next_due(due)) limit_us = std::min(limit_us, due > now ? due - now : 0);
   }
   if (limit_us == 0) return true;
-  if (pipeline_->io() != nullptr && pipeline_->io()->pending()) return true;
+  const socket::DatagramIo* io = pipeline_->io();
+  // Datagrams already taken from the socket would not wake a poll.
+  if (io != nullptr && io->pending()) return true;
   // An I/O without a descriptor (an in-memory link) cannot be waited on.
-  const int fd = pipeline_->io() != nullptr ? pipeline_->io()->wait_fd() : -1;
+  const int fd = io != nullptr ? io->wait_fd() : -1;
   if (fd < 0) return true;
   pollfd p{fd, POLLIN, 0};
   const int ms = static_cast<int>((limit_us + 999) / 1000);

@@ -20,10 +20,22 @@ DatagramIo::Read read_failure(int error) noexcept {
   return DatagramIo::Read::Dead;
 }
 
-// What a send's result means: the bytes sent, 0 when the datagram was lost
-// (EAGAIN, unreachable networks, ICMP errors: as it would be on the wire),
-// -1 when the socket is dead (closed or invalid).
-long send_result(ssize_t sent) noexcept {
+// Sends `parts` with sendmsg (to `name`, or to the connected peer when
+// null): the bytes sent, 0 when the datagram was lost (EAGAIN, unreachable
+// networks, ICMP errors: as it would be on the wire), -1 when the socket is
+// dead (closed or invalid).
+long send_parts(int fd, sockaddr_in* name, const iovec* parts, std::size_t count) noexcept {
+  msghdr msg{};
+  if (name != nullptr) {
+    msg.msg_name = name;
+    msg.msg_namelen = sizeof(*name);
+  }
+  msg.msg_iov = const_cast<iovec*>(parts);
+  msg.msg_iovlen = count;
+  ssize_t sent;
+  do {
+    sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
   if (sent >= 0) return static_cast<long>(sent);
   return errno == EBADF || errno == ENOTSOCK ? -1 : 0;
 }
@@ -35,16 +47,7 @@ long UdpSocketIo::send(Endpoint to, const iovec* parts, std::size_t count) noexc
   sin.sin_family = AF_INET;
   sin.sin_addr.s_addr = to.host;
   sin.sin_port = htons(to.port);
-  msghdr msg{};
-  msg.msg_name = &sin;
-  msg.msg_namelen = sizeof(sin);
-  msg.msg_iov = const_cast<iovec*>(parts);
-  msg.msg_iovlen = count;
-  ssize_t sent;
-  do {
-    sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-  } while (sent < 0 && errno == EINTR);
-  return send_result(sent);
+  return send_parts(fd_, &sin, parts, count);
 }
 
 DatagramIo::Read UdpSocketIo::receive(std::span<std::uint8_t> buffer, Endpoint& from,
@@ -104,14 +107,7 @@ bool UdpBatchIo::connect(Endpoint peer) noexcept {
 
 long UdpBatchIo::send(Endpoint to, const iovec* parts, std::size_t count) noexcept {
   if (!connected_ || !(to == peer_)) return UdpSocketIo(fd_).send(to, parts, count);
-  msghdr msg{};
-  msg.msg_iov = const_cast<iovec*>(parts);
-  msg.msg_iovlen = count;
-  ssize_t sent;
-  do {
-    sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-  } while (sent < 0 && errno == EINTR);
-  return send_result(sent);
+  return send_parts(fd_, nullptr, parts, count);  // the connected peer: no name
 }
 
 DatagramIo::Read UdpBatchIo::receive(std::span<std::uint8_t> buffer, Endpoint& from,

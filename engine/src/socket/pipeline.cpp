@@ -146,16 +146,18 @@ void Pipeline::transmit(Endpoint to, std::span<const std::uint8_t> datagram) {
 }
 
 bool Pipeline::recording(Endpoint peer) const noexcept {
-  return capture_ != nullptr && capture_->records(peer);
+  // Over this second's budget of Replayed records the stage need not even
+  // open a duplicate.
+  return capture_ != nullptr && capture_->records(peer) &&
+         (now() / 1'000'000 != replayed_second_ || replayed_in_second_ < kReplayedPerSecond);
 }
 
 void Pipeline::replayed(Endpoint peer, std::span<const std::uint8_t> plain, std::uint64_t now_us) {
-  if (capture_ == nullptr) return;
+  if (!recording(peer)) return;
   if (now_us / 1'000'000 != replayed_second_) {
     replayed_second_ = now_us / 1'000'000;
     replayed_in_second_ = 0;
   }
-  if (replayed_in_second_ >= kReplayedPerSecond) return;
   ++replayed_in_second_;
   capture_->record(now_us, trace::Direction::In, trace::RecordKind::Replayed, peer, plain);
 }
