@@ -1,7 +1,7 @@
 // Writes the seed corpora: real packets of every type from a handshake and a
 // session with the fuzz targets' fixed key, plus a few edge cases.
 // Usage: make_seeds DIR (creates DIR/handshake, DIR/token, DIR/datagram,
-// DIR/snapshot, DIR/snapshot_range, DIR/envelope, DIR/enet_guard).
+// DIR/snapshot, DIR/snapshot_range, DIR/envelope, DIR/enet_guard, DIR/direct).
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +9,7 @@
 
 #include "fuzz_common.hpp"
 #include "snapshot_world.hpp"
+#include "socket/direct_frames.hpp"
 #include "wire/envelope.hpp"
 
 namespace {
@@ -99,6 +100,20 @@ int main(int argc, char** argv) {
   write(root / "datagram", "rejected", rejected);
   const std::uint8_t empty[1] = {0};
   write(root / "handshake", "byte", empty);
+  // Direct packets' plaintexts for fuzz_direct, after its lane count (3):
+  // one short message, three to two lanes, one with a 2-byte length.
+  auto direct_seed = [&](const std::string& name,
+                         const std::vector<std::pair<std::uint8_t, std::size_t>>& frames) {
+    std::vector<std::uint8_t> plain;
+    tickwire::socket::begin_direct(plain, 0x1005);
+    for (const auto& [channel, size] : frames)
+      tickwire::socket::append_direct_frame(plain, channel, std::vector<std::uint8_t>(size, 0x5A));
+    plain.insert(plain.begin(), 3);
+    write(root / "direct", name, plain);
+  };
+  direct_seed("one", {{2, 5}});
+  direct_seed("three", {{2, 1}, {0, 0}, {2, 40}});
+  direct_seed("long", {{2, 300}});
   // ENet datagrams for the guard, after fuzz_enet_guard's 8-byte model
   // (live connection taking CONNECTs, MTU 1375, 4 channels, empty queues):
   // a reliable message with a ping, a fragment of a 5000-byte message, a

@@ -1,6 +1,8 @@
 // Seeds for fuzz_trace: small traces written by the engine's own capture
-// writer (a Meta record, handshake and keep-alive records, and ENet
-// datagrams of every command kind tw-trace parses).
+// writer (a Meta record, handshake and keep-alive records, ENet datagrams
+// of every command kind tw-trace parses, and Direct records of the direct
+// lane: well-formed ones each way, one-byte and two-byte lengths, and a
+// malformed one).
 #include <sys/stat.h>
 
 #include <cstdint>
@@ -8,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "socket/direct_frames.hpp"
 #include "trace/capture.hpp"
 
 namespace {
@@ -73,6 +76,19 @@ int main(int argc, char** argv) {
   w.record(30, Direction::Out, RecordKind::Enet, remote, d);
   w.record(40, Direction::In, RecordKind::Enet, remote, d);
   w.record(50, Direction::In, RecordKind::Replayed, remote, d);  // its copy, dropped
+  // The direct lane: to the client (peer 0, session 1), two messages, one
+  // with a two-byte length; from it (peer 3, session 2), an empty one; then
+  // a frame that does not fit.
+  std::vector<std::uint8_t> direct;
+  tickwire::socket::begin_direct(direct, 0x1000);
+  tickwire::socket::append_direct_frame(direct, 1, std::vector<std::uint8_t>(5, 'a'));
+  tickwire::socket::append_direct_frame(direct, 2, std::vector<std::uint8_t>(300, 'b'));
+  w.record(60, Direction::Out, RecordKind::Direct, remote, direct);
+  tickwire::socket::begin_direct(direct, 0x2003);
+  tickwire::socket::append_direct_frame(direct, 0, {});
+  w.record(70, Direction::In, RecordKind::Direct, remote, direct);
+  w.record(80, Direction::In, RecordKind::Direct, remote,
+           std::vector<std::uint8_t>{0x03, 0x20, 1, 0x85, 0x01, 'c'});
   w.close();
   return 0;
 }

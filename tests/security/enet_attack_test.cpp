@@ -419,5 +419,74 @@ TEST_F(HostileClient, RefusalsAreLoggedAtABoundedRate) {
   EXPECT_TRUE(logged("earlier lines held back"));
 }
 
+// Direct packets (the direct lane) are authenticated, but what they say is
+// not trusted: a connection they do not belong to, a lane that is not
+// Unreliable, bad framing, each refuses the datagram whole and counts it.
+TEST_F(HostileClient, ForgedDirectPacketsAreRefusedWhole) {
+  start();
+  Hostile h(server);
+  ENetPeer* peer = connect_hostile(h);
+  std::vector<std::string> heard;
+  loop.on_server_message = [&](const Event& e) { heard.push_back(text(e.data)); };
+  const auto field =
+      static_cast<std::uint16_t>(peer->outgoingPeerID | (peer->outgoingSessionID << 12));
+  auto direct = [](std::uint16_t head, std::vector<std::uint8_t> frames) {
+    std::vector<std::uint8_t> d = {static_cast<std::uint8_t>(head & 0xFF),
+                                   static_cast<std::uint8_t>(head >> 8)};
+    d.insert(d.end(), frames.begin(), frames.end());
+    return d;
+  };
+  auto frame = [](std::uint8_t channel, const std::string& message) {
+    std::vector<std::uint8_t> f = {channel, static_cast<std::uint8_t>(message.size())};
+    f.insert(f.end(), message.begin(), message.end());
+    return f;
+  };
+  // Authentic and well formed: heard.
+  h.send_direct(direct(field, frame(kChannelUnreliable, "hostile hello")));
+  run(100ms, {&h});
+  ASSERT_EQ(std::count(heard.begin(), heard.end(), "hostile hello"), 1);
+
+  const DropCounters before = server.host_stats().drops;
+  std::vector<std::uint8_t> both = frame(kChannelUnreliable, "half");
+  const std::vector<std::uint8_t> bad = frame(kChannelReliable, "half");
+  both.insert(both.end(), bad.begin(), bad.end());
+  const std::vector<std::vector<std::uint8_t>> forged = {
+      direct(field ^ 1, frame(kChannelUnreliable, "x")),          // another peer index
+      direct(field ^ (1 << 12), frame(kChannelUnreliable, "x")),  // another ENet session
+      direct(field | (1 << 15), frame(kChannelUnreliable, "x")),  // bits above the session
+      direct(field, frame(kChannelReliable, "x")),                // a reliable lane
+      direct(field, frame(kChannelSequenced, "x")),               // a sequenced lane
+      direct(field, frame(3, "x")),                               // the control lane
+      direct(field, frame(200, "x")),                             // no such lane
+      direct(field, {kChannelUnreliable, 9, 'a'}),                // longer than the rest
+      direct(field, {kChannelUnreliable, 0x81, 0x00, 'a'}),       // a length not in its
+                                                                  // shortest form
+      direct(field, {}),                                          // no message
+      direct(field, both),                                        // one good, one bad
+      {0x01},                                                     // shorter than the head
+  };
+  for (const auto& d : forged) h.send_direct(d);
+  run(200ms, {&h});
+  const DropCounters after = server.host_stats().drops;
+  EXPECT_EQ(after.direct_refused - before.direct_refused, forged.size());
+  EXPECT_EQ(std::count(heard.begin(), heard.end(), "half"), 0);
+  EXPECT_EQ(std::count(heard.begin(), heard.end(), "x"), 0);
+  EXPECT_EQ(heard.size(), 1u);
+
+  // A session whose ENet connection was never made carries no direct lane.
+  Hostile lone(server);
+  ASSERT_TRUE(loop.until(
+      [&] {
+        lone.pump();
+        return lone.session_up();
+      },
+      5s));
+  lone.send_direct(direct(0, frame(kChannelUnreliable, "lone")));
+  run(100ms, {&h, &lone});
+  EXPECT_EQ(server.host_stats().drops.direct_refused - after.direct_refused, 1u);
+  EXPECT_EQ(std::count(heard.begin(), heard.end(), "lone"), 0);
+  expect_player_played_on();
+}
+
 }  // namespace
 }  // namespace tickwire::test

@@ -85,6 +85,11 @@ class Hostile {
     enet_socket_send(host_.enet()->socket, &server_, &buffer, 1);
   }
 
+  // Sends `plain` as one Direct packet (the direct lane's), sealed.
+  void send_direct(const std::vector<std::uint8_t>& plain) {
+    host_.pipeline().send_direct(net::endpoint_of(server_), plain);
+  }
+
   // ENet's protocol header for datagrams on `peer`'s connection, with a sent time.
   static std::vector<std::uint8_t> header(const ENetPeer* peer) {
     return enet_header(

@@ -122,6 +122,21 @@ struct World {
     back.resize(server->seal(kClient, hello, back, now));
     recorded["payload s2c"] = back;
     EXPECT_EQ(to_client(back), hello.size());
+    // And one Direct packet (the direct lane's) each way.
+    recorded["direct c2s"] = seal_direct(*client, kServer, hello);
+    EXPECT_EQ(to_server(recorded["direct c2s"]), hello.size());
+    recorded["direct s2c"] = seal_direct(*server, kClient, hello);
+    EXPECT_EQ(to_client(recorded["direct s2c"]), hello.size());
+  }
+  // `plain` sealed by `stage` as a Direct packet; empty when it was not.
+  Bytes seal_direct(socket::SecureStage& stage, Endpoint to, const Bytes& plain) {
+    Bytes buffer(socket::SecureStage::kHeadRoom + plain.size() + stage.overhead());
+    std::copy(plain.begin(), plain.end(), buffer.begin() + socket::SecureStage::kHeadRoom);
+    std::size_t start = 0;
+    const std::size_t n =
+        stage.seal_carried(to, buffer, plain.size(), now, start, socket::Carrier::Direct);
+    return Bytes(buffer.begin() + static_cast<std::ptrdiff_t>(start),
+                 buffer.begin() + static_cast<std::ptrdiff_t>(start + n));
   }
 };
 
@@ -186,9 +201,9 @@ TEST(SecureStage, EveryBitFlipOfEveryPacketTypeIsDropped) {
         EXPECT_EQ(w.to_server(d), 0u);
         ASSERT_EQ(w.server->session_count(), 0u) << "bit " << bit;
         ASSERT_TRUE(w.server_wire.sent.empty()) << "bit " << bit;
-      } else if (kind == "keepalive" || kind == "payload s2c") {
+      } else if (kind == "keepalive" || kind == "payload s2c" || kind == "direct s2c") {
         ASSERT_EQ(w.to_client(d), 0u) << kind << " bit " << bit;
-      } else if (kind == "payload c2s") {
+      } else if (kind == "payload c2s" || kind == "direct c2s") {
         ASSERT_EQ(w.to_server(d), 0u) << kind << " bit " << bit;
       }
     }
@@ -208,6 +223,42 @@ TEST(SecureStage, EveryBitFlipOfEveryPacketTypeIsDropped) {
   sealed.resize(w.client->seal(kServer, ping, sealed, w.now));
   EXPECT_EQ(w.to_server(sealed), 1u);
   EXPECT_GT(w.server_wire.drops.auth_failed, 1000u);
+}
+
+TEST(SecureStage, DirectPacketsOpenAsDirectAndAreNeverHeld) {
+  World w;
+  // Before the session a Direct packet is dropped, not held like ENet's.
+  const Bytes early = {'e'};
+  EXPECT_TRUE(w.seal_direct(*w.client, kServer, early).empty());
+  EXPECT_EQ(w.client_wire.drops.no_session, 1u);
+  w.establish();
+  const Bytes hello = {'h', 'i'};
+  socket::Carrier carrier = socket::Carrier::Enet;
+  const Bytes direct = w.seal_direct(*w.client, kServer, hello);
+  ASSERT_FALSE(direct.empty());
+  EXPECT_EQ(direct[0] & 0x0F, static_cast<int>(PacketType::Direct));
+  EXPECT_EQ(w.server->open_carried(kClient, direct, w.out, w.now, carrier), hello.size());
+  EXPECT_EQ(carrier, socket::Carrier::Direct);
+  // Payloads open as ENet's.
+  Bytes payload(64);
+  payload.resize(w.client->seal(kServer, hello, payload, w.now));
+  EXPECT_EQ(w.server->open_carried(kClient, payload, w.out, w.now, carrier), hello.size());
+  EXPECT_EQ(carrier, socket::Carrier::Enet);
+  // The type is authenticated: a Direct packet relabelled a Payload (or the
+  // other way) does not open.
+  Bytes relabelled = w.seal_direct(*w.server, kClient, hello);
+  relabelled[0] = static_cast<std::uint8_t>((relabelled[0] & 0xF0) |
+                                            static_cast<std::uint8_t>(PacketType::Payload));
+  EXPECT_EQ(w.to_client(relabelled), 0u);
+  payload.resize(64);
+  payload.resize(w.server->seal(kClient, hello, payload, w.now));
+  payload[0] = static_cast<std::uint8_t>((payload[0] & 0xF0) |
+                                         static_cast<std::uint8_t>(PacketType::Direct));
+  EXPECT_EQ(w.to_client(payload), 0u);
+  EXPECT_EQ(w.client_wire.drops.auth_failed, 2u);
+  // And a replayed Direct packet is a replay.
+  EXPECT_EQ(w.to_server(direct), 0u);
+  EXPECT_EQ(w.server_wire.drops.replayed, 1u);
 }
 
 TEST(SecureStage, ReplayedDatagramsAreDropped) {

@@ -185,7 +185,7 @@ void transport_usage(std::FILE* to, const char* program, bool brief) {
       "                       ciphertext, tag) with the suite tickwire uses\n"
       "  enet                 bare ENet, reliable lane\n"
       "  tickwire             tickwire, reliable lane, every datagram sealed\n"
-      "  tickwire_unreliable  tickwire, unreliable lane (kChannelUnreliable: unsequenced)\n"
+      "  tickwire_unreliable  tickwire, unreliable lane (kChannelUnreliable: the direct lane)\n"
       "Ratios: tickwire / enet (rtt median <= %.2f, throughput >= %.2f) and\n"
       "tickwire_unreliable / udp_sealed (rtt median <= %.2f). The udp, udp_sealed and\n"
       "tickwire_unreliable throughputs are unreliable (bytes read while the sender blasted).\n\n"

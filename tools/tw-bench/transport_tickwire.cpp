@@ -1,7 +1,7 @@
 // tickwire variants: tickwire::Server and tickwire::Client through the public
 // API only, each object used by one thread. "tickwire" runs on the reliable
 // lane (kChannelReliable), "tickwire_unreliable" on the unreliable,
-// unsequenced lane (kChannelUnreliable: ENet's unsequenced packets); the
+// unsequenced lane (kChannelUnreliable: the direct lane, beside ENet); the
 // code is the same, parameterised by the channel.
 #include <tickwire/tickwire.hpp>
 

@@ -1,7 +1,9 @@
 # tw-trace as a user drives it, on a real match: arena (a local match with a
 # bot client) records both ends with TICKWIRE_CAPTURE, then info, dump,
-# replay and send, help, bad files and bad usage. Run as:
-#   cmake -DTW_TRACE=... -DARENA=... -DWORK=... -P check_cli.cmake
+# replay and send, the direct lane's records (traces from make_direct_trace),
+# help, bad files and bad usage. Run as:
+#   cmake -DTW_TRACE=... -DARENA=... -DWORK=... [-DMAKE_DIRECT_TRACE=...] -P check_cli.cmake
+# (MAKE_DIRECT_TRACE defaults to make_direct_trace beside TW_TRACE.)
 cmake_minimum_required(VERSION 3.25)
 include(${CMAKE_CURRENT_LIST_DIR}/check_common.cmake)  # run(), write_bytes(), a fresh WORK
 
@@ -178,21 +180,165 @@ foreach(w IN LISTS live_worlds)
   endif()
 endforeach()
 
+# The direct lane (Direct records, trace version 3). arena sends nothing on
+# an unreliable lane, so its traces have none: make_direct_trace (built
+# beside tw-trace) writes twin client traces of a 3-second arena match, the
+# snapshots received and input batches sent on the direct lane in
+# direct.pcap and in ENet in direct-enet.pcap, the rest alike; direct.pcap
+# also has Direct records its host would not deliver (before the
+# connection, malformed, a channel the connection lacks, after the
+# DISCONNECT). It prints what it wrote.
+if(NOT MAKE_DIRECT_TRACE)
+  get_filename_component(tw_trace_dir ${TW_TRACE} DIRECTORY)
+  set(MAKE_DIRECT_TRACE ${tw_trace_dir}/make_direct_trace)
+endif()
+if(NOT EXISTS ${MAKE_DIRECT_TRACE})
+  message(FATAL_ERROR "no ${MAKE_DIRECT_TRACE} (ninja make_direct_trace builds it)")
+endif()
+run(0 ${MAKE_DIRECT_TRACE} ${WORK}/direct.pcap ${WORK}/direct-enet.pcap)
+set(made "${out}")
+string(JSON made_snapshots GET "${made}" snapshots)
+string(JSON made_inputs GET "${made}" inputs)
+string(JSON made_in GET "${made}" direct_in datagrams)
+string(JSON made_in_undelivered GET "${made}" direct_in undelivered)
+string(JSON made_in_malformed GET "${made}" direct_in malformed)
+string(JSON made_out GET "${made}" direct_out datagrams)
+string(JSON made_out_undelivered GET "${made}" direct_out undelivered)
+if(made_snapshots LESS 50 OR NOT made_inputs EQUAL 180 OR made_in_malformed LESS 1)
+  message(FATAL_ERROR "make_direct_trace wrote ${made}")
+endif()
+
+# info counts the Direct records each way, their messages and those
+# delivered (snapshots and inputs as their ENet twins), and counts the
+# delivered ones by kind as it counts ENet's: the two traces agree.
+run(0 ${TW_TRACE} info ${WORK}/direct.pcap --json)
+set(info_direct "${out}")
+string(JSON version GET "${out}" version)
+foreach(way received sent)
+  foreach(key datagrams messages delivered malformed)
+    string(JSON ${way}_${key} GET "${out}" ${way} direct ${key})
+  endforeach()
+  math(EXPR ${way}_undelivered "${${way}_messages} - ${${way}_delivered}")
+endforeach()
+string(JSON direct_snapshots GET "${out}" received messages snapshot count)
+string(JSON direct_inputs GET "${out}" sent messages Input count)
+string(JSON channel_9 GET "${out}" received direct messages_per_channel 9)
+string(JSON enet_malformed GET "${out}" received malformed)
+if(NOT version EQUAL 3 OR NOT received_datagrams EQUAL made_in
+   OR NOT received_malformed EQUAL made_in_malformed
+   OR NOT received_delivered EQUAL made_snapshots
+   OR NOT received_undelivered EQUAL made_in_undelivered
+   OR NOT sent_datagrams EQUAL made_out OR NOT sent_malformed EQUAL 0
+   OR NOT sent_delivered EQUAL made_inputs OR NOT sent_undelivered EQUAL made_out_undelivered
+   OR NOT direct_snapshots EQUAL made_snapshots OR NOT direct_inputs EQUAL made_inputs
+   OR NOT channel_9 EQUAL 1 OR NOT enet_malformed EQUAL 0)
+  message(FATAL_ERROR "info of the direct lane's trace against ${made}:\n${out}")
+endif()
+run(0 ${TW_TRACE} info ${WORK}/direct-enet.pcap --json)
+string(JSON enet_snapshots GET "${out}" received messages snapshot count)
+string(JSON enet_inputs GET "${out}" sent messages Input count)
+string(JSON enet_direct GET "${out}" received direct datagrams)
+if(NOT enet_snapshots EQUAL made_snapshots OR NOT enet_inputs EQUAL made_inputs
+   OR NOT enet_direct EQUAL 0)
+  message(FATAL_ERROR "info of the ENet twin against ${made}:\n${out}")
+endif()
+# A real match (arena's lanes are none of them unreliable): no Direct record.
+run(0 ${TW_TRACE} info ${WORK}/match-2.pcap --json)
+string(JSON match_direct_in GET "${out}" received direct datagrams)
+string(JSON match_direct_out GET "${out}" sent direct datagrams)
+if(NOT match_direct_in EQUAL 0 OR NOT match_direct_out EQUAL 0)
+  message(FATAL_ERROR "info of arena's own trace: Direct records\n${out}")
+endif()
+run(0 ${TW_TRACE} info ${WORK}/direct.pcap)
+if(NOT out MATCHES "\n +direct lane: ${made_in} datagrams, [0-9]+ bytes, [0-9]+ messages \\(channel 1: [0-9]+, channel 9: 1\\), ${made_snapshots} delivered, ${made_in_malformed} malformed\n"
+   OR NOT out MATCHES "\n +direct lane: ${made_out} datagrams, [0-9]+ bytes, [0-9]+ messages \\(channel 1: [0-9]+\\), ${made_inputs} delivered, 0 malformed\n")
+  message(FATAL_ERROR "info (table) of the direct lane's trace:\n${out}")
+endif()
+
+# dump: a line per Direct record, its peer field and messages (channel and
+# size), each delivered one named by arena's decoder, and why the others
+# were not. (";" becomes "," first: CMake lists split at it.)
+run(0 ${TW_TRACE} dump ${WORK}/direct.pcap)
+string(REPLACE ";" "," dump "${out}")
+string(REGEX MATCHALL "[0-9]+ B direct +[^\n]*" direct_lines "${dump}")
+string(REGEX MATCHALL "<- [^\n]* B direct +peer 0 session 2: ch1 [0-9]+ B => snapshot tick [0-9]+"
+       snapshot_lines "${dump}")
+string(REGEX MATCHALL "-> [^\n]* B direct +peer 5 session 1: ch1 [0-9]+ B, ch1 [0-9]+ B => Input ticks [^\n]* => Input ticks"
+       input_lines "${dump}")
+string(REGEX MATCHALL "B direct +malformed: a direct datagram[^\n]*" malformed_lines "${dump}")
+string(REGEX MATCHALL "B direct +peer [^\n]*, not delivered: no connection\n" unconnected_lines
+       "${dump}")
+string(REGEX MATCHALL "ch9 2 B, not delivered: a channel not among the connection's lanes\n"
+       channel_lines "${dump}")
+list(LENGTH direct_lines n_direct)
+list(LENGTH snapshot_lines n_snapshot_lines)
+list(LENGTH input_lines n_input_lines)
+list(LENGTH malformed_lines n_malformed_lines)
+list(LENGTH unconnected_lines n_unconnected_lines)
+list(LENGTH channel_lines n_channel_lines)
+math(EXPR direct_records "${made_in} + ${made_out}")
+math(EXPR input_records "${made_out} - ${made_out_undelivered}")
+math(EXPR unconnected "${made_out_undelivered} + 1")  # and the snapshot after the DISCONNECT
+if(NOT n_direct EQUAL direct_records OR NOT n_snapshot_lines EQUAL made_snapshots
+   OR NOT n_input_lines EQUAL input_records OR NOT n_malformed_lines EQUAL made_in_malformed
+   OR NOT n_unconnected_lines EQUAL unconnected OR NOT n_channel_lines EQUAL 1)
+  message(FATAL_ERROR "dump of the direct lane's trace: ${n_direct} Direct records of "
+                      "${direct_records}, ${n_snapshot_lines} snapshots of ${made_snapshots}, "
+                      "${n_input_lines} pairs of inputs of ${input_records}, "
+                      "${n_malformed_lines} malformed, ${n_unconnected_lines} without a "
+                      "connection, ${n_channel_lines} on a channel it lacks\n${out}")
+endif()
+run(0 ${TW_TRACE} dump ${WORK}/direct.pcap --json --from 0.03 --to 0.04)
+string(REGEX MATCH "[^\n]*\"dir\": \"in\"[^\n]*\"kind\": \"direct\"[^\n]*" line "${out}")
+string(JSON json_kind ERROR_VARIABLE json_error GET "${line}" kind)
+string(JSON json_message ERROR_VARIABLE json_error GET "${line}" messages 0 name)
+if(NOT json_kind STREQUAL "direct" OR NOT json_message STREQUAL "snapshot")
+  message(FATAL_ERROR "dump --json of a Direct record: '${line}' ${json_error}\n${out}")
+endif()
+
+# replay: the worlds the direct lane's snapshots make are those of their
+# ENet twin, world for world (none from the snapshot after the DISCONNECT).
+run(0 ${TW_TRACE} replay ${WORK}/direct-enet.pcap)
+set(enet_worlds "${out}")
+run(0 ${TW_TRACE} replay ${WORK}/direct.pcap)
+string(REGEX MATCHALL "\n" worlds "${out}")
+list(LENGTH worlds n_direct_worlds)
+if(NOT out STREQUAL enet_worlds OR NOT n_direct_worlds EQUAL made_snapshots
+   OR NOT err MATCHES "\\(${made_snapshots} by the direct lane\\)"
+   OR NOT err MATCHES " ${made_in_malformed} malformed datagrams")
+  message(FATAL_ERROR "replay of the direct lane's trace: ${n_direct_worlds} worlds for "
+                      "${made_snapshots} snapshots\n${out}\n${err}\nthe ENet twin's:\n${enet_worlds}")
+endif()
+
 # send: the client's recorded inputs, played by two new clients against a
 # live server (started alongside: execute_process runs its commands at
-# once; the clients retry while the server comes up).
+# once, as a pipeline; the clients retry while the server comes up). The
+# direct lane's twin trace (above) plays at the same time, with one client:
+# its inputs travelled on the direct lane only, and one batch sent before
+# the connection was never delivered, so it plays exactly one input per
+# tick of the match ("sending N inputs" on stderr; its stdout feeds the
+# last command, which ignores it).
 string(RANDOM LENGTH 4 ALPHABET 0123456789 port_offset)
 math(EXPR port "20000 + ${port_offset}")
 execute_process(
   COMMAND ${ARENA} --server --port ${port} --code k7xqm2pd9tfa7 --duration 9
+  COMMAND ${TW_TRACE} send ${WORK}/direct.pcap --to 127.0.0.1:${port} --code k7xqm2pd9tfa7
+          --quiet
   COMMAND ${TW_TRACE} send ${WORK}/match-2.pcap --to 127.0.0.1:${port} --code k7xqm2pd9tfa7
           --clients 2 --quiet
   RESULTS_VARIABLE statuses OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
-list(GET statuses 1 send_status)
+list(GET statuses 1 direct_send_status)
+list(GET statuses 2 send_status)
 string(REGEX MATCHALL "client [0-9]: played, [0-9]+ of [0-9]+ inputs played" played "${out}")
 list(LENGTH played n_played)
-if(NOT send_status EQUAL 0 OR NOT n_played EQUAL 2 OR NOT err MATCHES "sending [0-9]+ inputs")
+if(NOT send_status EQUAL 0 OR NOT n_played EQUAL 2
+   OR NOT err MATCHES "sending [0-9]+ inputs of \"[^\"]*\" \\([0-9.]+ s\\) to [^ ]+ with 2 client")
   message(FATAL_ERROR "send: exit ${statuses}\n${out}\n${err}")
+endif()
+if(NOT direct_send_status EQUAL 0
+   OR NOT err MATCHES "sending ${made_inputs} inputs of \"direct-bot\" \\(3.0 s\\) to [^ ]+ with 1 client")
+  message(FATAL_ERROR "send of the direct lane's trace (${made_inputs} inputs): exit "
+                      "${statuses}\n${err}")
 endif()
 
 # Help: the overview, and each command's own usage and options only.

@@ -21,11 +21,14 @@ constexpr const char* kOverview =
     "       tw-trace COMMAND --help     that command's usage and options\n"
     "\n"
     "FILE is a trace a tickwire program recorded (TICKWIRE_CAPTURE=FILE.pcap).\n"
+    "Its records: ENet datagrams, handshake packets, keep-alives, duplicates the\n"
+    "replay window dropped (Replayed), and Direct datagrams (the direct lane:\n"
+    "unreliable messages sent beside ENet; trace version 3).\n"
     "  info    what the trace holds: duration, connections, datagrams and bytes\n"
-    "          each way, messages by kind with their rates, resends, loss and\n"
-    "          reordering, round trips from ENet's acks\n"
+    "          each way, the direct lane's, messages by kind with their rates,\n"
+    "          resends, loss and reordering, round trips from ENet's acks\n"
     "  dump    one line per datagram: time, direction, size, kind, its ENet\n"
-    "          commands and the messages it completed\n"
+    "          commands or direct-lane messages, and the messages it delivered\n"
     "  replay  rebuilds the worlds one client had, as fast as it can: a line\n"
     "          \"TICK HASH\" per world\n"
     "  view    plays the match back from one client's view in arena's window\n"
@@ -50,16 +53,20 @@ constexpr CommandHelp kCommands[] = {
      "channel and by kind (snapshots, the game's inputs...) with their rates,\n"
      "reliable commands resent, unreliable numbers skipped, duplicated or late,\n"
      "datagrams duplicated on the way in (copies the replay window dropped before\n"
-     "ENet, which the trace keeps as Replayed records), and round trips from\n"
-     "ENet's acks.\n",
+     "ENet, which the trace keeps as Replayed records), the direct lane's\n"
+     "datagrams and messages (Direct records: sent beside ENet, delivered as they\n"
+     "came while a connection was up; not in ENet's datagram and byte counts, in\n"
+     "the messages by kind), and round trips from ENet's acks.\n",
      "  --json          one JSON object instead of the table\n"
      "  -h, --help      this help\n",
      kExitStatus},
     {"dump", "usage: tw-trace dump FILE [--json] [--connection N] [--from S] [--to S]\n",
      "One line per datagram: time (s), direction, connection, size, kind, its ENet\n"
-     "commands (type, channel, sequence numbers, fragment parts), and the messages\n"
-     "it completed (snapshots: tick, baseline and size; the game's messages by\n"
-     "name).\n",
+     "commands (type, channel, sequence numbers, fragment parts) or, for a Direct\n"
+     "record (the direct lane), its peer field and each message's channel and\n"
+     "size (and why it was not delivered, if it was not), and the messages it\n"
+     "delivered (snapshots: tick, baseline and size; the game's messages by name).\n"
+     "A datagram that does not parse says \"malformed: WHY\".\n",
      "  --json          one JSON object per line\n"
      "  --connection N  only connection N (as info numbers them, from 0)\n"
      "  --from S        only datagrams at least S seconds into the trace (default 0)\n"
@@ -68,7 +75,8 @@ constexpr CommandHelp kCommands[] = {
      "  -h, --help      this help\n",
      kExitStatus},
     {"replay", "usage: tw-trace replay FILE [--connection N]\n",
-     "Rebuilds the worlds one client had from the snapshots its ENet delivered,\n"
+     "Rebuilds the worlds one client had from the snapshots its host delivered\n"
+     "(ENet's, and the direct lane's while connected, in the trace's order),\n"
      "through the game's own decoder, as fast as it can: one line \"TICK HASH\" per\n"
      "world on stdout (as `arena --world-hashes` writes them), a summary on\n"
      "stderr. A client's trace replays what it received; a server's, what it sent\n"
@@ -99,9 +107,9 @@ constexpr CommandHelp kCommands[] = {
      "usage: tw-trace send FILE --to HOST:PORT (--code CODE | --token FILE)\n"
      "                          [--clients N] [--connection N] [--quiet]\n",
      "Has new clients play the inputs one client sent in the trace (one per tick,\n"
-     "first to last) against a live arena server, joining with --code or --token:\n"
-     "a recorded session as a regression or load run. A line a second, then one\n"
-     "per client.\n",
+     "first to last, sent on ENet or the direct lane) against a live arena\n"
+     "server, joining with --code or --token: a recorded session as a regression\n"
+     "or load run. A line a second, then one per client.\n",
      "  --to HOST:PORT  the live server (an IPv4 address or a host name; port\n"
      "                  1..65535)\n"
      "  --code CODE     its room code (as `arena --server` printed it), or\n"

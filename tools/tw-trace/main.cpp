@@ -28,6 +28,7 @@
 
 #include <tickwire/trace.hpp>
 #include "args.hpp"
+#include "direct.hpp"
 #include "help.hpp"
 #include "option_values.hpp"
 #include "peers.hpp"
@@ -43,6 +44,7 @@ using namespace tickwire::trace;
 namespace cli = tickwire::cli;
 using twtrace::command_help;
 using twtrace::CommandHelp;
+using twtrace::DirectDelivery;
 using twtrace::help;
 using twtrace::host_and_port;
 using twtrace::room_code;
@@ -127,6 +129,13 @@ Delivery* delivery_of(std::map<std::size_t, Delivery>& all, std::size_t peer,
   return &all.try_emplace(peer, &budget).first->second;
 }
 
+// The ENet of the end that received record `r` (the remote's when the
+// recording host sent it); nullptr without a delivery.
+EnetDelivery* receiving_end(Delivery* del, const Record& r) {
+  if (del == nullptr) return nullptr;
+  return r.outgoing ? &del->to_remote : &del->to_local;
+}
+
 // A message named: "control" (tickwire's control lane, the last channel),
 // "snapshot" (a snapshot envelope, any game), the game's own name for it,
 // or "message" when nobody knows it.
@@ -167,9 +176,12 @@ struct Direction {
   // and channel: skipped numbers (lost on the way, or sent by nobody: ENet
   // numbers every unreliable send), the same number again, an older one late.
   std::uint64_t unreliable_gaps = 0, unreliable_duplicates = 0, unreliable_reordered = 0;
-  // Messages ENet delivered (on the sending side: as sent), by name
-  // (describe_message): count and bytes.
+  // Messages delivered, by ENet or the direct lane (on the sending side:
+  // as sent), by name (describe_message): count and bytes.
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> kinds;
+  // Direct records (the direct lane, beside ENet): not in the ENet counts
+  // above; their messages delivered while a connection was up are in kinds.
+  DirectDelivery direct;
   // Records of a kind ENet never got (neither ENet datagrams nor the
   // handshake's or keep-alives), by kind: not in the counts above.
   std::map<std::string, std::uint64_t> other;
@@ -226,6 +238,21 @@ int info(const std::string& path, bool json) {
       ++dir.duplicated;
       continue;
     }
+    const bool from_server = r.outgoing == file.info().server;
+    // Messages delivered at the end that received `r`, named.
+    auto count_kinds = [&](std::span<const DeliveredMessage> messages, const EnetDelivery& to) {
+      for (const DeliveredMessage& m : messages) {
+        auto& k = dir.kinds[describe_message(m, to.channel_count(), from_server, game.get()).name];
+        ++k.first;
+        k.second += m.bytes.size();
+      }
+    };
+    if (r.kind == Kind::Direct) {
+      EnetDelivery* to = receiving_end(delivery_of(deliveries, peer, budget), r);
+      const std::span<const DeliveredMessage> messages = dir.direct.receive(r.payload, to);
+      if (to != nullptr) count_kinds(messages, *to);
+      continue;
+    }
     if (r.kind != Kind::Enet) {  // a datagram ENet never got (trace.hpp, Kind)
       ++dir.other[to_string(r.kind)];
       continue;
@@ -238,15 +265,8 @@ int info(const std::string& path, bool json) {
     }
     if (ps != nullptr)
       if (const std::optional<double> rtt = ps->round_trips.on_datagram(r, d)) rtts.push_back(*rtt);
-    if (Delivery* del = delivery_of(deliveries, peer, budget)) {
-      EnetDelivery& to = r.outgoing ? del->to_remote : del->to_local;
-      const bool from_server = r.outgoing == file.info().server;
-      for (const DeliveredMessage& m : to.receive(d)) {
-        auto& k = dir.kinds[describe_message(m, to.channel_count(), from_server, game.get()).name];
-        ++k.first;
-        k.second += m.bytes.size();
-      }
-    }
+    if (EnetDelivery* to = receiving_end(delivery_of(deliveries, peer, budget), r))
+      count_kinds(to->receive(d), *to);
     for (std::size_t i = 0; i < d.count; ++i) {
       const EnetCommand& c = d.commands[i];
       ++dir.commands[c.type];
@@ -343,7 +363,7 @@ int info(const std::string& path, bool json) {
         j += std::string(first ? "" : ", ") + json_string(name) + ": " + std::to_string(n);
         first = false;
       }
-      return j + "}}";
+      return j + "}, \"direct\": " + twtrace::direct_json(x.direct.stats()) + "}";
     };
     std::string peers_json;
     for (std::size_t i = 0; i < peers.list().size(); ++i)
@@ -381,6 +401,8 @@ int info(const std::string& path, bool json) {
       std::printf("            %" PRIu64
                   " datagrams duplicated on the way (copies the replay window dropped)\n",
                   x.duplicated);
+    if (const std::string line = twtrace::direct_line(x.direct.stats()); !line.empty())
+      std::printf("            %s\n", line.c_str());
     for (const auto& [kind, n] : x.other)
       std::printf("            %-11s %" PRIu64 " records ENet did not get\n", kind.c_str(), n);
     for (const auto& [ch, n] : x.messages)
@@ -461,11 +483,13 @@ int dump(const std::string& path, const DumpOptions& o) {
   std::map<std::size_t, Delivery> deliveries;
   Record r;
   EnetDatagram d;
+  DirectDelivery direct;
   std::uint64_t n = 0;
   while (file.next(r, error)) {
     ++n;
     const Address remote = r.outgoing ? r.dst : r.src;
     const std::size_t peer = peers.index(remote);
+    const bool from_server = r.outgoing == file.info().server;
     std::string detail, parse_error;
     std::vector<TraceDecoder::Description> messages;
     if (r.kind == Kind::Enet) {
@@ -473,15 +497,18 @@ int dump(const std::string& path, const DumpOptions& o) {
         detail = commands_text(d);
         // Every datagram goes through delivery, also those not shown, so
         // that a message is named on the datagram that completed it.
-        if (Delivery* del = delivery_of(deliveries, peer, budget)) {
-          EnetDelivery& to = r.outgoing ? del->to_remote : del->to_local;
-          const bool from_server = r.outgoing == file.info().server;
-          for (const DeliveredMessage& m : to.receive(d))
-            messages.push_back(describe_message(m, to.channel_count(), from_server, game.get()));
-        }
+        if (EnetDelivery* to = receiving_end(delivery_of(deliveries, peer, budget), r))
+          for (const DeliveredMessage& m : to->receive(d))
+            messages.push_back(describe_message(m, to->channel_count(), from_server, game.get()));
       } else {
         detail = "malformed: " + parse_error;
       }
+    } else if (r.kind == Kind::Direct) {
+      // The direct lane: its messages as they came, while a connection was up.
+      EnetDelivery* to = receiving_end(delivery_of(deliveries, peer, budget), r);
+      for (const DeliveredMessage& m : direct.receive(r.payload, to))
+        messages.push_back(describe_message(m, to->channel_count(), from_server, game.get()));
+      detail = direct.text();
     } else if (r.kind == Kind::Handshake && !r.payload.empty()) {
       detail = handshake_name(r.payload[0] & 0x0F);
     } else if (r.kind == Kind::Replayed) {
@@ -542,27 +569,18 @@ int replay(const std::string& path, long connection) {
   // elsewhere): --connection picks one there too.
   const std::size_t wanted = connection < 0 ? 0 : static_cast<std::size_t>(connection);
   Peers peers;
-  EnetDelivery delivery;
+  // What the client's host delivered: ENet's messages and the direct lane's.
+  twtrace::HostDelivery to_client;
   Record r;
-  EnetDatagram d;
-  std::string parse_error;
-  std::uint64_t n = 0, last_us = 0, worlds = 0, envelopes = 0, malformed = 0, connections = 0;
+  std::uint64_t n = 0, last_us = 0, worlds = 0, envelopes = 0;
   while (file.next(r, error)) {
     ++n;
     last_us = r.time_us;
     const std::size_t peer = peers.index(r);
-    if (r.kind != Kind::Enet || peer != wanted) continue;
-    if (r.outgoing != ti.server) continue;  // only what went to the client
-    if (!parse_enet(r.payload, d, parse_error)) {
-      ++malformed;
-      continue;
-    }
-    const std::span<const DeliveredMessage> messages = delivery.receive(d);
-    if (delivery.stats().connections != connections) {
-      connections = delivery.stats().connections;
-      if (game) game->reset();
-    }
-    const std::uint32_t channels = delivery.channel_count();
+    if (peer != wanted || r.outgoing != ti.server) continue;  // only what went to the client
+    const std::span<const DeliveredMessage> messages = to_client.receive(r);
+    if (to_client.began_connection() && game) game->reset();
+    const std::uint32_t channels = to_client.enet().channel_count();
     for (const DeliveredMessage& m : messages) {
       if (channels > 0 && m.channel == channels - 1) continue;  // tickwire's control lane
       if (game) {
@@ -582,15 +600,15 @@ int replay(const std::string& path, long connection) {
   const double took =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   const double trace_s = static_cast<double>(last_us) / 1e6;
-  const DeliveryStats& ds = delivery.stats();
   std::fprintf(stderr,
                "tw-trace replay: replayed %.1f s of %s in %.3f s (%.0fx real time): %" PRIu64
-               " %s, %" PRIu64 " messages, %" PRIu64 " connection(s), %" PRIu64
-               " malformed datagrams; peak memory %ld KiB\n",
+               " %s, %" PRIu64 " messages (%" PRIu64 " by the direct lane), %" PRIu64
+               " connection(s), %" PRIu64 " malformed datagrams; peak memory %ld KiB\n",
                trace_s, to_string(peers.list()[wanted]).c_str(), took,
                took > 0 ? trace_s / took : 0.0, game ? worlds : envelopes,
-               game ? "worlds" : "envelopes", ds.delivered, ds.connections, malformed,
-               peak_memory_kib());
+               game ? "worlds" : "envelopes", to_client.delivered(),
+               to_client.direct().stats().delivered, to_client.enet().stats().connections,
+               to_client.malformed(), peak_memory_kib());
   return 0;
 }
 

@@ -1,12 +1,13 @@
 // tw-trace send: takes the inputs one client sent in a recorded arena match
-// (its InputBatch messages, as the server's ENet got them: rebuilt from the
-// trace by EnetDelivery, decoded by arena's own decoder) and has new
-// clients play them, one input per tick from the first recorded tick to
-// the last, against a live server: a recorded session becomes a regression
-// or load run. The clients are arena's own GameClient (prediction, the
-// snapshot stream, time sync), so the server sees ordinary players; each
-// joins with a fresh connect token made from the room code (or the token
-// given), named after the recorded player.
+// (its InputBatch messages, as the server's host got them: rebuilt from the
+// trace by EnetDelivery, with the direct lane's in record order, decoded by
+// arena's own decoder) and has new clients play them, one input per tick
+// from the first recorded tick to the last, against a live server: a
+// recorded session becomes a regression or load run. The clients are
+// arena's own GameClient (prediction, the snapshot stream, time sync), so
+// the server sees ordinary players; each joins with a fresh connect token
+// made from the room code (or the token given), named after the recorded
+// player.
 #include "send.hpp"
 
 #include <netdb.h>
@@ -26,6 +27,7 @@
 #include <tickwire/trace.hpp>
 
 #include "client/game_client.hpp"
+#include "direct.hpp"
 #include "peers.hpp"
 #include "proto/messages.hpp"
 #include "proto/trace_decoder.hpp"
@@ -52,17 +54,16 @@ bool read_inputs(const std::string& path, long connection, Recorded& out, std::s
   const bool server = file.info().server;
   const std::size_t wanted = connection < 0 ? 0 : static_cast<std::size_t>(connection);
   Peers peers;
-  EnetDelivery delivery;  // what the server's ENet got from the client
+  // What the server's host got from the client: ENet's messages and the
+  // direct lane's (while the connection was up), in record order.
+  HostDelivery delivery;
   std::map<std::uint32_t, arena::sim::Input> by_tick;
   Record r;
-  EnetDatagram d;
-  std::string why;
   arena::proto::Message msg;
   while (file.next(r, error)) {
     if (peers.index(r) != wanted) continue;
-    if (r.kind != Kind::Enet || r.outgoing == server) continue;  // only the client's sends
-    if (!parse_enet(r.payload, d, why)) continue;
-    for (const DeliveredMessage& m : delivery.receive(d)) {
+    if (r.outgoing == server) continue;  // only the client's sends
+    for (const DeliveredMessage& m : delivery.receive(r)) {
       if (arena::proto::decode(m.bytes, msg) != arena::proto::DecodeResult::Ok) continue;
       if (const auto* hello = std::get_if<arena::proto::HelloMsg>(&msg)) out.name = hello->name;
       if (const auto* batch = std::get_if<arena::proto::InputMsg>(&msg))

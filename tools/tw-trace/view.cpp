@@ -1,10 +1,11 @@
 // tw-trace view: plays one client's recorded match back through the same
-// path as replay (ENet's delivery rebuilt from the trace, then arena's
-// decoder), drawn by arena's renderer: the world as the client drew other
-// ships (tickwire's InterpolationClock on the trace's clock), the
-// scoreboard and kill feed as they were, the net graph computed from the
-// trace as it was at that moment, and a timeline of the whole match
-// (traffic and round trip per second) to seek on. Another game's trace
+// path as replay (what its host delivered, on ENet's lanes and the direct
+// lane, rebuilt from the trace, then arena's decoder), drawn by arena's
+// renderer: the world as the client drew other ships (tickwire's
+// InterpolationClock on the trace's clock), the scoreboard and kill feed
+// as they were, the net graph computed from the trace as it was at that
+// moment, and a timeline of the whole match (traffic and round trip per
+// second) to seek on. Another game's trace
 // (no decoder for its protocol id) plays at tickwire's level: the timeline
 // and the net graph, no world, and the window says so.
 //
@@ -36,6 +37,7 @@
 
 #include "client/interpolate.hpp"
 #include "client/net_graph.hpp"
+#include "direct.hpp"
 #include "peers.hpp"
 #include "playback.hpp"
 #include "proto/trace_decoder.hpp"
@@ -212,7 +214,7 @@ class TracePlayer {
   bool restart(std::string& error) {
     file_ = std::make_unique<TraceReader>();
     if (!file_->open(path_, error)) return false;
-    delivery_ = EnetDelivery{};
+    delivery_ = HostDelivery{};
     decoder_.reset();
     envelopes_ = {};
     interp_ = tickwire::InterpolationClock{};
@@ -221,7 +223,6 @@ class TracePlayer {
     have_pending_ = false;
     ended_ = false;
     now_us_ = 0;
-    connections_ = 0;
     return true;
   }
 
@@ -305,20 +306,24 @@ class TracePlayer {
   bool play(const Record& r) {
     const Side::Dir dir = side_.of(r);
     if (dir == Side::None) return false;
-    EnetDatagram d;
-    std::string why;
-    const bool enet = r.kind == Kind::Enet && parse_enet(r.payload, d, why);
-    meter_.on(r, dir, enet ? &d : nullptr);
-    if (!enet || dir != Side::In) return false;
-    const std::span<const DeliveredMessage> messages = delivery_.receive(d);
-    if (delivery_.stats().connections != connections_) {
-      connections_ = delivery_.stats().connections;
+    if (dir != Side::In) {
+      EnetDatagram d;
+      std::string why;
+      const bool enet = r.kind == Kind::Enet && parse_enet(r.payload, d, why);
+      meter_.on(r, dir, enet ? &d : nullptr);
+      return false;
+    }
+    // What the client's host delivered: ENet's messages, and the direct
+    // lane's while its connection was up.
+    const std::span<const DeliveredMessage> messages = delivery_.receive(r);
+    meter_.on(r, dir, delivery_.enet_datagram());
+    if (delivery_.began_connection()) {
       decoder_.reset();
       envelopes_ = {};
       interp_ = tickwire::InterpolationClock{};
     }
     bool made = false;
-    const std::uint32_t channels = delivery_.channel_count();
+    const std::uint32_t channels = delivery_.enet().channel_count();
     for (const DeliveredMessage& m : messages) {
       if (channels > 0 && m.channel == channels - 1) continue;  // the control lane
       if (!arena_) {
@@ -344,7 +349,7 @@ class TracePlayer {
   Side side_;
   bool arena_;  // arena's trace: decoded into worlds; otherwise envelopes only
   std::unique_ptr<TraceReader> file_;
-  EnetDelivery delivery_;
+  HostDelivery delivery_;
   arena::proto::TraceDecoder decoder_;
   // Without the game's decoder: the snapshot envelopes received (as a
   // StateReceiver counts them, every one taken as kept).
@@ -355,7 +360,7 @@ class TracePlayer {
   Record pending_;
   std::vector<std::uint8_t> payload_;
   bool have_pending_ = false, ended_ = false;
-  std::uint64_t now_us_ = 0, connections_ = 0;
+  std::uint64_t now_us_ = 0;
 };
 
 std::uint64_t to_us(double s) {

@@ -42,6 +42,13 @@ struct TransportSettings {
   // doubles the wait on every loss without bound, so a few losses in a row
   // stall a lane for seconds.
   std::uint32_t retransmit_cap_ms = 200;
+  // The direct lane: a message on an Unreliable lane that fits in one
+  // datagram travels sealed beside ENet instead of through it (several to
+  // one peer share a datagram), which makes it about as cheap as plain
+  // encrypted UDP. Used only while outgoing_bandwidth is 0 and enet_throttle
+  // is off, since ENet could not pace or drop these. Peers need not agree:
+  // each end sends as it chooses and takes both.
+  bool direct_lane = true;
 
   std::uint32_t max_message_bytes = 1u << 20;  // largest message sent or accepted, bytes
   std::uint32_t max_queued_bytes = 2u << 20;   // per connection: send() refuses beyond this, bytes

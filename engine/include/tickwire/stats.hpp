@@ -31,11 +31,15 @@ struct DropCounters {
                                       // rest goes on; this counts datagrams)
   std::uint64_t connect_refused = 0;  // a second ENet connection on one session, or a CONNECT
                                       // asking for another channel layout
+  // Authenticated direct-lane datagrams (Direct packets) refused whole:
+  std::uint64_t direct_refused = 0;     // no live connection at that address and session, a
+                                        // lane that is missing or not Unreliable, bad framing
+  std::uint64_t direct_over_limit = 0;  // over what the lane holds until the game polls
 
   [[nodiscard]] std::uint64_t total() const noexcept {
     return oversized + malformed + no_session + auth_failed + replayed + token_rejected +
            rate_limited + held_overflow + conditioner_loss + conditioner_queue + socket_error +
-           enet_malformed + enet_over_limit + connect_refused;
+           enet_malformed + enet_over_limit + connect_refused + direct_refused + direct_over_limit;
   }
 };
 
@@ -59,6 +63,8 @@ inline constexpr DropCause kDropCauses[] = {
     {"enet_malformed", &DropCounters::enet_malformed},
     {"enet_over_limit", &DropCounters::enet_over_limit},
     {"connect_refused", &DropCounters::connect_refused},
+    {"direct_refused", &DropCounters::direct_refused},
+    {"direct_over_limit", &DropCounters::direct_over_limit},
 };
 
 // Why a server refused or dropped a join (a connect token's handshake or an
@@ -135,8 +141,10 @@ struct HostStats {
   std::uint64_t enet_datagrams_received = 0;  // ENet's own totalReceivedPackets
   std::uint64_t wire_datagrams_sent = 0;  // datagrams that reached the OS (after the conditioner)
   std::uint64_t wire_datagrams_received = 0;  // datagrams read from the OS (before the conditioner)
-  JoinRefusals joins;                         // server: joins refused or dropped, by reason
-  DropCounters drops;                         // all drops on this host's socket
+  std::uint64_t direct_datagrams_sent = 0;    // direct-lane datagrams sealed and sent
+  std::uint64_t direct_datagrams_received = 0;  // direct-lane datagrams opened (taken or refused)
+  JoinRefusals joins;                           // server: joins refused or dropped, by reason
+  DropCounters drops;                           // all drops on this host's socket
 };
 
 }  // namespace tickwire

@@ -30,7 +30,16 @@ namespace tickwire::trace {
 // Replayed (trace version 2): an authentic ENet datagram the replay window
 // refused (a duplicate on the path, or older than the window), recorded
 // opened; ENet never saw it.
-enum class Kind : std::uint8_t { Meta = 0, Enet = 1, Handshake = 2, KeepAlive = 3, Replayed = 4 };
+// Direct (trace version 3): the plaintext of a Direct packet, messages of the
+// direct lane that never pass through ENet (parse_direct()).
+enum class Kind : std::uint8_t {
+  Meta = 0,
+  Enet = 1,
+  Handshake = 2,
+  KeepAlive = 3,
+  Replayed = 4,
+  Direct = 5
+};
 const char* to_string(Kind k) noexcept;
 
 struct Address {
@@ -116,6 +125,25 @@ struct EnetDatagram {
 bool parse_enet(std::span<const std::uint8_t> bytes, EnetDatagram& out, std::string& error);
 
 const char* enet_command_name(std::uint8_t type) noexcept;
+
+// ---- the direct lane (Direct records; docs/PROTOCOL.md, "The direct lane") ----
+
+struct DirectMessage {
+  std::uint8_t channel = 0;
+  std::span<const std::uint8_t> bytes;  // within the record's payload
+};
+
+struct DirectDatagram {
+  std::uint16_t peer_id = 0;  // the receiver's ENet peer index for the connection
+  std::uint8_t session = 0;   // ENet's session bits, as in its own datagram header
+  std::vector<DirectMessage> messages;
+};
+
+// Parses a Direct record's payload; false with `error` when it is malformed
+// (no head, no message, a frame that does not fit). Each message is one the
+// receiving end delivered as it came (the direct lane carries only
+// unreliable, unsequenced lanes).
+bool parse_direct(std::span<const std::uint8_t> bytes, DirectDatagram& out, std::string& error);
 
 // ---- messages: what ENet delivered ----
 

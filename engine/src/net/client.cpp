@@ -62,6 +62,10 @@ struct Client::Impl {
   ENetPacket* held = nullptr;
   ENetPacket* early = nullptr;  // a game message that arrived before the welcome
   std::uint8_t early_channel = 0;
+  // A direct-lane message that arrived before the welcome (copied: the
+  // lane's storage turns over at the next update()).
+  std::vector<std::uint8_t> early_direct;
+  bool has_early_direct = false;
   std::optional<Event> synthetic;
 
   // The server accepted us: report Connected.
@@ -83,6 +87,7 @@ struct Client::Impl {
   }
   void release_all() {
     release_held();
+    has_early_direct = false;
     if (early != nullptr) {
       enet_packet_destroy(early);
       early = nullptr;
@@ -94,6 +99,28 @@ struct Client::Impl {
     if (peer != nullptr) enet_peer_reset(peer);
     finish(why);
     synthetic = Event{EventType::Disconnected, 0, 0, why, {}};
+  }
+  // The direct lane's messages, after ENet's events.
+  bool poll_direct(Event& event) {
+    net::DirectLane::Inbound in;
+    while (host.direct().next(in)) {
+      const bool ours = peer != nullptr && in.connect_id == peer->connectID;
+      if (ours && state == ClientState::Connecting && early == nullptr && !has_early_direct) {
+        // As on ENet's lanes: the server sends only to clients it accepted.
+        early_direct.assign(in.message.begin(), in.message.end());
+        early_channel = in.channel;
+        has_early_direct = true;
+        event = accepted();
+        return true;
+      }
+      if (!ours || state != ClientState::Connected) {
+        host.pipeline().drop(endpoint, &DropCounters::direct_refused);
+        continue;
+      }
+      event = Event{EventType::Message, 0, in.channel, DisconnectReason::None, in.message};
+      return true;
+    }
+    return false;
   }
   void finish(DisconnectReason why) {
     if (host.is_open()) host.pipeline().peers().erase(endpoint);
@@ -212,6 +239,11 @@ bool Client::poll(Event& event) {
     m.early = nullptr;
     return true;
   }
+  if (m.has_early_direct && m.state == ClientState::Connected) {
+    m.has_early_direct = false;
+    event = Event{EventType::Message, 0, m.early_channel, DisconnectReason::None, m.early_direct};
+    return true;
+  }
   if (!m.host.is_open()) return false;
   const std::size_t control = net::control_channel(m.settings);
   ENetEvent e;
@@ -261,7 +293,7 @@ bool Client::poll(Event& event) {
       case ENET_EVENT_TYPE_NONE: break;
     }
   }
-  return false;
+  return m.poll_direct(event);
 }
 
 void Client::flush() {
@@ -281,6 +313,10 @@ Status Client::send(std::uint8_t channel, std::span<const std::uint8_t> data) {
   if (data.size() > m.settings.max_message_bytes)
     return {Errc::MessageTooLarge,
             "message of " + std::to_string(data.size()) + " bytes exceeds max_message_bytes"};
+  if (m.host.direct().takes(channel, data.size())) {
+    m.host.direct().queue(m.peer, channel, data);
+    return {};
+  }
   if (Status s = m.account.admit(data.size(), m.settings.channels[channel], m.settings); !s)
     return s;
   ENetPacket* packet = net::make_packet(data, m.settings.channels[channel], &m.account);
@@ -289,6 +325,7 @@ Status Client::send(std::uint8_t channel, std::span<const std::uint8_t> data) {
     enet_packet_destroy(packet);
     return {Errc::OutOfMemory, "ENet refused the packet"};
   }
+  m.host.note_enet_queued();
   return {};
 }
 

@@ -230,6 +230,8 @@ Status Host::open(const ENetAddress* bind, std::size_t peer_count,
   guard.accept_connect = bind != nullptr;
   guard.max_mtu = host_->mtu;
   pipeline_->set_guard(host_, guard);
+  direct_.open(host_, pipeline_.get(), settings_);
+  pipeline_->set_direct_sink(&direct_);
   return open_capture(bind != nullptr);
 }
 
@@ -265,6 +267,7 @@ void Host::close() noexcept {
     socket::detach(fd);
     host_ = nullptr;
   }
+  direct_.close();
   pipeline_.reset();
   stage_.reset();    // wipes the session keys
   capture_.reset();  // flushes and closes the trace
@@ -313,6 +316,11 @@ void Host::cap_retransmit_timeouts() noexcept {
 void Host::service(std::uint64_t now_us) {
   if (host_ == nullptr) return;
   pipeline_->pump(now_us);
+  direct_.begin_update();
+  direct_.flush();
+  if (quiet(now_us)) return;
+  last_service_ms_ = now_us / 1000;
+  enet_queued_ = false;
   cap_retransmit_timeouts();
   // ENet reads at most 256 datagrams per service; keep going while the
   // socket still has more, within reason.
@@ -320,6 +328,17 @@ void Host::service(std::uint64_t now_us) {
     enet_host_service(host_, nullptr, 0);
     if (!pipeline_->more_to_read()) break;
   }
+}
+
+bool Host::quiet(std::uint64_t now_us) {
+  // ENet keeps time in milliseconds: within the millisecond of its last
+  // service, with nothing queued for it since and nothing to read, a service
+  // would only walk its peers (ENet's timers move on the next millisecond).
+  // The direct lane's datagrams are taken here, without ENet.
+  if (now_us / 1000 != last_service_ms_ || enet_queued_ || pipeline_->incoming().active())
+    return false;
+  // What arrived may all be the direct lane's, which needs no ENet.
+  return !pipeline_->read_direct();
 }
 
 bool Host::wait(std::uint32_t timeout_ms) {
@@ -349,7 +368,9 @@ bool Host::wait(std::uint32_t timeout_ms) {
 void Host::flush() {
   if (host_ == nullptr) return;
   pipeline_->pump(monotonic_us());
+  direct_.flush();
   enet_host_flush(host_);
+  enet_queued_ = false;
 }
 
 Status Host::set_conditioner(const LinkConditionerSettings& settings) {
@@ -369,6 +390,8 @@ HostStats Host::stats() const {
   s.enet_datagrams_received = host_->totalReceivedPackets;
   s.wire_datagrams_sent = pipeline_->wire_sent();
   s.wire_datagrams_received = pipeline_->wire_received();
+  s.direct_datagrams_sent = pipeline_->direct_sent();
+  s.direct_datagrams_received = pipeline_->direct_received();
   s.drops = pipeline_->drops();
   return s;
 }

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/direct_lane.hpp"
 #include "socket/address.hpp"
 #include "socket/pipeline.hpp"
 #include "tickwire/event.hpp"
@@ -127,9 +128,15 @@ class Host {
   // What needs a command to the peer (the throttle): only once ENet reports
   // it connected, since a command queued earlier would spoil the handshake.
   void configure_connected_peer(ENetPeer* peer) const noexcept;
-  // Sends due datagrams, then services ENet until the socket is drained;
+  // Sends the direct lane's pending datagrams and due datagrams, then
+  // services ENet until the socket is drained;
   // `now_us` is the update's clock (monotonic_us()), read once by the caller.
+  // Within the millisecond of the last service, with nothing to read and
+  // nothing queued for ENet since (note_enet_queued()), ENet is not serviced.
   void service(std::uint64_t now_us);
+  // The game queued something with ENet (a send, a disconnect): the next
+  // service() must not skip ENet.
+  void note_enet_queued() noexcept { enet_queued_ = true; }
   void flush();
   // Blocks until a datagram can be read or `timeout_ms` passes, but not past
   // the moment the link conditioner releases a held datagram. True when
@@ -145,12 +152,17 @@ class Host {
   [[nodiscard]] const socket::SecureStage& stage() const noexcept { return *stage_; }
   [[nodiscard]] const socket::Pipeline& pipeline() const noexcept { return *pipeline_; }
   [[nodiscard]] const TransportSettings& settings() const noexcept { return settings_; }
+  [[nodiscard]] DirectLane& direct() noexcept { return direct_; }
 
  private:
   // Opens the capture file the settings or TICKWIRE_CAPTURE name, if any.
   Status open_capture(bool server);
   // Clamps ENet's doubling retransmit timeouts (settings.retransmit_cap_ms).
   void cap_retransmit_timeouts() noexcept;
+  // Whether service() may leave ENet alone this time (see service()).
+  bool quiet(std::uint64_t now_us);
+  std::uint64_t last_service_ms_ = ~std::uint64_t{0};
+  bool enet_queued_ = false;
 
   // Per ENet peer, ENet's loss count and epoch when its retransmit timeouts
   // were last walked.
@@ -164,6 +176,7 @@ class Host {
   std::unique_ptr<trace::CaptureWriter> capture_;  // outlives the pipeline that writes to it
   std::unique_ptr<socket::SecureStage> stage_;     // outlives the pipeline that refers to it
   std::unique_ptr<socket::Pipeline> pipeline_;
+  DirectLane direct_;
   TransportSettings settings_;
 };
 

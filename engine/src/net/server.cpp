@@ -192,6 +192,7 @@ bool Server::Impl::translate(const ENetEvent& e, Event& out) {
         slot.endpoint = net::endpoint_of(e.peer->address);  // its session ends with it
         enet_peer_timeout(e.peer, 0, kRefusalTimeoutMs, kRefusalTimeoutMs);
         enet_peer_disconnect(e.peer, net::disconnect_code(refusal));
+        host.note_enet_queued();
         return false;
       }
       slot.state = SlotState::Connected;
@@ -203,6 +204,7 @@ bool Server::Impl::translate(const ENetEvent& e, Event& out) {
       host.configure_connected_peer(e.peer);
       security->connection_established(slot.endpoint);
       net::send_control(e.peer, settings, net::Control::Welcome);
+      host.note_enet_queued();
       ++connected;
       out = Event{EventType::Connected, id_of(index), 0, DisconnectReason::None, {}};
       return true;
@@ -252,6 +254,10 @@ Status Server::Impl::check_message(std::uint8_t channel, std::size_t size) const
 Status Server::Impl::send_to(std::size_t index, std::uint8_t channel,
                              std::span<const std::uint8_t> data) {
   Slot& slot = slots[index];
+  if (host.direct().takes(channel, data.size())) {
+    host.direct().queue(&host.enet()->peers[index], channel, data);
+    return {};
+  }
   if (Status s = slot.account.admit(data.size(), settings.channels[channel], settings); !s) {
     s.message = "connection " + std::to_string(id_of(index)) + ": " + s.message;
     return s;
@@ -262,6 +268,7 @@ Status Server::Impl::send_to(std::size_t index, std::uint8_t channel,
     enet_packet_destroy(packet);
     return {Errc::OutOfMemory, "ENet refused the packet"};
   }
+  host.note_enet_queued();
   return {};
 }
 
@@ -379,6 +386,7 @@ void Server::stop() {
   for (std::size_t i = 0; i < m.slots.size(); ++i) {
     if (m.slots[i].state == SlotState::Free) continue;
     enet_peer_disconnect(&host->peers[i], net::disconnect_code(DisconnectReason::ClosedLocally));
+    m.host.note_enet_queued();
     any = true;
   }
   // Give the disconnects a moment to be acknowledged, so clients learn at
@@ -453,6 +461,19 @@ bool Server::poll(Event& event) {
   while (enet_host_check_events(m.host.enet(), &e) > 0) {
     if (m.translate(e, event)) return true;
   }
+  // The direct lane's messages, after ENet's events (a connection's
+  // Connected comes before its first message).
+  net::DirectLane::Inbound in;
+  while (m.host.direct().next(in)) {
+    const ENetPeer& peer = m.host.enet()->peers[in.peer];
+    if (m.slots[in.peer].state != SlotState::Connected || peer.connectID != in.connect_id) {
+      m.host.pipeline().drop(net::endpoint_of(peer.address), &DropCounters::direct_refused);
+      continue;
+    }
+    event =
+        Event{EventType::Message, m.id_of(in.peer), in.channel, DisconnectReason::None, in.message};
+    return true;
+  }
   return false;
 }
 
@@ -488,6 +509,7 @@ void Server::kick(ConnectionId id) {
   Slot* slot = m.live(id, &peer);
   if (slot == nullptr) return;
   enet_peer_disconnect(peer, net::disconnect_code(DisconnectReason::Kicked));
+  m.host.note_enet_queued();
   slot->state = SlotState::Kicking;
   slot->kick_deadline_us = monotonic_us() + kKickGraceUs;
   ++m.kicking;

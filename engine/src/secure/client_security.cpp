@@ -84,10 +84,10 @@ void ClientSecurity::establish(std::uint64_t now_us) {
   held_.clear();
 }
 
-std::size_t ClientSecurity::seal_in_place(socket::Endpoint to, std::span<std::uint8_t> buffer,
-                                          std::size_t plain_size, std::uint64_t /*now_us*/,
-                                          std::size_t& start) {
-  if (!(to == server_)) {
+std::size_t ClientSecurity::seal_carried(socket::Endpoint to, std::span<std::uint8_t> buffer,
+                                         std::size_t plain_size, std::uint64_t /*now_us*/,
+                                         std::size_t& start, socket::Carrier carrier) {
+  if (!(to == server_) || (carrier == socket::Carrier::Direct && state_ != State::Established)) {
     wire_->drop(to, &DropCounters::no_session);
     return 0;
   }
@@ -101,12 +101,14 @@ std::size_t ClientSecurity::seal_in_place(socket::Endpoint to, std::span<std::ui
     held_.emplace_back(plain.begin(), plain.end());
     return 0;
   }
-  return session_c2s_.seal_in_place(PacketType::Payload, send_sequence_++, token_.protocol_id,
-                                    buffer, plain_size, start);
+  return session_c2s_.seal_in_place(
+      carrier == socket::Carrier::Direct ? PacketType::Direct : PacketType::Payload,
+      send_sequence_++, token_.protocol_id, buffer, plain_size, start);
 }
 
-std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uint8_t> wire,
-                                 std::span<std::uint8_t> out, std::uint64_t now_us) {
+std::size_t ClientSecurity::open_carried(socket::Endpoint from, std::span<const std::uint8_t> wire,
+                                         std::span<std::uint8_t> out, std::uint64_t now_us,
+                                         socket::Carrier& carrier) {
   if (!(from == server_)) {
     wire_->drop(from, &DropCounters::no_session);
     return 0;
@@ -176,7 +178,8 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
       return 0;
     }
     case PacketType::KeepAlive:
-    case PacketType::Payload: {
+    case PacketType::Payload:
+    case PacketType::Direct: {
       if (state_ == State::SendingRequest || state_ == State::Denied) {
         wire_->drop(from, &DropCounters::no_session);
         return 0;
@@ -202,7 +205,8 @@ std::size_t ClientSecurity::open(socket::Endpoint from, std::span<const std::uin
       }
       received_.accept(header.sequence);
       if (state_ == State::SendingResponse) establish(now_us);
-      return header.type == PacketType::Payload ? plain : 0;
+      carrier = header.type == PacketType::Direct ? socket::Carrier::Direct : socket::Carrier::Enet;
+      return header.type == PacketType::KeepAlive ? 0 : plain;
     }
     default: wire_->drop(from, &DropCounters::malformed); return 0;
   }

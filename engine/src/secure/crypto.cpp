@@ -4,11 +4,13 @@
 
 namespace tickwire::secure {
 
+static_assert(static_cast<std::uint8_t>(PacketType::Direct) == socket::SecureStage::kDirectType);
+
 namespace {
 
 bool is_sealed(PacketType type) noexcept {
   return type == PacketType::Denied || type == PacketType::Challenge ||
-         type == PacketType::KeepAlive || type == PacketType::Payload;
+         type == PacketType::KeepAlive || type == PacketType::Payload || type == PacketType::Direct;
 }
 
 std::size_t sequence_bytes(std::uint64_t sequence) noexcept {

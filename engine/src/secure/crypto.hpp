@@ -42,8 +42,9 @@ enum class PacketType : std::uint8_t {
   KeepAlive = 4,  // both ways, sealed, empty: session established / alive
   Payload = 5,    // both ways, sealed: one ENet datagram
   Rejected = 6,   // server -> client, in clear: the token could not be opened
+  Direct = 7,     // both ways, sealed: messages of the direct lane (no ENet)
 };
-inline constexpr std::uint8_t kPacketTypeCount = 7;
+inline constexpr std::uint8_t kPacketTypeCount = 8;
 
 // Denial reasons carried by Denied and Rejected packets (one byte).
 enum class DenyReason : std::uint8_t {
@@ -150,8 +151,8 @@ bool open(const Header& header, const Key& key, std::uint64_t protocol_id,
 
 // One direction of a session: its suite and key, with AES-256-GCM's
 // expanded key computed once (libsodium's beforenm state) instead of for
-// every datagram. Wiped when it goes away. Seals and opens Payload and
-// KeepAlive packets in the layout of seal() and open().
+// every datagram. Wiped when it goes away. Seals and opens Payload, Direct
+// and KeepAlive packets in the layout of seal() and open().
 class SessionCipher {
  public:
   SessionCipher() = default;  // ChaCha20-Poly1305 with a zero key: set() it first

@@ -350,20 +350,22 @@ void ServerSecurity::handle_response(socket::Endpoint from, std::span<const std:
   sodium_memzero(plain.data(), plain.size());
 }
 
-std::size_t ServerSecurity::seal_in_place(socket::Endpoint to, std::span<std::uint8_t> buffer,
-                                          std::size_t plain_size, std::uint64_t /*now_us*/,
-                                          std::size_t& start) {
+std::size_t ServerSecurity::seal_carried(socket::Endpoint to, std::span<std::uint8_t> buffer,
+                                         std::size_t plain_size, std::uint64_t /*now_us*/,
+                                         std::size_t& start, socket::Carrier carrier) {
   Session* session = sessions_.find(to);
   if (session == nullptr) {
     wire_->drop(to, &DropCounters::no_session);
     return 0;
   }
-  return session->server_to_client.seal_in_place(PacketType::Payload, session->send_sequence++,
-                                                 config_.protocol_id, buffer, plain_size, start);
+  return session->server_to_client.seal_in_place(
+      carrier == socket::Carrier::Direct ? PacketType::Direct : PacketType::Payload,
+      session->send_sequence++, config_.protocol_id, buffer, plain_size, start);
 }
 
-std::size_t ServerSecurity::open(socket::Endpoint from, std::span<const std::uint8_t> wire,
-                                 std::span<std::uint8_t> out, std::uint64_t now_us) {
+std::size_t ServerSecurity::open_carried(socket::Endpoint from, std::span<const std::uint8_t> wire,
+                                         std::span<std::uint8_t> out, std::uint64_t now_us,
+                                         socket::Carrier& carrier) {
   if (wire.empty()) {
     wire_->drop(from, &DropCounters::malformed);
     return 0;
@@ -378,8 +380,9 @@ std::size_t ServerSecurity::open(socket::Endpoint from, std::span<const std::uin
     return 0;
   }
   // Clients send no keep-alives (ENet's pings keep a session alive), so
-  // once the handshake is done only Payloads come from a client.
-  if (type != PacketType::Payload) {
+  // once the handshake is done only Payloads and Direct packets come from a
+  // client.
+  if (type != PacketType::Payload && type != PacketType::Direct) {
     wire_->drop(from, &DropCounters::malformed);
     return 0;
   }
@@ -397,7 +400,8 @@ std::size_t ServerSecurity::open(socket::Endpoint from, std::span<const std::uin
     // A duplicate is opened only for a capture, which records it; a forgery
     // or a datagram older than the window is not.
     std::size_t seen = 0;
-    if (session->received.duplicate(header.sequence) && wire_->recording(from) &&
+    if (type == PacketType::Payload && session->received.duplicate(header.sequence) &&
+        wire_->recording(from) &&
         session->client_to_server.open(header, config_.protocol_id, wire, out, seen))
       wire_->replayed(from, out.first(seen), now_us);
     wire_->drop(from, &DropCounters::replayed);
@@ -409,6 +413,7 @@ std::size_t ServerSecurity::open(socket::Endpoint from, std::span<const std::uin
     return 0;
   }
   session->received.accept(header.sequence);
+  carrier = type == PacketType::Direct ? socket::Carrier::Direct : socket::Carrier::Enet;
   return plain;
 }
 

@@ -80,11 +80,12 @@ class ServerSecurity final : public socket::SecureStage {
   }
 
   [[nodiscard]] std::uint32_t overhead() const noexcept override { return kSealOverhead; }
-  std::size_t seal_in_place(socket::Endpoint to, std::span<std::uint8_t> buffer,
-                            std::size_t plain_size, std::uint64_t now_us,
-                            std::size_t& start) override;
-  std::size_t open(socket::Endpoint from, std::span<const std::uint8_t> wire,
-                   std::span<std::uint8_t> out, std::uint64_t now_us) override;
+  std::size_t seal_carried(socket::Endpoint to, std::span<std::uint8_t> buffer,
+                           std::size_t plain_size, std::uint64_t now_us, std::size_t& start,
+                           socket::Carrier carrier) override;
+  std::size_t open_carried(socket::Endpoint from, std::span<const std::uint8_t> wire,
+                           std::span<std::uint8_t> out, std::uint64_t now_us,
+                           socket::Carrier& carrier) override;
   void tick(std::uint64_t now_us) override;
   bool receive_tally(socket::Endpoint peer, std::uint64_t& accepted,
                      std::uint64_t& newest) const noexcept override;

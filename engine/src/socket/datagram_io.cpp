@@ -118,22 +118,9 @@ DatagramIo::Read UdpBatchIo::receive(std::span<std::uint8_t> buffer, Endpoint& f
       dry_ = false;
       return Read::Empty;
     }
-    // The kernel wrote the name lengths of the slots the last batch filled.
-    for (std::size_t i = 0; i < taken_; ++i) s.headers[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-    int got;
-    do {
-      got = ::recvmmsg(fd_, s.headers.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
-    } while (got < 0 && errno == EINTR);
-    ++reads_;
-    taken_ = 0;
-    next_ = 0;
+    const int got = read_batch();
     if (got < 0) return read_failure(errno);
-    taken_ = static_cast<std::size_t>(got);
-    dry_ = taken_ < kBatch;
-    if (taken_ == 0) {
-      dry_ = false;
-      return Read::Empty;
-    }
+    if (taken_ == 0) return Read::Empty;
   }
   const std::size_t i = next_++;
   const mmsghdr& h = s.headers[i];
@@ -146,6 +133,24 @@ DatagramIo::Read UdpBatchIo::receive(std::span<std::uint8_t> buffer, Endpoint& f
     return Read::Dropped;
   std::memcpy(buffer.data(), s.parts[i].iov_base, length);
   return Read::Datagram;
+}
+
+int UdpBatchIo::read_batch() noexcept {
+  Slots& s = *slots_;
+  // The kernel wrote the name lengths of the slots the last batch filled.
+  for (std::size_t i = 0; i < taken_; ++i) s.headers[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+  int got;
+  do {
+    got = ::recvmmsg(fd_, s.headers.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+  } while (got < 0 && errno == EINTR);
+  ++reads_;
+  taken_ = 0;
+  next_ = 0;
+  dry_ = false;
+  if (got < 0) return got;
+  taken_ = static_cast<std::size_t>(got);
+  dry_ = taken_ > 0 && taken_ < kBatch;
+  return got;
 }
 
 class MemoryLink::Side final : public DatagramIo {

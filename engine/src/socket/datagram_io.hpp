@@ -88,6 +88,8 @@ class UdpBatchIo final : public DatagramIo {
 
  private:
   struct Slots;
+  // One recvmmsg into the slots: the count taken, or -1 with errno set.
+  int read_batch() noexcept;
   int fd_;
   std::size_t max_datagram_;
   std::unique_ptr<Slots> slots_;

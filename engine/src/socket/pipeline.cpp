@@ -75,6 +75,7 @@ Pipeline::Pipeline(std::uint32_t max_peers, SecureStage& secure)
     : secure_(secure),
       peers_(max_peers),
       scratch_(Conditioner::kMaxDatagram + 1),
+      opened_(Conditioner::kMaxDatagram),
       sealed_(Conditioner::kMaxDatagram + secure.overhead()) {
   secure_.attach(this);
   set_conditioner(LinkConditionerSettings{});
@@ -138,6 +139,24 @@ int Pipeline::on_send(const ENetAddress* address, const ENetBuffer* buffers, std
   // To ENet the datagram left: a held, dropped or conditioned-away datagram
   // looks like loss on the wire, and ENet resends what matters.
   return static_cast<int>(total);
+}
+
+bool Pipeline::send_direct(Endpoint to, std::span<const std::uint8_t> plain) {
+  if (plain.size() > Conditioner::kMaxDatagram) {
+    count_drop(to, &DropCounters::oversized);
+    return false;
+  }
+  std::memcpy(sealed_.data() + SecureStage::kHeadRoom, plain.data(), plain.size());
+  const std::uint64_t now = this->now();
+  if (capture_ != nullptr)
+    capture_->record(now, trace::Direction::Out, trace::RecordKind::Direct, to, plain);
+  std::size_t start = 0;
+  const std::size_t sealed =
+      secure_.seal_carried(to, sealed_, plain.size(), now, start, Carrier::Direct);
+  if (sealed == 0) return false;
+  ++direct_sent_;
+  send_sealed(to, {sealed_.data() + start, sealed});
+  return true;
 }
 
 void Pipeline::transmit(Endpoint to, std::span<const std::uint8_t> datagram) {
@@ -224,6 +243,43 @@ Pipeline::Read Pipeline::read_wire(std::uint8_t* buffer, std::size_t capacity, E
   return r;
 }
 
+bool Pipeline::take_direct(Endpoint from, std::span<const std::uint8_t> plain, std::uint64_t now) {
+  if (capture_ != nullptr)
+    capture_->record(now, trace::Direction::In, trace::RecordKind::Direct, from, plain);
+  ++direct_received_;
+  if (direct_sink_ == nullptr) {
+    count_drop(from, &DropCounters::malformed);
+    return false;
+  }
+  if (!direct_sink_->deliver(from, plain)) return false;
+  secure_.accepted(from, now);
+  return true;
+}
+
+bool Pipeline::read_direct() {
+  if (stashed_ > 0 || in_.active()) return true;
+  const std::uint64_t now = this->now();
+  for (int budget = 4096; budget > 0; --budget) {
+    Endpoint from;
+    std::size_t length = 0;
+    const Read r = read_wire(scratch_.data(), Conditioner::kMaxDatagram, from, length);
+    if (r == Read::Empty) return false;
+    if (r == Read::Dead) return true;  // ENet's read reports it
+    if (r == Read::Dropped) continue;
+    const std::span<const std::uint8_t> wire{scratch_.data(), length};
+    if (!SecureStage::maybe_direct(wire)) {
+      // ENet's: kept for its next read.
+      stashed_ = length;
+      stashed_from_ = from;
+      return true;
+    }
+    Carrier carrier = Carrier::Enet;
+    const std::size_t plain = secure_.open_carried(from, wire, opened_, now, carrier);
+    if (plain > 0) take_direct(from, {opened_.data(), plain}, now);
+  }
+  return true;
+}
+
 int Pipeline::on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t count) {
   if (count == 0) return 0;
   const std::span<std::uint8_t> out(static_cast<std::uint8_t*>(buffers[0].data),
@@ -235,7 +291,11 @@ int Pipeline::on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t 
     Endpoint from;
     std::size_t length = 0;
     std::span<const std::uint8_t> wire;
-    if (!in_.active()) {
+    if (stashed_ > 0) {
+      from = stashed_from_;
+      wire = {scratch_.data(), stashed_};
+      stashed_ = 0;
+    } else if (!in_.active()) {
       const Read r = read_wire(scratch_.data(), Conditioner::kMaxDatagram, from, length);
       if (r == Read::Empty) break;
       if (r == Read::Dead) {
@@ -252,8 +312,13 @@ int Pipeline::on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t 
     // The stage's own packets go to the capture before the stage acts on
     // them: a Request's Challenge is sent from inside open().
     if (capture_ != nullptr) capture_control(trace::Direction::In, from, wire, now);
-    std::size_t plain = secure_.open(from, wire, out, now);
+    Carrier carrier = Carrier::Enet;
+    std::size_t plain = secure_.open_carried(from, wire, out, now, carrier);
     if (plain == 0) continue;
+    if (carrier == Carrier::Direct) {
+      take_direct(from, out.first(plain), now);  // never ENet's
+      continue;
+    }
     if (host_ != nullptr) {
       EnetPeers peers(host_);
       const GuardVerdict verdict = check_enet_datagram(out.first(plain), from, guard_, peers);

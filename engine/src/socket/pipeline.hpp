@@ -4,6 +4,9 @@
 //   receive: datagram I/O -> conditioner -> secure: open -> ENet command guard
 //            -> [capture tap] -> ENet
 //
+// The direct lane (Direct packets) takes the same way, with the net layer's
+// direct lane in ENet's place on both ends.
+//
 // The capture tap (trace/capture.hpp, when a capture is set) records each
 // ENet datagram as ENet sees it, and the secure stage's own packets
 // (handshake, keep-alives) as they travel. A Pipeline belongs to one ENet
@@ -41,6 +44,17 @@ struct PeerCounters {
 // Counters for the peers the net layer tracks.
 using PeerTable = EndpointMap<PeerCounters>;
 
+// Where the opened plaintext of a Direct packet goes (the net layer's direct
+// lane): it checks and queues the messages, or refuses the datagram. True
+// when taken: only then does the datagram keep its session alive.
+class DirectSink {
+ public:
+  virtual bool deliver(Endpoint from, std::span<const std::uint8_t> plain) = 0;
+
+ protected:
+  ~DirectSink() = default;
+};
+
 class Pipeline final : public Wire {
  public:
   // `secure` seals and opens every datagram; it must outlive the pipeline.
@@ -61,6 +75,8 @@ class Pipeline final : public Wire {
     host_ = host;
     guard_ = limits;
   }
+  // Where opened Direct packets go; without one they are dropped (malformed).
+  void set_direct_sink(DirectSink* sink) noexcept { direct_sink_ = sink; }
   void set_conditioner(const LinkConditionerSettings& settings);
   // Records traffic into `capture` (nullptr: none); it must outlive the
   // pipeline or be unset first.
@@ -74,6 +90,18 @@ class Pipeline final : public Wire {
   // more", never 0 for a dropped datagram, and -1 only for a dead socket.
   int on_send(const ENetAddress* address, const ENetBuffer* buffers, std::size_t count);
   int on_receive(ENetAddress* address, ENetBuffer* buffers, std::size_t count);
+
+  // The direct lane's way out: `plain` (socket/direct_frames.hpp) sealed as
+  // one Direct packet to `to`, recorded by a capture like ENet's datagrams.
+  // False when it was not sent (no session, too large, lost: counted).
+  bool send_direct(Endpoint to, std::span<const std::uint8_t> plain);
+
+  // Reads what the socket holds while it is Direct packets, and hands them
+  // to the direct sink; stops at the first datagram that may be ENet's,
+  // which ENet's next read takes first. True when something waits for ENet
+  // (such a datagram, a dead socket, or an active incoming conditioner,
+  // whose datagrams only ENet's read releases).
+  bool read_direct();
 
   // Runs the secure stage's timers and sends every held outgoing datagram
   // that is due, at `now_us`: the caller's one clock read for this update.
@@ -100,6 +128,8 @@ class Pipeline final : public Wire {
   [[nodiscard]] std::uint64_t seam_received() const noexcept { return seam_received_; }
   [[nodiscard]] std::uint64_t wire_sent() const noexcept { return wire_sent_; }
   [[nodiscard]] std::uint64_t wire_received() const noexcept { return wire_received_; }
+  [[nodiscard]] std::uint64_t direct_sent() const noexcept { return direct_sent_; }
+  [[nodiscard]] std::uint64_t direct_received() const noexcept { return direct_received_; }
   [[nodiscard]] const Conditioner& outgoing() const noexcept { return out_; }
   [[nodiscard]] const Conditioner& incoming() const noexcept { return in_; }
 
@@ -117,6 +147,8 @@ class Pipeline final : public Wire {
   // A datagram's time: the update's, or the clock's when a capture or a
   // conditioner needs it exact.
   [[nodiscard]] std::uint64_t now() const noexcept;
+  // An opened Direct packet: to the capture and the direct sink.
+  bool take_direct(Endpoint from, std::span<const std::uint8_t> plain, std::uint64_t now);
   // Moves what the socket holds into the incoming conditioner's delay queue.
   void drain_into_conditioner(std::uint64_t now_us);
 
@@ -128,12 +160,16 @@ class Pipeline final : public Wire {
 
   ENetHost* host_ = nullptr;
   trace::CaptureWriter* capture_ = nullptr;
+  DirectSink* direct_sink_ = nullptr;
   GuardLimits guard_;
   SecureStage& secure_;
   PeerTable peers_;
   Conditioner out_;
   Conditioner in_;
   std::vector<std::uint8_t> scratch_;  // kMaxDatagram + 1 bytes, for reading
+  std::vector<std::uint8_t> opened_;   // kMaxDatagram bytes: Direct packets read_direct() opens
+  std::size_t stashed_ = 0;            // a datagram read_direct() left in scratch_ for ENet
+  Endpoint stashed_from_;
   // kMaxDatagram + overhead bytes: ENet's datagram is gathered at kHeadRoom
   // and sealed where it lies.
   std::vector<std::uint8_t> sealed_;
@@ -147,6 +183,8 @@ class Pipeline final : public Wire {
   std::uint64_t seam_received_ = 0;
   std::uint64_t wire_sent_ = 0;
   std::uint64_t wire_received_ = 0;
+  std::uint64_t direct_sent_ = 0;
+  std::uint64_t direct_received_ = 0;
 };
 
 }  // namespace tickwire::socket

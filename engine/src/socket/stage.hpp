@@ -31,6 +31,11 @@ class Wire {
   ~Wire() = default;
 };
 
+// What a sealed datagram carries: one ENet datagram (a Payload), or
+// messages of the direct lane (a Direct packet: docs/PROTOCOL.md, "The
+// direct lane"), which never pass through ENet.
+enum class Carrier : std::uint8_t { Enet, Direct };
+
 class SecureStage {
  public:
   virtual ~SecureStage() = default;
@@ -50,9 +55,15 @@ class SecureStage {
   // so the datagram to put on the wire is buffer[start, start + the returned
   // size). Returns 0 when it must not be sent now (no session: held or
   // dropped, and counted by the stage).
-  virtual std::size_t seal_in_place(Endpoint to, std::span<std::uint8_t> buffer,
-                                    std::size_t plain_size, std::uint64_t now_us,
-                                    std::size_t& start) = 0;
+  std::size_t seal_in_place(Endpoint to, std::span<std::uint8_t> buffer, std::size_t plain_size,
+                            std::uint64_t now_us, std::size_t& start) {
+    return seal_carried(to, buffer, plain_size, now_us, start, Carrier::Enet);
+  }
+  // The same for either carrier. A Direct packet is never held: without a
+  // session it is dropped (and counted).
+  virtual std::size_t seal_carried(Endpoint to, std::span<std::uint8_t> buffer,
+                                   std::size_t plain_size, std::uint64_t now_us, std::size_t& start,
+                                   Carrier carrier) = 0;
   // The same with the datagram copied: `plain` in, the sealed datagram at
   // the start of `out` (at least plain.size() + overhead() bytes).
   std::size_t seal(Endpoint to, std::span<const std::uint8_t> plain, std::span<std::uint8_t> out,
@@ -61,8 +72,23 @@ class SecureStage {
   // A datagram from the wire. Returns the size of the plaintext for ENet,
   // written to `out`, or 0 when it was the stage's own (handshake, keep-alive)
   // or failed a check (dropped and counted).
-  virtual std::size_t open(Endpoint from, std::span<const std::uint8_t> wire,
-                           std::span<std::uint8_t> out, std::uint64_t now_us) = 0;
+  std::size_t open(Endpoint from, std::span<const std::uint8_t> wire, std::span<std::uint8_t> out,
+                   std::uint64_t now_us) {
+    Carrier carrier{};
+    return open_carried(from, wire, out, now_us, carrier);
+  }
+  // The same, saying what the plaintext is: an ENet datagram or the direct
+  // lane's messages.
+  virtual std::size_t open_carried(Endpoint from, std::span<const std::uint8_t> wire,
+                                   std::span<std::uint8_t> out, std::uint64_t now_us,
+                                   Carrier& carrier) = 0;
+
+  // Whether a datagram from the wire could be a Direct packet (its first
+  // byte's type, 7): only such a datagram can open as Carrier::Direct.
+  [[nodiscard]] static bool maybe_direct(std::span<const std::uint8_t> wire) noexcept {
+    return !wire.empty() && (wire[0] & 0x0F) == kDirectType;
+  }
+  static constexpr std::uint8_t kDirectType = 7;
 
   // The stage's own packets, told apart by their first byte for the capture
   // tap (which records them as they travel, never opened).

@@ -33,8 +33,9 @@ struct pcap_dumper;
 namespace tickwire::trace {
 
 // The trace's own version, in its first record (see kMagic). Version 2 added
-// the Replayed kind; a reader of version 2 reads version 1 too.
-inline constexpr std::uint16_t kTraceVersion = 2;
+// the Replayed kind, version 3 the Direct kind; a reader reads every older
+// version too.
+inline constexpr std::uint16_t kTraceVersion = 3;
 // The first record's payload starts with these 8 bytes.
 inline constexpr char kMagic[8] = {'T', 'W', 'T', 'R', 'A', 'C', 'E', '1'};
 // pcap link type: raw IPv4 (LINKTYPE_IPV4).

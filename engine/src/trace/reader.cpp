@@ -50,7 +50,7 @@ bool parse(const pcap_pkthdr& h, const u_char* data, Record& out, std::string& e
   out.src.port = be16(data + 20);
   out.dst.port = be16(data + 22);
   const std::uint8_t kind = data[28];
-  if (kind > static_cast<std::uint8_t>(Kind::Replayed)) {
+  if (kind > static_cast<std::uint8_t>(Kind::Direct)) {
     error = "a record of unknown kind " + std::to_string(kind);
     return false;
   }
@@ -68,6 +68,7 @@ const char* to_string(Kind k) noexcept {
     case Kind::Handshake: return "handshake";
     case Kind::KeepAlive: return "keepalive";
     case Kind::Replayed: return "replayed";
+    case Kind::Direct: return "direct";
   }
   return "?";
 }

@@ -45,7 +45,7 @@ foreach(f match.pcap match-2.pcap)
   list(LENGTH lines frames)
   set(head "${lines}")
   list(POP_FRONT head first)
-  list(FILTER lines INCLUDE REGEX "^[0-9]+\t[0-4]$")
+  list(FILTER lines INCLUDE REGEX "^[0-9]+\t[0-5]$")
   list(LENGTH lines decoded)
   if(frames LESS 100 OR NOT decoded EQUAL frames OR NOT first STREQUAL "1\t0")
     message(FATAL_ERROR "${f}: ${decoded} of ${frames} frames have a tickwire.kind, "
@@ -58,7 +58,7 @@ foreach(f match.pcap match-2.pcap)
     run(0 ${EDITCAP} -F pcap ${trace} ${WORK}/no-meta.pcap 1)
     tshark(${WORK}/no-meta.pcap -T fields -e frame.number -e tickwire.kind)
     list(LENGTH lines all)
-    list(FILTER lines INCLUDE REGEX "^[0-9]+\t[0-4]$")
+    list(FILTER lines INCLUDE REGEX "^[0-9]+\t[0-5]$")
     list(LENGTH lines recognised)
     math(EXPR expected "${frames} - 1")
     if(NOT all EQUAL expected OR NOT recognised EQUAL expected)
@@ -130,7 +130,7 @@ foreach(f match.pcap match-2.pcap)
 
   # The Info column summarises each record.
   tshark(${trace} -T fields -e _ws.col.Info)
-  if(NOT out MATCHES "meta: (server|client) trace, version 2" OR NOT out MATCHES "handshake request"
+  if(NOT out MATCHES "meta: (server|client) trace, version 3" OR NOT out MATCHES "handshake request"
      OR NOT out MATCHES "ENet: SEND_UNRELIABLE ch1 #[0-9]+\\.[0-9]+ \\([0-9]+ B\\) \\[snapshot [0-9]+<-[0-9]+\\]"
      OR NOT out MATCHES "ENet: ACK ch255 #[0-9]+")
     message(FATAL_ERROR "${f}: Info column:\n${out}")
@@ -155,7 +155,7 @@ foreach(f lossy.pcap lossy-2.pcap)
   string(REGEX MATCHALL "[^\n]+" lines "${out}")
   list(LENGTH lines frames)
   set(clean "${lines}")
-  list(FILTER clean INCLUDE REGEX "^[0-9]+\t[0-4]\t\t$")
+  list(FILTER clean INCLUDE REGEX "^[0-9]+\t[0-5]\t\t$")
   list(LENGTH clean decoded)
   set(replayed "${lines}")
   list(FILTER replayed INCLUDE REGEX "^[0-9]+\t4\t")
@@ -217,3 +217,93 @@ foreach(line want IN ZIP_LISTS lines expected)
     message(FATAL_ERROR "broken.pcap: '${line}' does not match '${want}'\n${out}")
   endif()
 endforeach()
+
+# The direct lane (kind 5, trace version 3): arena sends nothing on an
+# unreliable lane, so these are made by hand, after a Meta record of version
+# 3 and an ENet CONNECT of 4 channels (3 lanes and the control lane). The
+# first Direct record carries a real snapshot envelope, taken from the
+# match's client trace (decoded as on ENet), a message with a one-byte
+# length and an empty one; the second has a 130-byte message (a two-byte
+# length) and one on the control lane, which the direct lane never carries
+# (unusual, not malformed); the rest are malformed, each flagged
+# tickwire.malformed and never a Lua error.
+tshark(${WORK}/match-2.pcap -Y "tickwire.enet.command == 7 && tickwire.snapshot.tick"
+       -T fields -e tickwire.snapshot.tick -e tickwire.enet.data)
+list(FILTER lines INCLUDE REGEX "^[0-9]+\t[0-9a-f]+$")  # one command, one snapshot
+list(GET lines 0 line)
+string(REPLACE "\t" ";" line "${line}")
+list(GET line 0 envelope_tick)
+list(GET line 1 envelope)
+string(LENGTH "${envelope}" envelope_size)
+math(EXPR envelope_size "${envelope_size} / 2")
+if(envelope_size LESS 128 OR envelope_size GREATER 16383)
+  message(FATAL_ERROR "a snapshot envelope of ${envelope_size} bytes: not a two-byte length")
+endif()
+# Its length as LEB128: the low 7 bits with the continuation bit, then the rest.
+math(EXPR low "(${envelope_size} % 128) + 128" OUTPUT_FORMAT HEXADECIMAL)
+math(EXPR high "${envelope_size} / 128 + 256" OUTPUT_FORMAT HEXADECIMAL)  # 0x1NN: two digits after
+string(SUBSTRING "${low}" 2 2 low)
+string(SUBSTRING "${high}" 3 2 high)
+string(REPEAT "00" 130 long_message)
+set(records
+  005457545241434531030001313030616e6572610000000000000000  # Meta, version 3, a client's
+  018fff04d282ff00010000ffff0000055f000100000000000400000000000000000000138800000002000000021234567800000000  # CONNECT, 4 channels
+  05032001${low}${high}${envelope}01036162630200  # peer 3 session 2: a snapshot, "abc", empty
+  05ff0f028201${long_message}030178               # peer 4095 session 0: 130 B on ch2, 1 B on ch3
+  0503                                    # half a head
+  050320                                  # a head, no message
+  050360010141                            # bits above the session set
+  050320010a010203                        # a frame claiming 10 bytes with 3
+  050320018100                            # a length not in its shortest form
+  0503200180ff                            # a length longer than two bytes
+  05032001)                               # a frame without its length
+set(text "")
+foreach(r IN LISTS records)
+  string(REGEX REPLACE "(..)" "\\1 " bytes "${r}")
+  string(APPEND text "0000 ${bytes}\n\n")
+endforeach()
+file(WRITE ${WORK}/direct.txt "${text}")
+run(0 ${TEXT2PCAP} -q -l 228 -4 127.0.0.1,127.0.0.1 -u 40000,40001 ${WORK}/direct.txt
+    ${WORK}/direct.pcap)
+tshark(${WORK}/direct.pcap -T fields -E occurrence=a -e frame.number -e tickwire.kind
+       -e tickwire.malformed -e _ws.lua.error -e tickwire.direct.peer_id -e tickwire.direct.session
+       -e tickwire.direct.frame_count -e tickwire.direct.channel -e tickwire.direct.length
+       -e tickwire.snapshot.tick)
+set(expected
+  "1\t0\t\t\t\t\t\t\t\t"
+  "2\t1\t\t\t\t\t\t\t\t"
+  "3\t5\t\t\t3\t2\t3\t1,1,2\t${envelope_size},3,0\t${envelope_tick}"
+  "4\t5\t\t\t4095\t0\t2\t2,3\t130,1\t")
+foreach(i RANGE 5 11)
+  list(APPEND expected "${i}\t5\t[^\t]+\t\t.*")
+endforeach()
+list(LENGTH lines n)
+list(LENGTH expected want)
+if(NOT n EQUAL want)
+  message(FATAL_ERROR "direct.pcap: ${n} frames, expected ${want}\n${out}")
+endif()
+foreach(line want IN ZIP_LISTS lines expected)
+  if(NOT line MATCHES "^${want}$")
+    message(FATAL_ERROR "direct.pcap: '${line}' does not match '${want}'\n${out}")
+  endif()
+endforeach()
+# The Info column: each frame's channel and size, the snapshot named as on
+# ENet; the control lane's message and nothing else flagged unusual.
+tshark(${WORK}/direct.pcap -T fields -e frame.number -e _ws.col.Info)
+if(NOT out MATCHES "\n3\tdirect to peer 3: ch1 ${envelope_size} B \\[snapshot ${envelope_tick}(<-[0-9]+| full)\\]; ch1 3 B; ch2 0 B\n"
+   OR NOT out MATCHES "\n4\tdirect to peer 4095: ch2 130 B; ch3 1 B\n")
+  message(FATAL_ERROR "direct.pcap: Info column:\n${out}")
+endif()
+tshark(${WORK}/direct.pcap -Y "tickwire.unusual" -T fields -e frame.number)
+if(NOT out STREQUAL "4\n")
+  message(FATAL_ERROR "direct.pcap: unusual frames (only 4 expected):\n${out}")
+endif()
+# Without the Meta record, the heuristic claims the well-formed Direct records
+# by their content (and the CONNECT), none of the malformed ones.
+if(EDITCAP)
+  run(0 ${EDITCAP} -F pcap ${WORK}/direct.pcap ${WORK}/direct-no-meta.pcap 1)
+  tshark(${WORK}/direct-no-meta.pcap -T fields -e frame.number -e tickwire.kind)
+  if(NOT out MATCHES "^1\t1\n2\t5\n3\t5\n4\t\n")
+    message(FATAL_ERROR "direct.pcap without Meta:\n${out}")
+  endif()
+endif()

@@ -5,6 +5,8 @@
 -- "Packet traces"). This file decodes:
 --   tickwire           the record: kind, Meta fields, handshake packets
 --   tickwire.enet      an ENet 1.3.17 datagram in clear (enet/protocol.h), every command
+--   tickwire.direct    a Direct datagram (the direct lane, trace version 3): its peer
+--                      field and frames (channel, LEB128 length, message)
 --   tickwire.snapshot  a snapshot envelope (FlatBuffers, identifier "TWSN")
 --   tickwire.arena     the sample game's messages (FlatBuffers, identifier "ARN1")
 -- Ports are the game's choice, so a heuristic on UDP finds the records (port
@@ -16,10 +18,14 @@
 
 local tw  = Proto("tickwire", "tickwire trace record")
 local twe = Proto("tickwire.enet", "tickwire ENet datagram")
+local twd = Proto("tickwire.direct", "tickwire direct-lane datagram")
 local tws = Proto("tickwire.snapshot", "tickwire snapshot envelope")
 local twa = Proto("tickwire.arena", "arena game message")
 
-local KINDS = { [0] = "Meta", [1] = "Enet", [2] = "Handshake", [3] = "KeepAlive", [4] = "Replayed" }
+local KINDS = { [0] = "Meta", [1] = "Enet", [2] = "Handshake", [3] = "KeepAlive", [4] = "Replayed",
+                [5] = "Direct" }
+local MAX_KIND = 5
+local MAX_VERSION = 3                 -- the newest trace version this file knows
 local HS_TYPES = { [0] = "request", [1] = "denied", [2] = "challenge", [3] = "response",
                    [4] = "keepalive", [5] = "payload", [6] = "rejected" }
 -- Exact sizes of the handshake packets (PROTOCOL.md, "Encrypted datagram layer").
@@ -117,6 +123,18 @@ local e = {
   data          = ProtoField.bytes("tickwire.enet.data", "Data"),
 }
 twe.fields = e
+
+local dl = {
+  peer          = ProtoField.uint16("tickwire.direct.peer", "Peer field", base.HEX),
+  peer_id       = ProtoField.uint16("tickwire.direct.peer_id", "Peer id (the receiver's)", base.DEC, nil, 0x0FFF),
+  session       = ProtoField.uint16("tickwire.direct.session", "Session id", base.DEC, nil, 0x3000),
+  reserved      = ProtoField.uint16("tickwire.direct.reserved", "Reserved (zero)", base.HEX, nil, 0xC000),
+  frame_count   = ProtoField.uint32("tickwire.direct.frame_count", "Frames"),
+  channel       = ProtoField.uint8("tickwire.direct.channel", "Channel"),
+  length        = ProtoField.uint16("tickwire.direct.length", "Message length (LEB128)"),
+  message       = ProtoField.bytes("tickwire.direct.message", "Message"),
+}
+twd.fields = dl
 
 local s = {
   tick          = ProtoField.uint32("tickwire.snapshot.tick", "Tick"),
@@ -518,6 +536,98 @@ local function dissect_enet(tvb, off, pinfo, tree)
 end
 
 ---------------------------------------------------------------------------
+-- Direct datagram (the direct lane): peer (u16 LE: the receiver's ENet peer id
+-- in bits 0..11, ENet's session in 12..13, zero above), then frames of
+-- channel (1), length (LEB128 in its shortest form, 1..2 bytes) and message.
+---------------------------------------------------------------------------
+local MAX_INFO_FRAMES = 8            -- frames summarised in the Info column
+
+-- One frame's length at `at` (its first byte): the length, its bytes, or
+-- nil and why it is malformed.
+local function direct_length(tvb, at, n)
+  if n - at < 1 then return nil, 0, "length missing" end
+  local b1 = tvb(at, 1):uint()
+  if bit.band(b1, 0x80) == 0 then return b1, 1 end
+  if n - at < 2 then return nil, 1, "length cut short" end
+  local b2 = tvb(at + 1, 1):uint()
+  if b2 == 0 then return nil, 2, "length not in its shortest form" end
+  if b2 > 0x7F then return nil, 2, "length longer than two bytes" end
+  return bit.bor(bit.band(b1, 0x7F), bit.lshift(b2, 7)), 2
+end
+
+-- Light check for the heuristic: a head with zero reserved bits, then one or
+-- more whole, well-formed frames.
+local function direct_parses(tvb, off)
+  local n = tvb:len()
+  if n - off < 4 or bit.band(tvb(off + 1, 1):uint(), 0xC0) ~= 0 then return false end
+  local at = off + 2
+  while at < n do
+    local len, lb = direct_length(tvb, at + 1, n)
+    if not len or n - at - 1 - lb < len then return false end
+    at = at + 1 + lb + len
+  end
+  return true
+end
+
+-- Dissects the datagram at `off`; returns the info column text.
+local function dissect_direct(tvb, off, pinfo, tree)
+  local n = tvb:len()
+  local dt = tree:add(twd, tvb(off))
+  if n - off < 2 then bad(dt, "shorter than a direct datagram's 2-byte head"); return "direct: truncated" end
+  local word = tvb(off, 2):le_uint()
+  local h = dt:add_le(dl.peer, tvb(off, 2))
+  h:add_le(dl.peer_id, tvb(off, 2)); h:add_le(dl.session, tvb(off, 2))
+  local r = h:add_le(dl.reserved, tvb(off, 2))
+  if bit.band(word, 0xC000) ~= 0 then bad(r, "bits above the session set (the receiver drops it)") end
+  local count = channel_counts[connection_key(pinfo)]
+  local at, frames, parts = off + 2, 0, {}
+  if at >= n then bad(dt, "a direct datagram without a message") end
+  while at < n do
+    frames = frames + 1
+    local channel = tvb(at, 1):uint()
+    local ft = dt:add(twd, tvb(at, 1), "Frame " .. frames)
+    ft:add(dl.channel, tvb(at, 1))
+    local len, lb, why = direct_length(tvb, at + 1, n)
+    if not len then
+      if lb > 0 then ft:set_len(1 + lb) end
+      bad(ft, "frame " .. frames .. ": " .. why)
+      parts[#parts + 1] = "malformed"
+      break
+    end
+    ft:add(dl.length, tvb(at + 1, lb), len)
+    local left = n - at - 1 - lb
+    if left < len then
+      ft:set_len(1 + lb + left)
+      bad(ft, string.format("frame %d claims %d bytes, %d are left", frames, len, left))
+      parts[#parts + 1] = "malformed"
+      break
+    end
+    ft:set_len(1 + lb + len)
+    ft:set_text(string.format("Frame %d: channel %d, %d bytes", frames, channel, len))
+    if count and channel + 1 >= count then
+      ft:add_proto_expert_info(ef_unusual, "channel " .. channel .. " is not one of the connection's "
+                               .. (count - 1) .. " lanes (the receiver refuses the datagram)")
+    end
+    local summary = string.format("ch%d %d B", channel, len)
+    if len > 0 then
+      local m = at + 1 + lb
+      ft:add(dl.message, tvb(m, len))
+      if not (count and channel + 1 >= count) then    -- not the control lane
+        summary = summary .. dissect_message(tvb, m, len, channel, pinfo, ft)
+      end
+    end
+    if frames <= MAX_INFO_FRAMES then parts[#parts + 1] = summary
+    elseif frames == MAX_INFO_FRAMES + 1 then parts[#parts + 1] = "..." end
+    at = at + 1 + lb + len
+  end
+  if frames == 0 then parts[1] = "no message" end
+  dt:add(dl.frame_count, tvb(off, 0), frames):set_generated()
+  dt:append_text(string.format(", peer %d, session %d, %d frame%s", bit.band(word, 0x0FFF),
+                               bit.band(bit.rshift(word, 12), 3), frames, frames == 1 and "" or "s"))
+  return string.format("direct to peer %d: ", bit.band(word, 0x0FFF)) .. table.concat(parts, "; ")
+end
+
+---------------------------------------------------------------------------
 -- Handshake packets (PROTOCOL.md, "Handshake" and "Sealed packets").
 ---------------------------------------------------------------------------
 local function dissect_handshake(tvb, off, tree)
@@ -589,7 +699,9 @@ local function dissect_meta(tvb, pinfo, rt)
   if magic ~= "TWTRACE1" then bad(rt, "not the TWTRACE1 magic") end
   local version = tvb(9, 2):le_uint()
   rt:add_le(f.meta_version, tvb(9, 2))
-  if version < 1 or version > 2 then rt:add_proto_expert_info(ef_unusual, "trace version " .. version .. " (this dissector knows 1 and 2)") end
+  if version < 1 or version > MAX_VERSION then
+    rt:add_proto_expert_info(ef_unusual, "trace version " .. version .. " (this dissector knows 1 to " .. MAX_VERSION .. ")")
+  end
   local role = tvb(11, 1):uint()
   rt:add(f.meta_role, tvb(11, 1))
   add_protocol_id(rt, tvb(12, 8))
@@ -624,6 +736,9 @@ function tw.dissector(tvb, pinfo, tree)
   elseif kind == 4 then
     -- An authentic duplicate the replay window refused: ENet never saw it.
     info = "replayed (dropped): " .. dissect_enet(tvb, 1, pinfo, rt)
+  elseif kind == 5 then
+    -- The direct lane: messages sealed beside ENet, which never sees them.
+    info = dissect_direct(tvb, 1, pinfo, rt)
   else
     bad(rt, "unknown record kind " .. kind)
     info = "unknown kind " .. kind
@@ -644,12 +759,14 @@ local function heuristic(tvb, pinfo, tree)
   local kind = tvb(0, 1):uint()
   if not (trace_ports[pinfo.src_port] or trace_ports[pinfo.dst_port]) then
     local ok
-    if kind > 4 then
+    if kind > MAX_KIND then
       ok = false
     elseif kind == 0 then
       ok = n >= 28 and tvb(1, 8):string() == "TWTRACE1"
     elseif kind == 1 or kind == 4 then
       ok = enet_parses(tvb, 1)
+    elseif kind == 5 then
+      ok = direct_parses(tvb, 1)
     elseif kind == 2 then
       local want = n >= 2 and HS_SIZES[bit.band(tvb(1, 1):uint(), 0x0F)]
       ok = want and n - 1 == want
