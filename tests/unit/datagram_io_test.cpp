@@ -135,6 +135,51 @@ TEST(UdpBatchIo, AFullBatchIsFollowedByAnotherRead) {
   EXPECT_EQ(io.receive(small, from, length), DatagramIo::Read::Dropped);
 }
 
+// After a batch of one, light traffic is read one datagram per recvfrom
+// (cheaper than a batch for one); datagrams back to back bring batches back.
+TEST(UdpBatchIo, LightTrafficIsReadOneAtATimeUntilAQueueBuilds) {
+  LoopbackSocket sender;
+  LoopbackSocket receiver;
+  UdpBatchIo io(receiver.fd, 64);
+  UdpSocketIo out(sender.fd);
+  std::vector<std::uint8_t> buffer(64);
+  Endpoint from;
+  std::size_t length = 0;
+  ASSERT_GT(send_text(out, receiver.at, "lone"), 0);
+  ASSERT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Datagram);  // a batch of one
+  EXPECT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Empty);     // dry, no read
+  EXPECT_EQ(io.reads(), 1u);
+  // Now one read per datagram, and one to find the socket empty.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_GT(send_text(out, receiver.at, "ping " + std::to_string(i)), 0);
+    ASSERT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Datagram);
+    EXPECT_EQ(received(buffer, length), "ping " + std::to_string(i));
+    EXPECT_EQ(from, sender.at);
+    EXPECT_FALSE(io.pending());
+    EXPECT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Empty);
+  }
+  EXPECT_EQ(io.reads(), 7u);
+  // A queue: two single reads, then one batch takes the other eight.
+  for (int i = 0; i < 10; ++i) ASSERT_GT(send_text(out, receiver.at, "q" + std::to_string(i)), 0);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Datagram) << i;
+    EXPECT_EQ(received(buffer, length), "q" + std::to_string(i));
+  }
+  EXPECT_EQ(io.reads(), 10u);
+  EXPECT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Empty);
+  EXPECT_EQ(io.reads(), 10u) << "the batch came back short: dry";
+  // One at a time still drops what does not fit.
+  ASSERT_GT(send_text(out, receiver.at, "lone"), 0);
+  ASSERT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Datagram);  // a batch of one
+  EXPECT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Empty);
+  const std::uint64_t before = io.reads();
+  ASSERT_GT(send_text(out, receiver.at, "twelve bytes"), 0);
+  std::vector<std::uint8_t> small(4);
+  EXPECT_EQ(io.receive(small, from, length), DatagramIo::Read::Dropped);
+  EXPECT_EQ(from, sender.at);
+  EXPECT_EQ(io.reads(), before + 1);
+}
+
 TEST(MemoryLink, CarriesASecureSessionBetweenTwoPipelines) {
   const TokenKey key = TokenKey::generate();
   ConnectTokenParams params;

@@ -25,6 +25,17 @@ DatagramIo::Read read_failure(int error) noexcept {
 // networks, ICMP errors: as it would be on the wire), -1 when the socket is
 // dead (closed or invalid).
 long send_parts(int fd, sockaddr_in* name, const iovec* parts, std::size_t count) noexcept {
+  ssize_t sent;
+  if (count == 1) {
+    // One buffer: sendto copies no message header or vector from the
+    // caller, which costs the kernel less than sendmsg.
+    do {
+      sent = ::sendto(fd, parts[0].iov_base, parts[0].iov_len, MSG_NOSIGNAL,
+                      reinterpret_cast<const sockaddr*>(name), name ? sizeof(*name) : 0);
+    } while (sent < 0 && errno == EINTR);
+    if (sent >= 0) return static_cast<long>(sent);
+    return errno == EBADF || errno == ENOTSOCK ? -1 : 0;
+  }
   msghdr msg{};
   if (name != nullptr) {
     msg.msg_name = name;
@@ -32,7 +43,6 @@ long send_parts(int fd, sockaddr_in* name, const iovec* parts, std::size_t count
   }
   msg.msg_iov = const_cast<iovec*>(parts);
   msg.msg_iovlen = count;
-  ssize_t sent;
   do {
     sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
   } while (sent < 0 && errno == EINTR);
@@ -53,22 +63,18 @@ long UdpSocketIo::send(Endpoint to, const iovec* parts, std::size_t count) noexc
 DatagramIo::Read UdpSocketIo::receive(std::span<std::uint8_t> buffer, Endpoint& from,
                                       std::size_t& length) noexcept {
   sockaddr_in sin{};
-  iovec iov{buffer.data(), buffer.size()};
-  msghdr msg{};
-  msg.msg_name = &sin;
-  msg.msg_namelen = sizeof(sin);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
+  socklen_t name_length = sizeof(sin);
   ssize_t got;
   do {
-    got = ::recvmsg(fd_, &msg, MSG_DONTWAIT | MSG_TRUNC);
+    got = ::recvfrom(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_TRUNC,
+                     reinterpret_cast<sockaddr*>(&sin), &name_length);
   } while (got < 0 && errno == EINTR);
   if (got < 0) return read_failure(errno);
   from = Endpoint{sin.sin_addr.s_addr, ntohs(sin.sin_port)};
   length = static_cast<std::size_t>(got);
-  // MSG_TRUNC makes recvmsg return the real length: larger than the buffer
+  // MSG_TRUNC makes recvfrom return the real length: larger than the buffer
   // means it did not fit. An empty datagram carries nothing.
-  if (length > buffer.size() || (msg.msg_flags & MSG_TRUNC) || got == 0) return Read::Dropped;
+  if (length > buffer.size() || got == 0) return Read::Dropped;
   return Read::Datagram;
 }
 
@@ -118,8 +124,12 @@ DatagramIo::Read UdpBatchIo::receive(std::span<std::uint8_t> buffer, Endpoint& f
       dry_ = false;
       return Read::Empty;
     }
+    if (single_) return read_one(buffer, from, length);
     const int got = read_batch();
     if (got < 0) return read_failure(errno);
+    // Light traffic: one datagram at a time is cheaper (see read_one).
+    single_ = taken_ <= 1;
+    streak_ = 0;
     if (taken_ == 0) return Read::Empty;
   }
   const std::size_t i = next_++;
@@ -132,6 +142,30 @@ DatagramIo::Read UdpBatchIo::receive(std::span<std::uint8_t> buffer, Endpoint& f
       length == 0)
     return Read::Dropped;
   std::memcpy(buffer.data(), s.parts[i].iov_base, length);
+  return Read::Datagram;
+}
+
+DatagramIo::Read UdpBatchIo::read_one(std::span<std::uint8_t> buffer, Endpoint& from,
+                                      std::size_t& length) noexcept {
+  sockaddr_in sin{};
+  socklen_t name_length = sizeof(sin);
+  ssize_t got;
+  do {
+    got = ::recvfrom(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_TRUNC,
+                     reinterpret_cast<sockaddr*>(&sin), &name_length);
+  } while (got < 0 && errno == EINTR);
+  ++reads_;
+  if (got < 0) {
+    streak_ = 0;
+    return read_failure(errno);
+  }
+  // Datagrams back to back: a queue is building, so batches pay again.
+  if (++streak_ >= kSingleStreak) single_ = false;
+  from = Endpoint{sin.sin_addr.s_addr, ntohs(sin.sin_port)};
+  length = static_cast<std::size_t>(got);
+  // As in a batch: the real length (MSG_TRUNC) over the slot size or the
+  // caller's buffer did not fit; an empty datagram carries nothing.
+  if (length > max_datagram_ || length > buffer.size() || got == 0) return Read::Dropped;
   return Read::Datagram;
 }
 

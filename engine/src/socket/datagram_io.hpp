@@ -66,9 +66,18 @@ class UdpSocketIo final : public DatagramIo {
 // next round of receives). A reader that stops at the first Empty (ENet's
 // receive loop) thus makes one system call per batch instead of one per
 // datagram plus one to find the socket empty.
+//
+// Under light traffic that does not pay: for one datagram, recvmmsg costs
+// the kernel about 1 us more than recvfrom (it copies a message header and
+// vector per slot, and tries a second slot to find the socket dry), more
+// than the empty recvfrom it saves. So after a batch of at most one
+// datagram the I/O reads one datagram per recvfrom, straight into the
+// caller's buffer, until kSingleStreak come back to back; then batches
+// again.
 class UdpBatchIo final : public DatagramIo {
  public:
   static constexpr std::size_t kBatch = 32;
+  static constexpr std::size_t kSingleStreak = 2;
   // Datagrams longer than `max_datagram` are taken and dropped.
   UdpBatchIo(int fd, std::size_t max_datagram);
   ~UdpBatchIo() override;
@@ -90,12 +99,16 @@ class UdpBatchIo final : public DatagramIo {
   struct Slots;
   // One recvmmsg into the slots: the count taken, or -1 with errno set.
   int read_batch() noexcept;
+  // One recvfrom into `buffer` (light traffic).
+  Read read_one(std::span<std::uint8_t> buffer, Endpoint& from, std::size_t& length) noexcept;
   int fd_;
   std::size_t max_datagram_;
   std::unique_ptr<Slots> slots_;
-  std::size_t taken_ = 0;  // datagrams the last recvmmsg took
-  std::size_t next_ = 0;   // the next one receive() hands out
-  bool dry_ = false;       // the last recvmmsg came back short
+  std::size_t taken_ = 0;   // datagrams the last recvmmsg took
+  std::size_t next_ = 0;    // the next one receive() hands out
+  bool dry_ = false;        // the last recvmmsg came back short
+  bool single_ = false;     // reading one datagram per call (light traffic)
+  std::size_t streak_ = 0;  // datagrams read back to back in that mode
   bool connected_ = false;
   Endpoint peer_;  // when connected_
   std::uint64_t reads_ = 0;
