@@ -183,7 +183,8 @@ TEST(DirectLane, UnpolledMessagesWaitAndAFloodIsBounded) {
 }
 
 // A message a server sends at once after accepting may overtake its
-// reliable welcome: the client reports Connected, then the message.
+// reliable welcome (here the welcome is lost and resent): the client
+// reports Connected, then the message.
 TEST(DirectLane, AMessageBeforeTheWelcomeConnectsTheClient) {
   Server server;
   Client client;
@@ -198,6 +199,13 @@ TEST(DirectLane, AMessageBeforeTheWelcomeConnectsTheClient) {
     Event e;
     while (server.poll(e)) {
       if (e.type != EventType::Connected) continue;
+      // The welcome ENet queued for this connection is lost on the way...
+      LinkConditionerSettings lossy;
+      lossy.outgoing.loss_pct = 100;
+      ASSERT_TRUE(server.set_conditioner(lossy));
+      server.flush();
+      ASSERT_TRUE(server.set_conditioner({}));
+      // ...and the game's first message is not.
       ASSERT_TRUE(server.send(e.connection, kChannelUnreliable, bytes("first")));
       sent = true;
     }
@@ -214,6 +222,63 @@ TEST(DirectLane, AMessageBeforeTheWelcomeConnectsTheClient) {
   ASSERT_GE(seen.size(), 2u);
   EXPECT_EQ(seen[0], EventType::Connected);
   EXPECT_EQ(seen[1], EventType::Message);
+  EXPECT_GT(server.host_stats().drops.conditioner_loss, 0u);  // the welcome did go missing
+}
+
+// ENet agrees an MTU with each peer, which may be below the host's: the
+// lane keeps to it, and a message over it goes through ENet.
+TEST(DirectLane, KeepsToTheMtuAgreedWithEachPeer) {
+  Server server;
+  Client client;
+  Loop loop;
+  ClientSettings c;
+  c.mtu = 700;
+  ASSERT_TRUE(start_and_connect(server, client, loop, loopback_server(), c));
+  const ConnectionId id = server.connections().front();
+  std::vector<std::size_t> got;
+  loop.on_client_message = [&](std::size_t, const Event& e) { got.push_back(e.data.size()); };
+  const HostStats before = server.host_stats();
+  // Ten of 100 bytes: two datagrams at this peer's MTU (one at the server's 1400).
+  for (std::uint32_t i = 0; i < 10; ++i)
+    ASSERT_TRUE(server.send(id, kChannelUnreliable, numbered(i, 100)));
+  server.flush();
+  EXPECT_EQ(server.host_stats().direct_datagrams_sent - before.direct_datagrams_sent, 2u);
+  // 800 bytes fit the server's MTU but not this peer's: ENet carries it.
+  ASSERT_TRUE(server.send(id, kChannelUnreliable, numbered(99, 800)));
+  server.flush();
+  EXPECT_EQ(server.host_stats().direct_datagrams_sent - before.direct_datagrams_sent, 2u);
+  ASSERT_TRUE(loop.until([&] { return got.size() == 11; }, 2s));
+  EXPECT_EQ(std::count(got.begin(), got.end(), 800u), 1);
+  EXPECT_EQ(server.host_stats().drops.total(), 0u);
+}
+
+// Within one millisecond update() leaves ENet alone when only Direct packets
+// arrived; a datagram for ENet behind them is still read in that update().
+TEST(DirectLane, AnEnetDatagramAmongDirectOnesIsReadInTheSameUpdate) {
+  Server server;
+  Client client;
+  Loop loop;
+  ASSERT_TRUE(start_and_connect(server, client, loop));
+  for (int trial = 0; trial < 20; ++trial) {
+    SCOPED_TRACE(trial);
+    server.update();  // ENet serviced now; the next update() is likely in the same ms
+    ASSERT_TRUE(client.send(kChannelUnreliable, bytes("d1")));
+    client.flush();
+    ASSERT_TRUE(client.send(kChannelReliable, bytes("enet")));
+    client.flush();
+    ASSERT_TRUE(client.send(kChannelUnreliable, bytes("d2")));
+    client.flush();
+    server.update();
+    std::vector<std::string> got;
+    Event e;
+    while (server.poll(e))
+      if (e.type == EventType::Message) got.push_back(text(e.data));
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, (std::vector<std::string>{"d1", "d2", "enet"}));
+    client.update();  // takes the server's acknowledgement
+    while (client.poll(e)) {
+    }
+  }
 }
 
 }  // namespace

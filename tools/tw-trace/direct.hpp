@@ -51,10 +51,10 @@ class DirectDelivery {
   // control lane, the last, which the direct lane never carries); nullptr:
   // not modelled (DirectFate::Unfollowed). What the trace cannot show is
   // not checked: the lanes' kinds (a host takes Direct messages for its
-  // Unreliable lanes only) and the peer field (the connection's peer index
-  // and session). Returns the messages the end delivered, in
-  // order, as ENet's are (reliable false), valid until the next call and
-  // while the payload is.
+  // Unreliable lanes only), the peer field (the connection's peer index
+  // and session) and the lane's bounds on what the game has not polled. Returns the messages the
+  // end delivered, in order, as ENet's are (reliable false), valid until the next call and while
+  // the payload is.
   std::span<const tickwire::trace::DeliveredMessage> receive(
       std::span<const std::uint8_t> payload, const tickwire::trace::EnetDelivery* enet);
 

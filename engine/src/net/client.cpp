@@ -113,10 +113,9 @@ struct Client::Impl {
         event = accepted();
         return true;
       }
-      if (!ours || state != ClientState::Connected) {
-        host.pipeline().drop(endpoint, &DropCounters::direct_refused);
-        continue;
-      }
+      // An earlier connection's, or one that is ending: dropped, as ENet
+      // drops what it still held for them.
+      if (!ours || state != ClientState::Connected) continue;
       event = Event{EventType::Message, 0, in.channel, DisconnectReason::None, in.message};
       return true;
     }
@@ -253,6 +252,7 @@ bool Client::poll(Event& event) {
         // ENet's handshake is done, but the server may still refuse us
         // (full, mismatch): Connected waits for its welcome.
         m.host.configure_connected_peer(m.peer);
+        m.host.note_enet_queued();
         continue;
       case ENET_EVENT_TYPE_DISCONNECT: {
         if (m.state == ClientState::Disconnected) continue;
@@ -313,7 +313,7 @@ Status Client::send(std::uint8_t channel, std::span<const std::uint8_t> data) {
   if (data.size() > m.settings.max_message_bytes)
     return {Errc::MessageTooLarge,
             "message of " + std::to_string(data.size()) + " bytes exceeds max_message_bytes"};
-  if (m.host.direct().takes(channel, data.size())) {
+  if (m.host.direct().takes(m.peer, channel, data.size())) {
     m.host.direct().queue(m.peer, channel, data);
     return {};
   }

@@ -37,17 +37,18 @@ void DirectLane::close() noexcept {
   taken_ = held_bytes_ = 0;
 }
 
-bool DirectLane::takes(std::uint8_t channel, std::size_t size) const noexcept {
+bool DirectLane::takes(const ENetPeer* peer, std::uint8_t channel,
+                       std::size_t size) const noexcept {
   return enabled_ && channel < lanes_.size() && lanes_[channel] == ChannelKind::Unreliable &&
          size <= socket::kDirectMaxMessage &&
-         socket::kDirectHeadBytes + socket::direct_frame_bytes(size) <= capacity_;
+         socket::kDirectHeadBytes + socket::direct_frame_bytes(size) <= capacity(peer);
 }
 
 void DirectLane::queue(ENetPeer* peer, std::uint8_t channel,
                        std::span<const std::uint8_t> message) {
   const std::size_t index = static_cast<std::size_t>(peer - host_->peers);
   std::vector<std::uint8_t>& out = pending_[index];
-  if (!out.empty() && out.size() + socket::direct_frame_bytes(message.size()) > capacity_)
+  if (!out.empty() && out.size() + socket::direct_frame_bytes(message.size()) > capacity(peer))
     send_pending(index);
   if (out.empty()) {
     if (out.capacity() == 0) out.reserve(capacity_);

@@ -34,10 +34,12 @@ class DirectLane final : public socket::DirectSink {
   void open(ENetHost* host, socket::Pipeline* pipeline, const TransportSettings& settings);
   void close() noexcept;
 
-  // Whether a message of `size` bytes on lane `channel` takes the lane: the
-  // lane is on, the lane kind is Unreliable, and the message fits in one
-  // datagram with its framing.
-  [[nodiscard]] bool takes(std::uint8_t channel, std::size_t size) const noexcept;
+  // Whether a message of `size` bytes on lane `channel` to `peer` takes the
+  // lane: the lane is on, the lane kind is Unreliable, and the message fits
+  // in one datagram with its framing, within the MTU ENet agreed with that
+  // peer (which may be below this host's).
+  [[nodiscard]] bool takes(const ENetPeer* peer, std::uint8_t channel,
+                           std::size_t size) const noexcept;
   // Frames the message into the peer's pending datagram, first sending what
   // is pending when it would not fit. `peer` must be connected.
   void queue(ENetPeer* peer, std::uint8_t channel, std::span<const std::uint8_t> message);
@@ -74,12 +76,16 @@ class DirectLane final : public socket::DirectSink {
   // Room for `size` bytes in the blocks; null over the host's bound.
   std::uint8_t* reserve(std::size_t size, std::uint32_t& block, std::uint32_t& offset);
   void send_pending(std::size_t peer);
+  // Plaintext bytes one Direct packet to `peer` may hold.
+  [[nodiscard]] std::size_t capacity(const ENetPeer* peer) const noexcept {
+    return peer->mtu < capacity_ ? peer->mtu : capacity_;
+  }
 
   ENetHost* host_ = nullptr;
   socket::Pipeline* pipeline_ = nullptr;
   std::vector<ChannelKind> lanes_;
   bool enabled_ = false;
-  std::size_t capacity_ = 0;  // plaintext bytes of one Direct packet
+  std::size_t capacity_ = 0;  // plaintext bytes of one Direct packet at this host's MTU
 
   // Sending: a pending datagram per ENet peer, and which peers have one.
   std::vector<std::vector<std::uint8_t>> pending_;

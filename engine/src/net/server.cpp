@@ -254,8 +254,9 @@ Status Server::Impl::check_message(std::uint8_t channel, std::size_t size) const
 Status Server::Impl::send_to(std::size_t index, std::uint8_t channel,
                              std::span<const std::uint8_t> data) {
   Slot& slot = slots[index];
-  if (host.direct().takes(channel, data.size())) {
-    host.direct().queue(&host.enet()->peers[index], channel, data);
+  ENetPeer* peer = &host.enet()->peers[index];
+  if (host.direct().takes(peer, channel, data.size())) {
+    host.direct().queue(peer, channel, data);
     return {};
   }
   if (Status s = slot.account.admit(data.size(), settings.channels[channel], settings); !s) {
@@ -264,7 +265,7 @@ Status Server::Impl::send_to(std::size_t index, std::uint8_t channel,
   }
   ENetPacket* packet = net::make_packet(data, settings.channels[channel], &slot.account);
   if (packet == nullptr) return {Errc::OutOfMemory, "cannot allocate a packet"};
-  if (enet_peer_send(&host.enet()->peers[index], channel, packet) != 0) {
+  if (enet_peer_send(peer, channel, packet) != 0) {
     enet_packet_destroy(packet);
     return {Errc::OutOfMemory, "ENet refused the packet"};
   }
@@ -466,10 +467,9 @@ bool Server::poll(Event& event) {
   net::DirectLane::Inbound in;
   while (m.host.direct().next(in)) {
     const ENetPeer& peer = m.host.enet()->peers[in.peer];
-    if (m.slots[in.peer].state != SlotState::Connected || peer.connectID != in.connect_id) {
-      m.host.pipeline().drop(net::endpoint_of(peer.address), &DropCounters::direct_refused);
-      continue;
-    }
+    // A connection that ended since (its slot may hold a new one): dropped,
+    // as ENet drops what it still held for it.
+    if (m.slots[in.peer].state != SlotState::Connected || peer.connectID != in.connect_id) continue;
     event =
         Event{EventType::Message, m.id_of(in.peer), in.channel, DisconnectReason::None, in.message};
     return true;

@@ -148,12 +148,12 @@ bool Pipeline::send_direct(Endpoint to, std::span<const std::uint8_t> plain) {
   }
   std::memcpy(sealed_.data() + SecureStage::kHeadRoom, plain.data(), plain.size());
   const std::uint64_t now = this->now();
-  if (capture_ != nullptr)
-    capture_->record(now, trace::Direction::Out, trace::RecordKind::Direct, to, plain);
   std::size_t start = 0;
   const std::size_t sealed =
       secure_.seal_carried(to, sealed_, plain.size(), now, start, Carrier::Direct);
-  if (sealed == 0) return false;
+  if (sealed == 0) return false;  // never held: it did not leave, so it is not recorded
+  if (capture_ != nullptr)
+    capture_->record(now, trace::Direction::Out, trace::RecordKind::Direct, to, plain);
   ++direct_sent_;
   send_sealed(to, {sealed_.data() + start, sealed});
   return true;
