@@ -145,9 +145,8 @@ TEST(UdpBatchIo, LightTrafficIsReadOneAtATimeUntilAQueueBuilds) {
   std::vector<std::uint8_t> buffer(64);
   Endpoint from;
   std::size_t length = 0;
-  ASSERT_GT(send_text(out, receiver.at, "lone"), 0);
-  ASSERT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Datagram);  // a batch of one
-  EXPECT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Empty);     // dry, no read
+  // An empty socket, as a game's loop finds it most of the time: light.
+  EXPECT_EQ(io.receive(buffer, from, length), DatagramIo::Read::Empty);  // a batch of none
   EXPECT_EQ(io.reads(), 1u);
   // Now one read per datagram, and one to find the socket empty.
   for (int i = 0; i < 3; ++i) {

@@ -125,8 +125,12 @@ DatagramIo::Read UdpBatchIo::receive(std::span<std::uint8_t> buffer, Endpoint& f
       return Read::Empty;
     }
     if (single_) return read_one(buffer, from, length);
-    const int got = read_batch();
-    if (got < 0) return read_failure(errno);
+    if (read_batch() < 0) {
+      const int error = errno;
+      // An empty socket is light traffic too.
+      if (error == EAGAIN || error == EWOULDBLOCK) single_ = true;
+      return read_failure(error);
+    }
     // Light traffic: one datagram at a time is cheaper (see read_one).
     single_ = taken_ <= 1;
     streak_ = 0;
