@@ -31,6 +31,8 @@ TEST(DirectLane, UnreliableMessagesTravelBesideEnetBothWays) {
     EXPECT_EQ(e.connection, id);
     EXPECT_EQ(e.channel, kChannelUnreliable);
     EXPECT_EQ(e.data.size(), 100u);
+    // Aligned as an ENet packet is, though several share a datagram.
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(e.data.data()) % 8, 0u);
     at_server.push_back(number_of(e.data));
     // The reply goes back the same way.
     ASSERT_TRUE(server.send(e.connection, kChannelUnreliable, e.data));

@@ -1,5 +1,6 @@
 #include "direct.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 
@@ -49,7 +50,16 @@ std::span<const DeliveredMessage> DirectDelivery::receive(std::span<const std::u
     }
   }
   fate_ = DirectFate::Delivered;
-  for (const DirectMessage& m : d_.messages) out_.push_back({m.channel, false, m.bytes});
+  auto rounded = [](std::size_t n) { return (n + 15) & ~std::size_t{15}; };
+  std::size_t total = 0;
+  for (const DirectMessage& m : d_.messages) total += rounded(m.bytes.size());
+  aligned_.resize(total);  // once, so the spans below stay valid
+  std::size_t at = 0;
+  for (const DirectMessage& m : d_.messages) {
+    std::copy(m.bytes.begin(), m.bytes.end(), aligned_.begin() + static_cast<std::ptrdiff_t>(at));
+    out_.push_back({m.channel, false, {aligned_.data() + at, m.bytes.size()}});
+    at += rounded(m.bytes.size());
+  }
   stats_.delivered += out_.size();
   return out_;
 }

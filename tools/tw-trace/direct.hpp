@@ -73,6 +73,10 @@ class DirectDelivery {
  private:
   tickwire::trace::DirectDatagram d_;
   std::vector<tickwire::trace::DeliveredMessage> out_;
+  // The delivered messages' bytes, each at a multiple of 16 as a live host
+  // hands them out (a record's payload is not aligned; decoders such as
+  // FlatBuffers read in place).
+  std::vector<std::uint8_t> aligned_;
   DirectFate fate_ = DirectFate::Unfollowed;
   std::string error_;
   DirectStats stats_;

@@ -47,7 +47,8 @@ struct Event {
   ConnectionId connection = kInvalidConnection;      // on a Client, always 0
   std::uint8_t channel = 0;                          // Message only
   DisconnectReason reason = DisconnectReason::None;  // Disconnected only
-  // Message only. Owned by the engine and valid until the next call to
+  // Message only. Starts at an address aligned to at least 8 bytes (a game
+  // may read it in place, as FlatBuffers do). Owned by the engine and valid until the next call to
   // poll(), update() or stop() on the same object; copy it to keep it.
   std::span<const std::uint8_t> data;
 };

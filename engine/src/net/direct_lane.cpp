@@ -77,6 +77,9 @@ void DirectLane::flush() {
 }
 
 std::uint8_t* DirectLane::reserve(std::size_t size, std::uint32_t& block, std::uint32_t& offset) {
+  // Each message starts at a multiple of kAlign, as a malloc'd ENet packet
+  // does: a game may read its messages in place (FlatBuffers do).
+  offset_ = (offset_ + kAlign - 1) & ~static_cast<std::uint32_t>(kAlign - 1);
   if (offset_ + size > kBlockBytes) {
     ++block_;
     offset_ = 0;

@@ -29,6 +29,7 @@ class DirectLane final : public socket::DirectSink {
   static constexpr std::size_t kPeerBytes = 64u << 10;   // per connection
   static constexpr std::size_t kPeerMessages = 256;      // per connection
   static constexpr std::size_t kBlockBytes = 64u << 10;  // storage comes in blocks of this
+  static constexpr std::size_t kAlign = 16;              // where each message starts in a block
 
   // For `host` (its peers and MTU) and `pipeline` (which seals and sends).
   void open(ENetHost* host, socket::Pipeline* pipeline, const TransportSettings& settings);
