@@ -56,3 +56,26 @@ function(expect_cipher)
     message(FATAL_ERROR "\"cipher\" must be chacha20poly1305 or aes256gcm, got '${value}'\n${out}")
   endif()
 endfunction()
+
+# Fails unless `out` holds each KEY=VALUE given (compared as strings, so
+# "4" for 4 and "range" for range).
+function(expect_values)
+  foreach(pair ${ARGN})
+    string(REPLACE "=" ";" pair "${pair}")
+    list(GET pair 0 key)
+    list(GET pair 1 expected)
+    string(JSON value ERROR_VARIABLE error GET "${out}" ${key})
+    if(error OR NOT value STREQUAL expected)
+      message(FATAL_ERROR "\"${key}\" is '${value}', expected ${expected}\n${out}")
+    endif()
+  endforeach()
+endfunction()
+
+# Fails unless `out`'s "exact" is true (every decoded snapshot equalled its
+# source); `what` names the run in the message.
+function(expect_exact what)
+  expect_boolean(exact)
+  if(NOT exact_value)
+    message(FATAL_ERROR "${what}: a decoded snapshot differed from its source\n${out}")
+  endif()
+endfunction()

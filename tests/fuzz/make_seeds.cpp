@@ -25,8 +25,8 @@ void write(const fs::path& dir, const std::string& name, std::span<const std::ui
 // Real encoded snapshots of the fuzz target's world: full streams of both
 // ticks and of an empty world, and deltas against the baseline (changes,
 // everything removed, nothing changed).
-// With `range`, the range codec's streams (the envelope corpus keeps the
-// delta codec's).
+// With `range`, the range codec's streams, which the envelope corpus also
+// takes (range coding is the default the envelope target decodes with).
 bool write_snapshot_seeds(const fs::path& dir, bool range = false) {
   using namespace tickwire;
   const Schema schema = fuzz::snapshot_schema();
@@ -40,7 +40,7 @@ bool write_snapshot_seeds(const fs::path& dir, bool range = false) {
     const EncodeResult r = codec->encode(s, base, buffer);
     if (r.error != SnapshotError::None) return false;
     write(dir, name, std::span<const std::uint8_t>(buffer.data(), r.bytes));
-    if (range) return true;
+    if (!range) return true;
     // The same stream in its envelope, for the envelope target.
     std::vector<std::uint8_t> envelope;
     wire::write_snapshot_envelope({s.tick(), base ? base->tick() : 0u, base != nullptr, 7, 99},

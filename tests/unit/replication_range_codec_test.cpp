@@ -243,6 +243,105 @@ TEST_F(RangeCodec, EncodeRefusesASmallBufferAndForeignSnapshots) {
   EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::BufferTooSmall)], 2u);
 }
 
+// --- Trained priors ------------------------------------------------------------
+
+// Steps a world of 200 cubes where a few move each tick, coding each tick
+// against the one `age` ticks before; visit(current, baseline) for each.
+template <typename Visit>
+void cube_run(const Schema& schema, const ReplicationSettings& settings, unsigned seed,
+              Visit&& visit) {
+  EntityStore store(schema, settings);
+  SnapshotRing ring(schema, settings);
+  std::mt19937 rng(seed);
+  std::vector<EntityId> cubes;
+  for (int i = 0; i < 200; ++i) {
+    cubes.push_back(store.create(0));
+    test::randomise(store, cubes.back(), rng, false);
+  }
+  for (std::uint32_t tick = 1; tick <= 60; ++tick) {
+    for (int n = 0; n < 10; ++n)
+      test::randomise(store, cubes[std::uniform_int_distribution<std::size_t>(0, 199)(rng)], rng,
+                      true);
+    const Snapshot* current = ring.capture(store, tick);
+    ASSERT_NE(current, nullptr);
+    visit(*current, ring.find(tick - 3));
+  }
+}
+
+TEST_F(RangeCodec, TrainedPriorsMakeStreamsSmallerAndBothEndsMustAgree) {
+  RangePriorTrainer trainer(schema, settings);
+  ASSERT_TRUE(trainer.valid());
+  cube_run(schema, settings, 1,
+           [&](const Snapshot& cur, const Snapshot* base) { EXPECT_TRUE(trainer.add(cur, base)); });
+  EXPECT_EQ(trainer.streams(), 60u);
+  const std::vector<std::uint16_t> priors = trainer.priors();
+  ReplicationSettings trained_settings = settings;
+  trained_settings.range_priors = priors;
+  auto trained = make_range_codec(schema, trained_settings);
+  ASSERT_NE(trained, nullptr);
+
+  // Another run (seed 2): every stream round-trips, and the trained codec's
+  // streams are smaller in total; the untrained codec cannot read them.
+  Snapshot decoded(schema, settings);
+  std::size_t plain_bytes = 0, trained_bytes = 0, misread = 0;
+  cube_run(schema, settings, 2, [&](const Snapshot& cur, const Snapshot* base) {
+    plain_bytes += encode(cur, base).size();
+    const auto stream = encode(cur, base, trained.get());
+    trained_bytes += stream.size();
+    ASSERT_EQ(trained->decode(stream, base, decoded), SnapshotError::None);
+    ASSERT_TRUE(decoded == cur);
+    if (codec->decode(stream, base, decoded) != SnapshotError::None || !(decoded == cur)) ++misread;
+  });
+  std::printf("[ sizes    ] 60 streams of 200 cubes: untrained %zu bytes, trained %zu\n",
+              plain_bytes, trained_bytes);
+  EXPECT_LT(trained_bytes * 10, plain_bytes * 9);  // at least 10% smaller
+  EXPECT_EQ(misread, 60u);
+}
+
+TEST_F(RangeCodec, RefusesPriorsOfTheWrongSizeOrRange) {
+  RangePriorTrainer trainer(schema, settings);
+  std::vector<std::uint16_t> priors = trainer.priors();  // nothing added: every model 1/2
+  ASSERT_FALSE(priors.empty());
+  for (const std::uint16_t p : priors) ASSERT_EQ(p, 1024u);
+  ReplicationSettings s = settings;
+  s.range_priors = priors;
+  EXPECT_NE(make_range_codec(schema, s), nullptr);
+  const std::vector<std::uint16_t> shorter(priors.begin(), priors.end() - 1);
+  s.range_priors = shorter;
+  EXPECT_EQ(make_range_codec(schema, s), nullptr);
+  for (const std::uint16_t bad : {0, 30, 2018, 4096}) {
+    std::vector<std::uint16_t> edited = priors;
+    edited[edited.size() / 2] = bad;
+    s.range_priors = edited;
+    EXPECT_EQ(make_range_codec(schema, s), nullptr) << bad;
+  }
+  for (const std::uint16_t edge : {31, 2017}) {
+    std::vector<std::uint16_t> edited = priors;
+    edited[0] = edge;
+    s.range_priors = edited;
+    EXPECT_NE(make_range_codec(schema, s), nullptr) << edge;
+  }
+}
+
+TEST_F(RangeCodec, TrainerRefusesInvalidSchemasAndForeignSnapshots) {
+  Schema unvalidated;
+  unvalidated.add({"a", {FieldSpec::boolean("b")}});
+  RangePriorTrainer bad(unvalidated, settings);
+  EXPECT_FALSE(bad.valid());
+  Snapshot s(schema, settings);
+  s.clear(1);
+  EXPECT_FALSE(bad.add(s, nullptr));
+  EXPECT_TRUE(bad.priors().empty());
+
+  RangePriorTrainer trainer(schema, settings);
+  Snapshot foreign(schema, settings);
+  foreign.clear(2);
+  (void)foreign.append(EntityId::make(0, 1), 7, 1);  // unknown type
+  EXPECT_FALSE(trainer.add(foreign, nullptr));
+  EXPECT_TRUE(trainer.add(s, nullptr));
+  EXPECT_EQ(trainer.streams(), 1u);
+}
+
 // --- Rejection ---------------------------------------------------------------
 
 class RangeDecoder : public RangeCodec {
@@ -355,14 +454,24 @@ TEST_F(RangeDecoder, RandomBytesAreRefusedOrAValidSnapshot) {
   print_causes("random", accepted);
 }
 
-TEST_F(RangeDecoder, RejectsAWrongOrMissingBaseline) {
+TEST_F(RangeDecoder, RejectsAMissingBaselineAndDatesByTheBaseline) {
   const auto stream = encode(cur, &base);
   EXPECT_EQ(check(stream, nullptr), SnapshotError::MissingBaseline);
-  EXPECT_EQ(check(stream, &cur), SnapshotError::WrongBaseline);
-  Snapshot other = base;
-  other.clear(19);
-  EXPECT_EQ(check(stream, &other), SnapshotError::WrongBaseline);
-  EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::WrongBaseline)], 2u);
+  // A delta states its age, not its tick: against another baseline (the
+  // receiver picks it by the envelope's baseline tick) its tick moves with it.
+  ASSERT_EQ(check(stream, &base), SnapshotError::None);
+  EXPECT_EQ(out.tick(), 23u);
+  Snapshot later = base;
+  later.clear(40);
+  for (const EntityRecord& e : base.entities()) {
+    const auto codes = base.codes(e);
+    std::copy(codes.begin(), codes.end(), later.append(e.id, e.type, e.words).begin());
+  }
+  ASSERT_EQ(check(stream, &later), SnapshotError::None);
+  EXPECT_EQ(out.tick(), 43u);
+  // Against a baseline of other entities, the same stream is refused or
+  // decodes to something well-formed (check() asserts which).
+  (void)check(stream, &cur);
 }
 
 TEST_F(RangeDecoder, RejectsMoreEntitiesThanItsCapacity) {
@@ -373,8 +482,25 @@ TEST_F(RangeDecoder, RejectsMoreEntitiesThanItsCapacity) {
   EXPECT_EQ(small_out.size(), 0u);
 }
 
+TEST_F(RangeDecoder, RejectsAnUpdateThatChangesNothing) {
+  // The marker's 2-bit colour goes 1 -> 2; read against a baseline where it is
+  // already 2, the update would change nothing (models start at 1/2, so the
+  // same bits read the same code).
+  Snapshot one(schema, settings), two(schema, settings), three(schema, settings);
+  for (auto [s, colour] : {std::pair{&one, 1u}, std::pair{&two, 2u}}) {
+    s->clear(5);
+    s->append(EntityId::make(0, 1), 2, 1)[0] = colour;
+  }
+  three.clear(6);
+  three.append(EntityId::make(0, 1), 2, 1)[0] = 2;
+  const auto stream = encode(three, &one);
+  ASSERT_EQ(check(stream, &one), SnapshotError::None);
+  EXPECT_TRUE(out == three);
+  EXPECT_EQ(check(stream, &two), SnapshotError::EmptyUpdate);
+}
+
 // Streams that are valid against one baseline (or codec) and inconsistent
-// against another of the same tick: the decoder's checks, one at a time.
+// against another: the decoder's checks, one at a time.
 class RangeDecoderChecks : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -410,21 +536,23 @@ class RangeDecoderChecks : public ::testing::Test {
 };
 
 TEST_F(RangeDecoderChecks, RejectsEachInconsistency) {
-  const Snapshot base = one(4, 3, 50), empty = one(4, kNone, 0), other = one(4, 7, 1),
-                 near_top = one(4, 3, 98);
-  // An update of index 3 (50 -> 55, a medium delta) against a baseline without index 3, or
-  // where the same delta leaves the range.
+  const Snapshot base = one(4, 3, 50), empty = one(4, kNone, 0), near_top = one(4, 3, 98);
+  // An update of index 3 (50 -> 55) where the same residual leaves the range,
+  // or against a baseline without index 3 (its decisions are left unread).
   const auto update = encode(one(5, 3, 55), &base);
   ASSERT_EQ(codec->decode(update, &base, out), SnapshotError::None);
-  EXPECT_EQ(codec->decode(update, &empty, out), SnapshotError::NoSuchEntity);
   EXPECT_EQ(codec->decode(update, &near_top, out), SnapshotError::ValueOutOfRange);
   EXPECT_EQ(out.size(), 0u);
-  // A removal of index 3 against a baseline without it.
-  const auto removal = encode(one(5, kNone, 0), &base);
-  EXPECT_EQ(codec->decode(removal, &other, out), SnapshotError::NoSuchEntity);
-  // No record and one entity stated, against an empty baseline.
-  const auto unchanged = encode(one(5, 3, 50), &base);
-  EXPECT_EQ(codec->decode(unchanged, &empty, out), SnapshotError::CountMismatch);
+  EXPECT_EQ(codec->decode(update, &empty, out), SnapshotError::TrailingData);
+  // A create of (3, generation 2) replacing (3, generation 1), read against
+  // a baseline that already holds (3, generation 2): an update written as a
+  // create, which the encoder never writes.
+  Snapshot second(schema, settings);
+  second.clear(4);
+  second.append(EntityId::make(3, 2), 0, 1)[0] = 50;
+  const auto replace = encode(second, &base);
+  ASSERT_EQ(codec->decode(replace, &base, out), SnapshotError::None);
+  EXPECT_EQ(codec->decode(replace, &second, out), SnapshotError::BadGeneration);
   // Index 20 read by a codec for 16 entities; type 3 by one for three types
   // (the same type bits).
   const auto far = encode(one(5, 20, 1), nullptr);

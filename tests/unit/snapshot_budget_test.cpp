@@ -161,7 +161,7 @@ TEST(ReplicatorBudget, AZeroBudgetMeansNoLimit) {
   ReplicationSettings settings;
   settings.budget_bytes = 0;
   Pair pair(settings);
-  for (int i = 0; i < 300; ++i) pair.store.create(0);
+  for (int i = 0; i < 1000; ++i) pair.store.create(0);
   EXPECT_GT(pair.step(1), 1200u);
   EXPECT_TRUE(*pair.receiver.newest() == *pair.ring.newest());
   EXPECT_EQ(pair.sender.stats().entities_deferred, 0u);
@@ -725,6 +725,7 @@ namespace {
 TEST(ReplicatorCoding, RangeCodedStreamsCarryTheSameViewsInFewerBytes) {
   ReplicationSettings packed;
   packed.budget_bytes = 0;
+  packed.coding = SnapshotCoding::Bitpacked;
   ReplicationSettings ranged = packed;
   ranged.coding = SnapshotCoding::Range;
   ASSERT_TRUE(ranged.validate());

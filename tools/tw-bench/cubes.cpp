@@ -32,7 +32,7 @@ constexpr double kHz = 60.0;
 constexpr double kUncompressedKbps = 17370.0;
 constexpr double kFiedlerKbps = 255.3;  // bit-packing
 constexpr double kGiesenKbps = 213.5;   // adaptive arithmetic coder
-constexpr double kMaxwellKbps = 135.1;  // range coding plus prediction from the baseline
+constexpr double kMaxwellKbps = 135.1;  // range coding plus prediction from earlier packets
 constexpr double kTargetKbps = 255.0;
 constexpr double kAimKbps = 135.0;
 
@@ -54,11 +54,17 @@ const char* to_string(Codec codec) {
 
 struct Options {
   bool json = false;
-  Codec codec = Codec::Delta;
+  Codec codec = Codec::Range;
   std::uint32_t frames = 2800;
   std::uint32_t seed = 1;
   std::string export_path;  // --export: the challenge-layout file to write; empty: none
+  bool trained = true;      // --priors: range codec priors trained on kTrainingSeeds
 };
+
+// The seeds the range codec's priors are trained on (--priors trained): none
+// of them is a seed the README reports, so no measured frame trains its own
+// coder.
+constexpr std::array<std::uint32_t, 2> kTrainingSeeds = {101, 102};
 
 // The subcommand's flags, writing into `options`.
 std::vector<cli::Flag> flags(Options& options) {
@@ -78,6 +84,13 @@ std::vector<cli::Flag> flags(Options& options) {
          if (v != "delta" && v != "range")
            return "--codec: expected delta or range, got '" + std::string(v) + "'";
          options.codec = v == "range" ? Codec::Range : Codec::Delta;
+         return std::string();
+       }},
+      {"--priors", true,
+       [&](std::string_view v) {
+         if (v != "trained" && v != "none")
+           return "--priors: expected trained or none, got '" + std::string(v) + "'";
+         options.trained = v == "trained";
          return std::string();
        }},
       {"--export", true,
@@ -150,39 +163,21 @@ std::uint32_t changed_cubes(const Snapshot& cur, const Snapshot& base) {
   return n;
 }
 
-// Simulates, codes and measures every frame; with --export also writes each
-// captured snapshot to `exporter` (opened here before the first frame, so a
-// file that cannot be created fails before the simulation, and closed here
-// after the last). False with `r.failure` set on any error.
-bool run(const Options& options, Results& r, ChallengeExport& exporter) {
-  Schema schema = make_cube_schema();
-  if (const Status status = schema.validate(); !status.ok()) {
-    r.failure = "the cube schema does not validate: " + status.message;
-    return false;
-  }
-  const TypeLayout& layout = schema.layout(0);
-  for (std::uint32_t k = 0; k < 3; ++k) r.position_bits[k] = layout.components[k].bits;
-  const ReplicationSettings settings{1024, kBaselineAge + 2};
+// Simulates `frames` frames of seed `seed`, captures each into `ring` and
+// calls visit(current, baseline) (baseline: the snapshot kBaselineAge ticks
+// earlier, nullptr for the first frames). `interacting` counts interacting
+// cubes. False, with `failure` set, when visit returns false or a snapshot is
+// lost.
+template <typename Visit>
+bool simulate(const Schema& schema, const ReplicationSettings& settings, std::uint32_t seed,
+              std::uint32_t frames, std::uint64_t& interacting, std::string& failure,
+              Visit&& visit) {
   EntityStore store(schema, settings);
   SnapshotRing ring(schema, settings);
-  const auto codec = options.codec == Codec::Range ? make_range_codec(schema, settings)
-                                                   : make_delta_codec(schema, settings);
-  std::vector<std::uint8_t> buffer(codec->max_encoded_bytes());
-  Snapshot decoded(schema, settings);
-
-  CubesSim sim(options.seed);
+  CubesSim sim(seed);
   std::vector<EntityId> ids;
   for (std::size_t i = 0; i < CubesSim::kCubes; ++i) ids.push_back(store.create(0));
-  static_assert(CubesSim::kCubes == ChallengeExport::kCubes);
-  if (!options.export_path.empty() &&
-      !exporter.open(options.export_path, schema,
-                     CubeFields{kX, kY, kZ, kOrientation, kInteracting}, r.failure))
-    return false;
-  r.raw_bits = static_cast<std::uint64_t>(layout.full_bits) * CubesSim::kCubes;
-  r.encode_us.reserve(options.frames);
-  r.decode_us.reserve(options.frames);
-
-  for (std::uint32_t frame = 0; frame < options.frames; ++frame) {
+  for (std::uint32_t frame = 0; frame < frames; ++frame) {
     sim.step();
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const CubeState s = sim.state(i);
@@ -195,49 +190,112 @@ bool run(const Options& options, Results& r, ChallengeExport& exporter) {
                            Quat{static_cast<float>(q[0]), static_cast<float>(q[1]),
                                 static_cast<float>(q[2]), static_cast<float>(q[3])});
       (void)store.set_bool(ids[i], kInteracting, s.interacting);
-      r.interacting += s.interacting ? 1 : 0;
+      interacting += s.interacting ? 1 : 0;
     }
     const std::uint32_t tick = frame + 1;
     const Snapshot* current = ring.capture(store, tick);
     const Snapshot* baseline = frame >= kBaselineAge ? ring.find(tick - kBaselineAge) : nullptr;
     if (current == nullptr || (frame >= kBaselineAge && baseline == nullptr)) {
-      r.failure = "the snapshot ring lost a snapshot";
+      failure = "the snapshot ring lost a snapshot";
       return false;
     }
-    // Exactly the snapshot coded below; outside the timed encode and decode.
-    if (!options.export_path.empty() && !exporter.write(*current, ids, r.failure)) return false;
-
-    auto start = std::chrono::steady_clock::now();
-    const EncodeResult encoded = codec->encode(*current, baseline, buffer);
-    const double encode_us = elapsed_us(start);
-    if (encoded.error != SnapshotError::None) {
-      r.failure = std::string("encode: ") + to_string(encoded.error);
-      return false;
-    }
-    const std::span<const std::uint8_t> payload(buffer.data(), encoded.bytes);
-    start = std::chrono::steady_clock::now();
-    const SnapshotError error = codec->decode(payload, baseline, decoded);
-    const double decode_us = elapsed_us(start);
-    if (error != SnapshotError::None) {
-      r.failure = std::string("decode: ") + to_string(error);
-      return false;
-    }
-    r.exact = r.exact && decoded == *current;
-
-    ++r.frames;
-    r.all_bytes += encoded.bytes;
-    if (baseline == nullptr) {
-      ++r.full_frames;
-      r.full_bytes += encoded.bytes;
-      continue;
-    }
-    r.delta_bytes += encoded.bytes;
-    r.max_bytes = std::max(r.max_bytes, encoded.bytes);
-    r.changed += changed_cubes(*current, *baseline);
-    r.encode_us.push_back(encode_us);
-    r.decode_us.push_back(decode_us);
-    r.full_bytes += codec->encode(*current, nullptr, buffer).bytes;  // for full_kbps
+    if (!visit(*current, baseline, ids)) return false;
   }
+  return true;
+}
+
+// The range codec's priors, trained on kTrainingSeeds.
+bool train(const Schema& schema, const ReplicationSettings& settings, std::uint32_t frames,
+           std::vector<std::uint16_t>& priors, std::string& failure) {
+  RangePriorTrainer trainer(schema, settings);
+  std::uint64_t unused = 0;
+  for (const std::uint32_t seed : kTrainingSeeds) {
+    const bool ok = simulate(schema, settings, seed, frames, unused, failure,
+                             [&](const Snapshot& current, const Snapshot* baseline, auto&) {
+                               if (trainer.add(current, baseline)) return true;
+                               failure = "training: a snapshot does not fit the codec";
+                               return false;
+                             });
+    if (!ok) return false;
+  }
+  priors = trainer.priors();
+  return true;
+}
+
+// Simulates, codes and measures every frame; with --export also writes each
+// captured snapshot to `exporter` (opened here before the first frame, so a
+// file that cannot be created fails before the simulation, and closed here
+// after the last). False with `r.failure` set on any error.
+bool run(const Options& options, Results& r, ChallengeExport& exporter) {
+  Schema schema = make_cube_schema();
+  if (const Status status = schema.validate(); !status.ok()) {
+    r.failure = "the cube schema does not validate: " + status.message;
+    return false;
+  }
+  const TypeLayout& layout = schema.layout(0);
+  for (std::uint32_t k = 0; k < 3; ++k) r.position_bits[k] = layout.components[k].bits;
+  ReplicationSettings settings{1024, kBaselineAge + 2};
+  std::vector<std::uint16_t> priors;
+  if (options.codec == Codec::Range && options.trained) {
+    if (!train(schema, settings, options.frames, priors, r.failure)) return false;
+    settings.range_priors = priors;
+  }
+  const auto codec = options.codec == Codec::Range ? make_range_codec(schema, settings)
+                                                   : make_delta_codec(schema, settings);
+  if (codec == nullptr) {
+    r.failure = "the codec does not accept the cube schema";
+    return false;
+  }
+  std::vector<std::uint8_t> buffer(codec->max_encoded_bytes());
+  Snapshot decoded(schema, settings);
+
+  static_assert(CubesSim::kCubes == ChallengeExport::kCubes);
+  if (!options.export_path.empty() &&
+      !exporter.open(options.export_path, schema,
+                     CubeFields{kX, kY, kZ, kOrientation, kInteracting}, r.failure))
+    return false;
+  r.raw_bits = static_cast<std::uint64_t>(layout.full_bits) * CubesSim::kCubes;
+  r.encode_us.reserve(options.frames);
+  r.decode_us.reserve(options.frames);
+
+  const bool ok = simulate(
+      schema, settings, options.seed, options.frames, r.interacting, r.failure,
+      [&](const Snapshot& current, const Snapshot* baseline, const std::vector<EntityId>& ids) {
+        // Exactly the snapshot coded below; outside the timed encode and decode.
+        if (!options.export_path.empty() && !exporter.write(current, ids, r.failure)) return false;
+        auto start = std::chrono::steady_clock::now();
+        const EncodeResult encoded = codec->encode(current, baseline, buffer);
+        const double encode_us = elapsed_us(start);
+        if (encoded.error != SnapshotError::None) {
+          r.failure = std::string("encode: ") + to_string(encoded.error);
+          return false;
+        }
+        const std::span<const std::uint8_t> payload(buffer.data(), encoded.bytes);
+        start = std::chrono::steady_clock::now();
+        const SnapshotError error = codec->decode(payload, baseline, decoded);
+        const double decode_us = elapsed_us(start);
+        if (error != SnapshotError::None) {
+          r.failure = std::string("decode: ") + to_string(error);
+          return false;
+        }
+        r.exact = r.exact && decoded == current;
+
+        ++r.frames;
+        r.all_bytes += encoded.bytes;
+        if (baseline == nullptr) {
+          ++r.full_frames;
+          r.full_bytes += encoded.bytes;
+          return true;
+        }
+        r.delta_bytes += encoded.bytes;
+        r.max_bytes = std::max(r.max_bytes, encoded.bytes);
+        r.changed += changed_cubes(current, *baseline);
+        r.encode_us.push_back(encode_us);
+        r.decode_us.push_back(decode_us);
+        r.full_bytes += codec->encode(current, nullptr, buffer).bytes;  // for full_kbps
+        return true;
+      });
+  if (!ok) return false;
   return exporter.close(r.failure);  // true when nothing was exported
 }
 
@@ -253,6 +311,7 @@ void print_json(const Options& options, Results& r, const ChallengeExport& expor
   json.integer("cubes", CubesSim::kCubes);
   json.integer("baseline_age", kBaselineAge);
   json.string("codec", to_string(options.codec));
+  if (options.codec == Codec::Range) json.string("priors", options.trained ? "trained" : "none");
   json.integer("full_frames", r.full_frames);
   json.number("kbps", r.kbps(), 2);
   json.number("kbps_all_frames", r.kbps_all(), 2);
@@ -343,8 +402,8 @@ void print_table(const Options& options, Results& r, const ChallengeExport& expo
 
 void cubes_usage(std::FILE* to, const char* program, bool brief) {
   std::fprintf(to,
-               "usage: %s cubes [--json] [--codec delta|range] [--frames N] [--seed S]\n"
-               "                      [--export FILE]\n",
+               "usage: %s cubes [--json] [--codec delta|range] [--priors trained|none]\n"
+               "                      [--frames N] [--seed S] [--export FILE]\n",
                program);
   if (brief) return;
   std::fprintf(to,
@@ -352,8 +411,11 @@ void cubes_usage(std::FILE* to, const char* program, bool brief) {
                "at 60 Hz, each frame delta-coded against the frame %u ticks earlier, decoded\n"
                "and checked for equality.\n\n"
                "  --json      print one JSON object instead of a table\n"
-               "  --codec C   the snapshot codec: delta (bit-packed, the default) or range\n"
-               "              (the same records through an adaptive range coder)\n"
+               "  --codec C   the snapshot codec: range (the default, adaptive range coding)\n"
+               "              or delta (bit-packed)\n"
+               "  --priors P  the range codec's starting probabilities: trained (the\n"
+               "              default: learned first on seeds 101 and 102, as many frames\n"
+               "              as --frames) or none (every model at 1/2)\n"
                "  --frames N  frames to simulate (2800)\n"
                "  --seed S    the player's waypoints and the grid's jitter (1)\n"
                "  --export FILE\n"

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -149,7 +150,7 @@ class Schema {
 // How snapshot streams are coded (docs/PROTOCOL.md, "Snapshots").
 enum class SnapshotCoding : std::uint8_t {
   Bitpacked,  // make_delta_codec(): plain bit fields, the cheapest to code
-  Range,      // make_range_codec(): the same records range-coded, about 12% smaller
+  Range,      // make_range_codec(): adaptive range coding, a third smaller or more
 };
 
 struct ReplicationSettings {
@@ -160,7 +161,11 @@ struct ReplicationSettings {
   // snapshot and its envelope inside one datagram of the transport.
   std::uint32_t budget_bytes = 1200;
   // How SnapshotSender and SnapshotReceiver code streams; both ends must agree.
-  SnapshotCoding coding = SnapshotCoding::Bitpacked;
+  SnapshotCoding coding = SnapshotCoding::Range;
+  // The range codec's starting probabilities, trained by RangePriorTrainer
+  // on this schema; empty: every model starts at 1/2. Both ends must use the
+  // same table, and it must outlive every codec made with these settings.
+  std::span<const std::uint16_t> range_priors{};
 
   [[nodiscard]] Status validate() const;
 };

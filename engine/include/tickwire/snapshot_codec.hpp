@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "tickwire/snapshot.hpp"
 
@@ -57,8 +58,8 @@ struct EncodeResult {
   std::size_t bytes = 0;  // stream size when error is none
 };
 
-// A way of coding a snapshot against an optional baseline. The bit-packed
-// delta codec below is the first; an entropy-coded one can take its place.
+// A way of coding a snapshot against an optional baseline: the bit-packed
+// delta codec or the range-coded one below.
 // decode() never trusts its input: bounded time (linear in the stream and
 // the baseline) and no allocation. On error `out` is left empty.
 class SnapshotCodec {
@@ -104,17 +105,45 @@ class SnapshotCodec {
 std::unique_ptr<SnapshotCodec> make_delta_codec(const Schema& schema,
                                                 const ReplicationSettings& settings);
 
-// The range-coded codec: the delta codec's records (same walk, gaps, kinds,
-// masks and component deltas), every decision and value bit coded by an
-// adaptive binary range coder whose models restart with each stream, so each
-// stream decodes on its own (format in engine/src/replication/range_codec.cpp).
-// Smaller than the delta codec's streams when many records look alike; the
-// same decoder checks. header_bits() and record_bits() return the delta
-// codec's costs, an estimate that is usually above this codec's. `schema`
-// must be validated and outlive the codec; nullptr when schema or settings
-// are invalid.
+// The range-coded codec (docs/PROTOCOL.md, "Range-coded streams"), the
+// default coding: a delta walks its baseline, one modelled "changed"
+// decision per baseline entity, then which fields changed and each changed
+// code's residual, all through an adaptive binary range coder whose models
+// restart with each stream (from ReplicationSettings::range_priors when
+// set), so each stream decodes on its own. The same decoder guarantees as
+// the bit-packed codec. header_bits() and record_bits() return the delta
+// codec's costs, an estimate above this codec's. `schema` must be validated
+// and outlive the codec; nullptr when schema or settings are invalid, or
+// when range_priors does not fit this schema (wrong length, or a value
+// outside 31 .. 2017).
 std::unique_ptr<SnapshotCodec> make_range_codec(const Schema& schema,
                                                 const ReplicationSettings& settings);
+
+// Learns the range codec's starting probabilities (ReplicationSettings::
+// range_priors) from a game's own snapshots, for example a recorded match:
+// add() each snapshot with the baseline it would be sent against, then
+// priors() gives one probability per model, the share of 0s each model coded.
+// A trained table makes every stream cheaper without any state kept from
+// stream to stream. It belongs to the schema it was trained with.
+class RangePriorTrainer {
+ public:
+  RangePriorTrainer(const Schema& schema, const ReplicationSettings& settings);
+  ~RangePriorTrainer();
+  RangePriorTrainer(const RangePriorTrainer&) = delete;
+  RangePriorTrainer& operator=(const RangePriorTrainer&) = delete;
+
+  // False when the schema or settings are invalid (add() then does nothing).
+  [[nodiscard]] bool valid() const noexcept;
+  // False when a snapshot does not fit the schema and settings.
+  bool add(const Snapshot& current, const Snapshot* baseline) noexcept;
+  [[nodiscard]] std::uint64_t streams() const noexcept { return streams_; }
+  [[nodiscard]] std::vector<std::uint16_t> priors() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::uint64_t streams_ = 0;
+};
 
 // The codec settings.coding names (what the senders and receivers use).
 std::unique_ptr<SnapshotCodec> make_codec(const Schema& schema,

@@ -11,6 +11,6 @@ inline constexpr int kVersionPatch = 0;
 
 // Version of tickwire's own wire format (docs/PROTOCOL.md). Peers whose wire
 // versions differ are refused with DisconnectReason::VersionMismatch.
-inline constexpr std::uint8_t kWireVersion = 4;
+inline constexpr std::uint8_t kWireVersion = 5;
 
 }  // namespace tickwire

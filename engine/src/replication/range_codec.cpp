@@ -1,44 +1,28 @@
-// The range-coded snapshot codec (make_range_codec). It codes the records of
-// the bit-packed delta codec (docs/PROTOCOL.md, "Snapshots": the same walk,
-// index gaps, kinds, field masks and component deltas, in the same order),
-// but every decision and value bit goes through an adaptive binary range
-// coder instead of being written as a bit.
+// The range-coded snapshot codec (make_range_codec), the default coding.
+// docs/PROTOCOL.md, "Range-coded streams", gives the format decision by
+// decision; in short:
 //
-// The coder is LZMA's: 11-bit probabilities adapted by 1/32 of the error, a
-// 32-bit range normalized a byte at a time, carries propagated through the
-// held-back bytes. Every model starts at 1/2 at the start of each stream, so
-// a stream decodes on its own (the snapshot ring and lost packets rule out
-// state kept across snapshots). Since a model sees only one stream, its
-// first three updates move it faster (by 1/4, 1/8, 1/16: 3.5% smaller
-// streams on tw-bench cubes than 1/32 throughout).
-//
-// Stream: the coder's bytes, without LZMA's first byte (always 0), ending
-// with the 4 bytes of the interval's low end that the encoder flushes. The
-// decoder reads 4 bytes to start and one per normalization, and accepts a
-// stream only when, after the last record, it has read exactly every byte
-// (reading more is `overrun`) and its code is 0 (the flushed low end); else
-// `trailing_data`. Every valid stream is thus the encoder's exact output.
-//
-// What is coded, in order, and with which models (a "tree" models the high
-// min(bits, 8) bits of a value bit by bit, the rest go at 1/2 "direct"):
-//   tick           32 direct bits
-//   is_delta       1 model
-//   [age]          AGE prefix bit: 1 model; payload: a tree per bucket
-//   entity_count   13 direct bits
-//   record_count   13 direct bits
-//   per record:
-//     gap          GAP prefix bits: a model each; payload: a tree per bucket
-//     [kind]       2 models, chosen by the previous record's kind
-//     create       type: a tree; GEN like GAP; each code: the component's
-//                  raw tree (2-bit and smaller components: their create tree)
-//     update       mask: per type, per field, 8 models chosen by the mask
-//                  bits of the 3 fields before; per component of more than 2 bits
-//                  the DELTA prefix bits (changed, not small, not medium) and
-//                  the two signs a model each, and trees for the small and
-//                  medium magnitudes and the raw code; components of 1 or 2
-//                  bits a tree per baseline code.
+// - The coder is LZMA's binary range coder: 11-bit probabilities adapted by
+//   1/32 of the error, a 32-bit range normalized a byte at a time, carries
+//   propagated through the held-back bytes.
+// - Every model starts each stream at its prior: 1/2 (with three faster
+//   warm-up steps), or a trained table (ReplicationSettings::range_priors,
+//   RangePriorTrainer). No state is kept from stream to stream, so a stream
+//   decodes on its own whatever was lost before it.
+// - A delta follows its baseline: after the list of created indices, each
+//   baseline entity takes one "changed" decision (context: whether the entity
+//   before it changed, and the baseline's value of the type's first Bool
+//   field); a changed one is removed or updated. An update codes which fields
+//   changed, then each changed component's residual against the baseline by
+//   its bit length (in the context of the residuals before it in the same
+//   update), its leading bits and its sign.
+// - The stream ends with the 4 bytes of the interval's low end. The decoder
+//   accepts a stream only when, after the last decision, it has read exactly
+//   every byte and its code is 0, so every valid stream is the encoder's
+//   exact output.
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <vector>
 
 #include "replication/delta_walk.hpp"
@@ -48,16 +32,9 @@
 namespace tickwire {
 namespace {
 
-using replication::kAgeBuckets;
-using replication::kCountBits;
-using replication::kGapBuckets;
 using replication::kGenerationBuckets;
 using replication::kRawOnlyBits;
 using replication::kTickBits;
-using replication::medium_bits;
-using replication::RecordKind;
-using replication::small_bits;
-using replication::walk;
 
 // ---- The binary range coder -------------------------------------------------
 
@@ -69,6 +46,9 @@ constexpr Prob kProbInit = kProbOne / 2;
 constexpr std::uint32_t kMoveBits = 5;
 constexpr std::uint32_t kProbMask = kProbOne - 1;
 constexpr std::uint32_t kWarmUp = 3;
+constexpr std::uint32_t kProbMin = 31;  // adapt() keeps a model within 31 .. 2017
+// Trained starting probabilities skip the warm-up: 1/32 from the first update.
+constexpr std::uint32_t kPriorWarmUp = kWarmUp;
 
 // A model: the probability of a 0 in 1/2048 in the low 11 bits, and in the
 // bits above how many of its first kWarmUp updates it has had. Those move it
@@ -235,6 +215,23 @@ class RangeDecoder {
   bool overrun_ = false;
 };
 
+// Training's coder: counts each decision by model, writes nothing.
+class Tally {
+ public:
+  Tally(const Prob* first, std::vector<std::array<std::uint64_t, 2>>& counts) noexcept
+      : first_(first), counts_(counts) {}
+  std::uint32_t bit(Prob& model, std::uint32_t b) noexcept {
+    ++counts_[static_cast<std::size_t>(&model - first_)][b];
+    adapt(model, b);
+    return b;
+  }
+  std::uint32_t direct(std::uint32_t value, std::uint32_t /*bits*/) noexcept { return value; }
+
+ private:
+  const Prob* first_;
+  std::vector<std::array<std::uint64_t, 2>>& counts_;
+};
+
 // ---- Values, for either direction ------------------------------------------
 //
 // These take a RangeEncoder or a RangeDecoder. The encoder codes `value` and
@@ -275,79 +272,172 @@ std::uint64_t code_bucketed(Coder& c, Prob* models, std::uint64_t value,
   return first + code_tree(c, tree, static_cast<std::uint32_t>(value - first), buckets[k]);
 }
 
+// Magnitudes by their bit length ("class"): the class k, 0 .. max_class, in
+// unary (a `more` model per step; the step after max_class is implied), then,
+// for k >= 2, the bit below the leading one through top[k] and the k - 2 bits
+// under it direct. A magnitude of class k lies in 2^(k-1) .. 2^k - 1.
+inline std::uint32_t bit_length(std::uint64_t v) noexcept {
+  std::uint32_t n = 0;
+  while (v != 0) {
+    ++n;
+    v >>= 1;
+  }
+  return n;
+}
+
+template <typename Coder>
+std::uint64_t code_magnitude(Coder& c, Prob* more, Prob* top, std::uint64_t value,
+                             std::uint32_t min_class, std::uint32_t max_class) {
+  const std::uint32_t k_in = bit_length(value);
+  std::uint32_t k = min_class;
+  while (k < max_class && c.bit(more[k], k_in > k ? 1 : 0) == 1) ++k;
+  if (k <= 1) return k;
+  const std::uint32_t below = k - 2;  // bits under the modelled one
+  std::uint64_t v = 2 | c.bit(top[k], static_cast<std::uint32_t>(value >> below) & 1u);
+  if (below > 0) {
+    const std::uint32_t low_in = static_cast<std::uint32_t>(value & ((1ull << below) - 1));
+    v = (v << below) | c.direct(low_in, below);
+  }
+  return v;
+}
+
+// An unsigned count, gap or age (0 .. 2^32 - 1) as the magnitude of value +
+// 1: kCountModels models, the `more` ones then the `top` ones.
+constexpr std::uint32_t kCountClasses = 33;
+constexpr std::uint32_t kCountModels = 2 * (kCountClasses + 1);
+template <typename Coder>
+std::uint64_t code_count(Coder& c, Prob* m, std::uint64_t value) {
+  return code_magnitude(c, m, m + kCountClasses + 1, value + 1, 1, kCountClasses) - 1;
+}
+
 // ---- Model layout -----------------------------------------------------------
+//
+// Residual contexts: how large the entity's residuals were so far in this
+// record (the largest class, in kResidualContexts bands).
+constexpr std::uint32_t kResidualContexts = 8;
+inline std::uint32_t residual_band(std::uint32_t k) noexcept {
+  return k == 0 ? 0 : k <= 2 ? 1 : k <= 5 ? 2 : 3;
+}
 
-// Stream models, at the start of the model table.
-constexpr std::uint32_t kIsDeltaAt = 0;
-constexpr std::uint32_t kAgeAt = kIsDeltaAt + 1;
-constexpr std::uint32_t kGapAt = kAgeAt + bucket_models(kAgeBuckets);
-constexpr std::uint32_t kGenerationAt = kGapAt + bucket_models(kGapBuckets);
-constexpr std::uint32_t kKindAt = kGenerationAt + bucket_models(kGenerationBuckets);  // [prev][2]
-constexpr std::uint32_t kTypeAt = kKindAt + 3 * 2;
-constexpr std::uint32_t kStreamModels = kTypeAt + kTreeSize;
-
+// The entity-changed decision: context = whether the entity before it (in
+// index order) changed, and the baseline's value of the type's first Bool
+// field (0 when it has none).
+constexpr std::uint32_t kChangedContexts = 4;
 // A mask bit's model is chosen by the bits of the fields just before it.
-constexpr std::uint32_t kMaskContextBits = 3;
-
-// Models of one component of more than kRawOnlyBits bits, from its offset.
-constexpr std::uint32_t kChangedAt = 0;     // 0: same as the baseline
-constexpr std::uint32_t kNotSmallAt = 1;    // 0: a small delta
-constexpr std::uint32_t kNotMediumAt = 2;   // 0: a medium delta, 1: raw
-constexpr std::uint32_t kSmallSignAt = 3;   // 1: minus
-constexpr std::uint32_t kMediumSignAt = 4;  // 1: minus
-constexpr std::uint32_t kSmallTreeAt = 5;   // then the medium tree, then the raw tree
+constexpr std::uint32_t kMaskContextBits = 4;
 // A component of at most kRawOnlyBits bits: a 4-entry tree per context, the
 // baseline's code (updates) or kRawCreateContext (creates).
 constexpr std::uint32_t kRawCreateContext = 4;
 constexpr std::uint32_t kRawOnlyModels = 5 * 4;
 
+// Where a type's models are, from its first one.
+struct TypeModels {
+  std::uint32_t changed = 0;  // kChangedContexts
+  std::uint32_t removed = 0;  // 1
+  std::uint32_t mask = 0;     // fields << (kMaskContextBits + 1)
+  std::uint32_t size = 0;
+  std::int32_t flag_word = -1;  // the first Bool field's word, -1: none
+};
+
+// One component's models (offsets from the type's first model). Wide
+// components (more than kRawOnlyBits bits): per residual context, a `more`
+// and a `top` model per class 0 .. bits; two sign models (single-word field
+// or not); and the tree that codes a created entity's code.
 struct ComponentModels {
-  std::uint32_t at = 0;                         // offset in the model table
-  std::uint32_t medium_tree = 0, raw_tree = 0;  // offsets from `at`
+  std::uint32_t at = 0;
+  std::uint32_t more = 0, top = 0, sign = 0, create = 0;  // offsets from `at`
 };
 
 std::uint32_t component_models(std::uint32_t bits, ComponentModels& out) {
   if (bits <= kRawOnlyBits) return kRawOnlyModels;
-  out.medium_tree = kSmallTreeAt + tree_size(small_bits(bits));
-  out.raw_tree = out.medium_tree + tree_size(medium_bits(bits));
-  return out.raw_tree + tree_size(bits);
+  const std::uint32_t classes = bits + 1;
+  out.more = 0;
+  out.top = out.more + kResidualContexts * classes;
+  out.sign = out.top + kResidualContexts * classes;
+  out.create = out.sign + 2;
+  return out.create + tree_size(bits);
 }
+
+// The stream's models, at the start of the model table.
+constexpr std::uint32_t kIsDeltaAt = 0;
+constexpr std::uint32_t kAgeAt = kIsDeltaAt + 1;
+constexpr std::uint32_t kCreatesAt = kAgeAt + kCountModels;
+constexpr std::uint32_t kGapAt = kCreatesAt + kCountModels;
+constexpr std::uint32_t kGenerationAt = kGapAt + kCountModels;
+constexpr std::uint32_t kTypeAt = kGenerationAt + bucket_models(kGenerationBuckets);
+constexpr std::uint32_t kStreamModels = kTypeAt + kTreeSize;
 
 class RangeCodec final : public SnapshotCodec {
  public:
   RangeCodec(const Schema& schema, const ReplicationSettings& settings,
              std::unique_ptr<SnapshotCodec> delta)
       : schema_(schema), max_entities_(settings.max_entities), delta_(std::move(delta)) {
-    // Each decision the range coder makes is one bit of the delta codec's
-    // stream, and costs at most -log2(31/2048) < 6.05 bits (a probability
-    // never adapts below 31/2048 nor above 2017/2048, warm-up included); add
-    // the flushed bytes and some slack.
-    max_bytes_ = (delta_->max_encoded_bytes() * 25 + 3) / 4 + kFlushBytes + 4;
     std::uint32_t at = kStreamModels;
-    type_begin_.resize(schema.type_count() + 1);
+    std::uint64_t slot_decisions = 0;  // most decisions one index can take
+    types_.resize(schema.type_count());
     component_first_.resize(schema.type_count());
     for (std::uint32_t t = 0; t < schema.type_count(); ++t) {
       const TypeLayout& layout = schema.layout(static_cast<TypeId>(t));
-      type_begin_[t] = at;
-      at += static_cast<std::uint32_t>(layout.fields.size()) << kMaskContextBits;  // mask bits
+      TypeModels& tm = types_[t];
+      const auto fields = static_cast<std::uint32_t>(layout.fields.size());
+      tm.changed = at;
+      tm.removed = tm.changed + kChangedContexts;
+      tm.mask = tm.removed + 1;
+      at = tm.mask + (fields << (kMaskContextBits + 1));
+      for (std::uint32_t f = 0; f < fields; ++f)
+        if (tm.flag_word < 0 && layout.fields[f].kind == FieldKind::Bool)
+          tm.flag_word = layout.fields[f].first_word;
       component_first_[t] = static_cast<std::uint32_t>(components_.size());
+      std::uint64_t decisions = 2 + fields + 27 + schema.type_bits() + 22;
       for (const ComponentLayout& c : layout.components) {
         ComponentModels m;
         m.at = at;
         at += component_models(c.bits, m);
         components_.push_back(m);
+        decisions += 3ull * c.bits + 3;  // update (class, top, sign, direct) or create
       }
+      tm.size = at - tm.changed;
+      slot_decisions = std::max(slot_decisions, decisions);
     }
-    type_begin_[schema.type_count()] = at;
+    // Every decision costs at most -log2(31/2048) < 6.05 bits (a model never
+    // adapts below 31/2048 nor above 2017/2048): bound 7 bits per decision,
+    // an index at most twice (removed, then created elsewhere), the header's
+    // 200 decisions and the flush.
+    max_bytes_ = static_cast<std::size_t>(
+        ((2ull * max_entities_ * slot_decisions + 200) * 7 + 7) / 8 + kFlushBytes + 4);
     type_epoch_.assign(schema.type_count(), 0);
     models_.assign(at, kProbInit);
-    records_.resize(max_entities_);
+    start_.assign(at, kProbInit);
+    creates_.resize(max_entities_);
+  }
+
+  [[nodiscard]] std::size_t model_count() const noexcept { return models_.size(); }
+  // Every stream's models start from `priors` (probabilities of a 0 in
+  // 1/2048, one per model), false when it has the wrong size or a value
+  // outside 31 .. 2017.
+  bool set_priors(std::span<const std::uint16_t> priors) noexcept {
+    if (priors.size() != models_.size()) return false;
+    for (const std::uint16_t p : priors)
+      if (p < kProbMin || p > kProbOne - kProbMin) return false;
+    for (std::size_t i = 0; i < priors.size(); ++i)
+      start_[i] = static_cast<Prob>(priors[i] | (kPriorWarmUp << kProbBits));
+    return true;
+  }
+  // Training: counts, per model, the 0s and 1s it codes in the stream of
+  // `current` against `baseline` (false: the snapshots do not fit).
+  bool tally(const Snapshot& current, const Snapshot* baseline,
+             std::vector<std::array<std::uint64_t, 2>>& counts) noexcept {
+    if (!fits(current) || (baseline != nullptr && !fits(*baseline))) return false;
+    counts.resize(models_.size());
+    Tally t(models_.data(), counts);
+    encode_stream(t, current, baseline);
+    return true;
   }
 
   [[nodiscard]] std::size_t max_encoded_bytes() const noexcept override { return max_bytes_; }
   // The delta codec's costs: an estimate for this codec, usually above what
-  // it writes for the common small deltas (the sender's budget loop codes the
-  // view again if a stream comes out over budget).
+  // it writes (the sender's budget loop codes the view again if a stream
+  // comes out over budget).
   [[nodiscard]] std::uint32_t header_bits(bool delta) const noexcept override {
     return delta_->header_bits(delta);
   }
@@ -364,42 +454,52 @@ class RangeCodec final : public SnapshotCodec {
                           Snapshot& out) noexcept override;
 
  private:
-  struct Record {
-    RecordKind kind = RecordKind::Update;
-    const EntityRecord* cur = nullptr;
-    const EntityRecord* base = nullptr;
-    std::uint32_t mask = 0;
-  };
-
-  // Models back to 1/2 for a new stream: the stream's now, a type's when the
-  // stream first uses it (so a schema of many types costs only what is used).
+  // Models back to their start for a new stream: the stream's now, a type's
+  // when the stream first uses it (so a schema of many types costs only what
+  // is used).
   void start_stream() noexcept {
-    std::fill_n(models_.begin(), kStreamModels, kProbInit);
+    std::copy_n(start_.begin(), kStreamModels, models_.begin());
     if (++epoch_ == 0) {
       std::fill(type_epoch_.begin(), type_epoch_.end(), 0u);
       epoch_ = 1;
     }
   }
+  // The model table, with `type`'s models reset if this stream has not used
+  // them yet (offsets in TypeModels and ComponentModels are from its start).
   Prob* type_models(TypeId type) noexcept {
     if (type_epoch_[type] != epoch_) {
-      std::fill(models_.begin() + type_begin_[type], models_.begin() + type_begin_[type + 1],
-                kProbInit);
+      std::copy_n(start_.begin() + types_[type].changed, types_[type].size,
+                  models_.begin() + types_[type].changed);
       type_epoch_[type] = epoch_;
     }
-    return models_.data() + type_begin_[type];
+    return models_.data();
   }
   [[nodiscard]] const ComponentModels& component(TypeId type, std::size_t k) const noexcept {
     return components_[component_first_[type] + k];
   }
 
   template <typename Coder>
+  void encode_stream(Coder& e, const Snapshot& current, const Snapshot* baseline);
+  // The decisions of one entity, for either direction.
+  template <typename Coder>
+  std::uint32_t code_changed(Coder& c, TypeId type, std::span<const std::uint32_t> base,
+                             std::uint32_t changed);
+  template <typename Coder>
   std::uint32_t code_mask(Coder& c, TypeId type, std::uint32_t mask);
   template <typename Coder>
-  std::uint32_t code_raw(Coder& c, TypeId type, std::size_t k, std::uint32_t code);
-  void encode_component(RangeEncoder& e, TypeId type, std::size_t k, std::uint32_t cur,
-                        std::uint32_t base);
-  bool decode_component(RangeDecoder& d, TypeId type, std::size_t k, std::uint32_t base,
-                        std::uint32_t& out);
+  std::uint32_t code_create_value(Coder& c, TypeId type, std::size_t k, std::uint32_t code);
+  struct Created {
+    std::uint32_t type = 0;
+    std::uint64_t generation = 0;
+  };
+  template <typename Coder>
+  Created code_create(Coder& c, Created created);
+  // Codes the field's components against `base` into `out` (the encoder:
+  // from `cur`): value_out_of_range when a decoded code lies outside its
+  // range, empty_update when the field decodes unchanged.
+  template <typename Coder>
+  SnapshotError code_field(Coder& c, TypeId type, const FieldLayout& field,
+                           const std::uint32_t* cur, const std::uint32_t* base, std::uint32_t* out);
 
   [[nodiscard]] bool fits(const Snapshot& s) const noexcept {
     return s.conforms(schema_, max_entities_);
@@ -409,179 +509,211 @@ class RangeCodec final : public SnapshotCodec {
   std::uint32_t max_entities_;
   std::unique_ptr<SnapshotCodec> delta_;  // for header_bits() and record_bits()
   std::size_t max_bytes_ = 0;
-  std::vector<Prob> models_;                    // stream models, then each type's
-  std::vector<std::uint32_t> type_begin_;       // per type (+ 1): offset of its models
+  std::vector<Prob> models_;                    // the stream's, then each type's
+  std::vector<Prob> start_;                     // where every stream's models start
+  std::vector<TypeModels> types_;               // per type
   std::vector<std::uint32_t> type_epoch_;       // per type: stream that last reset it
   std::uint32_t epoch_ = 0;                     // the current stream
   std::vector<std::uint32_t> component_first_;  // per type: index of its first component
   std::vector<ComponentModels> components_;     // per type and word
-  std::vector<Record> records_;                 // encode: max_entities records
+  std::vector<std::uint16_t> creates_;          // the indices of created entities
+  std::uint32_t prev_changed_ = 0;              // the last entity-changed decision
+  std::uint32_t flag_ = 0;                      // the entity's baseline flag (code_changed)
+  std::uint32_t many_ = 0;                      // 4: the update changes 3 fields or more
+  std::uint32_t band_ = 0;                      // residual band of the current record
 };
 
-// An update's field mask, field 0 first; each bit's model depends on whether
-// the field before it changed.
+template <typename Coder>
+std::uint32_t RangeCodec::code_changed(Coder& c, TypeId type, std::span<const std::uint32_t> base,
+                                       std::uint32_t changed) {
+  Prob* m = type_models(type);
+  const TypeModels& tm = types_[type];
+  const std::uint32_t flag = tm.flag_word >= 0 ? base[tm.flag_word] & 1u : 0u;
+  flag_ = flag;
+  prev_changed_ = c.bit(m[tm.changed + (prev_changed_ | (flag << 1))], changed);
+  return prev_changed_;
+}
+
+// An update's field mask, field 0 first; each bit's model depends on the
+// bits of the fields before it. The last field's bit is implied when no
+// field before it changed (an update changes at least one).
 template <typename Coder>
 std::uint32_t RangeCodec::code_mask(Coder& c, TypeId type, std::uint32_t mask) {
-  Prob* m = type_models(type);
+  Prob* m = type_models(type) + types_[type].mask;
   const auto fields = static_cast<std::uint32_t>(schema_.layout(type).fields.size());
   std::uint32_t result = 0;
   std::uint32_t context = 0;  // the last kMaskContextBits mask bits
   for (std::uint32_t f = 0; f < fields; ++f) {
-    const std::uint32_t bit = c.bit(m[(f << kMaskContextBits) + context], (mask >> f) & 1u);
+    std::uint32_t bit = 1;
+    if (f + 1 < fields || result != 0)
+      bit = c.bit(m[(f << (kMaskContextBits + 1)) + (flag_ << kMaskContextBits) + context],
+                  (mask >> f) & 1u);
     result |= bit << f;
     context = ((context << 1) | bit) & ((1u << kMaskContextBits) - 1);
   }
   return result;
 }
 
-// A code written whole (creates, and the raw form of an update's component).
+// A created entity's code, whole.
 template <typename Coder>
-std::uint32_t RangeCodec::code_raw(Coder& c, TypeId type, std::size_t k, std::uint32_t code) {
-  (void)type_models(type);
+std::uint32_t RangeCodec::code_create_value(Coder& c, TypeId type, std::size_t k,
+                                            std::uint32_t code) {
   const ComponentModels& cm = component(type, k);
   const std::uint32_t bits = schema_.layout(type).components[k].bits;
-  Prob* m = models_.data() + cm.at;
-  if (bits <= kRawOnlyBits) return code_tree(c, m + std::size_t{4} * kRawCreateContext, code, bits);
-  return code_tree(c, m + cm.raw_tree, code, bits);
+  Prob* at = type_models(type) + cm.at;
+  if (bits <= kRawOnlyBits)
+    return code_tree(c, at + std::size_t{4} * kRawCreateContext, code, bits);
+  return code_tree(c, at + cm.create, code, bits);
 }
 
-void RangeCodec::encode_component(RangeEncoder& e, TypeId type, std::size_t k, std::uint32_t cur,
-                                  std::uint32_t base) {
-  const ComponentModels& cm = component(type, k);
-  const std::uint32_t bits = schema_.layout(type).components[k].bits;
-  Prob* m = models_.data() + cm.at;
-  if (bits <= kRawOnlyBits) {
-    code_tree(e, m + std::size_t{4} * base, cur, bits);
-    return;
+template <typename Coder>
+SnapshotError RangeCodec::code_field(Coder& c, TypeId type, const FieldLayout& field,
+                                     const std::uint32_t* cur, const std::uint32_t* base,
+                                     std::uint32_t* out) {
+  Prob* m = type_models(type);
+  const TypeLayout& layout = schema_.layout(type);
+  const bool single = field.words == 1;
+  bool same = true;
+  for (std::uint32_t k = field.first_word; k < field.first_word + field.words; ++k) {
+    const ComponentLayout& cl = layout.components[k];
+    const ComponentModels& cm = component(type, k);
+    Prob* at = m + cm.at;
+    const std::uint32_t b = base[k];
+    std::uint32_t v = 0;
+    if (cl.bits == 1 && single) {
+      v = b ^ 1u;  // a changed one-bit field: the other value
+    } else if (cl.bits <= kRawOnlyBits) {
+      v = code_tree(c, at + std::size_t{4} * std::min(b, 3u), cur != nullptr ? cur[k] : 0, cl.bits);
+    } else {
+      // The residual against the baseline: its class and bits in the
+      // record's residual band, then its sign. A single-word field's residual
+      // is never 0.
+      const std::uint32_t x = cur != nullptr ? cur[k] : 0;
+      const std::uint64_t mag_in = x >= b ? x - b : b - x;
+      const std::uint32_t ctx = (band_ + many_) * (cl.bits + 1);
+      const std::uint64_t mag =
+          code_magnitude(c, at + cm.more + ctx, at + cm.top + ctx, mag_in, single ? 1 : 0, cl.bits);
+      band_ = std::max(band_, residual_band(bit_length(mag)));
+      if (mag == 0) {
+        v = b;
+      } else {
+        const std::uint32_t negative = c.bit(at[cm.sign + (single ? 1 : 0)], x < b ? 1 : 0);
+        const std::int64_t value =
+            static_cast<std::int64_t>(b) +
+            (negative != 0 ? -static_cast<std::int64_t>(mag) : static_cast<std::int64_t>(mag));
+        if (value < 0 || value > static_cast<std::int64_t>(cl.max_code))
+          return SnapshotError::ValueOutOfRange;
+        v = static_cast<std::uint32_t>(value);
+      }
+    }
+    if (v > cl.max_code) return SnapshotError::ValueOutOfRange;
+    same = same && v == b;
+    out[k] = v;
   }
-  if (e.bit(m[kChangedAt], cur != base ? 1 : 0) == 0) return;
-  const std::uint32_t negative = cur < base ? 1 : 0;
-  const std::uint64_t d = (negative != 0 ? base - cur : cur - base) - 1ull;  // |delta| - 1
-  const std::uint32_t s = small_bits(bits);
-  const std::uint32_t md = medium_bits(bits);
-  const std::uint64_t small_size = 1ull << s;
-  if (d < small_size) {
-    e.bit(m[kNotSmallAt], 0);
-    e.bit(m[kSmallSignAt], negative);
-    code_tree(e, m + kSmallTreeAt, static_cast<std::uint32_t>(d), s);
-  } else if (d - small_size < (1ull << md)) {
-    e.bit(m[kNotSmallAt], 1);
-    e.bit(m[kNotMediumAt], 0);
-    e.bit(m[kMediumSignAt], negative);
-    code_tree(e, m + cm.medium_tree, static_cast<std::uint32_t>(d - small_size), md);
-  } else {
-    e.bit(m[kNotSmallAt], 1);
-    e.bit(m[kNotMediumAt], 1);
-    code_tree(e, m + cm.raw_tree, cur, bits);
-  }
+  return same ? SnapshotError::EmptyUpdate : SnapshotError::None;
 }
 
-// Reads one component coded against `base`. False when the result lies
-// outside 0 .. max_code.
-bool RangeCodec::decode_component(RangeDecoder& d, TypeId type, std::size_t k, std::uint32_t base,
-                                  std::uint32_t& out) {
-  const ComponentModels& cm = component(type, k);
-  const ComponentLayout c = schema_.layout(type).components[k];
-  Prob* m = models_.data() + cm.at;
-  if (c.bits <= kRawOnlyBits) {
-    // base <= max_code < 4: the baseline conforms.
-    out = code_tree(d, m + std::size_t{4} * std::min(base, 3u), 0, c.bits);
-    return out <= c.max_code;
-  }
-  if (d.bit(m[kChangedAt]) == 0) {
-    out = base;
-    return out <= c.max_code;
-  }
-  std::int64_t magnitude = 0;
-  bool negative = false;
-  if (d.bit(m[kNotSmallAt]) == 0) {
-    negative = d.bit(m[kSmallSignAt]) == 1;
-    magnitude =
-        static_cast<std::int64_t>(code_tree(d, m + kSmallTreeAt, 0, small_bits(c.bits))) + 1;
-  } else if (d.bit(m[kNotMediumAt]) == 0) {
-    negative = d.bit(m[kMediumSignAt]) == 1;
-    magnitude =
-        static_cast<std::int64_t>(code_tree(d, m + cm.medium_tree, 0, medium_bits(c.bits))) +
-        (1ll << small_bits(c.bits)) + 1;
-  } else {
-    out = code_tree(d, m + cm.raw_tree, 0, c.bits);
-    return out <= c.max_code;
-  }
-  const std::int64_t value = static_cast<std::int64_t>(base) + (negative ? -magnitude : magnitude);
-  if (value < 0 || value > static_cast<std::int64_t>(c.max_code)) return false;
-  out = static_cast<std::uint32_t>(value);
-  return true;
-}
+// ---- Encoding ---------------------------------------------------------------
 
 EncodeResult RangeCodec::do_encode(const Snapshot& current, const Snapshot* baseline,
                                    std::span<std::uint8_t> out) noexcept {
   if (!fits(current) || (baseline != nullptr && !fits(*baseline)))
     return {SnapshotError::BadSnapshot, 0};
-  // The records first: the header states their count.
-  std::uint32_t records = 0;
-  bool too_many = false;
-  walk(schema_, current, baseline,
-       [&](RecordKind kind, const EntityRecord* cur, const EntityRecord* base, std::uint32_t mask) {
-         if (records == records_.size()) {
-           too_many = true;
-           return;
-         }
-         records_[records++] = Record{kind, cur, base, mask};
-       });
-  if (too_many) return {SnapshotError::BadSnapshot, 0};
-
-  start_stream();
   RangeEncoder e(out);
-  Prob* m = models_.data();
-  e.direct(current.tick(), kTickBits);
-  e.bit(m[kIsDeltaAt], baseline != nullptr ? 1 : 0);
-  if (baseline != nullptr)
-    code_bucketed(e, m + kAgeAt, current.tick() - baseline->tick(), kAgeBuckets);
-  e.direct(current.size(), kCountBits);
-  e.direct(records, kCountBits);
-
-  std::int64_t prev = -1;
-  std::uint32_t prev_kind = 0;
-  for (std::uint32_t n = 0; n < records; ++n) {
-    const Record& r = records_[n];
-    const std::uint32_t index = (r.cur != nullptr ? r.cur : r.base)->id.index();
-    code_bucketed(e, m + kGapAt, static_cast<std::uint64_t>(index - prev - 1), kGapBuckets);
-    prev = index;
-    if (baseline != nullptr) {
-      Prob* kind = m + kKindAt + std::size_t{2} * prev_kind;
-      if (e.bit(kind[0], r.kind == RecordKind::Update ? 0 : 1) == 1)
-        e.bit(kind[1], r.kind == RecordKind::Create ? 0 : 1);
-      prev_kind = static_cast<std::uint32_t>(r.kind);
-    }
-    if (r.kind == RecordKind::Remove) continue;
-    const TypeId type = r.cur->type;
-    const TypeLayout& layout = schema_.layout(type);
-    const auto codes = current.codes(*r.cur);
-    if (r.kind == RecordKind::Create) {
-      code_tree(e, m + kTypeAt, type, schema_.type_bits());
-      code_bucketed(e, m + kGenerationAt, r.cur->id.generation(), kGenerationBuckets);
-      for (std::size_t k = 0; k < layout.components.size(); ++k) code_raw(e, type, k, codes[k]);
-      continue;
-    }
-    const auto base_codes = baseline->codes(*r.base);
-    code_mask(e, type, r.mask);
-    for (std::size_t f = 0; f < layout.fields.size(); ++f) {
-      if ((r.mask & (1u << f)) == 0) continue;
-      const FieldLayout& fl = layout.fields[f];
-      for (std::uint32_t k = fl.first_word; k < fl.first_word + fl.words; ++k)
-        encode_component(e, type, k, codes[k], base_codes[k]);
-    }
-  }
+  encode_stream(e, current, baseline);
   const std::size_t bytes = e.finish();
   if (e.overflow()) return {SnapshotError::BufferTooSmall, 0};
   return {SnapshotError::None, bytes};
 }
 
+template <typename Coder>
+void RangeCodec::encode_stream(Coder& e, const Snapshot& current, const Snapshot* baseline) {
+  const auto c = current.entities();
+  const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
+  // A created entity: an index the baseline does not hold, or holds for
+  // another entity or type.
+  auto created = [&](std::size_t i, std::size_t j) {
+    return j == b.size() || c[i].id.index() < b[j].id.index() || c[i].id != b[j].id ||
+           c[i].type != b[j].type;
+  };
+  std::uint32_t creates = 0;
+  for (std::size_t i = 0, j = 0; i < c.size(); ++i) {
+    while (j < b.size() && b[j].id.index() < c[i].id.index()) ++j;
+    if (created(i, j)) creates_[creates++] = static_cast<std::uint16_t>(c[i].id.index());
+  }
+
+  start_stream();
+  Prob* m = models_.data();
+  e.bit(m[kIsDeltaAt], baseline != nullptr ? 1 : 0);
+  if (baseline != nullptr)
+    code_count(e, m + kAgeAt, static_cast<std::uint32_t>(current.tick() - baseline->tick()));
+  else
+    e.direct(current.tick(), kTickBits);
+  code_count(e, m + kCreatesAt, creates);
+  std::int64_t prev = -1;
+  for (std::uint32_t n = 0; n < creates; ++n) {
+    code_count(e, m + kGapAt, static_cast<std::uint64_t>(creates_[n] - prev - 1));
+    prev = creates_[n];
+  }
+
+  prev_changed_ = 0;
+  std::array<std::uint32_t, 4 * kMaxFieldsPerType> scratch{};
+  std::size_t i = 0, j = 0;
+  while (i < c.size() || j < b.size()) {
+    if (i < c.size() && (j == b.size() || c[i].id.index() <= b[j].id.index())) {
+      const bool replaces = j < b.size() && c[i].id.index() == b[j].id.index();
+      if (created(i, j)) {
+        code_create(e, Created{c[i].type, c[i].id.generation()});
+        const auto codes = current.codes(c[i]);
+        for (std::size_t k = 0; k < codes.size(); ++k) code_create_value(e, c[i].type, k, codes[k]);
+        ++i;
+        if (replaces) ++j;
+        continue;
+      }
+    }
+    const EntityRecord& old = b[j];
+    const auto base_codes = baseline->codes(old);
+    if (i == c.size() || old.id.index() < c[i].id.index()) {  // removed
+      code_changed(e, old.type, base_codes, 1);
+      e.bit(type_models(old.type)[types_[old.type].removed], 1);
+      ++j;
+      continue;
+    }
+    const EntityRecord& now = c[i++];
+    ++j;
+    std::uint32_t mask = 0;
+    if (now.version == 0 || now.version != old.version)
+      mask = replication::changed_mask(schema_.layout(now.type), current.codes(now), base_codes);
+    if (code_changed(e, now.type, base_codes, mask != 0 ? 1 : 0) == 0) continue;
+    e.bit(type_models(now.type)[types_[now.type].removed], 0);
+    code_mask(e, now.type, mask);
+    band_ = 0;
+    many_ = std::popcount(mask) > 2 ? 4 : 0;
+    const TypeLayout& layout = schema_.layout(now.type);
+    for (std::size_t f = 0; f < layout.fields.size(); ++f)
+      if ((mask & (1u << f)) != 0)
+        code_field(e, now.type, layout.fields[f], current.codes(now).data(), base_codes.data(),
+                   scratch.data());
+  }
+}
+
+// A created entity's type and generation (its codes follow, one
+// code_create_value each).
+template <typename Coder>
+RangeCodec::Created RangeCodec::code_create(Coder& c, Created created) {
+  Created r;
+  Prob* m = models_.data();
+  r.type = code_tree(c, m + kTypeAt, created.type, schema_.type_bits());
+  r.generation = code_bucketed(c, m + kGenerationAt, created.generation, kGenerationBuckets);
+  return r;
+}
+
+// ---- Decoding ---------------------------------------------------------------
+
 SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snapshot* baseline,
                                     Snapshot& out) noexcept {
   start_stream();
   RangeDecoder d(in);
-  Prob* m = models_.data();
   out.clear(0);
   // Past the end every byte reads as 0, so the reason reported is overrun
   // whenever the stream ran out before a check failed.
@@ -590,102 +722,83 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
     return d.overrun() ? SnapshotError::Overrun : e;
   };
 
-  const std::uint32_t tick = d.direct(0, kTickBits);
+  Prob* m = models_.data();
+  std::uint32_t tick = 0;
   const bool delta = d.bit(m[kIsDeltaAt]) == 1;
   const Snapshot* base = nullptr;
   if (delta) {
-    const std::uint64_t age = code_bucketed(d, m + kAgeAt, 0, kAgeBuckets);
+    const std::uint64_t age = code_count(d, m + kAgeAt, 0);
     if (age > 0xFFFFFFFFull) return fail(SnapshotError::BadHeader);
     if (d.overrun()) return fail(SnapshotError::Overrun);
     if (baseline == nullptr) return fail(SnapshotError::MissingBaseline);
-    if (baseline->tick() != tick - static_cast<std::uint32_t>(age))
-      return fail(SnapshotError::WrongBaseline);
     base = baseline;
+    tick = base->tick() + static_cast<std::uint32_t>(age);
+  } else {
+    tick = d.direct(0, kTickBits);
   }
-  const std::uint32_t count = d.direct(0, kCountBits);
-  const std::uint32_t records = d.direct(0, kCountBits);
-  if (count > max_entities_ || records > max_entities_ || count > out.capacity())
+  const std::uint64_t creates = code_count(d, m + kCreatesAt, 0);
+  if (creates > max_entities_ || creates > out.capacity())
     return fail(SnapshotError::TooManyEntities);
+  std::uint64_t next = 0;  // the smallest index the next create may have
+  for (std::uint32_t n = 0; n < creates; ++n) {
+    next += code_count(d, m + kGapAt, 0);
+    if (d.overrun()) return fail(SnapshotError::Overrun);
+    if (next >= max_entities_) return fail(SnapshotError::IndexOutOfRange);
+    creates_[n] = static_cast<std::uint16_t>(next++);
+  }
   out.clear(tick);
 
   const auto b = base != nullptr ? base->entities() : std::span<const EntityRecord>{};
-  std::size_t j = 0;  // next baseline entity not yet copied or replaced
-  auto copy_through = [&](const EntityRecord& e) {
-    const auto dst = out.append(e.id, e.type, e.words);
-    if (dst.size() != e.words || base == nullptr) return false;
-    const auto src = base->codes(e);
-    std::copy(src.begin(), src.end(), dst.begin());
-    return true;
-  };
-
-  std::int64_t prev = -1;
-  std::uint32_t prev_kind = 0;
-  for (std::uint32_t n = 0; n < records; ++n) {
-    const std::uint64_t index =
-        static_cast<std::uint64_t>(prev + 1) + code_bucketed(d, m + kGapAt, 0, kGapBuckets);
-    if (d.overrun()) return fail(SnapshotError::Overrun);
-    if (index >= max_entities_) return fail(SnapshotError::IndexOutOfRange);
-    prev = static_cast<std::int64_t>(index);
-    for (; j < b.size() && b[j].id.index() < index; ++j)
-      if (!copy_through(b[j])) return fail(SnapshotError::TooManyEntities);
-    const EntityRecord* old = (j < b.size() && b[j].id.index() == index) ? &b[j] : nullptr;
-
-    RecordKind kind = RecordKind::Create;
-    if (delta) {
-      Prob* km = m + kKindAt + std::size_t{2} * prev_kind;
-      if (d.bit(km[0]) == 0)
-        kind = RecordKind::Update;
-      else
-        kind = d.bit(km[1]) == 0 ? RecordKind::Create : RecordKind::Remove;
-      prev_kind = static_cast<std::uint32_t>(kind);
-    }
-    if (d.overrun()) return fail(SnapshotError::Overrun);
-    if (kind != RecordKind::Create && old == nullptr) return fail(SnapshotError::NoSuchEntity);
-    if (old != nullptr) ++j;  // consumed: removed, updated or replaced
-    if (kind == RecordKind::Remove) continue;
-
-    if (kind == RecordKind::Create) {
-      const std::uint32_t type = code_tree(d, m + kTypeAt, 0, schema_.type_bits());
-      const std::uint64_t generation = code_bucketed(d, m + kGenerationAt, 0, kGenerationBuckets);
+  prev_changed_ = 0;
+  std::size_t n = 0, j = 0;
+  while (n < creates || j < b.size()) {
+    if (n < creates && (j == b.size() || creates_[n] <= b[j].id.index())) {
+      const std::uint32_t index = creates_[n++];
+      const EntityRecord* replaced = nullptr;
+      if (j < b.size() && b[j].id.index() == index) replaced = &b[j++];
+      const Created r = code_create(d, Created{});
       if (d.overrun()) return fail(SnapshotError::Overrun);
-      if (type >= schema_.type_count()) return fail(SnapshotError::UnknownType);
-      if (generation == 0 || generation > EntityId::kMaxGeneration)
+      if (r.type >= schema_.type_count()) return fail(SnapshotError::UnknownType);
+      if (r.generation == 0 || r.generation > EntityId::kMaxGeneration)
         return fail(SnapshotError::BadGeneration);
-      const auto t = static_cast<TypeId>(type);
-      const TypeLayout& layout = schema_.layout(t);
-      const auto dst = out.append(
-          EntityId::make(static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(generation)),
-          t, static_cast<std::uint16_t>(layout.words));
+      const auto type = static_cast<TypeId>(r.type);
+      const EntityId id = EntityId::make(index, static_cast<std::uint32_t>(r.generation));
+      // Replacing the baseline's entity by itself is an update, not a create.
+      if (replaced != nullptr && replaced->id == id && replaced->type == type)
+        return fail(SnapshotError::BadGeneration);
+      const TypeLayout& layout = schema_.layout(type);
+      const auto dst = out.append(id, type, static_cast<std::uint16_t>(layout.words));
       if (dst.size() != layout.words) return fail(SnapshotError::TooManyEntities);
       for (std::size_t k = 0; k < layout.components.size(); ++k) {
-        dst[k] = code_raw(d, t, k, 0);
+        dst[k] = code_create_value(d, type, k, 0);
         if (dst[k] > layout.components[k].max_code) return fail(SnapshotError::ValueOutOfRange);
       }
       if (d.overrun()) return fail(SnapshotError::Overrun);
       continue;
     }
-
-    const TypeLayout& layout = schema_.layout(old->type);
-    const auto field_count = static_cast<std::uint32_t>(layout.fields.size());
-    const std::uint32_t mask = code_mask(d, old->type, 0);
-    if (d.overrun()) return fail(SnapshotError::Overrun);
-    if (mask == 0) return fail(SnapshotError::EmptyUpdate);
-    const auto dst = out.append(old->id, old->type, old->words);
-    if (dst.size() != old->words) return fail(SnapshotError::TooManyEntities);
-    const auto base_codes = base->codes(*old);
+    const EntityRecord& old = b[j++];
+    const auto base_codes = base->codes(old);
+    const bool changed = code_changed(d, old.type, base_codes, 0) == 1;
+    if (changed && d.bit(type_models(old.type)[types_[old.type].removed]) == 1) {
+      if (d.overrun()) return fail(SnapshotError::Overrun);
+      continue;  // removed
+    }
+    const auto dst = out.append(old.id, old.type, old.words);
+    if (dst.size() != old.words) return fail(SnapshotError::TooManyEntities);
     std::copy(base_codes.begin(), base_codes.end(), dst.begin());
-    for (std::uint32_t f = 0; f < field_count; ++f) {
+    if (!changed) continue;
+    const TypeLayout& layout = schema_.layout(old.type);
+    const std::uint32_t mask = code_mask(d, old.type, 0);
+    band_ = 0;
+    many_ = std::popcount(mask) > 2 ? 4 : 0;
+    for (std::size_t f = 0; f < layout.fields.size(); ++f) {
       if ((mask & (1u << f)) == 0) continue;
-      const FieldLayout& fl = layout.fields[f];
-      for (std::uint32_t k = fl.first_word; k < fl.first_word + fl.words; ++k)
-        if (!decode_component(d, old->type, k, base_codes[k], dst[k]))
-          return fail(SnapshotError::ValueOutOfRange);
+      const SnapshotError error =
+          code_field(d, old.type, layout.fields[f], nullptr, base_codes.data(), dst.data());
+      if (error != SnapshotError::None) return fail(error);
     }
     if (d.overrun()) return fail(SnapshotError::Overrun);
   }
-  for (; j < b.size(); ++j)
-    if (!copy_through(b[j])) return fail(SnapshotError::TooManyEntities);
-  if (out.size() != count) return fail(SnapshotError::CountMismatch);
   if (d.overrun()) return fail(SnapshotError::Overrun);
   if (!d.at_end()) return fail(SnapshotError::TrailingData);
   return SnapshotError::None;
@@ -693,11 +806,56 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
 
 }  // namespace
 
-std::unique_ptr<SnapshotCodec> make_range_codec(const Schema& schema,
-                                                const ReplicationSettings& settings) {
+namespace {
+std::unique_ptr<RangeCodec> make_range(const Schema& schema, const ReplicationSettings& settings) {
   auto delta = make_delta_codec(schema, settings);
   if (delta == nullptr) return nullptr;
-  return std::make_unique<RangeCodec>(schema, settings, std::move(delta));
+  auto codec = std::make_unique<RangeCodec>(schema, settings, std::move(delta));
+  if (!settings.range_priors.empty() && !codec->set_priors(settings.range_priors)) return nullptr;
+  return codec;
+}
+}  // namespace
+
+std::unique_ptr<SnapshotCodec> make_range_codec(const Schema& schema,
+                                                const ReplicationSettings& settings) {
+  return make_range(schema, settings);
+}
+
+struct RangePriorTrainer::Impl {
+  std::unique_ptr<RangeCodec> codec;
+  std::vector<std::array<std::uint64_t, 2>> counts;
+};
+
+RangePriorTrainer::RangePriorTrainer(const Schema& schema, const ReplicationSettings& settings)
+    : impl_(std::make_unique<Impl>()) {
+  ReplicationSettings untrained = settings;
+  untrained.range_priors = {};
+  impl_->codec = make_range(schema, untrained);
+  if (impl_->codec != nullptr) impl_->counts.resize(impl_->codec->model_count());
+}
+RangePriorTrainer::~RangePriorTrainer() = default;
+
+bool RangePriorTrainer::valid() const noexcept {
+  return impl_->codec != nullptr;
+}
+
+bool RangePriorTrainer::add(const Snapshot& current, const Snapshot* baseline) noexcept {
+  if (impl_->codec == nullptr || !impl_->codec->tally(current, baseline, impl_->counts))
+    return false;
+  ++streams_;
+  return true;
+}
+
+std::vector<std::uint16_t> RangePriorTrainer::priors() const {
+  std::vector<std::uint16_t> out(impl_->counts.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    // The share of 0s, with one of each added (an unused model: 1/2).
+    const auto [zeros, ones] = impl_->counts[i];
+    const std::uint64_t p = ((zeros + 1) * kProbOne) / (zeros + ones + 2);
+    out[i] =
+        static_cast<std::uint16_t>(std::clamp<std::uint64_t>(p, kProbMin, kProbOne - kProbMin));
+  }
+  return out;
 }
 
 }  // namespace tickwire
