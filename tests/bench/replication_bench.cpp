@@ -92,13 +92,15 @@ void per_entity_counters(benchmark::State& state, std::size_t bytes) {
 }
 
 // A baseline at tick 1 and, at tick 2, the same world with `percent` of the
-// entities moved (percent < 0: no baseline, a full snapshot of tick 2).
+// entities moved (percent < 0: no baseline, a full snapshot of tick 2),
+// coded bit-packed (coding 0) or range-coded (1).
 struct CodecCase {
-  explicit CodecCase(int percent)
+  CodecCase(int percent, std::int64_t coding)
       : baseline(world.snapshot()),
         current(world.snapshot()),
         decoded(world.snapshot()),
-        codec(make_delta_codec(world.schema(), world.settings())) {
+        codec(coding == 1 ? make_range_codec(world.schema(), world.settings())
+                          : make_delta_codec(world.schema(), world.settings())) {
     if (!world.ok() || codec == nullptr) return;
     world.capture(1, baseline);
     world.move(percent < 0 ? 0 : static_cast<std::uint32_t>(percent));
@@ -123,7 +125,7 @@ struct CodecCase {
 
 // Arg: percent of entities changed since the baseline; -1: a full snapshot.
 void BM_CodecEncode(benchmark::State& state) {
-  CodecCase c(static_cast<int>(state.range(0)));
+  CodecCase c(static_cast<int>(state.range(0)), state.range(1));
   if (!c.ok) {
     state.SkipWithError("the codec did not round-trip the test world");
     return;
@@ -135,10 +137,12 @@ void BM_CodecEncode(benchmark::State& state) {
   }
   per_entity_counters(state, c.bytes);
 }
-BENCHMARK(BM_CodecEncode)->ArgName("changed_pct")->Arg(-1)->Arg(100)->Arg(1)->Arg(0);
+BENCHMARK(BM_CodecEncode)
+    ->ArgNames({"changed_pct", "range"})
+    ->ArgsProduct({{-1, 100, 4, 1, 0}, {0, 1}});
 
 void BM_CodecDecode(benchmark::State& state) {
-  CodecCase c(static_cast<int>(state.range(0)));
+  CodecCase c(static_cast<int>(state.range(0)), state.range(1));
   if (!c.ok) {
     state.SkipWithError("the codec did not round-trip the test world");
     return;
@@ -151,7 +155,9 @@ void BM_CodecDecode(benchmark::State& state) {
   }
   per_entity_counters(state, c.bytes);
 }
-BENCHMARK(BM_CodecDecode)->ArgName("changed_pct")->Arg(-1)->Arg(100)->Arg(1)->Arg(0);
+BENCHMARK(BM_CodecDecode)
+    ->ArgNames({"changed_pct", "range"})
+    ->ArgsProduct({{-1, 100, 4, 1, 0}, {0, 1}});
 
 // SnapshotSender::encode with ReplicationSettings' default budget (1200
 // bytes) in steady state: each iteration a new tick with `changed_pct` of the

@@ -544,6 +544,20 @@ TEST_F(RangeDecoderChecks, RejectsEachInconsistency) {
   EXPECT_EQ(codec->decode(update, &near_top, out), SnapshotError::ValueOutOfRange);
   EXPECT_EQ(out.size(), 0u);
   EXPECT_EQ(codec->decode(update, &empty, out), SnapshotError::TrailingData);
+  // Entities without a flag field are coded as runs: against {1, 3}, "one
+  // unchanged, then index 3 changed"; against {3} alone the promised change
+  // never comes.
+  Snapshot pair(schema, settings), pair_next(schema, settings);
+  pair.clear(4);
+  pair.append(EntityId::make(1, 1), 0, 1)[0] = 7;
+  pair.append(EntityId::make(3, 1), 0, 1)[0] = 50;
+  pair_next.clear(5);
+  pair_next.append(EntityId::make(1, 1), 0, 1)[0] = 7;
+  pair_next.append(EntityId::make(3, 1), 0, 1)[0] = 55;
+  const auto run = encode(pair_next, &pair);
+  ASSERT_EQ(codec->decode(run, &pair, out), SnapshotError::None);
+  EXPECT_TRUE(out == pair_next);
+  EXPECT_EQ(codec->decode(run, &base, out), SnapshotError::IndexOutOfRange);
   // A create of (3, generation 2) replacing (3, generation 1), read against
   // a baseline that already holds (3, generation 2): an update written as a
   // create, which the encoder never writes.

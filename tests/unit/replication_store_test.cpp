@@ -180,6 +180,51 @@ TEST_F(ReplicationStore, CaptureIsSortedAndExact) {
   }
 }
 
+TEST_F(ReplicationStore, AppendFromCopiesARunWithoutItsStamps) {
+  const ReplicationSettings settings{64, 4};
+  EntityStore store(schema, settings);
+  std::mt19937 rng(5);
+  test::RandomWorld world{store, rng, {}};
+  for (int i = 0; i < 12; ++i) (void)world.create();
+  Snapshot from(schema, settings);
+  store.capture(3, from);
+  ASSERT_EQ(from.size(), 12u);
+  EXPECT_TRUE(from.conforms(schema, settings.max_entities));
+
+  // Entity 0 by hand, then 4 .. 8 in one copy, then 10 by hand again.
+  Snapshot to(schema, settings);
+  to.clear(3);
+  const auto e = from.entities();
+  auto one = [&](const EntityRecord& r) {
+    const auto src = from.codes(r);
+    std::copy(src.begin(), src.end(), to.append(r.id, r.type, r.words).begin());
+  };
+  one(e[0]);
+  ASSERT_TRUE(to.append_from(from, 4, 5));
+  EXPECT_TRUE(to.append_from(from, 9, 0)) << "nothing to copy";
+  one(e[10]);
+  ASSERT_EQ(to.size(), 7u);
+  for (std::size_t k = 0; k < 5; ++k) {
+    const EntityRecord& got = to.entities()[1 + k];
+    EXPECT_EQ(got.id, e[4 + k].id);
+    EXPECT_EQ(got.type, e[4 + k].type);
+    EXPECT_EQ(got.version, 0u) << "a copy is not the store's capture";
+    const auto a = to.codes(got);
+    const auto b = from.codes(e[4 + k]);
+    EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end()));
+  }
+  EXPECT_TRUE(test::well_formed(schema, settings, to));
+  // Refused, nothing appended: out of `from`, out of index order, too many.
+  EXPECT_FALSE(to.append_from(from, 11, 2));
+  EXPECT_FALSE(to.append_from(from, 13, 1));
+  EXPECT_FALSE(to.append_from(from, 2, 1));
+  Snapshot tiny(schema, ReplicationSettings{4, 4});
+  tiny.clear(1);
+  EXPECT_FALSE(tiny.append_from(from, 0, 5));
+  EXPECT_EQ(to.size(), 7u);
+  EXPECT_EQ(tiny.size(), 0u);
+}
+
 TEST(SnapshotRing, KeepsTheNewestCapacitySnapshots) {
   Schema schema = test::make_test_schema();
   ASSERT_TRUE(schema.validate());

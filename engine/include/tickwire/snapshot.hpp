@@ -67,6 +67,11 @@ class Snapshot {
   // to mean equal codes.
   std::span<std::uint32_t> append(EntityId id, TypeId type, std::uint16_t words,
                                   std::uint32_t version = 0) noexcept;
+  // Appends `count` entities of `from`, its entities first .. first + count
+  // - 1, with their codes and without their stamps (0), as one copy. False,
+  // and nothing appended, when they are not all in `from`, do not fit, or
+  // would break the index order.
+  bool append_from(const Snapshot& from, std::size_t first, std::size_t count) noexcept;
 
   // Becomes a copy of `other`'s contents (not its capacity); false, and
   // empty, when they do not fit.
@@ -88,6 +93,7 @@ class Snapshot {
 
  private:
   friend class SnapshotEncodeCache;  // gives and reads key_id_
+  friend class EntityStore;          // a capture conforms to the store's schema
 
   std::uint32_t tick_ = 0;
   std::uint32_t count_ = 0;

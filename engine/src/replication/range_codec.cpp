@@ -322,7 +322,7 @@ inline std::uint32_t residual_band(std::uint32_t k) noexcept {
 // The entity-changed decision: context = whether the entity before it (in
 // index order) changed, and the baseline's value of the type's first Bool
 // field (0 when it has none).
-constexpr std::uint32_t kChangedContexts = 4;
+constexpr std::uint32_t kChangedContexts = 2;
 // A mask bit's model is chosen by the bits of the fields just before it.
 constexpr std::uint32_t kMaskContextBits = 4;
 // A component of at most kRawOnlyBits bits: a 4-entry tree per context, the
@@ -365,7 +365,10 @@ constexpr std::uint32_t kCreatesAt = kAgeAt + kCountModels;
 constexpr std::uint32_t kGapAt = kCreatesAt + kCountModels;
 constexpr std::uint32_t kGenerationAt = kGapAt + kCountModels;
 constexpr std::uint32_t kTypeAt = kGenerationAt + bucket_models(kGenerationBuckets);
-constexpr std::uint32_t kStreamModels = kTypeAt + kTreeSize;
+// Runs of unchanged entities whose baseline flag is 0: MAG(0, kRunClasses).
+constexpr std::uint32_t kRunClasses = 13;  // a run + 1 is at most kMaxEntities + 1 < 2^13
+constexpr std::uint32_t kRunAt = kTypeAt + kTreeSize;
+constexpr std::uint32_t kStreamModels = kRunAt + 2 * (kRunClasses + 1);
 
 class RangeCodec final : public SnapshotCodec {
  public:
@@ -388,7 +391,7 @@ class RangeCodec final : public SnapshotCodec {
         if (tm.flag_word < 0 && layout.fields[f].kind == FieldKind::Bool)
           tm.flag_word = layout.fields[f].first_word;
       component_first_[t] = static_cast<std::uint32_t>(components_.size());
-      std::uint64_t decisions = 2 + fields + 27 + schema.type_bits() + 22;
+      std::uint64_t decisions = 2 + fields + 2 * 27 + schema.type_bits() + 22;  // + run, gap
       for (const ComponentLayout& c : layout.components) {
         ComponentModels m;
         m.at = at;
@@ -409,6 +412,10 @@ class RangeCodec final : public SnapshotCodec {
     models_.assign(at, kProbInit);
     start_.assign(at, kProbInit);
     creates_.resize(max_entities_);
+    create_of_.resize(max_entities_);
+    status_.resize(max_entities_);
+    update_of_.resize(max_entities_);
+    flagged_.resize(max_entities_);
   }
 
   [[nodiscard]] std::size_t model_count() const noexcept { return models_.size(); }
@@ -481,9 +488,11 @@ class RangeCodec final : public SnapshotCodec {
   template <typename Coder>
   void encode_stream(Coder& e, const Snapshot& current, const Snapshot* baseline);
   // The decisions of one entity, for either direction.
-  template <typename Coder>
+  template <typename Coder, typename Ahead>
   std::uint32_t code_changed(Coder& c, TypeId type, std::span<const std::uint32_t> base,
-                             std::uint32_t changed);
+                             std::uint32_t changed, Ahead&& ahead);
+  // The encoder's next run (code_changed): from baseline entity j on.
+  std::uint64_t run_ahead(std::size_t j, std::size_t end) const noexcept;
   template <typename Coder>
   std::uint32_t code_mask(Coder& c, TypeId type, std::uint32_t mask);
   template <typename Coder>
@@ -517,20 +526,51 @@ class RangeCodec final : public SnapshotCodec {
   std::vector<std::uint32_t> component_first_;  // per type: index of its first component
   std::vector<ComponentModels> components_;     // per type and word
   std::vector<std::uint16_t> creates_;          // the indices of created entities
-  std::uint32_t prev_changed_ = 0;              // the last entity-changed decision
-  std::uint32_t flag_ = 0;                      // the entity's baseline flag (code_changed)
-  std::uint32_t many_ = 0;                      // 4: the update changes 3 fields or more
-  std::uint32_t band_ = 0;                      // residual band of the current record
+  // Encoding: per create its entity in the current snapshot; per baseline
+  // entity its fate (kUnchanged, kRemoved, kReplaced or the update's field
+  // mask) and, for an update, its entity in the current snapshot.
+  std::vector<std::uint16_t> create_of_;
+  std::vector<std::uint32_t> status_;
+  std::vector<std::uint16_t> update_of_;
+  std::vector<std::uint8_t> flagged_;  // per baseline entity: its flag is 1
+  static constexpr std::uint32_t kUnchanged = 0, kRemoved = ~0u, kReplaced = ~0u - 1;
+  // Flag-0 entities still to pass unchanged before the next changed one, or:
+  static constexpr std::uint32_t kReadRun = ~0u;     // the next run is coded first
+  static constexpr std::uint32_t kNoMore = ~0u - 1;  // no flag-0 entity changes any more
+  std::uint32_t run_ = kReadRun;
+  std::uint32_t prev_changed_ = 0;  // the last entity-changed decision
+  std::uint32_t flag_ = 0;          // the entity's baseline flag (code_changed)
+  std::uint32_t many_ = 0;          // 4: the update changes 3 fields or more
+  std::uint32_t band_ = 0;          // residual band of the current record
 };
 
-template <typename Coder>
+// Whether a baseline entity changed. An entity whose baseline flag (the
+// type's first Bool field) is 1 takes a decision, in the context of whether
+// the entity before it changed. The others are coded as runs: before the
+// first of them and after each one that changed, MAG(0, kRunClasses) of the
+// number of them that pass unchanged before the next change, plus 1 (0: no
+// more change among them). `ahead` gives the encoder that value.
+template <typename Coder, typename Ahead>
 std::uint32_t RangeCodec::code_changed(Coder& c, TypeId type, std::span<const std::uint32_t> base,
-                                       std::uint32_t changed) {
-  Prob* m = type_models(type);
+                                       std::uint32_t changed, Ahead&& ahead) {
   const TypeModels& tm = types_[type];
-  const std::uint32_t flag = tm.flag_word >= 0 ? base[tm.flag_word] & 1u : 0u;
-  flag_ = flag;
-  prev_changed_ = c.bit(m[tm.changed + (prev_changed_ | (flag << 1))], changed);
+  flag_ = tm.flag_word >= 0 ? base[tm.flag_word] & 1u : 0u;
+  if (flag_ != 0) {
+    prev_changed_ = c.bit(type_models(type)[tm.changed + prev_changed_], changed);
+    return prev_changed_;
+  }
+  if (run_ == kReadRun) {
+    Prob* m = models_.data() + kRunAt;
+    const std::uint64_t v = code_magnitude(c, m, m + kRunClasses + 1, ahead(), 0, kRunClasses);
+    run_ = v == 0 ? kNoMore : static_cast<std::uint32_t>(v - 1);
+  }
+  if (run_ == 0) {
+    run_ = kReadRun;
+    prev_changed_ = 1;
+  } else {
+    if (run_ != kNoMore) --run_;
+    prev_changed_ = 0;
+  }
   return prev_changed_;
 }
 
@@ -630,16 +670,33 @@ template <typename Coder>
 void RangeCodec::encode_stream(Coder& e, const Snapshot& current, const Snapshot* baseline) {
   const auto c = current.entities();
   const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
-  // A created entity: an index the baseline does not hold, or holds for
-  // another entity or type.
-  auto created = [&](std::size_t i, std::size_t j) {
-    return j == b.size() || c[i].id.index() < b[j].id.index() || c[i].id != b[j].id ||
-           c[i].type != b[j].type;
-  };
+  // First the fate of every entity. Created: an index the baseline does not
+  // hold, or holds for another entity or type (which is then replaced).
   std::uint32_t creates = 0;
-  for (std::size_t i = 0, j = 0; i < c.size(); ++i) {
-    while (j < b.size() && b[j].id.index() < c[i].id.index()) ++j;
-    if (created(i, j)) creates_[creates++] = static_cast<std::uint16_t>(c[i].id.index());
+  auto create = [&](std::size_t i) {
+    creates_[creates] = static_cast<std::uint16_t>(c[i].id.index());
+    create_of_[creates++] = static_cast<std::uint16_t>(i);
+  };
+  for (std::size_t j = 0; j < b.size(); ++j) {
+    const TypeModels& tm = types_[b[j].type];
+    flagged_[j] = tm.flag_word >= 0 ? baseline->codes(b[j])[tm.flag_word] & 1u : 0u;
+  }
+  for (std::size_t i = 0, j = 0; i < c.size() || j < b.size();) {
+    if (j == b.size() || (i < c.size() && c[i].id.index() < b[j].id.index())) {
+      create(i++);
+    } else if (i == c.size() || b[j].id.index() < c[i].id.index()) {
+      status_[j++] = kRemoved;
+    } else if (c[i].id != b[j].id || c[i].type != b[j].type) {
+      create(i++);
+      status_[j++] = kReplaced;
+    } else {
+      // Same change stamp: the same codes (tickwire/snapshot.hpp, EntityRecord).
+      const bool same = c[i].version != 0 && c[i].version == b[j].version;
+      status_[j] = same ? kUnchanged
+                        : replication::changed_mask(schema_.layout(c[i].type), current.codes(c[i]),
+                                                    baseline->codes(b[j]));
+      update_of_[j++] = static_cast<std::uint16_t>(i++);
+    }
   }
 
   start_stream();
@@ -657,44 +714,50 @@ void RangeCodec::encode_stream(Coder& e, const Snapshot& current, const Snapshot
   }
 
   prev_changed_ = 0;
+  run_ = kReadRun;
   std::array<std::uint32_t, 4 * kMaxFieldsPerType> scratch{};
-  std::size_t i = 0, j = 0;
-  while (i < c.size() || j < b.size()) {
-    if (i < c.size() && (j == b.size() || c[i].id.index() <= b[j].id.index())) {
-      const bool replaces = j < b.size() && c[i].id.index() == b[j].id.index();
-      if (created(i, j)) {
-        code_create(e, Created{c[i].type, c[i].id.generation()});
-        const auto codes = current.codes(c[i]);
-        for (std::size_t k = 0; k < codes.size(); ++k) code_create_value(e, c[i].type, k, codes[k]);
-        ++i;
-        if (replaces) ++j;
-        continue;
-      }
+  std::size_t n = 0, j = 0;
+  while (n < creates || j < b.size()) {
+    if (n < creates && (j == b.size() || creates_[n] <= b[j].id.index())) {
+      const EntityRecord& made = c[create_of_[n]];
+      code_create(e, Created{made.type, made.id.generation()});
+      const auto codes = current.codes(made);
+      for (std::size_t k = 0; k < codes.size(); ++k) code_create_value(e, made.type, k, codes[k]);
+      if (j < b.size() && b[j].id.index() == creates_[n]) ++j;  // replaced
+      ++n;
+      continue;
     }
     const EntityRecord& old = b[j];
     const auto base_codes = baseline->codes(old);
-    if (i == c.size() || old.id.index() < c[i].id.index()) {  // removed
-      code_changed(e, old.type, base_codes, 1);
-      e.bit(type_models(old.type)[types_[old.type].removed], 1);
-      ++j;
-      continue;
-    }
-    const EntityRecord& now = c[i++];
+    const std::uint32_t status = status_[j];
+    code_changed(e, old.type, base_codes, status != kUnchanged ? 1 : 0,
+                 [&] { return run_ahead(j, b.size()); });
     ++j;
-    std::uint32_t mask = 0;
-    if (now.version == 0 || now.version != old.version)
-      mask = replication::changed_mask(schema_.layout(now.type), current.codes(now), base_codes);
-    if (code_changed(e, now.type, base_codes, mask != 0 ? 1 : 0) == 0) continue;
-    e.bit(type_models(now.type)[types_[now.type].removed], 0);
-    code_mask(e, now.type, mask);
+    if (status == kUnchanged) continue;
+    e.bit(type_models(old.type)[types_[old.type].removed], status == kRemoved ? 1 : 0);
+    if (status == kRemoved) continue;
+    const EntityRecord& now = c[update_of_[j - 1]];
+    code_mask(e, now.type, status);
     band_ = 0;
-    many_ = std::popcount(mask) > 2 ? 4 : 0;
+    many_ = std::popcount(status) > 2 ? 4 : 0;
     const TypeLayout& layout = schema_.layout(now.type);
     for (std::size_t f = 0; f < layout.fields.size(); ++f)
-      if ((mask & (1u << f)) != 0)
+      if ((status & (1u << f)) != 0)
         code_field(e, now.type, layout.fields[f], current.codes(now).data(), base_codes.data(),
                    scratch.data());
   }
+}
+
+std::uint64_t RangeCodec::run_ahead(std::size_t j, std::size_t end) const noexcept {
+  std::uint64_t unchanged = 0;
+  for (; j < end; ++j) {
+    // Replaced entities are not coded as baseline entities; flag-1 ones
+    // take their own decision.
+    if (status_[j] == kReplaced || flagged_[j] != 0) continue;
+    if (status_[j] != kUnchanged) return unchanged + 1;
+    ++unchanged;
+  }
+  return 0;
 }
 
 // A created entity's type and generation (its codes follow, one
@@ -750,12 +813,26 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
 
   const auto b = base != nullptr ? base->entities() : std::span<const EntityRecord>{};
   prev_changed_ = 0;
+  run_ = kReadRun;
   std::size_t n = 0, j = 0;
+  // Unchanged baseline entities b[run] .. b[j - 1] are copied in one go
+  // before anything else is appended.
+  std::size_t run = 0;
+  auto copy_run = [&] {
+    if (j == run) return true;
+    const bool ok = out.append_from(*base, run, j - run);
+    run = j;
+    return ok;
+  };
   while (n < creates || j < b.size()) {
     if (n < creates && (j == b.size() || creates_[n] <= b[j].id.index())) {
+      if (!copy_run()) return fail(SnapshotError::TooManyEntities);
       const std::uint32_t index = creates_[n++];
       const EntityRecord* replaced = nullptr;
-      if (j < b.size() && b[j].id.index() == index) replaced = &b[j++];
+      if (j < b.size() && b[j].id.index() == index) {
+        replaced = &b[j++];
+        run = j;
+      }
       const Created r = code_create(d, Created{});
       if (d.overrun()) return fail(SnapshotError::Overrun);
       if (r.type >= schema_.type_count()) return fail(SnapshotError::UnknownType);
@@ -776,17 +853,21 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
       if (d.overrun()) return fail(SnapshotError::Overrun);
       continue;
     }
-    const EntityRecord& old = b[j++];
+    const EntityRecord& old = b[j];
     const auto base_codes = base->codes(old);
-    const bool changed = code_changed(d, old.type, base_codes, 0) == 1;
-    if (changed && d.bit(type_models(old.type)[types_[old.type].removed]) == 1) {
+    if (code_changed(d, old.type, base_codes, 0, [] { return std::uint64_t{0}; }) == 0) {
+      ++j;  // joins the run
+      continue;
+    }
+    if (!copy_run()) return fail(SnapshotError::TooManyEntities);
+    run = ++j;
+    if (d.bit(type_models(old.type)[types_[old.type].removed]) == 1) {
       if (d.overrun()) return fail(SnapshotError::Overrun);
       continue;  // removed
     }
     const auto dst = out.append(old.id, old.type, old.words);
     if (dst.size() != old.words) return fail(SnapshotError::TooManyEntities);
     std::copy(base_codes.begin(), base_codes.end(), dst.begin());
-    if (!changed) continue;
     const TypeLayout& layout = schema_.layout(old.type);
     const std::uint32_t mask = code_mask(d, old.type, 0);
     band_ = 0;
@@ -800,7 +881,10 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
     if (d.overrun()) return fail(SnapshotError::Overrun);
   }
   if (d.overrun()) return fail(SnapshotError::Overrun);
+  // A run that promised a change after the last entity.
+  if (run_ != kReadRun && run_ != kNoMore) return fail(SnapshotError::IndexOutOfRange);
   if (!d.at_end()) return fail(SnapshotError::TrailingData);
+  if (!copy_run()) return fail(SnapshotError::TooManyEntities);
   return SnapshotError::None;
 }
 

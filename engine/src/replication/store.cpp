@@ -57,6 +57,31 @@ std::span<std::uint32_t> Snapshot::append(EntityId id, TypeId type, std::uint16_
   return out;
 }
 
+bool Snapshot::append_from(const Snapshot& from, std::size_t first, std::size_t count) noexcept {
+  if (count == 0) return true;
+  if (first > from.count_ || count > from.count_ - first || count > entities_.size() - count_)
+    return false;
+  const EntityRecord* src = from.entities_.data() + first;
+  if (count_ > 0 && entities_[count_ - 1].id.index() >= src[0].id.index()) return false;
+  // Every snapshot is built by append() (or copied whole), so the codes of
+  // consecutive entities lie back to back.
+  const std::uint32_t begin = src[0].first_word;
+  const std::uint32_t words = src[count - 1].first_word + src[count - 1].words - begin;
+  if (words > codes_.size() - used_words_) return false;
+  conforms_to_ = nullptr;
+  key_id_ = 0;
+  std::copy_n(from.codes_.begin() + begin, words, codes_.begin() + used_words_);
+  for (std::size_t i = 0; i < count; ++i) {
+    EntityRecord r = src[i];
+    r.first_word = r.first_word - begin + used_words_;
+    r.version = 0;
+    entities_[count_ + i] = r;
+  }
+  count_ += static_cast<std::uint32_t>(count);
+  used_words_ += words;
+  return true;
+}
+
 Snapshot::Snapshot(Snapshot&& other) noexcept
     : tick_(other.tick_),
       count_(other.count_),
@@ -396,6 +421,10 @@ void EntityStore::capture(std::uint32_t tick, Snapshot& out) const noexcept {
     const std::uint32_t* src = codes_.data() + static_cast<std::size_t>(index) * words_per_slot_;
     std::copy(src, src + words, dst.begin());
   }
+  // The setters keep every code in range, the ids valid and the indices
+  // below capacity_: a capture conforms without a walk over it.
+  out.conforms_to_ = schema_;
+  out.conforms_max_ = capacity_;
   stamp_ = next_stamp();  // changes after this capture get a new stamp
 }
 
