@@ -3,8 +3,10 @@
 // (truncations, extra bytes, wrong baselines, random bytes) without crashing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "replication_test_util.hpp"
@@ -243,6 +245,38 @@ TEST_F(RangeCodec, EncodeRefusesASmallBufferAndForeignSnapshots) {
   EXPECT_EQ(codec->stats().errors[static_cast<std::size_t>(SnapshotError::BufferTooSmall)], 2u);
 }
 
+TEST_F(RangeCodec, ATypeOfThirtyTwoFieldsUpdatesAnyMask) {
+  // A 32-field update uses every bit of the field mask: all 32 changed, or
+  // all but field 0.
+  Schema wide;
+  EntityTypeSpec spec{"wide", {}};
+  for (int f = 0; f < 32; ++f)
+    spec.fields.push_back(FieldSpec::integer("f" + std::to_string(f), 0, 1000));
+  wide.add(spec);
+  ASSERT_TRUE(wide.validate());
+  const ReplicationSettings s{16, 4};
+  auto c = make_range_codec(wide, s);
+  ASSERT_NE(c, nullptr);
+  std::vector<std::uint8_t> out(c->max_encoded_bytes());
+  Snapshot base(wide, s), cur(wide, s), decoded(wide, s);
+  base.clear(1);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    auto codes = base.append(EntityId::make(i * 2, 1), 0, 32);
+    for (std::uint32_t k = 0; k < 32; ++k) codes[k] = 100 + k;
+  }
+  for (const std::uint32_t first : {0u, 1u}) {
+    cur.clear(2);
+    for (std::uint32_t i = 0; i < 3; ++i) {
+      auto codes = cur.append(EntityId::make(i * 2, 1), 0, 32);
+      for (std::uint32_t k = 0; k < 32; ++k) codes[k] = 100 + k + (i == 1 && k >= first ? 7 : 0);
+    }
+    const EncodeResult r = c->encode(cur, &base, out);
+    ASSERT_EQ(r.error, SnapshotError::None);
+    ASSERT_EQ(c->decode({out.data(), r.bytes}, &base, decoded), SnapshotError::None) << first;
+    EXPECT_TRUE(decoded == cur) << "fields " << first << "..31 changed";
+  }
+}
+
 // --- Trained priors ------------------------------------------------------------
 
 // Steps a world of 200 cubes where a few move each tick, coding each tick
@@ -445,9 +479,18 @@ TEST_F(RangeDecoder, RandomBytesAreRefusedOrAValidSnapshot) {
     const Snapshot* baseline = i % 3 == 0 ? nullptr : &base;
     if (check(bytes, baseline) != SnapshotError::None) continue;
     ++accepted;
-    // What decodes re-encodes to a stream that decodes to the same.
+    // What decodes re-encodes to exactly these bytes (every valid stream is
+    // the encoder's output), which decode to the same.
     const EncodeResult r = codec->encode(out, baseline, again);
     ASSERT_EQ(r.error, SnapshotError::None);
+    auto same_bytes = [&](std::size_t n) {
+      return std::equal(bytes.begin(), bytes.end(), again.begin(),
+                        again.begin() + static_cast<std::ptrdiff_t>(n));
+    };
+    // (A full stream decodes whatever baseline is offered.)
+    EXPECT_TRUE(same_bytes(r.bytes) || same_bytes(codec->encode(out, nullptr, again).bytes))
+        << "accepted bytes that the encoder does not write";
+    ASSERT_EQ(codec->encode(out, baseline, again).bytes, r.bytes);
     ASSERT_EQ(codec->decode({again.data(), r.bytes}, baseline, round), SnapshotError::None);
     EXPECT_TRUE(round == out);
   }

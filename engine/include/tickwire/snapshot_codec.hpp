@@ -106,9 +106,10 @@ std::unique_ptr<SnapshotCodec> make_delta_codec(const Schema& schema,
                                                 const ReplicationSettings& settings);
 
 // The range-coded codec (docs/PROTOCOL.md, "Range-coded streams"), the
-// default coding: a delta walks its baseline, one modelled "changed"
-// decision per baseline entity, then which fields changed and each changed
-// code's residual, all through an adaptive binary range coder whose models
+// default coding: a delta walks its baseline (a modelled "changed" decision
+// per entity whose flag is set, runs of unchanged entities for the others),
+// then which fields changed and each changed code's residual, all through
+// an adaptive binary range coder whose models
 // restart with each stream (from ReplicationSettings::range_priors when
 // set), so each stream decodes on its own. The same decoder guarantees as
 // the bit-packed codec. header_bits() and record_bits() return the delta

@@ -10,16 +10,17 @@
 //   RangePriorTrainer). No state is kept from stream to stream, so a stream
 //   decodes on its own whatever was lost before it.
 // - A delta follows its baseline: after the list of created indices, each
-//   baseline entity takes one "changed" decision (context: whether the entity
-//   before it changed, and the baseline's value of the type's first Bool
-//   field); a changed one is removed or updated. An update codes which fields
+//   baseline entity whose flag (the baseline's value of its type's first
+//   Bool field) is 1 takes a "changed" decision (context: whether the entity
+//   before it changed); the others are coded as runs of unchanged entities.
+//   A changed one is removed or updated. An update codes which fields
 //   changed, then each changed component's residual against the baseline by
 //   its bit length (in the context of the residuals before it in the same
 //   update), its leading bits and its sign.
 // - The stream ends with the 4 bytes of the interval's low end. The decoder
 //   accepts a stream only when, after the last decision, it has read exactly
-//   every byte and its code is 0, so every valid stream is the encoder's
-//   exact output.
+//   every byte, its code is 0 and never left the range, so every valid
+//   stream is the encoder's exact output.
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -159,6 +160,7 @@ class RangeDecoder {
  public:
   explicit RangeDecoder(std::span<const std::uint8_t> in) noexcept : in_(in) {
     for (std::uint32_t i = 0; i < kFlushBytes; ++i) code_ = (code_ << 8) | next();
+    corrupt_ = code_ >= range_;
   }
 
   // The bit argument is the encoder's; the decoder ignores it.
@@ -184,6 +186,9 @@ class RangeDecoder {
       if (code_ >= range_) {
         code_ -= range_;
         b = 1;
+        // An odd range halved leaves one code no encoder can reach; from
+        // there the code could wrap back into range, so it is remembered.
+        if (code_ >= range_) corrupt_ = true;
       }
       value = (value << 1) | b;
       normalize();
@@ -191,9 +196,12 @@ class RangeDecoder {
     return value;
   }
   [[nodiscard]] bool overrun() const noexcept { return overrun_; }
-  // Every byte read and the code at the encoder's flushed low end. (A stream
-  // that went corrupt keeps code >= range, so it never ends at 0.)
-  [[nodiscard]] bool at_end() const noexcept { return pos_ == in_.size() && code_ == 0; }
+  // Every byte read, the code at the encoder's flushed low end, and never a
+  // code outside the range (where no encoder's output can lead): so a
+  // stream that passes is exactly what the encoder wrote.
+  [[nodiscard]] bool at_end() const noexcept {
+    return pos_ == in_.size() && code_ == 0 && !corrupt_;
+  }
 
  private:
   void normalize() noexcept {
@@ -213,6 +221,7 @@ class RangeDecoder {
   std::uint32_t range_ = 0xFFFFFFFFu;
   std::uint32_t code_ = 0;
   bool overrun_ = false;
+  bool corrupt_ = false;  // the code left the range (see direct())
 };
 
 // Training's coder: counts each decision by model, writes nothing.
@@ -319,9 +328,9 @@ inline std::uint32_t residual_band(std::uint32_t k) noexcept {
   return k == 0 ? 0 : k <= 2 ? 1 : k <= 5 ? 2 : 3;
 }
 
-// The entity-changed decision: context = whether the entity before it (in
-// index order) changed, and the baseline's value of the type's first Bool
-// field (0 when it has none).
+// The entity-changed decision of a flag-1 entity (code_changed): context =
+// whether the last baseline entity before it that was not replaced changed
+// (0 for the first).
 constexpr std::uint32_t kChangedContexts = 2;
 // A mask bit's model is chosen by the bits of the fields just before it.
 constexpr std::uint32_t kMaskContextBits = 4;
@@ -413,7 +422,8 @@ class RangeCodec final : public SnapshotCodec {
     start_.assign(at, kProbInit);
     creates_.resize(max_entities_);
     create_of_.resize(max_entities_);
-    status_.resize(max_entities_);
+    fate_.resize(max_entities_);
+    mask_.resize(max_entities_);
     update_of_.resize(max_entities_);
     flagged_.resize(max_entities_);
   }
@@ -527,13 +537,15 @@ class RangeCodec final : public SnapshotCodec {
   std::vector<ComponentModels> components_;     // per type and word
   std::vector<std::uint16_t> creates_;          // the indices of created entities
   // Encoding: per create its entity in the current snapshot; per baseline
-  // entity its fate (kUnchanged, kRemoved, kReplaced or the update's field
+  // entity its fate and, for an update, its field mask (a type of 32 fields
+  // uses every bit of it) and
   // mask) and, for an update, its entity in the current snapshot.
   std::vector<std::uint16_t> create_of_;
-  std::vector<std::uint32_t> status_;
+  enum class Fate : std::uint8_t { Unchanged, Updated, Removed, Replaced };
+  std::vector<Fate> fate_;
+  std::vector<std::uint32_t> mask_;
   std::vector<std::uint16_t> update_of_;
   std::vector<std::uint8_t> flagged_;  // per baseline entity: its flag is 1
-  static constexpr std::uint32_t kUnchanged = 0, kRemoved = ~0u, kReplaced = ~0u - 1;
   // Flag-0 entities still to pass unchanged before the next changed one, or:
   static constexpr std::uint32_t kReadRun = ~0u;     // the next run is coded first
   static constexpr std::uint32_t kNoMore = ~0u - 1;  // no flag-0 entity changes any more
@@ -685,16 +697,17 @@ void RangeCodec::encode_stream(Coder& e, const Snapshot& current, const Snapshot
     if (j == b.size() || (i < c.size() && c[i].id.index() < b[j].id.index())) {
       create(i++);
     } else if (i == c.size() || b[j].id.index() < c[i].id.index()) {
-      status_[j++] = kRemoved;
+      fate_[j++] = Fate::Removed;
     } else if (c[i].id != b[j].id || c[i].type != b[j].type) {
       create(i++);
-      status_[j++] = kReplaced;
+      fate_[j++] = Fate::Replaced;
     } else {
       // Same change stamp: the same codes (tickwire/snapshot.hpp, EntityRecord).
       const bool same = c[i].version != 0 && c[i].version == b[j].version;
-      status_[j] = same ? kUnchanged
-                        : replication::changed_mask(schema_.layout(c[i].type), current.codes(c[i]),
-                                                    baseline->codes(b[j]));
+      mask_[j] = same ? 0u
+                      : replication::changed_mask(schema_.layout(c[i].type), current.codes(c[i]),
+                                                  baseline->codes(b[j]));
+      fate_[j] = mask_[j] == 0 ? Fate::Unchanged : Fate::Updated;
       update_of_[j++] = static_cast<std::uint16_t>(i++);
     }
   }
@@ -729,13 +742,14 @@ void RangeCodec::encode_stream(Coder& e, const Snapshot& current, const Snapshot
     }
     const EntityRecord& old = b[j];
     const auto base_codes = baseline->codes(old);
-    const std::uint32_t status = status_[j];
-    code_changed(e, old.type, base_codes, status != kUnchanged ? 1 : 0,
+    const Fate fate = fate_[j];
+    const std::uint32_t status = mask_[j];
+    code_changed(e, old.type, base_codes, fate != Fate::Unchanged ? 1 : 0,
                  [&] { return run_ahead(j, b.size()); });
     ++j;
-    if (status == kUnchanged) continue;
-    e.bit(type_models(old.type)[types_[old.type].removed], status == kRemoved ? 1 : 0);
-    if (status == kRemoved) continue;
+    if (fate == Fate::Unchanged) continue;
+    e.bit(type_models(old.type)[types_[old.type].removed], fate == Fate::Removed ? 1 : 0);
+    if (fate == Fate::Removed) continue;
     const EntityRecord& now = c[update_of_[j - 1]];
     code_mask(e, now.type, status);
     band_ = 0;
@@ -753,8 +767,8 @@ std::uint64_t RangeCodec::run_ahead(std::size_t j, std::size_t end) const noexce
   for (; j < end; ++j) {
     // Replaced entities are not coded as baseline entities; flag-1 ones
     // take their own decision.
-    if (status_[j] == kReplaced || flagged_[j] != 0) continue;
-    if (status_[j] != kUnchanged) return unchanged + 1;
+    if (fate_[j] == Fate::Replaced || flagged_[j] != 0) continue;
+    if (fate_[j] != Fate::Unchanged) return unchanged + 1;
     ++unchanged;
   }
   return 0;
