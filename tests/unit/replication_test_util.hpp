@@ -1,10 +1,13 @@
-// Shared fixtures of the replication tests: a schema with every field kind and
-// a random mutator for worlds of entities.
+// Shared fixtures of the replication tests: a schema with every field kind,
+// a random mutator for worlds of entities, and a checked decode.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "tickwire/entity_store.hpp"
@@ -73,6 +76,24 @@ inline void randomise(EntityStore& store, EntityId id, std::mt19937& rng, bool s
   }
 }
 
+// Fiedler's cubes: `n` cubes of type 0 at random poses.
+inline std::vector<EntityId> make_cubes(EntityStore& store, std::mt19937& rng, int n) {
+  std::vector<EntityId> cubes;
+  for (int i = 0; i < n; ++i) {
+    cubes.push_back(store.create(0));
+    randomise(store, cubes.back(), rng, false);
+  }
+  return cubes;
+}
+// A copy of `store` where `fraction` of the cubes (spread evenly) moved a little.
+inline EntityStore move_cubes(const EntityStore& store, const std::vector<EntityId>& cubes,
+                              double fraction, std::mt19937& rng) {
+  EntityStore moved = store;
+  for (std::size_t i = 0; i < cubes.size(); ++i)
+    if (static_cast<double>(i % 100) < fraction * 100) randomise(moved, cubes[i], rng, true);
+  return moved;
+}
+
 // A world that changes at random: creations, destructions and changes.
 struct RandomWorld {
   EntityStore& store;
@@ -122,5 +143,55 @@ inline bool well_formed(const Schema& schema, const ReplicationSettings& setting
   }
   return true;
 }
+
+// Two snapshots of a small random world: 24 entities at tick 20, then tick 23
+// after 30 % of them changed and a few were created or destroyed. Their
+// streams are a few hundred bytes.
+struct SmallPair {
+  SmallPair(const Schema& schema, const ReplicationSettings& settings)
+      : store(schema, settings), base(schema, settings), cur(schema, settings) {
+    std::mt19937 rng(8);
+    RandomWorld world{store, rng, {}};
+    for (int i = 0; i < 24; ++i) (void)world.create();
+    store.capture(20, base);
+    world.step(0.3, 3, 3);
+    store.capture(23, cur);
+  }
+  EntityStore store;
+  Snapshot base, cur;
+};
+
+// Decodes `bytes` into `out`: either an error with a cause, `out` left empty,
+// or a well-formed snapshot.
+inline SnapshotError checked_decode(SnapshotCodec& codec, const Schema& schema,
+                                    const ReplicationSettings& settings,
+                                    std::span<const std::uint8_t> bytes, const Snapshot* baseline,
+                                    Snapshot& out) {
+  const SnapshotError e = codec.decode(bytes, baseline, out);
+  if (e == SnapshotError::None) {
+    EXPECT_TRUE(well_formed(schema, settings, out));
+  } else {
+    EXPECT_EQ(out.size(), 0u) << "left empty on error";
+  }
+  return e;
+}
+
+// A codec fixture `Base` (with schema, settings and codec) plus SmallPair's
+// snapshots and check(), a checked decode into `out`.
+template <typename Base>
+class WithSmallPair : public Base {
+ protected:
+  void SetUp() override {
+    Base::SetUp();
+    const SmallPair pair(this->schema, this->settings);
+    base = pair.base;
+    cur = pair.cur;
+    out = Snapshot(this->schema, this->settings);
+  }
+  SnapshotError check(std::span<const std::uint8_t> bytes, const Snapshot* baseline) {
+    return checked_decode(*this->codec, this->schema, this->settings, bytes, baseline, out);
+  }
+  Snapshot base, cur, out;
+};
 
 }  // namespace tickwire::test

@@ -113,7 +113,8 @@ std::unique_ptr<SnapshotCodec> make_delta_codec(const Schema& schema,
 // restart with each stream (from ReplicationSettings::range_priors when
 // set), so each stream decodes on its own. The same decoder guarantees as
 // the bit-packed codec. header_bits() and record_bits() return the delta
-// codec's costs, an estimate above this codec's. `schema` must be validated
+// codec's costs, an estimate above this codec's (SnapshotSender learns the
+// ratio and budgets with it). `schema` must be validated
 // and outlive the codec; nullptr when schema or settings are invalid, or
 // when range_priors does not fit this schema (wrong length, or a value
 // outside 31 .. 2017).

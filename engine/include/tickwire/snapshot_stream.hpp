@@ -257,6 +257,9 @@ class SnapshotSender {
   // kept, or in full when there is none. Left-out changes gain priority and
   // go first next time; at least one change goes in every snapshot, so every
   // client converges on its relevant world once the world stops changing.
+  // What fits is chosen by the codec's size estimates, scaled by what the
+  // sender learned of how they compare with the streams it coded (so a
+  // range-coded stream fills the budget as a bit-packed one does).
   SnapshotError encode(const Snapshot& world, const SnapshotMeta& meta,
                        std::vector<std::uint8_t>& out);
   // The same, with no input slack reported.

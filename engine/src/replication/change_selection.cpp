@@ -193,6 +193,7 @@ void ChangeSelection::choose(const Snapshot& world, const Snapshot* baseline,
   for (const Candidate& c : candidates_) total += c.bits + kGapEstimateBits;
   if (budget_bits == 0 || total <= budget_bits) {
     for (const Candidate& c : candidates_) chosen_[c.index] = kChosen;
+    estimate_ = total;
     return;
   }
   sort_by_priority();
@@ -209,6 +210,7 @@ void ChangeSelection::choose(const Snapshot& world, const Snapshot* baseline,
       ++left_out_;
     }
   }
+  estimate_ = used;
   // Holds for what was left out (only when acks lag behind the newest view);
   // they go whatever else does, so the lowest-priority chosen changes give
   // way until the total fits again.
@@ -223,6 +225,7 @@ void ChangeSelection::choose(const Snapshot& world, const Snapshot* baseline,
     used -= std::min<std::uint64_t>(used, c.bits + kGapEstimateBits);
     used += hold(world, baseline, latest, c);
   }
+  estimate_ = used;
 }
 
 bool ChangeSelection::trim(const Snapshot& world, const Snapshot* baseline, const Snapshot* latest,
@@ -239,7 +242,8 @@ bool ChangeSelection::trim(const Snapshot& world, const Snapshot* baseline, cons
     Candidate& c = candidates_[k];
     if (chosen_[c.index] != kChosen) continue;
     chosen_[c.index] = kLeftOut;
-    hold(world, baseline, latest, c);
+    estimate_ -= std::min<std::uint64_t>(estimate_, c.bits + kGapEstimateBits);
+    estimate_ += hold(world, baseline, latest, c);
     ++left_out_;
     excess_bits = excess_bits > c.bits ? excess_bits - c.bits : 0;
   }

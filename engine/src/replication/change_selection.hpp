@@ -63,6 +63,9 @@ class ChangeSelection {
   void reset() noexcept;
 
   [[nodiscard]] std::uint64_t left_out() const noexcept { return left_out_; }
+  // The estimated size of what choose() and trim() left in: the header, the
+  // chosen changes with their index gaps, and the holds, bits.
+  [[nodiscard]] std::uint64_t estimate_bits() const noexcept { return estimate_; }
   // Whether this pass's changes came from (or went into) the cache's shared
   // scan: then the view is made from the world, the baseline, the newest
   // view (holds) and which changes were left out, and nothing else.
@@ -119,6 +122,7 @@ class ChangeSelection {
   bool sorted_ = false;
   std::uint32_t irrelevant_ = 0;  // live entities the interest excluded
   std::uint64_t left_out_ = 0;    // changes left out of this snapshot
+  std::uint64_t estimate_ = 0;    // estimate_bits()
 };
 
 }  // namespace tickwire

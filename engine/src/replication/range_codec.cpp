@@ -172,8 +172,8 @@ class RangeCodec final : public SnapshotCodec {
 
   [[nodiscard]] std::size_t max_encoded_bytes() const noexcept override { return max_bytes_; }
   // The delta codec's costs: an estimate for this codec, usually above what
-  // it writes (the sender's budget loop codes the view again if a stream
-  // comes out over budget).
+  // it writes (the sender learns the ratio, and codes the view again if a
+  // stream comes out over budget).
   [[nodiscard]] std::uint32_t header_bits(bool delta) const noexcept override {
     return delta_->header_bits(delta);
   }
@@ -263,8 +263,7 @@ class RangeCodec final : public SnapshotCodec {
   std::vector<std::uint16_t> creates_;          // the indices of created entities
   // Encoding: per create its entity in the current snapshot; per baseline
   // entity its fate and, for an update, its field mask (a type of 32 fields
-  // uses every bit of it) and
-  // mask) and, for an update, its entity in the current snapshot.
+  // uses every bit of it) and its entity in the current snapshot.
   std::vector<std::uint16_t> create_of_;
   enum class Fate : std::uint8_t { Unchanged, Updated, Removed, Replaced };
   std::vector<Fate> fate_;

@@ -39,6 +39,12 @@ struct SnapshotSender::Impl {
   InterestFn interest;
   SnapshotEncodeCache* cache = nullptr;
   std::uint32_t budget_bytes = 0;
+  // The codec's estimates (record_bits, header_bits) against what it wrote:
+  // coded bits per estimated bit, in 1/kScaleOne. The budget is applied in
+  // estimate units, budget x kScaleOne / scale, so a coder that writes less
+  // than its estimates (the range coder) fills its budget.
+  static constexpr std::uint32_t kScaleOne = 256;
+  std::uint32_t scale = kScaleOne;
   SenderStats stats;
 
   Impl(const Schema& s, const ReplicationSettings& settings)
@@ -53,6 +59,23 @@ struct SnapshotSender::Impl {
     left_out.reserve(std::size_t{settings.max_entities} * 2);
   }
 
+  // Bits in the codec's estimate units.
+  [[nodiscard]] std::uint64_t in_estimates(std::uint64_t bits) const noexcept {
+    return bits * kScaleOne / scale;
+  }
+  // Learns the scale from a stream of `coded_bits` whose selection was
+  // estimated at selection.estimate_bits(): only from streams that used at
+  // least half the budget (where the budget binds, and the header does not
+  // dominate). It rises at once when the coder wrote more per estimated bit
+  // (fewer streams over budget, fewer re-codes) and falls by 1/8 of the
+  // difference per stream.
+  void learn_scale(std::uint64_t budget_bits, std::uint64_t coded_bits) noexcept {
+    const std::uint64_t estimate = selection.estimate_bits();
+    if (budget_bits == 0 || estimate == 0 || coded_bits * 2 < budget_bits) return;
+    const auto ratio = static_cast<std::uint32_t>(
+        std::clamp<std::uint64_t>(coded_bits * kScaleOne / estimate, kScaleOne / 8, kScaleOne * 2));
+    scale = ratio > scale ? ratio : scale - (scale - ratio) / 8;
+  }
   // The newest view sent, when it is not the baseline (the client may hold it).
   [[nodiscard]] const Snapshot* latest_view(const Snapshot* baseline) const noexcept {
     const Snapshot* latest = views.newest();
@@ -134,6 +157,7 @@ void SnapshotSender::reset() noexcept {
   impl_->acked.reset();
   impl_->views.clear();
   impl_->selection.reset();
+  impl_->scale = Impl::kScaleOne;
 }
 
 void SnapshotSender::set_interest(InterestFn interest) {
@@ -176,11 +200,11 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, const SnapshotMeta& 
   // Selection: what this client sees, and what of it fits the budget.
   m.selection.collect(world, baseline, m.interest, m.cache);
   const std::uint64_t budget_bits = std::uint64_t{m.budget_bytes} * 8;
-  m.selection.choose(world, baseline, latest, budget_bits,
+  m.selection.choose(world, baseline, latest, m.in_estimates(budget_bits),
                      m.codec->header_bits(baseline != nullptr));
 
   // Coding: the view, coded; when the estimate ran over, leave out more and
-  // code again (a few times at most).
+  // code again (a few times at most). Then the scale learns from the result.
   EncodeResult r;
   std::span<const std::uint8_t> encoded;
   std::shared_ptr<const Snapshot> view;
@@ -189,8 +213,10 @@ SnapshotError SnapshotSender::encode(const Snapshot& world, const SnapshotMeta& 
     if (r.error != SnapshotError::None) return r.error;
     if (budget_bits == 0 || r.bytes * 8 <= budget_bits || attempt == 3) break;
     ++m.stats.budget_retries;
-    if (!m.selection.trim(world, baseline, latest, r.bytes * 8 - budget_bits + 8)) break;
+    if (!m.selection.trim(world, baseline, latest, m.in_estimates(r.bytes * 8 - budget_bits + 8)))
+      break;
   }
+  m.learn_scale(budget_bits, r.bytes * 8);
   m.stats.entities_sent += m.selection.commit();
   m.stats.entities_deferred += m.selection.left_out();
   m.stats.stream_bytes += r.bytes;
