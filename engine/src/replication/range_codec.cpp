@@ -47,7 +47,7 @@ inline std::uint32_t residual_band(std::uint32_t k) noexcept {
   return k == 0 ? 0 : k <= 2 ? 1 : k <= 5 ? 2 : 3;
 }
 
-// The entity-changed decision of a flag-1 entity (code_changed): context =
+// The entity-changed decision of a flag-1 entity (code_flagged): context =
 // whether the last baseline entity before it that was not replaced changed
 // (0 for the first).
 constexpr std::uint32_t kChangedContexts = 2;
@@ -141,10 +141,7 @@ class RangeCodec final : public SnapshotCodec {
     start_.assign(at, kProbInit);
     creates_.resize(max_entities_);
     create_of_.resize(max_entities_);
-    fate_.resize(max_entities_);
-    mask_.resize(max_entities_);
-    update_of_.resize(max_entities_);
-    flagged_.resize(max_entities_);
+    visits_.reserve(max_entities_);  // plan() never grows it further
   }
 
   [[nodiscard]] std::size_t model_count() const noexcept { return models_.size(); }
@@ -216,18 +213,31 @@ class RangeCodec final : public SnapshotCodec {
 
   template <typename Coder>
   void encode_stream(Coder& e, const Snapshot& current, const Snapshot* baseline);
-  // The decisions of one entity, for either direction.
-  template <typename Coder, typename Ahead>
-  std::uint32_t code_changed(Coder& c, TypeId type, std::uint32_t flag, std::uint32_t changed,
-                             Ahead&& ahead);
+  // Whether a flag-1 entity changed, in the context of prev_changed_ (which
+  // it then becomes); either direction.
+  template <typename Coder>
+  std::uint32_t code_flagged(Coder& c, TypeId type, std::uint32_t changed) {
+    prev_changed_ = c.bit(type_models(type)[types_[type].changed + prev_changed_], changed);
+    return prev_changed_;
+  }
+  // A run of flag-0 entities (see decode_changed); either direction.
+  template <typename Coder>
+  std::uint64_t code_run(Coder& c, std::uint64_t value) {
+    Prob* m = models_.data() + kRunAt;
+    return code_magnitude(c, m, m + kRunClasses + 1, value, 0, kRunClasses);
+  }
+  // The decoder's "did this baseline entity change", whatever its flag.
+  std::uint32_t decode_changed(RangeDecoder& d, TypeId type, std::uint32_t flag);
   // An entity's flag: the baseline's code of its type's first Bool field.
   [[nodiscard]] std::uint32_t flag_of(const EntityRecord& e,
                                       std::span<const std::uint32_t> codes) const noexcept {
     const std::int32_t word = types_[e.type].flag_word;
     return word >= 0 ? codes[static_cast<std::size_t>(word)] & 1u : 0u;
   }
-  // The encoder's next run (code_changed): from baseline entity j on.
-  std::uint64_t run_ahead(std::size_t j, std::size_t end) const noexcept;
+  // The encoder's first pass: every entity's fate, and the baseline entities
+  // the stream takes decisions for (visits_). Returns the number of creates.
+  std::uint32_t plan(std::span<const EntityRecord> c, const Snapshot& current,
+                     const Snapshot* baseline);
   template <typename Coder>
   std::uint32_t code_mask(Coder& c, TypeId type, std::uint32_t mask);
   template <typename Coder>
@@ -261,21 +271,30 @@ class RangeCodec final : public SnapshotCodec {
   std::vector<std::uint32_t> component_first_;  // per type: index of its first component
   std::vector<ComponentModels> components_;     // per type and word
   std::vector<std::uint16_t> creates_;          // the indices of created entities
-  // Encoding: per create its entity in the current snapshot; per baseline
-  // entity its fate and, for an update, its field mask (a type of 32 fields
-  // uses every bit of it) and its entity in the current snapshot.
+  // Encoding: per create its entity in the current snapshot.
   std::vector<std::uint16_t> create_of_;
-  enum class Fate : std::uint8_t { Unchanged, Updated, Removed, Replaced };
-  std::vector<Fate> fate_;
-  std::vector<std::uint32_t> mask_;
-  std::vector<std::uint16_t> update_of_;
-  std::vector<std::uint8_t> flagged_;  // per baseline entity: its flag is 1
+  // The baseline entities the encoder takes decisions for, in order: every
+  // flag-1 entity, every changed one, and each flag-0 entity where a run is
+  // coded (the first, and the first after each change among them). The
+  // unchanged flag-0 entities between are skipped.
+  enum class Fate : std::uint8_t { Unchanged, Updated, Removed };
+  static constexpr std::uint32_t kNotAStart = ~0u;
+  struct Visit {
+    std::uint32_t run = kNotAStart;  // a run is coded here: its value (code_run)
+    std::uint32_t mask = 0;          // an update's field mask (32 fields use every bit)
+    std::uint16_t j = 0;             // the baseline entity
+    std::uint16_t now = 0;           // an update: the entity in the current snapshot
+    Fate fate = Fate::Unchanged;
+    std::uint8_t flag = 0;          // its flag
+    std::uint8_t prev_changed = 0;  // whether the baseline entity before it changed
+  };
+  std::vector<Visit> visits_;
   // Flag-0 entities still to pass unchanged before the next changed one, or:
   static constexpr std::uint32_t kReadRun = ~0u;     // the next run is coded first
   static constexpr std::uint32_t kNoMore = ~0u - 1;  // no flag-0 entity changes any more
   std::uint32_t run_ = kReadRun;
   std::uint32_t prev_changed_ = 0;  // the last entity-changed decision
-  std::uint32_t flag_ = 0;          // the entity's baseline flag (code_changed)
+  std::uint32_t flag_ = 0;          // the entity's baseline flag (code_mask's context)
   std::uint32_t many_ = 0;          // 4: the update changes 3 fields or more
   std::uint32_t band_ = 0;          // residual band of the current record
 };
@@ -285,19 +304,12 @@ class RangeCodec final : public SnapshotCodec {
 // the entity before it changed. The others are coded as runs: before the
 // first of them and after each one that changed, MAG(0, kRunClasses) of the
 // number of them that pass unchanged before the next change, plus 1 (0: no
-// more change among them). `ahead` gives the encoder that value.
-template <typename Coder, typename Ahead>
-std::uint32_t RangeCodec::code_changed(Coder& c, TypeId type, std::uint32_t flag,
-                                       std::uint32_t changed, Ahead&& ahead) {
-  const TypeModels& tm = types_[type];
+// more change among them).
+std::uint32_t RangeCodec::decode_changed(RangeDecoder& d, TypeId type, std::uint32_t flag) {
   flag_ = flag;
-  if (flag_ != 0) {
-    prev_changed_ = c.bit(type_models(type)[tm.changed + prev_changed_], changed);
-    return prev_changed_;
-  }
+  if (flag_ != 0) return code_flagged(d, type, 0);
   if (run_ == kReadRun) {
-    Prob* m = models_.data() + kRunAt;
-    const std::uint64_t v = code_magnitude(c, m, m + kRunClasses + 1, ahead(), 0, kRunClasses);
+    const std::uint64_t v = code_run(d, 0);
     run_ = v == 0 ? kNoMore : static_cast<std::uint32_t>(v - 1);
   }
   if (run_ == 0) {
@@ -406,33 +418,8 @@ template <typename Coder>
 void RangeCodec::encode_stream(Coder& e, const Snapshot& current, const Snapshot* baseline) {
   const auto c = current.entities();
   const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
-  // First the fate of every entity. Created: an index the baseline does not
-  // hold, or holds for another entity or type (which is then replaced).
-  std::uint32_t creates = 0;
-  auto create = [&](std::size_t i) {
-    creates_[creates] = static_cast<std::uint16_t>(c[i].id.index());
-    create_of_[creates++] = static_cast<std::uint16_t>(i);
-  };
-  for (std::size_t j = 0; j < b.size(); ++j)
-    flagged_[j] = static_cast<std::uint8_t>(flag_of(b[j], baseline->codes(b[j])));
-  for (std::size_t i = 0, j = 0; i < c.size() || j < b.size();) {
-    if (j == b.size() || (i < c.size() && c[i].id.index() < b[j].id.index())) {
-      create(i++);
-    } else if (i == c.size() || b[j].id.index() < c[i].id.index()) {
-      fate_[j++] = Fate::Removed;
-    } else if (c[i].id != b[j].id || c[i].type != b[j].type) {
-      create(i++);
-      fate_[j++] = Fate::Replaced;
-    } else {
-      // Same change stamp: the same codes (tickwire/snapshot.hpp, EntityRecord).
-      const bool same = c[i].version != 0 && c[i].version == b[j].version;
-      mask_[j] = same ? 0u
-                      : replication::changed_mask(schema_.layout(c[i].type), current.codes(c[i]),
-                                                  baseline->codes(b[j]));
-      fate_[j] = mask_[j] == 0 ? Fate::Unchanged : Fate::Updated;
-      update_of_[j++] = static_cast<std::uint16_t>(i++);
-    }
-  }
+  const std::uint32_t creates = plan(c, current, baseline);
+  const std::size_t visits = visits_.size();
 
   start_stream();
   Prob* m = models_.data();
@@ -448,52 +435,109 @@ void RangeCodec::encode_stream(Coder& e, const Snapshot& current, const Snapshot
     prev = creates_[n];
   }
 
-  prev_changed_ = 0;
-  run_ = kReadRun;
   std::array<std::uint32_t, 4 * kMaxFieldsPerType> scratch{};
-  std::size_t n = 0, j = 0;
-  while (n < creates || j < b.size()) {
-    if (n < creates && (j == b.size() || creates_[n] <= b[j].id.index())) {
-      const EntityRecord& made = c[create_of_[n]];
+  std::size_t n = 0, k = 0;
+  while (n < creates || k < visits) {
+    if (n < creates && (k == visits || creates_[n] <= b[visits_[k].j].id.index())) {
+      const EntityRecord& made = c[create_of_[n++]];
       code_create(e, Created{made.type, made.id.generation()});
       const auto codes = current.codes(made);
-      for (std::size_t k = 0; k < codes.size(); ++k) code_create_value(e, made.type, k, codes[k]);
-      if (j < b.size() && b[j].id.index() == creates_[n]) ++j;  // replaced
-      ++n;
+      for (std::size_t w = 0; w < codes.size(); ++w) code_create_value(e, made.type, w, codes[w]);
       continue;
     }
-    const EntityRecord& old = b[j];
-    const auto base_codes = baseline->codes(old);
-    const Fate fate = fate_[j];
-    const std::uint32_t status = mask_[j];
-    code_changed(e, old.type, flagged_[j], fate != Fate::Unchanged ? 1 : 0,
-                 [&] { return run_ahead(j, b.size()); });
-    ++j;
+    const Visit& v = visits_[k++];
+    const EntityRecord& old = b[v.j];
+    const Fate fate = v.fate;
+    flag_ = v.flag;
+    if (v.flag != 0) {
+      prev_changed_ = v.prev_changed;
+      code_flagged(e, old.type, fate != Fate::Unchanged ? 1 : 0);
+    } else if (v.run != kNotAStart) {
+      code_run(e, v.run);
+    }
     if (fate == Fate::Unchanged) continue;
     e.bit(type_models(old.type)[types_[old.type].removed], fate == Fate::Removed ? 1 : 0);
     if (fate == Fate::Removed) continue;
-    const EntityRecord& now = c[update_of_[j - 1]];
+    const EntityRecord& now = c[v.now];
+    const std::uint32_t status = v.mask;
     code_mask(e, now.type, status);
     band_ = 0;
     many_ = std::popcount(status) > 2 ? 4 : 0;
     const TypeLayout& layout = schema_.layout(now.type);
     for (std::size_t f = 0; f < layout.fields.size(); ++f)
       if ((status & (1u << f)) != 0)
-        code_field(e, now.type, layout.fields[f], current.codes(now).data(), base_codes.data(),
-                   scratch.data());
+        code_field(e, now.type, layout.fields[f], current.codes(now).data(),
+                   baseline->codes(old).data(), scratch.data());
   }
 }
 
-std::uint64_t RangeCodec::run_ahead(std::size_t j, std::size_t end) const noexcept {
-  std::uint64_t unchanged = 0;
-  for (; j < end; ++j) {
-    // Replaced entities are not coded as baseline entities; flag-1 ones
-    // take their own decision.
-    if (fate_[j] == Fate::Replaced || flagged_[j] != 0) continue;
-    if (fate_[j] != Fate::Unchanged) return unchanged + 1;
-    ++unchanged;
+std::uint32_t RangeCodec::plan(std::span<const EntityRecord> c, const Snapshot& current,
+                               const Snapshot* baseline) {
+  const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
+  visits_.clear();
+  // Created: an index the baseline does not hold, or holds for another
+  // entity or type (which is then replaced, and not visited).
+  std::uint32_t creates = 0;
+  auto create = [&](std::size_t i) {
+    creates_[creates] = static_cast<std::uint16_t>(c[i].id.index());
+    create_of_[creates++] = static_cast<std::uint16_t>(i);
+  };
+  // The decoder's run state, followed: the visit where the pending run is
+  // coded (none: the next flag-0 entity starts one), and how many flag-0
+  // entities passed unchanged since.
+  constexpr std::size_t none = ~std::size_t{0};
+  std::size_t start = none;
+  std::uint32_t unchanged = 0;
+  std::uint8_t prev_changed = 0;
+  auto visit = [&](std::size_t j, Fate fate, std::uint32_t mask, std::size_t now) {
+    const std::uint8_t changed = fate != Fate::Unchanged ? 1 : 0;
+    const auto flag = static_cast<std::uint8_t>(flag_of(b[j], baseline->codes(b[j])));
+    const Visit here{kNotAStart,
+                     mask,
+                     static_cast<std::uint16_t>(j),
+                     static_cast<std::uint16_t>(now),
+                     fate,
+                     flag,
+                     prev_changed};
+    prev_changed = changed;
+    if (flag != 0) {
+      visits_.push_back(here);
+      return;
+    }
+    const bool starts = start == none;
+    if (starts) {
+      start = visits_.size();
+      visits_.push_back(here);
+      visits_.back().run = 0;  // no more change, unless one follows
+      unchanged = 0;
+    }
+    if (changed == 0) {
+      ++unchanged;
+      return;
+    }
+    visits_[start].run = unchanged + 1;
+    start = none;
+    if (!starts) visits_.push_back(here);
+  };
+  for (std::size_t i = 0, j = 0; i < c.size() || j < b.size();) {
+    if (j == b.size() || (i < c.size() && c[i].id.index() < b[j].id.index())) {
+      create(i++);
+    } else if (i == c.size() || b[j].id.index() < c[i].id.index()) {
+      visit(j++, Fate::Removed, 0, 0);
+    } else if (c[i].id != b[j].id || c[i].type != b[j].type) {
+      create(i++);
+      ++j;  // replaced by the create
+    } else {
+      // Same change stamp: the same codes (tickwire/snapshot.hpp, EntityRecord).
+      const bool same = c[i].version != 0 && c[i].version == b[j].version;
+      const std::uint32_t mask =
+          same ? 0u
+               : replication::changed_mask(schema_.layout(c[i].type), current.codes(c[i]),
+                                           baseline->codes(b[j]));
+      visit(j++, mask == 0 ? Fate::Unchanged : Fate::Updated, mask, i++);
+    }
   }
-  return 0;
+  return creates;
 }
 
 // A created entity's type and generation (its codes follow, one
@@ -591,8 +635,7 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
     }
     const EntityRecord& old = b[j];
     const auto base_codes = base->codes(old);
-    if (code_changed(d, old.type, flag_of(old, base_codes), 0, [] { return std::uint64_t{0}; }) ==
-        0) {
+    if (decode_changed(d, old.type, flag_of(old, base_codes)) == 0) {
       ++j;  // joins the run
       continue;
     }
