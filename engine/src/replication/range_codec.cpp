@@ -289,7 +289,8 @@ class RangeCodec final : public SnapshotCodec {
     std::uint8_t prev_changed = 0;  // whether the baseline entity before it changed
   };
   std::vector<Visit> visits_;
-  // Flag-0 entities still to pass unchanged before the next changed one, or:
+  // Decoding: flag-0 entities still to pass unchanged before the next
+  // changed one, or:
   static constexpr std::uint32_t kReadRun = ~0u;     // the next run is coded first
   static constexpr std::uint32_t kNoMore = ~0u - 1;  // no flag-0 entity changes any more
   std::uint32_t run_ = kReadRun;

@@ -64,17 +64,21 @@ struct SnapshotSender::Impl {
     return bits * kScaleOne / scale;
   }
   // Learns the scale from a stream of `coded_bits` whose selection was
-  // estimated at selection.estimate_bits(): only from streams that used at
-  // least half the budget (where the budget binds, and the header does not
-  // dominate). It rises at once when the coder wrote more per estimated bit
-  // (fewer streams over budget, fewer re-codes) and falls by 1/8 of the
-  // difference per stream.
+  // estimated at selection.estimate_bits(): only from streams whose
+  // estimate was at least half the budget in estimate units, or that left a
+  // change out (where the budget binds, and the header does not dominate;
+  // judged in estimate units, so a scale too high still meets streams that
+  // correct it). Its target is the stream's ratio plus 1/16: it rises to a
+  // higher target at once (fewer streams over budget, fewer re-codes) and
+  // falls toward a lower one by 1/8 of the difference per stream, rounded up.
   void learn_scale(std::uint64_t budget_bits, std::uint64_t coded_bits) noexcept {
     const std::uint64_t estimate = selection.estimate_bits();
-    if (budget_bits == 0 || estimate == 0 || coded_bits * 2 < budget_bits) return;
+    if (budget_bits == 0 || estimate == 0) return;
+    if (estimate * 2 < in_estimates(budget_bits) && selection.left_out() == 0) return;
     const auto ratio = static_cast<std::uint32_t>(
         std::clamp<std::uint64_t>(coded_bits * kScaleOne / estimate, kScaleOne / 8, kScaleOne * 2));
-    scale = ratio > scale ? ratio : scale - (scale - ratio) / 8;
+    const std::uint32_t target = ratio + ratio / 16;  // a margin: fewer streams run over
+    scale = target > scale ? target : scale - (scale - target + 7) / 8;
   }
   // The newest view sent, when it is not the baseline (the client may hold it).
   [[nodiscard]] const Snapshot* latest_view(const Snapshot* baseline) const noexcept {
