@@ -138,7 +138,8 @@ TEST_F(Session, VersionMismatchIsToldToAClientOfAnotherVersion) {
   const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_GE(fd, 0);
   std::vector<std::uint8_t> request(1024, 0);
-  const char magic[] = "TWTOKEN1";  // the wire version before this one
+  char magic[] = "TWTOKEN0";
+  magic[7] = static_cast<char>('0' + kWireVersion - 1);  // the wire version before this one
   std::memcpy(request.data() + 1, magic, 8);
   for (int i = 0; i < 24; ++i) request[25 + i] = static_cast<std::uint8_t>(0xA0 + i);  // nonce
   sockaddr_in to{};

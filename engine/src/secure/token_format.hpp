@@ -9,13 +9,16 @@
 
 #include "secure/crypto.hpp"
 #include "socket/endpoint.hpp"
+#include "tickwire/version.hpp"
 
 namespace tickwire::secure {
 
 // "TWTOKEN" and the wire version as a digit. The first 49 bytes of a request
 // (prefix, magic, protocol id, expiry, nonce) keep their places in every
 // version, so a server can tell a client of another version why it refuses.
-inline constexpr std::array<std::uint8_t, 8> kTokenMagic = {'T', 'W', 'T', 'O', 'K', 'E', 'N', '3'};
+static_assert(kWireVersion < 10, "the token magic holds the wire version as one digit");
+inline constexpr std::array<std::uint8_t, 8> kTokenMagic = {
+    'T', 'W', 'T', 'O', 'K', 'E', 'N', static_cast<std::uint8_t>('0' + kWireVersion)};
 inline constexpr std::size_t kMagicVersionAt = 7;
 inline constexpr std::size_t kTokenBytes = 1024;
 inline constexpr std::size_t kMaxServers = 32;
