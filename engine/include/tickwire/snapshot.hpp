@@ -33,7 +33,7 @@ struct EntityRecord {
 // The quantized state of a world at one tick: live entities sorted by index,
 // with their codes. Capacity (entities and codes) is fixed at construction:
 // max_entities x the schema's largest entity. Memory: about
-// max_entities x (12 + 4 x max_words) bytes.
+// max_entities x (17 + 4 x max_words) bytes.
 class Snapshot {
  public:
   Snapshot() = default;  // capacity 0: holds only empty snapshots
@@ -94,6 +94,7 @@ class Snapshot {
  private:
   friend class SnapshotEncodeCache;  // gives and reads key_id_
   friend class EntityStore;          // a capture conforms to the store's schema
+  friend struct SnapshotFlags;       // the range codec's entity flags (flags_)
 
   std::uint32_t tick_ = 0;
   std::uint32_t count_ = 0;
@@ -107,6 +108,11 @@ class Snapshot {
   // records (ids, types and stamps, so the same codes), whatever their tick.
   // Copies keep it; any change to the records clears it. 0: none.
   mutable std::uint64_t key_id_ = 0;
+  // The range codec's flag of each entity (its type's first Bool field),
+  // kept by the codec that computed them for flags_for_'s schema; any change
+  // to the entities or codes clears flags_for_. Sized to the capacity.
+  mutable std::vector<std::uint8_t> flags_;
+  mutable const Schema* flags_for_ = nullptr;
 };
 
 // ---- Reading values back ----------------------------------------------------

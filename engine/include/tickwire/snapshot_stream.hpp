@@ -222,7 +222,7 @@ class SnapshotSender {
   // `schema` must be validated and outlive the sender. The sender keeps the
   // last settings.snapshot_ring snapshots it sent (what this client may hold
   // as a baseline). Memory: up to snapshot_ring + 1 snapshots of about
-  // max_entities x (16 + 4 x max words) bytes, made as they are first needed
+  // max_entities x (17 + 4 x max words) bytes, made as they are first needed
   // (with a SnapshotEncodeCache, views are shared with other senders and made
   // by the cache), plus about 40 bytes per entity slot.
   SnapshotSender(const Schema& schema, const ReplicationSettings& settings);

@@ -28,6 +28,7 @@
 
 #include "replication/delta_walk.hpp"
 #include "replication/range_coder.hpp"
+#include "replication/snapshot_flags.hpp"
 #include "tickwire/snapshot_codec.hpp"
 
 namespace tickwire {
@@ -233,6 +234,20 @@ class RangeCodec final : public SnapshotCodec {
                                       std::span<const std::uint32_t> codes) const noexcept {
     const std::int32_t word = types_[e.type].flag_word;
     return word >= 0 ? codes[static_cast<std::size_t>(word)] & 1u : 0u;
+  }
+  // Every entity's flag in `s`: kept with it (SnapshotFlags), or computed
+  // now and kept, so a snapshot coded once is not read again for them when
+  // it is a baseline.
+  std::span<const std::uint8_t> flags(const Snapshot& s) const noexcept {
+    if (const auto kept = SnapshotFlags::kept(s, schema_); !kept.empty() || s.size() == 0)
+      return kept;
+    const auto out = SnapshotFlags::storage(s);
+    const auto e = s.entities();
+    if (out.size() < e.size()) return {};  // not a snapshot of these settings
+    for (std::size_t i = 0; i < e.size(); ++i)
+      out[i] = static_cast<std::uint8_t>(flag_of(e[i], s.codes(e[i])));
+    SnapshotFlags::keep(s, schema_);
+    return {out.data(), e.size()};
   }
   // The encoder's first pass: every entity's fate, and the baseline entities
   // the stream takes decisions for (visits_). Returns the number of creates.
@@ -475,6 +490,8 @@ void RangeCodec::encode_stream(Coder& e, const Snapshot& current, const Snapshot
 std::uint32_t RangeCodec::plan(std::span<const EntityRecord> c, const Snapshot& current,
                                const Snapshot* baseline) {
   const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
+  const auto b_flags = baseline != nullptr ? flags(*baseline) : std::span<const std::uint8_t>{};
+  (void)flags(current);  // kept for when it is a baseline
   visits_.clear();
   // Created: an index the baseline does not hold, or holds for another
   // entity or type (which is then replaced, and not visited).
@@ -492,7 +509,7 @@ std::uint32_t RangeCodec::plan(std::span<const EntityRecord> c, const Snapshot& 
   std::uint8_t prev_changed = 0;
   auto visit = [&](std::size_t j, Fate fate, std::uint32_t mask, std::size_t now) {
     const std::uint8_t changed = fate != Fate::Unchanged ? 1 : 0;
-    const auto flag = static_cast<std::uint8_t>(flag_of(b[j], baseline->codes(b[j])));
+    const std::uint8_t flag = b_flags[j];
     const Visit here{kNotAStart,
                      mask,
                      static_cast<std::uint16_t>(j),
@@ -593,6 +610,10 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
   out.clear(tick);
 
   const auto b = base != nullptr ? base->entities() : std::span<const EntityRecord>{};
+  const auto b_flags = base != nullptr ? flags(*base) : std::span<const std::uint8_t>{};
+  if (b_flags.size() != b.size()) return fail(SnapshotError::TooManyEntities);
+  // The result's flags, written as it is built and kept with it at the end.
+  const auto out_flags = SnapshotFlags::storage(out);
   prev_changed_ = 0;
   run_ = kReadRun;
   std::size_t n = 0, j = 0;
@@ -601,9 +622,14 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
   std::size_t run = 0;
   auto copy_run = [&] {
     if (j == run) return true;
+    const std::size_t at = out.size();
     const bool ok = out.append_from(*base, run, j - run);
+    if (ok) std::copy(b_flags.begin() + run, b_flags.begin() + j, out_flags.begin() + at);
     run = j;
     return ok;
+  };
+  auto flag_last = [&](const EntityRecord& e, std::span<const std::uint32_t> codes) {
+    out_flags[out.size() - 1] = static_cast<std::uint8_t>(flag_of(e, codes));
   };
   while (n < creates || j < b.size()) {
     if (n < creates && (j == b.size() || creates_[n] <= b[j].id.index())) {
@@ -632,11 +658,12 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
         if (dst[k] > layout.components[k].max_code) return fail(SnapshotError::ValueOutOfRange);
       }
       if (d.overrun()) return fail(SnapshotError::Overrun);
+      flag_last(out.entities().back(), dst);
       continue;
     }
     const EntityRecord& old = b[j];
     const auto base_codes = base->codes(old);
-    if (decode_changed(d, old.type, flag_of(old, base_codes)) == 0) {
+    if (decode_changed(d, old.type, b_flags[j]) == 0) {
       ++j;  // joins the run
       continue;
     }
@@ -660,12 +687,14 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
       if (error != SnapshotError::None) return fail(error);
     }
     if (d.overrun()) return fail(SnapshotError::Overrun);
+    flag_last(old, dst);
   }
   if (d.overrun()) return fail(SnapshotError::Overrun);
   // A run that promised a change after the last entity.
   if (run_ != kReadRun && run_ != kNoMore) return fail(SnapshotError::IndexOutOfRange);
   if (!d.at_end()) return fail(SnapshotError::TrailingData);
   if (!copy_run()) return fail(SnapshotError::TooManyEntities);
+  SnapshotFlags::keep(out, schema_);
   return SnapshotError::None;
 }
 

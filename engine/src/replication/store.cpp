@@ -26,6 +26,7 @@ Snapshot::Snapshot(const Schema& schema, const ReplicationSettings& settings) {
   if (!usable(schema, settings)) return;
   entities_.resize(settings.max_entities);
   codes_.resize(static_cast<std::size_t>(settings.max_entities) * schema.max_words());
+  flags_.resize(settings.max_entities);
 }
 
 const EntityRecord* Snapshot::find(std::uint32_t index) const noexcept {
@@ -39,6 +40,7 @@ const EntityRecord* Snapshot::find(std::uint32_t index) const noexcept {
 void Snapshot::clear(std::uint32_t tick) noexcept {
   conforms_to_ = nullptr;
   key_id_ = 0;
+  flags_for_ = nullptr;
   tick_ = tick;
   count_ = 0;
   used_words_ = 0;
@@ -48,6 +50,7 @@ std::span<std::uint32_t> Snapshot::append(EntityId id, TypeId type, std::uint16_
                                           std::uint32_t version) noexcept {
   conforms_to_ = nullptr;
   key_id_ = 0;
+  flags_for_ = nullptr;
   if (count_ >= entities_.size() || words > codes_.size() - used_words_) return {};
   if (count_ > 0 && entities_[count_ - 1].id.index() >= id.index()) return {};
   entities_[count_] = EntityRecord{id, type, words, used_words_, version};
@@ -70,6 +73,7 @@ bool Snapshot::append_from(const Snapshot& from, std::size_t first, std::size_t 
   if (words > codes_.size() - used_words_) return false;
   conforms_to_ = nullptr;
   key_id_ = 0;
+  flags_for_ = nullptr;
   std::copy_n(from.codes_.begin() + begin, words, codes_.begin() + used_words_);
   for (std::size_t i = 0; i < count; ++i) {
     EntityRecord r = src[i];
@@ -90,9 +94,12 @@ Snapshot::Snapshot(Snapshot&& other) noexcept
       codes_(std::move(other.codes_)),
       conforms_to_(other.conforms_to_),
       conforms_max_(other.conforms_max_),
-      key_id_(other.key_id_) {
+      key_id_(other.key_id_),
+      flags_(std::move(other.flags_)),
+      flags_for_(other.flags_for_) {
   other.entities_.clear();
   other.codes_.clear();
+  other.flags_.clear();
   other.clear(0);  // an empty snapshot of capacity 0
 }
 
@@ -106,8 +113,11 @@ Snapshot& Snapshot::operator=(Snapshot&& other) noexcept {
   conforms_to_ = other.conforms_to_;
   conforms_max_ = other.conforms_max_;
   key_id_ = other.key_id_;
+  flags_ = std::move(other.flags_);
+  flags_for_ = other.flags_for_;
   other.entities_.clear();
   other.codes_.clear();
+  other.flags_.clear();
   other.clear(0);
   return *this;
 }
@@ -123,6 +133,10 @@ bool Snapshot::assign(const Snapshot& other) noexcept {
   conforms_to_ = other.conforms_to_;
   conforms_max_ = other.conforms_max_;
   key_id_ = other.key_id_;
+  if (other.flags_for_ != nullptr && flags_.size() >= other.count_) {
+    std::copy_n(other.flags_.begin(), other.count_, flags_.begin());
+    flags_for_ = other.flags_for_;
+  }
   return true;
 }
 
@@ -134,6 +148,7 @@ bool Snapshot::overwrite(const Snapshot& from, const EntityRecord& rec) noexcept
   std::copy(src.begin(), src.end(), codes_.begin() + mine->first_word);
   entities_[static_cast<std::size_t>(mine - entities_.data())].version = rec.version;
   key_id_ = 0;
+  flags_for_ = nullptr;
   // Still conforming when both did for the same schema.
   if (conforms_to_ != from.conforms_to_ || conforms_max_ != from.conforms_max_)
     conforms_to_ = nullptr;
