@@ -85,7 +85,10 @@ class Snapshot {
   // `schema` with its number of codes, and codes within their ranges: what a
   // codec requires. The answer is remembered until the snapshot next
   // changes, so a snapshot coded for many clients is checked once. (Codes
-  // written through a span from append() after this call are not seen.)
+  // written through a span from append() after this call are not seen, nor
+  // by the flags the range codec keeps once it has coded the snapshot: fill
+  // appended codes before coding.) Coding or checking a snapshot, even
+  // through a const reference, writes these caches: one thread at a time.
   [[nodiscard]] bool conforms(const Schema& schema, std::uint32_t max_entities) const noexcept;
 
   // Same tick, same entities (ids and types) and identical codes.
@@ -110,7 +113,8 @@ class Snapshot {
   mutable std::uint64_t key_id_ = 0;
   // The range codec's flag of each entity (its type's first Bool field),
   // kept by the codec that computed them for flags_for_'s schema; any change
-  // to the entities or codes clears flags_for_. Sized to the capacity.
+  // to the entities or codes clears flags_for_. Always the capacity's size
+  // (every constructor, copy and move keeps flags_ and entities_ equal).
   mutable std::vector<std::uint8_t> flags_;
   mutable const Schema* flags_for_ = nullptr;
 };

@@ -11,8 +11,9 @@
 //
 // Ticks are the caller's (server simulation ticks); nothing here reads a
 // clock. Not thread-safe: one thread drives all senders of a server (they
-// share the world snapshot, whose conforms() answer is cached, and possibly
-// a SnapshotEncodeCache); one object per client on each side.
+// share the world snapshot, whose conforms() answer and range-codec flags
+// are cached in it even through a const reference, and possibly a
+// SnapshotEncodeCache); one object per client on each side.
 #pragma once
 
 #include <algorithm>

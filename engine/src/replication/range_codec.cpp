@@ -243,7 +243,7 @@ class RangeCodec final : public SnapshotCodec {
       return kept;
     const auto out = SnapshotFlags::storage(s);
     const auto e = s.entities();
-    if (out.size() < e.size()) return {};  // not a snapshot of these settings
+    if (out.size() < e.size()) return {};  // no room (Snapshot sizes it to its capacity)
     for (std::size_t i = 0; i < e.size(); ++i)
       out[i] = static_cast<std::uint8_t>(flag_of(e[i], s.codes(e[i])));
     SnapshotFlags::keep(s, schema_);
@@ -270,8 +270,10 @@ class RangeCodec final : public SnapshotCodec {
   SnapshotError code_field(Coder& c, TypeId type, const FieldLayout& field,
                            const std::uint32_t* cur, const std::uint32_t* base, std::uint32_t* out);
 
+  // The snapshot conforms, and every entity has a flag (flags(), then kept
+  // with it: a snapshot coded now is a cheap baseline later).
   [[nodiscard]] bool fits(const Snapshot& s) const noexcept {
-    return s.conforms(schema_, max_entities_);
+    return s.conforms(schema_, max_entities_) && flags(s).size() == s.size();
   }
 
   const Schema& schema_;
@@ -491,7 +493,6 @@ std::uint32_t RangeCodec::plan(std::span<const EntityRecord> c, const Snapshot& 
                                const Snapshot* baseline) {
   const auto b = baseline != nullptr ? baseline->entities() : std::span<const EntityRecord>{};
   const auto b_flags = baseline != nullptr ? flags(*baseline) : std::span<const std::uint8_t>{};
-  (void)flags(current);  // kept for when it is a baseline
   visits_.clear();
   // Created: an index the baseline does not hold, or holds for another
   // entity or type (which is then replaced, and not visited).
@@ -611,7 +612,7 @@ SnapshotError RangeCodec::do_decode(std::span<const std::uint8_t> in, const Snap
 
   const auto b = base != nullptr ? base->entities() : std::span<const EntityRecord>{};
   const auto b_flags = base != nullptr ? flags(*base) : std::span<const std::uint8_t>{};
-  if (b_flags.size() != b.size()) return fail(SnapshotError::TooManyEntities);
+  if (b_flags.size() != b.size()) return fail(SnapshotError::BadSnapshot);
   // The result's flags, written as it is built and kept with it at the end.
   const auto out_flags = SnapshotFlags::storage(out);
   prev_changed_ = 0;
