@@ -8,22 +8,14 @@
 #include <map>
 #include <random>
 
+#include "snapshot_test_world.hpp"
 #include "tickwire/snapshot_stream.hpp"
 
 namespace tickwire {
 namespace {
 
-Schema unit_schema() {
-  Schema schema;
-  EntityTypeSpec unit;
-  unit.name = "unit";
-  unit.fields = {FieldSpec::vec2("pos", {-100, -100}, {100, 100}, 0.01),
-                 FieldSpec::integer("hp", 0, 100), FieldSpec::angle("heading", 10)};
-  EXPECT_EQ(schema.add(unit), 0);
-  const Status valid = schema.validate();
-  EXPECT_TRUE(valid) << valid.message;
-  return schema;
-}
+using test::move_randomly;
+using test::unit_schema;
 
 // One server with one client: each step captures, encodes, delivers the
 // envelope at once and acks what the client then holds.
@@ -65,13 +57,6 @@ struct Pair {
   SnapshotSender sender;
   SnapshotReceiver receiver;
 };
-
-void move_randomly(EntityStore& store, EntityId id, std::mt19937& rng) {
-  const auto p = *store.get_vec2(id, 0);
-  ASSERT_TRUE(store.set_vec2(id, 0,
-                             {p.x + static_cast<float>(rng() % 200) / 100.0f - 1.0f,
-                              p.y + static_cast<float>(rng() % 200) / 100.0f - 1.0f}));
-}
 
 TEST(ReplicatorBudget, EverythingArrivesHighPriorityFirstAndNoSnapshotExceedsTheBudget) {
   ReplicationSettings settings;
@@ -711,100 +696,6 @@ TEST(ReplicatorReview, StoresAndCopiesNeverShareStamps) {
   EXPECT_EQ(s.size(), 0u);            // NOLINT(bugprone-use-after-move): the point of the test
   EXPECT_EQ(s.capacity(), 0u);        // NOLINT(bugprone-use-after-move)
   EXPECT_TRUE(s.entities().empty());  // NOLINT(bugprone-use-after-move)
-}
-
-}  // namespace
-}  // namespace tickwire
-
-namespace tickwire {
-namespace {
-
-// Senders and receivers set to range coding: the same views arrive, in fewer
-// bytes than bit-packed streams of the same world; a receiver set the other
-// way refuses them, counted.
-TEST(ReplicatorCoding, RangeCodedStreamsCarryTheSameViewsInFewerBytes) {
-  ReplicationSettings packed;
-  packed.budget_bytes = 0;
-  packed.coding = SnapshotCoding::Bitpacked;
-  ReplicationSettings ranged = packed;
-  ranged.coding = SnapshotCoding::Range;
-  ASSERT_TRUE(ranged.validate());
-  const Schema schema = unit_schema();
-  EntityStore store(schema, packed);
-  SnapshotRing ring(schema, packed);
-  SnapshotSender send_packed(schema, packed), send_ranged(schema, ranged);
-  SnapshotReceiver recv_packed(schema, packed), recv_ranged(schema, ranged), wrong(schema, packed);
-  std::mt19937 rng(4);
-  std::vector<EntityId> ids;
-  for (int i = 0; i < 200; ++i) ids.push_back(store.create(0));
-  std::uint64_t bytes_packed = 0, bytes_ranged = 0;
-  std::vector<std::uint8_t> a, b;
-  for (std::uint32_t tick = 1; tick <= 60; ++tick) {
-    for (std::size_t k = 0; k < ids.size(); k += 4) move_randomly(store, ids[k], rng);
-    ASSERT_NE(ring.capture(store, tick), nullptr);
-    ASSERT_EQ(send_packed.encode(*ring.newest(), 0, 0, a), SnapshotError::None);
-    ASSERT_EQ(send_ranged.encode(*ring.newest(), 0, 0, b), SnapshotError::None);
-    ASSERT_NE(recv_packed.receive(a), nullptr);
-    const Snapshot* got = recv_ranged.receive(b);
-    ASSERT_NE(got, nullptr);
-    EXPECT_TRUE(*got == *ring.newest());
-    EXPECT_EQ(wrong.receive(b), nullptr);
-    send_packed.acknowledge(tick);
-    send_ranged.acknowledge(tick);
-    bytes_packed += a.size();
-    bytes_ranged += b.size();
-  }
-  EXPECT_LT(bytes_ranged, bytes_packed);
-  EXPECT_EQ(wrong.stats().received, 0u);
-  std::printf("60 snapshots, 200 entities, a quarter moving: %llu bytes bit-packed, %llu range\n",
-              static_cast<unsigned long long>(bytes_packed),
-              static_cast<unsigned long long>(bytes_ranged));
-}
-
-// The budget binds (every entity moves every tick): both codings keep every
-// stream within it, and the range-coded sender, which writes less than the
-// bit-packed estimates it chooses by, learns that and fills its budget, so
-// it sends more changes per snapshot.
-TEST(ReplicatorCoding, ARangeCodedSenderFillsItsBudget) {
-  ReplicationSettings packed;
-  packed.budget_bytes = 300;
-  packed.coding = SnapshotCoding::Bitpacked;
-  ReplicationSettings ranged = packed;
-  ranged.coding = SnapshotCoding::Range;
-  const Schema schema = unit_schema();
-  EntityStore store(schema, packed);
-  SnapshotRing ring(schema, packed);
-  SnapshotSender send_packed(schema, packed), send_ranged(schema, ranged);
-  SnapshotReceiver recv_packed(schema, packed), recv_ranged(schema, ranged);
-  std::mt19937 rng(9);
-  std::vector<EntityId> ids;
-  for (int i = 0; i < 200; ++i) ids.push_back(store.create(0));
-  std::uint64_t late_ranged = 0;  // stream bytes from tick 21 on
-  std::vector<std::uint8_t> a, b;
-  for (std::uint32_t tick = 1; tick <= 80; ++tick) {
-    for (const EntityId id : ids) move_randomly(store, id, rng);
-    ASSERT_NE(ring.capture(store, tick), nullptr);
-    const std::uint64_t before = send_ranged.stats().stream_bytes;
-    ASSERT_EQ(send_packed.encode(*ring.newest(), 0, 0, a), SnapshotError::None);
-    ASSERT_EQ(send_ranged.encode(*ring.newest(), 0, 0, b), SnapshotError::None);
-    const std::uint64_t bytes = send_ranged.stats().stream_bytes - before;
-    EXPECT_LE(bytes, ranged.budget_bytes) << "tick " << tick;
-    if (tick > 20) late_ranged += bytes;
-    ASSERT_NE(recv_packed.receive(a), nullptr);
-    ASSERT_NE(recv_ranged.receive(b), nullptr);
-    send_packed.acknowledge(tick);
-    send_ranged.acknowledge(tick);
-  }
-  EXPECT_LE(send_packed.stats().stream_bytes, 80u * packed.budget_bytes);
-  EXPECT_GT(late_ranged, 60u * ranged.budget_bytes * 85 / 100) << "fills 85 % of its budget";
-  EXPECT_GT(send_ranged.stats().entities_sent, send_packed.stats().entities_sent * 5 / 4);
-  EXPECT_LT(send_ranged.stats().budget_retries, 20u) << "few streams are coded twice";
-  std::printf(
-      "80 snapshots, 200 entities moving, 300-byte budget: %llu changes sent bit-packed, "
-      "%llu range-coded (%llu re-codes)\n",
-      static_cast<unsigned long long>(send_packed.stats().entities_sent),
-      static_cast<unsigned long long>(send_ranged.stats().entities_sent),
-      static_cast<unsigned long long>(send_ranged.stats().budget_retries));
 }
 
 }  // namespace
